@@ -1,0 +1,86 @@
+//! Small pieces shared by the loss families: input checks that read values back, the builder
+//! setter macro, and per-sample weight broadcasting.
+
+use burn::tensor::{Float, Int, Tensor};
+
+use crate::dynamic::DynTensor;
+use crate::error::{LossError, LossResult, fmt_shape};
+
+/// Generates `with_<field>` builder setters for a config struct (burn `Config` style).
+macro_rules! config_setters {
+    ($ty:ident { $($setter:ident => $field:ident : $t:ty),* $(,)? }) => {
+        impl $ty {
+            $(
+                #[doc = concat!("Sets `", stringify!($field), "`.")]
+                pub fn $setter(mut self, $field: $t) -> Self {
+                    self.$field = $field;
+                    self
+                }
+            )*
+        }
+    };
+}
+pub(crate) use config_setters;
+
+/// Reads back `[min, max]` of a float tensor (one device sync).
+pub(crate) fn float_min_max(t: &Tensor<1, Float>) -> (f64, f64) {
+    let both = Tensor::cat(vec![t.clone().min(), t.clone().max()], 0);
+    let v: Vec<f64> = both.into_data().iter::<f64>().collect();
+    (v[0], v[1])
+}
+
+/// Reads back `[min, max]` of an integer tensor (one device sync).
+pub(crate) fn int_min_max(t: &Tensor<1, Int>) -> (i64, i64) {
+    let both = Tensor::cat(vec![t.clone().min(), t.clone().max()], 0);
+    let v: Vec<i64> = both.into_data().iter::<i64>().collect();
+    (v[0], v[1])
+}
+
+/// Checks that every element of `t` lies in `[lo, hi]` (NaN fails too).
+pub(crate) fn check_float_range(
+    loss: &'static str,
+    argument: &str,
+    t: &DynTensor<Float>,
+    lo: f64,
+    hi: f64,
+    what: &str,
+) -> LossResult<()> {
+    if t.numel() == 0 {
+        return Ok(());
+    }
+    let (min, max) = float_min_max(&t.flat);
+    if min >= lo && max <= hi {
+        Ok(())
+    } else {
+        Err(LossError::input(
+            loss,
+            argument,
+            format!("{what} in [{lo}, {hi}]"),
+            format!("values in [{min}, {max}]"),
+        ))
+    }
+}
+
+/// Checks an optional per-sample weight: shape `[N]`, finite and >= 0 is the caller's business.
+pub(crate) fn check_sample_weight(
+    loss: &'static str,
+    weight: Option<&DynTensor<Float>>,
+    batch: usize,
+) -> LossResult<()> {
+    if let Some(w) = weight
+        && w.shape != [batch]
+    {
+        return Err(LossError::input(
+            loss,
+            "weight",
+            format!("per-sample weights of shape [{batch}] (the batch size)"),
+            format!("shape {}", fmt_shape(&w.shape)),
+        ));
+    }
+    Ok(())
+}
+
+/// Per-sample weights `[N]` broadcast to `[N, M]`.
+pub(crate) fn sample_weight_2d(weight: Option<&DynTensor<Float>>, n: usize, m: usize) -> Option<Tensor<2>> {
+    weight.map(|w| w.view([n, 1]).expand([n, m]))
+}

@@ -1,0 +1,165 @@
+//! Rank-erased tensors: how the config-driven [`Loss`](crate::Loss), the CLI and the test
+//! harness call a loss whose input rank is only known at run time.
+//!
+//! A [`DynTensor`] is a flat (rank-1) burn tensor plus its logical shape. Every loss has one
+//! implementation written against these; the typed `forward` methods convert their
+//! `Tensor<D>` arguments to this form and back, so both paths run the same code.
+
+use std::collections::BTreeMap;
+
+use burn::tensor::kind::Basic;
+use burn::tensor::{Float, Int, Tensor};
+
+use crate::error::{LossError, LossResult, fmt_shape};
+
+/// A flat tensor with its logical shape.
+#[derive(Debug, Clone)]
+pub struct DynTensor<K: Basic = Float> {
+    /// The elements, row-major.
+    pub flat: Tensor<1, K>,
+    /// The logical shape (empty for a scalar).
+    pub shape: Vec<usize>,
+}
+
+impl<K: Basic> DynTensor<K> {
+    /// Wraps a typed tensor.
+    pub fn from_tensor<const D: usize>(tensor: Tensor<D, K>) -> Self {
+        let shape = tensor.dims().to_vec();
+        let numel: usize = shape.iter().product();
+        Self {
+            flat: tensor.reshape([numel]),
+            shape,
+        }
+    }
+
+    /// Wraps a flat tensor with a logical shape (the product of `shape` must equal its length).
+    pub fn new(flat: Tensor<1, K>, shape: Vec<usize>) -> Self {
+        debug_assert_eq!(flat.dims()[0], shape.iter().product::<usize>());
+        Self { flat, shape }
+    }
+
+    /// Number of elements.
+    pub fn numel(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// Back to a typed tensor of rank `D` (the logical rank must be `D`).
+    pub fn into_tensor<const D: usize>(self) -> Tensor<D, K> {
+        let dims: [usize; D] = self
+            .shape
+            .clone()
+            .try_into()
+            .unwrap_or_else(|_| panic!("rank mismatch: logical shape {:?} into rank {D}", self.shape));
+        self.flat.reshape(dims)
+    }
+
+    /// Reshape to a rank-`D` view with explicit `dims` (product must match).
+    pub fn view<const D: usize>(&self, dims: [usize; D]) -> Tensor<D, K> {
+        self.flat.clone().reshape(dims)
+    }
+}
+
+/// A named float or integer input of a loss.
+#[derive(Debug, Clone)]
+pub enum DynInput {
+    /// Float tensor (logits, probabilities, float targets, weights).
+    Float(DynTensor<Float>),
+    /// Integer tensor (class indices).
+    Int(DynTensor<Int>),
+}
+
+impl DynInput {
+    /// Logical shape.
+    pub fn shape(&self) -> &[usize] {
+        match self {
+            DynInput::Float(t) => &t.shape,
+            DynInput::Int(t) => &t.shape,
+        }
+    }
+}
+
+/// The named arguments of one `forward` call (`input`, `target`, `weight`, …).
+#[derive(Debug, Clone, Default)]
+pub struct LossInputs {
+    inputs: BTreeMap<String, DynInput>,
+}
+
+impl LossInputs {
+    /// No inputs yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) a float argument.
+    pub fn with_float<const D: usize>(mut self, name: &str, tensor: Tensor<D>) -> Self {
+        self.insert(name, DynInput::Float(DynTensor::from_tensor(tensor)));
+        self
+    }
+
+    /// Adds (or replaces) an integer argument.
+    pub fn with_int<const D: usize>(mut self, name: &str, tensor: Tensor<D, Int>) -> Self {
+        self.insert(name, DynInput::Int(DynTensor::from_tensor(tensor)));
+        self
+    }
+
+    /// Adds (or replaces) an argument.
+    pub fn insert(&mut self, name: &str, input: DynInput) {
+        self.inputs.insert(name.to_string(), input);
+    }
+
+    /// The argument names, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.inputs.keys().map(String::as_str)
+    }
+
+    /// Checks that no argument outside `allowed` was given.
+    pub fn only(&self, loss: &'static str, allowed: &[&str]) -> LossResult<()> {
+        for name in self.names() {
+            if !allowed.contains(&name) {
+                return Err(LossError::input(
+                    loss,
+                    name,
+                    format!("one of the arguments {allowed:?}"),
+                    format!("unknown argument `{name}`"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A required float argument.
+    pub fn float(&self, loss: &'static str, name: &str) -> LossResult<DynTensor<Float>> {
+        match self.float_opt(loss, name)? {
+            Some(t) => Ok(t),
+            None => Err(LossError::input(loss, name, "a float tensor", "nothing (missing argument)")),
+        }
+    }
+
+    /// An optional float argument.
+    pub fn float_opt(&self, loss: &'static str, name: &str) -> LossResult<Option<DynTensor<Float>>> {
+        match self.inputs.get(name) {
+            None => Ok(None),
+            Some(DynInput::Float(t)) => Ok(Some(t.clone())),
+            Some(DynInput::Int(t)) => Err(LossError::input(
+                loss,
+                name,
+                "a float tensor",
+                format!("an integer tensor of shape {}", fmt_shape(&t.shape)),
+            )),
+        }
+    }
+
+    /// A required integer argument.
+    pub fn int(&self, loss: &'static str, name: &str) -> LossResult<DynTensor<Int>> {
+        match self.inputs.get(name) {
+            None => Err(LossError::input(loss, name, "an integer tensor", "nothing (missing argument)")),
+            Some(DynInput::Int(t)) => Ok(t.clone()),
+            Some(DynInput::Float(t)) => Err(LossError::input(
+                loss,
+                name,
+                "an integer tensor of class indices",
+                format!("a float tensor of shape {}", fmt_shape(&t.shape)),
+            )),
+        }
+    }
+}

@@ -1,0 +1,597 @@
+//! Focal losses (Lin et al., 2017, "Focal Loss for Dense Object Detection",
+//! <https://arxiv.org/abs/1708.02002>).
+//!
+//! Both variants down-weight easy examples with the modulating factor `(1 − p)^γ`, computed by one
+//! routine ([`modulating_factor`]) from `1 − p`, where `p` is the probability of the true label.
+//! Probabilities come from log-space (`log_sigmoid` / `log_softmax`) when the input is logits, so
+//! the loss and its gradient stay finite for logits in `[−1e4, 1e4]` and any γ ≥ 0 (γ < 1
+//! included: `1 − p` is floored at the smallest normal f32 before the power, which changes the
+//! factor by < 1e-19 and keeps `d(1 − p)^γ` finite where `1 − p` underflows to 0).
+//!
+//! | loss | anchor it matches |
+//! |---|---|
+//! | [`BinaryFocalLoss`] (`"binary_focal"`) | `torchvision.ops.sigmoid_focal_loss` (logits); Keras 3 `binary_focal_crossentropy(apply_class_balancing=True)` (probabilities, label smoothing) |
+//! | [`FocalLoss`] (`"focal"`) | kornia 0.9 `focal_loss(alpha=None, weight=α)` summed over classes (logits, `ignore_index`); Keras 3 `categorical_focal_crossentropy` (probabilities, label smoothing); γ = 0: `torch.nn.functional.cross_entropy` |
+//!
+//! PyTorch reference (what the fixtures in `tests/fixtures/focal.json` are generated from):
+//!
+//! ```python
+//! torchvision.ops.sigmoid_focal_loss(x, y, alpha=0.25, gamma=2.0, reduction="mean")
+//! kornia.losses.focal_loss(x, t, alpha=None, gamma=2.0, weight=alpha, reduction="none").sum(1)
+//! keras.losses.categorical_focal_crossentropy(one_hot, probs, alpha=0.25, gamma=2.0)
+//! ```
+
+use burn::tensor::activation::{log_sigmoid, log_softmax};
+use burn::tensor::{Float, Int, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+use crate::common::{
+    check_float_range, check_sample_weight, config_setters, int_min_max, sample_weight_2d,
+};
+use crate::dynamic::{DynTensor, LossInputs};
+use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
+use crate::reduction::{ElementLoss, Reduction};
+
+/// The focal modulating factor `(1 − p)^γ`, given `1 − p`; `None` when γ = 0 (factor 1).
+///
+/// `1 − p` is floored at `f32::MIN_POSITIVE` so that γ < 1 has a finite gradient where `1 − p`
+/// underflows to 0 (the floor moves the factor by at most `1.2e-38^γ`).
+pub fn modulating_factor<const D: usize>(one_minus_p: Tensor<D>, gamma: f64) -> Option<Tensor<D>> {
+    if gamma == 0.0 {
+        None
+    } else {
+        Some(one_minus_p.clamp_min(f32::MIN_POSITIVE).powf_scalar(gamma))
+    }
+}
+
+/// `−(1 − p)^γ · log p` from `log p` (the focal negative log-likelihood of one class).
+fn focal_nll<const D: usize>(log_p: Tensor<D>, gamma: f64) -> Tensor<D> {
+    let nll = log_p.clone().neg();
+    match modulating_factor(log_p.exp().neg() + 1.0, gamma) {
+        Some(factor) => nll * factor,
+        None => nll,
+    }
+}
+
+fn default_gamma() -> f64 {
+    2.0
+}
+fn default_epsilon() -> f64 {
+    1e-7
+}
+
+// ---------------------------------------------------------------------------------------------
+// Binary / multi-label (sigmoid) focal loss
+// ---------------------------------------------------------------------------------------------
+
+/// Configuration of [`BinaryFocalLoss`] (`"type": "binary_focal"` in a [`LossConfig`](crate::LossConfig)).
+///
+/// Missing fields take the defaults below; `"alpha": null` turns the α weighting off.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BinaryFocalLossConfig {
+    /// Focusing parameter γ ≥ 0. Default `2.0`; `0` gives binary cross-entropy exactly.
+    pub gamma: f64,
+    /// Weight α ∈ [0, 1] of positives (negatives get `1 − α`). Default `Some(0.25)` (the paper,
+    /// torchvision, Keras); `None` = no weighting (torchvision `alpha=-1`).
+    pub alpha: Option<f32>,
+    /// `true` (default): `input` holds logits. `false`: `input` holds probabilities, clipped to
+    /// `[epsilon, 1 − epsilon]` inside the logarithms (Keras `from_logits=False`).
+    pub from_logits: bool,
+    /// Label smoothing `s ∈ [0, 1]`: targets become `y·(1 − s) + s/2` (Keras). Default `0`.
+    pub label_smoothing: f64,
+    /// Clipping ε for probability inputs (`from_logits = false`), in (0, 0.5). Default `1e-7`
+    /// (Keras `backend.epsilon()`).
+    pub epsilon: f64,
+    /// `"mean"` (default, over all elements as torchvision), `"sum"` or `"none"`.
+    pub reduction: Reduction,
+}
+
+impl Default for BinaryFocalLossConfig {
+    fn default() -> Self {
+        Self {
+            gamma: default_gamma(),
+            alpha: Some(0.25),
+            from_logits: true,
+            label_smoothing: 0.0,
+            epsilon: default_epsilon(),
+            reduction: Reduction::Mean,
+        }
+    }
+}
+
+impl burn::config::Config for BinaryFocalLossConfig {}
+
+config_setters!(BinaryFocalLossConfig {
+    with_gamma => gamma: f64,
+    with_alpha => alpha: Option<f32>,
+    with_from_logits => from_logits: bool,
+    with_label_smoothing => label_smoothing: f64,
+    with_epsilon => epsilon: f64,
+    with_reduction => reduction: Reduction,
+});
+
+impl BinaryFocalLossConfig {
+    const NAME: &'static str = "binary_focal";
+
+    /// The defaults (γ = 2, α = 0.25, logits, mean).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Checks every field; the error names the field and its expected range.
+    pub fn validate(&self) -> LossResult<()> {
+        check::non_negative(Self::NAME, "gamma", self.gamma)?;
+        if let Some(alpha) = self.alpha {
+            check::in_range(Self::NAME, "alpha", alpha as f64, 0.0, 1.0, false)?;
+        }
+        check::in_range(Self::NAME, "label_smoothing", self.label_smoothing, 0.0, 1.0, false)?;
+        check::in_open_range(Self::NAME, "epsilon", self.epsilon, 0.0, 0.5)?;
+        Ok(())
+    }
+
+    /// Builds the loss, or says which field is out of range.
+    pub fn try_init(&self) -> LossResult<BinaryFocalLoss> {
+        self.validate()?;
+        Ok(BinaryFocalLoss {
+            gamma: self.gamma,
+            alpha: self.alpha.map(f64::from),
+            from_logits: self.from_logits,
+            label_smoothing: self.label_smoothing,
+            epsilon: self.epsilon,
+            reduction: self.reduction,
+        })
+    }
+
+    /// Builds the loss; panics with the [`try_init`](Self::try_init) message on a bad field.
+    #[track_caller]
+    pub fn init(&self) -> BinaryFocalLoss {
+        or_panic(self.try_init())
+    }
+}
+
+/// Sigmoid focal loss for binary and multi-label targets of any shape.
+///
+/// With `p = σ(x)` (or `p = x` for probability input) and a target `y ∈ [0, 1]`
+/// (after label smoothing `y ← y(1 − s) + s/2`):
+///
+/// ```text
+/// BCE  = −[y·log p + (1 − y)·log(1 − p)]
+/// 1−pₜ = y·(1 − p) + (1 − y)·p
+/// α̂    = α·y + (1 − α)·(1 − y)          (1 when alpha = None)
+/// FL   = α̂ · (1 − pₜ)^γ · BCE
+/// ```
+///
+/// For logits, `log p = log_sigmoid(x)`, `log(1 − p) = log_sigmoid(−x)`; γ = 0 and α = None
+/// give `binary_cross_entropy_with_logits` exactly. `"mean"` averages over all elements
+/// (torchvision), optionally after multiplying by per-sample weights `[N]`.
+#[derive(burn::module::Module, Debug)]
+pub struct BinaryFocalLoss {
+    /// γ.
+    pub gamma: f64,
+    /// α, or `None`.
+    pub alpha: Option<f64>,
+    /// Whether `input` holds logits.
+    pub from_logits: bool,
+    /// Label smoothing.
+    pub label_smoothing: f64,
+    /// Probability clipping ε.
+    pub epsilon: f64,
+    /// Reduction.
+    #[module(skip)]
+    pub reduction: Reduction,
+}
+
+impl BinaryFocalLoss {
+    const NAME: &'static str = "binary_focal";
+
+    /// The configured reduction of the loss. `input` and `target` have the same shape (any
+    /// rank); for `"none"` the result is flattened (see
+    /// [`forward_no_reduction`](Self::forward_no_reduction) to keep the shape).
+    #[track_caller]
+    pub fn forward<const D: usize>(&self, input: Tensor<D>, target: Tensor<D>) -> Tensor<1> {
+        or_panic(self.try_forward(input, target, None))
+    }
+
+    /// As [`forward`](Self::forward), with optional per-sample weights of shape `[N]`
+    /// (`N = input.dims()[0]`), returning an error instead of panicking on bad input.
+    pub fn try_forward<const D: usize>(
+        &self,
+        input: Tensor<D>,
+        target: Tensor<D>,
+        weight: Option<Tensor<1>>,
+    ) -> LossResult<Tensor<1>> {
+        let (terms, _) = self.element_loss(
+            &DynTensor::from_tensor(input),
+            &DynTensor::from_tensor(target),
+            weight.map(DynTensor::from_tensor).as_ref(),
+        )?;
+        Ok(terms.reduce(self.reduction))
+    }
+
+    /// The unreduced loss, same shape as `input` (ignores the configured reduction).
+    #[track_caller]
+    pub fn forward_no_reduction<const D: usize>(&self, input: Tensor<D>, target: Tensor<D>) -> Tensor<D> {
+        let dims = input.dims();
+        let (terms, _) = or_panic(self.element_loss(
+            &DynTensor::from_tensor(input),
+            &DynTensor::from_tensor(target),
+            None,
+        ));
+        terms.unreduced().reshape(dims)
+    }
+
+    /// Named-argument form used by [`Loss`](crate::Loss): `input`, `target`, optional `weight`.
+    pub fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
+        inputs.only(Self::NAME, &["input", "target", "weight"])?;
+        let input = inputs.float(Self::NAME, "input")?;
+        let target = inputs.float(Self::NAME, "target")?;
+        let weight = inputs.float_opt(Self::NAME, "weight")?;
+        let (terms, shape) = self.element_loss(&input, &target, weight.as_ref())?;
+        Ok(reduced_output(terms, self.reduction, shape))
+    }
+
+    /// Input checks and the element-wise loss on the canonical `[N, M]` view.
+    fn element_loss(
+        &self,
+        input: &DynTensor<Float>,
+        target: &DynTensor<Float>,
+        weight: Option<&DynTensor<Float>>,
+    ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
+        let name = Self::NAME;
+        if input.shape.is_empty() {
+            return Err(LossError::input(name, "input", "a tensor of rank >= 1", "a scalar"));
+        }
+        if target.shape != input.shape {
+            return Err(LossError::input(
+                name,
+                "target",
+                format!("the shape of `input` {}", fmt_shape(&input.shape)),
+                fmt_shape(&target.shape),
+            ));
+        }
+        let n = input.shape[0];
+        check_sample_weight(name, weight, n)?;
+        check_float_range(name, "target", target, 0.0, 1.0, "target probabilities")?;
+        if !self.from_logits {
+            check_float_range(name, "input", input, 0.0, 1.0, "probabilities (from_logits = false)")?;
+        }
+        let m = if n == 0 { 0 } else { input.numel() / n };
+        let x = input.view([n, m]);
+        let mut y = target.view([n, m]);
+        if self.label_smoothing > 0.0 {
+            y = y * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing;
+        }
+        let one_minus_y = y.clone().neg() + 1.0;
+        let (log_p, log_1mp, one_minus_pt) = if self.from_logits {
+            let log_p = log_sigmoid(x.clone());
+            let log_1mp = log_sigmoid(x.neg());
+            let one_minus_pt = y.clone() * log_1mp.clone().exp() + one_minus_y.clone() * log_p.clone().exp();
+            (log_p, log_1mp, one_minus_pt)
+        } else {
+            // Keras: the logarithms see clipped probabilities, the modulating factor the raw ones.
+            let clipped = x.clone().clamp(self.epsilon, 1.0 - self.epsilon);
+            let one_minus_pt = y.clone() * (x.clone().neg() + 1.0) + one_minus_y.clone() * x;
+            (clipped.clone().log(), (clipped.neg() + 1.0).log(), one_minus_pt)
+        };
+        let bce = (y.clone() * log_p + one_minus_y.clone() * log_1mp).neg();
+        let loss = match modulating_factor(one_minus_pt, self.gamma) {
+            Some(factor) => bce * factor,
+            None => bce,
+        };
+        let alpha_t = self.alpha.map(|a| y * a + one_minus_y * (1.0 - a));
+        let terms = ElementLoss::new(loss)
+            .weighted(alpha_t)
+            .weighted(sample_weight_2d(weight, n, m));
+        Ok((terms, input.shape.clone()))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Multiclass (softmax) focal loss
+// ---------------------------------------------------------------------------------------------
+
+/// Configuration of [`FocalLoss`] (`"type": "focal"` in a [`LossConfig`](crate::LossConfig)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FocalLossConfig {
+    /// Focusing parameter γ ≥ 0. Default `2.0`; `0` gives cross-entropy exactly.
+    pub gamma: f64,
+    /// Per-class weights α_c ≥ 0 (length = number of classes); the loss of an element whose target
+    /// is class `c` is multiplied by α_c. Default `None` (all 1). The weights do not enter the
+    /// `"mean"` denominator (kornia `weight=`, torchvision / Keras convention; PyTorch
+    /// `cross_entropy(weight=)` instead divides by Σ α — not this loss).
+    pub alpha: Option<Vec<f32>>,
+    /// Target value that is skipped: its loss is 0 and it is left out of the `"mean"`
+    /// denominator (PyTorch `ignore_index`). Default `Some(-100)` as in PyTorch; `None` makes
+    /// every target count (and -100 an out-of-range error).
+    pub ignore_index: Option<i64>,
+    /// Label smoothing `s ∈ [0, 1]`: the target distribution becomes `(1 − s)·onehot + s/C`
+    /// (PyTorch `cross_entropy(label_smoothing=)`, Keras). Default `0`.
+    pub label_smoothing: f64,
+    /// `true` (default): `input` holds logits (`log_softmax` over dim 1). `false`: `input` holds
+    /// probabilities, renormalised over the class dimension and clipped to `[epsilon, 1 − epsilon]`
+    /// (Keras `categorical_focal_crossentropy(from_logits=False)`).
+    pub from_logits: bool,
+    /// Clipping ε for probability inputs, in (0, 0.5). Default `1e-7` (Keras).
+    pub epsilon: f64,
+    /// `"mean"` (default: over non-ignored elements), `"sum"` or `"none"`.
+    pub reduction: Reduction,
+}
+
+impl Default for FocalLossConfig {
+    fn default() -> Self {
+        Self {
+            gamma: default_gamma(),
+            alpha: None,
+            ignore_index: Some(-100),
+            label_smoothing: 0.0,
+            from_logits: true,
+            epsilon: default_epsilon(),
+            reduction: Reduction::Mean,
+        }
+    }
+}
+
+impl burn::config::Config for FocalLossConfig {}
+
+config_setters!(FocalLossConfig {
+    with_gamma => gamma: f64,
+    with_alpha => alpha: Option<Vec<f32>>,
+    with_ignore_index => ignore_index: Option<i64>,
+    with_label_smoothing => label_smoothing: f64,
+    with_from_logits => from_logits: bool,
+    with_epsilon => epsilon: f64,
+    with_reduction => reduction: Reduction,
+});
+
+impl FocalLossConfig {
+    const NAME: &'static str = "focal";
+
+    /// The defaults (γ = 2, no α, ignore_index -100, logits, mean).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Checks every field; the error names the field and its expected range.
+    pub fn validate(&self) -> LossResult<()> {
+        check::non_negative(Self::NAME, "gamma", self.gamma)?;
+        if let Some(alpha) = &self.alpha {
+            if alpha.is_empty() {
+                return Err(LossError::config(Self::NAME, "alpha", "one weight per class", "an empty list"));
+            }
+            for (c, &a) in alpha.iter().enumerate() {
+                if !(a.is_finite() && a >= 0.0) {
+                    return Err(LossError::config(
+                        Self::NAME,
+                        format!("alpha[{c}]"),
+                        "a finite weight >= 0",
+                        a,
+                    ));
+                }
+            }
+        }
+        check::in_range(Self::NAME, "label_smoothing", self.label_smoothing, 0.0, 1.0, false)?;
+        check::in_open_range(Self::NAME, "epsilon", self.epsilon, 0.0, 0.5)?;
+        Ok(())
+    }
+
+    /// Builds the loss, or says which field is out of range.
+    pub fn try_init(&self) -> LossResult<FocalLoss> {
+        self.validate()?;
+        Ok(FocalLoss {
+            gamma: self.gamma,
+            alpha: self.alpha.clone(),
+            ignore_index: self.ignore_index,
+            label_smoothing: self.label_smoothing,
+            from_logits: self.from_logits,
+            epsilon: self.epsilon,
+            reduction: self.reduction,
+        })
+    }
+
+    /// Builds the loss; panics with the [`try_init`](Self::try_init) message on a bad field.
+    #[track_caller]
+    pub fn init(&self) -> FocalLoss {
+        or_panic(self.try_init())
+    }
+}
+
+/// Softmax focal loss for multiclass targets: `input [N, C]` or `[N, C, d1, …]`, integer
+/// `target [N]` or `[N, d1, …]`.
+///
+/// With `log pₖ = log_softmax(x)ₖ` (or `log clip(xₖ / Σⱼxⱼ, ε, 1 − ε)` for probabilities) and
+/// the target distribution `q = (1 − s)·onehot(t) + s/C`:
+///
+/// ```text
+/// FL = α_t · Σₖ qₖ · (1 − pₖ)^γ · (−log pₖ)      (s = 0: α_t · (1 − p_t)^γ · (−log p_t))
+/// mean = Σ FL / #(elements whose target ≠ ignore_index)
+/// ```
+///
+/// γ = 0, α = None gives `cross_entropy(x, t, label_smoothing=s, ignore_index=…)` exactly.
+/// The `(1 − pₖ)^γ` inside the sum is the Keras `categorical_focal_crossentropy` form (and
+/// kornia's for hard targets).
+#[derive(burn::module::Module, Debug)]
+pub struct FocalLoss {
+    /// γ.
+    pub gamma: f64,
+    /// Per-class α, or `None`.
+    pub alpha: Option<Vec<f32>>,
+    /// Ignored target value.
+    pub ignore_index: Option<i64>,
+    /// Label smoothing.
+    pub label_smoothing: f64,
+    /// Whether `input` holds logits.
+    pub from_logits: bool,
+    /// Probability clipping ε.
+    pub epsilon: f64,
+    /// Reduction.
+    #[module(skip)]
+    pub reduction: Reduction,
+}
+
+impl FocalLoss {
+    const NAME: &'static str = "focal";
+
+    /// The configured reduction of the loss (for `"none"`: flattened, see
+    /// [`forward_no_reduction`](Self::forward_no_reduction)). `DT` must be `D − 1`.
+    #[track_caller]
+    pub fn forward<const D: usize, const DT: usize>(&self, input: Tensor<D>, target: Tensor<DT, Int>) -> Tensor<1> {
+        or_panic(self.try_forward(input, target, None))
+    }
+
+    /// As [`forward`](Self::forward), with optional per-sample weights `[N]`, returning an error
+    /// instead of panicking on bad input.
+    pub fn try_forward<const D: usize, const DT: usize>(
+        &self,
+        input: Tensor<D>,
+        target: Tensor<DT, Int>,
+        weight: Option<Tensor<1>>,
+    ) -> LossResult<Tensor<1>> {
+        let (terms, _) = self.element_loss(
+            &DynTensor::from_tensor(input),
+            &DynTensor::from_tensor(target),
+            weight.map(DynTensor::from_tensor).as_ref(),
+        )?;
+        Ok(terms.reduce(self.reduction))
+    }
+
+    /// The unreduced loss, same shape as `target` (ignored elements are 0).
+    #[track_caller]
+    pub fn forward_no_reduction<const D: usize, const DT: usize>(
+        &self,
+        input: Tensor<D>,
+        target: Tensor<DT, Int>,
+    ) -> Tensor<DT> {
+        let dims = target.dims();
+        let (terms, _) = or_panic(self.element_loss(
+            &DynTensor::from_tensor(input),
+            &DynTensor::from_tensor(target),
+            None,
+        ));
+        terms.unreduced().reshape(dims)
+    }
+
+    /// Named-argument form used by [`Loss`](crate::Loss): `input`, `target` (integers), optional `weight`.
+    pub fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
+        inputs.only(Self::NAME, &["input", "target", "weight"])?;
+        let input = inputs.float(Self::NAME, "input")?;
+        let target = inputs.int(Self::NAME, "target")?;
+        let weight = inputs.float_opt(Self::NAME, "weight")?;
+        let (terms, shape) = self.element_loss(&input, &target, weight.as_ref())?;
+        Ok(reduced_output(terms, self.reduction, shape))
+    }
+
+    /// Input checks and the element-wise loss on the canonical `[N, C, S]` / `[N, S]` views.
+    fn element_loss(
+        &self,
+        input: &DynTensor<Float>,
+        target: &DynTensor<Int>,
+        weight: Option<&DynTensor<Float>>,
+    ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
+        let name = Self::NAME;
+        if input.shape.len() < 2 {
+            return Err(LossError::input(
+                name,
+                "input",
+                "shape [N, C] or [N, C, d1, ...]",
+                fmt_shape(&input.shape),
+            ));
+        }
+        let (n, c) = (input.shape[0], input.shape[1]);
+        let expected_target: Vec<usize> =
+            std::iter::once(n).chain(input.shape[2..].iter().copied()).collect();
+        if target.shape != expected_target {
+            return Err(LossError::input(
+                name,
+                "target",
+                format!(
+                    "class indices of shape {} (input shape {} without the class dim 1)",
+                    fmt_shape(&expected_target),
+                    fmt_shape(&input.shape)
+                ),
+                fmt_shape(&target.shape),
+            ));
+        }
+        if let Some(alpha) = &self.alpha
+            && alpha.len() != c
+        {
+            return Err(LossError::input(
+                name,
+                "input",
+                format!("{} classes along dim 1 (the length of config field `alpha`)", alpha.len()),
+                format!("{c} classes (input shape {})", fmt_shape(&input.shape)),
+            ));
+        }
+        check_sample_weight(name, weight, n)?;
+        if !self.from_logits {
+            check_float_range(name, "input", input, 0.0, 1.0, "probabilities (from_logits = false)")?;
+        }
+        let s = if n == 0 { 0 } else { target.numel() / n };
+        let t = target.view([n, s]);
+        let valid = self.ignore_index.map(|ignore| t.clone().not_equal_elem(ignore));
+        // Ignored positions are pointed at class 0 so that the gather stays in range; the mask
+        // zeroes them afterwards.
+        let t = match &valid {
+            Some(valid) => t.mask_fill(valid.clone().bool_not(), 0),
+            None => t,
+        };
+        self.check_class_range(&t, c)?;
+
+        let x = input.view([n, c, s]);
+        let log_p = if self.from_logits {
+            log_softmax(x, 1)
+        } else {
+            let normalised = x.clone() / x.sum_dim(1);
+            normalised.clamp(self.epsilon, 1.0 - self.epsilon).log()
+        };
+        let loss = if self.label_smoothing > 0.0 {
+            let one_hot: Tensor<3> = t.clone().reshape([n * s]).one_hot::<2>(c).reshape([n, s, c]).swap_dims(1, 2).float().cast(log_p.dtype());
+            let q = one_hot * (1.0 - self.label_smoothing) + self.label_smoothing / c as f64;
+            (q * focal_nll(log_p, self.gamma)).sum_dim(1).reshape([n, s])
+        } else {
+            focal_nll(log_p.gather(1, t.clone().reshape([n, 1, s])), self.gamma).reshape([n, s])
+        };
+        let alpha_t = self.alpha.as_ref().map(|alpha| {
+            let device = loss.device();
+            Tensor::<1>::from_data(TensorData::new(alpha.clone(), [c]), (&device, loss.dtype()))
+                .gather(0, t.reshape([n * s]))
+                .reshape([n, s])
+        });
+        let terms = ElementLoss::new(loss)
+            .weighted(alpha_t)
+            .weighted(sample_weight_2d(weight, n, s))
+            .masked(valid);
+        Ok((terms, target.shape.clone()))
+    }
+
+    /// Every (non-ignored) class index must lie in `[0, C)`.
+    fn check_class_range(&self, t: &Tensor<2, Int>, c: usize) -> LossResult<()> {
+        if t.shape().num_elements() == 0 {
+            return Ok(());
+        }
+        let (min, max) = int_min_max(&t.clone().flatten(0, 1));
+        if min < 0 || max >= c as i64 {
+            let ignore = match self.ignore_index {
+                Some(i) => format!(" (or ignore_index {i})"),
+                None => String::new(),
+            };
+            return Err(LossError::input(
+                Self::NAME,
+                "target",
+                format!("class indices in [0, {c}){ignore}"),
+                format!("indices in [{min}, {max}]"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Applies `reduction` and attaches the logical output shape (`[]` for mean/sum).
+pub(crate) fn reduced_output<const D: usize>(terms: ElementLoss<D>, reduction: Reduction, shape: Vec<usize>) -> DynTensor {
+    let out = terms.reduce(reduction);
+    match reduction {
+        Reduction::None => DynTensor::new(out, shape),
+        Reduction::Mean | Reduction::Sum => DynTensor::new(out, vec![]),
+    }
+}

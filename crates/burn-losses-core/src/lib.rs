@@ -1,0 +1,21 @@
+//! Backend-agnostic loss modules for [burn](https://burn.dev) 0.22.
+//!
+//! Every loss is a config (`XConfig`: serde, validated by `try_init`) and a module (`X`) whose
+//! `forward` runs on any burn `Device` — flex, ndarray, wgpu, tch, cuda — through one code path.
+//! Each family lives in its own module; [`reduction`] holds the reduction / weighting / masking
+//! every loss shares, [`error`] the one error type, [`config`] the serde-tagged [`LossConfig`].
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod dynamic;
+pub mod error;
+pub mod focal;
+pub mod reduction;
+
+mod common;
+
+pub use config::{ClassificationLoss, InputKind, Loss, LossConfig};
+pub use dynamic::{DynInput, DynTensor, LossInputs};
+pub use error::{ErrorKind, LossError, LossResult};
+pub use focal::{BinaryFocalLoss, BinaryFocalLossConfig, FocalLoss, FocalLossConfig};
+pub use reduction::{ElementLoss, Reduction};

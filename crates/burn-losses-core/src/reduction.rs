@@ -1,0 +1,113 @@
+//! Reduction of an element-wise loss, shared by every loss in the crate.
+//!
+//! Every loss builds an [`ElementLoss`] (per-element values, optional multiplicative weights,
+//! optional validity mask) and ends with [`ElementLoss::reduce`] or
+//! [`ElementLoss::unreduced`]; no loss re-implements mean / sum / mask logic.
+
+use burn::tensor::{Bool, Tensor};
+use serde::{Deserialize, Serialize};
+
+/// How the element-wise loss is reduced to the value `forward` returns.
+///
+/// Serialised as `"none"`, `"mean"` or `"sum"` (PyTorch's `reduction=` strings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reduction {
+    /// No reduction: one value per element (ignored elements are 0).
+    None,
+    /// Sum of the weighted element losses divided by the number of valid (non-ignored)
+    /// elements. Weights multiply the losses but do not enter the denominator (torchvision /
+    /// Keras `sum_over_batch_size` semantics). If every element is ignored the result is NaN,
+    /// as in PyTorch.
+    #[default]
+    Mean,
+    /// Sum of the weighted element losses.
+    Sum,
+}
+
+impl burn::config::Config for Reduction {}
+
+impl core::fmt::Display for Reduction {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Reduction::None => "none",
+            Reduction::Mean => "mean",
+            Reduction::Sum => "sum",
+        })
+    }
+}
+
+/// An unreduced loss: per-element values plus what the reduction needs to know about them.
+#[derive(Debug, Clone)]
+pub struct ElementLoss<const D: usize> {
+    /// Per-element loss before weighting.
+    pub values: Tensor<D>,
+    /// Multiplicative per-element weights (class weights × sample weights), same shape.
+    pub weights: Option<Tensor<D>>,
+    /// `true` where the element counts; `false` where it is ignored (e.g. `ignore_index`).
+    pub valid: Option<Tensor<D, Bool>>,
+}
+
+impl<const D: usize> ElementLoss<D> {
+    /// Plain element losses, every element valid, no weights.
+    pub fn new(values: Tensor<D>) -> Self {
+        Self {
+            values,
+            weights: None,
+            valid: None,
+        }
+    }
+
+    /// Multiplies the element weights by `weights` (broadcast to the loss shape).
+    pub fn weighted(mut self, weights: Option<Tensor<D>>) -> Self {
+        if let Some(w) = weights {
+            self.weights = Some(match self.weights.take() {
+                Some(existing) => existing * w,
+                None => w,
+            });
+        }
+        self
+    }
+
+    /// Marks elements as valid (`true`) or ignored (`false`).
+    pub fn masked(mut self, valid: Option<Tensor<D, Bool>>) -> Self {
+        if let Some(v) = valid {
+            self.valid = Some(match self.valid.take() {
+                Some(existing) => existing.bool_and(v),
+                None => v,
+            });
+        }
+        self
+    }
+
+    /// Weighted element losses, 0 where ignored. Same shape as the input loss.
+    pub fn unreduced(self) -> Tensor<D> {
+        let mut loss = self.values;
+        if let Some(weights) = self.weights {
+            loss = loss * weights;
+        }
+        if let Some(valid) = self.valid {
+            loss = loss.mask_fill(valid.bool_not(), 0.0);
+        }
+        loss
+    }
+
+    /// Applies `reduction`. `Reduction::None` returns the [`unreduced`](Self::unreduced) values
+    /// flattened in row-major order; `Mean` and `Sum` return a one-element tensor.
+    pub fn reduce(self, reduction: Reduction) -> Tensor<1> {
+        let count = match (&self.valid, reduction) {
+            (Some(valid), Reduction::Mean) => Some(valid.clone().float().cast(self.values.dtype()).sum()),
+            _ => None,
+        };
+        let numel = self.values.shape().num_elements();
+        let loss = self.unreduced();
+        match reduction {
+            Reduction::None => loss.reshape([numel]),
+            Reduction::Sum => loss.sum(),
+            Reduction::Mean => match count {
+                Some(count) => loss.sum() / count,
+                None => loss.sum() / numel as f64,
+            },
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! JSON evaluation of any loss: `{"loss": <LossConfig>, "inputs": {...}, "grad": true}` in,
+//! `{"loss": ..., "grad": {...}}` out.
+//!
+//! The `burn-losses eval` command and the reference-fixture tests both run through
+//! [`eval_request`], so a fixture that passes in the tests passes through the CLI too.
+//! Integer JSON arrays become `Int` tensors (class indices); anything else becomes `f32`. An
+//! integer array given where the loss wants floats is converted. `grad` is the gradient of the
+//! sum of the loss output with respect to each float input.
+
+use std::collections::BTreeMap;
+
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use burn_losses_core::{DynInput, DynTensor, LossConfig, LossInputs};
+
+/// The request read by `burn-losses eval`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvalRequest {
+    /// The loss and its options.
+    pub loss: LossConfig,
+    /// Forward arguments by name (`input`, `target`, `weight`, …) as nested arrays.
+    pub inputs: BTreeMap<String, Value>,
+    /// Whether to return input gradients.
+    #[serde(default)]
+    pub grad: bool,
+}
+
+/// The answer: the loss (a number for `mean`/`sum`, a nested array for `none`) and, when asked,
+/// the gradient of its sum with respect to each float input.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EvalResponse {
+    /// Loss value(s).
+    pub loss: Value,
+    /// Input gradients by name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grad: Option<BTreeMap<String, Value>>,
+}
+
+/// A parsed nested JSON array.
+struct Parsed {
+    shape: Vec<usize>,
+    floats: Vec<f64>,
+    all_integers: bool,
+}
+
+fn parse_nested(name: &str, value: &Value) -> Result<Parsed, String> {
+    fn shape_of(v: &Value) -> Vec<usize> {
+        match v {
+            Value::Array(items) => {
+                let mut s = vec![items.len()];
+                if let Some(first) = items.first() {
+                    s.extend(shape_of(first));
+                }
+                s
+            }
+            _ => vec![],
+        }
+    }
+    fn walk(name: &str, v: &Value, shape: &[usize], out: &mut Parsed) -> Result<(), String> {
+        match (v, shape.split_first()) {
+            (Value::Array(items), Some((&len, rest))) if items.len() == len => {
+                items.iter().try_for_each(|item| walk(name, item, rest, out))
+            }
+            (Value::Number(n), None) => {
+                out.all_integers &= n.is_i64() || n.is_u64();
+                out.floats.push(n.as_f64().ok_or_else(|| format!("input `{name}`: {n} is not a number"))?);
+                Ok(())
+            }
+            _ => Err(format!("input `{name}`: expected a rectangular nested array of numbers of shape {:?}", out.shape)),
+        }
+    }
+    let shape = shape_of(value);
+    let mut parsed = Parsed {
+        shape: shape.clone(),
+        floats: Vec::new(),
+        all_integers: true,
+    };
+    walk(name, value, &shape, &mut parsed)?;
+    Ok(parsed)
+}
+
+/// Nests a flat row-major vector into JSON arrays of `shape` (a bare number for `[]`).
+pub fn nest(values: &[f64], shape: &[usize]) -> Value {
+    fn number(x: f64) -> Value {
+        serde_json::Number::from_f64(x).map(Value::Number).unwrap_or_else(|| {
+            // JSON has no NaN/inf: spell them as strings so nothing is silently lost.
+            Value::String(format!("{x}"))
+        })
+    }
+    match shape.split_first() {
+        None => number(values[0]),
+        Some((&len, rest)) => {
+            let stride: usize = rest.iter().product();
+            Value::Array((0..len).map(|i| nest(&values[i * stride..(i + 1) * stride], rest)).collect())
+        }
+    }
+}
+
+fn to_values(t: Tensor<1>) -> Vec<f64> {
+    t.into_data().iter::<f64>().collect()
+}
+
+/// Runs one request on `device` (the autodiff device is derived from it when `grad` is asked).
+pub fn eval_request(request: &EvalRequest, device: &Device) -> Result<EvalResponse, String> {
+    let loss = request.loss.try_init().map_err(|e| e.to_string())?;
+    let device = if request.grad { device.clone().autodiff() } else { device.clone() };
+    let mut inputs = LossInputs::new();
+    let mut leaves: Vec<(String, DynTensor)> = Vec::new();
+    for (name, value) in &request.inputs {
+        let parsed = parse_nested(name, value)?;
+        let numel = parsed.floats.len();
+        let input = if parsed.all_integers && !parsed.floats.is_empty() {
+            let ints: Vec<i64> = parsed.floats.iter().map(|&x| x as i64).collect();
+            DynInput::Int(DynTensor::new(Tensor::<1, Int>::from_data(TensorData::new(ints, [numel]), &device), parsed.shape))
+        } else {
+            let floats: Vec<f32> = parsed.floats.iter().map(|&x| x as f32).collect();
+            let mut flat = Tensor::<1>::from_data(TensorData::new(floats, [numel]), &device);
+            if request.grad {
+                flat = flat.require_grad();
+            }
+            let t = DynTensor::new(flat, parsed.shape);
+            if request.grad {
+                leaves.push((name.clone(), t.clone()));
+            }
+            DynInput::Float(t)
+        };
+        inputs.insert(name, input);
+    }
+    let out = loss.forward_inputs(&inputs).map_err(|e| e.to_string())?;
+    let grad = if request.grad {
+        let grads = out.flat.clone().sum().backward();
+        let mut map = BTreeMap::new();
+        for (name, leaf) in &leaves {
+            // A float input that the loss converts to integers, or does not use, has no gradient.
+            let g = leaf.flat.grad(&grads).map(to_values).unwrap_or_else(|| vec![0.0; leaf.numel()]);
+            map.insert(name.clone(), nest(&g, &leaf.shape));
+        }
+        Some(map)
+    } else {
+        None
+    };
+    let values = to_values(out.flat);
+    Ok(EvalResponse {
+        loss: nest(&values, &out.shape),
+        grad,
+    })
+}

@@ -1,0 +1,73 @@
+//! Test helpers shared by the integration tests: fixture loading and tolerant comparison.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+pub use burn_losses::device::test_devices;
+
+/// `tests/fixtures/<family>.json`, parsed.
+pub fn load_fixtures() -> Vec<(String, Value)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/fixtures exists")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no fixtures in {}", dir.display());
+    files
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            (p.file_name().unwrap().to_string_lossy().into_owned(), serde_json::from_str(&text).unwrap())
+        })
+        .collect()
+}
+
+/// Flattens a number or nested array (NaN / inf spelled as strings) into values + shape.
+pub fn flatten(v: &Value) -> (Vec<f64>, Vec<usize>) {
+    fn walk(v: &Value, out: &mut Vec<f64>) {
+        match v {
+            Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+            Value::Number(n) => out.push(n.as_f64().unwrap()),
+            Value::String(s) => out.push(s.parse().expect("NaN / inf spelled as a string")),
+            other => panic!("not a number: {other}"),
+        }
+    }
+    fn shape(v: &Value) -> Vec<usize> {
+        match v {
+            Value::Array(items) => {
+                let mut s = vec![items.len()];
+                if let Some(f) = items.first() {
+                    s.extend(shape(f));
+                }
+                s
+            }
+            _ => vec![],
+        }
+    }
+    let mut out = Vec::new();
+    walk(v, &mut out);
+    (out, shape(v))
+}
+
+/// Largest `|a − e| / (atol + rtol·|e|)` (≤ 1 means within tolerance) and the shapes' agreement.
+pub fn worst_ratio(actual: &Value, expected: &Value, rtol: f64, atol: f64) -> Result<f64, String> {
+    let (a, sa) = flatten(actual);
+    let (e, se) = flatten(expected);
+    if sa != se {
+        return Err(format!("shape {sa:?} != expected {se:?}"));
+    }
+    let mut worst = 0.0f64;
+    for (x, y) in a.iter().zip(&e) {
+        let r = if x.is_nan() || y.is_nan() {
+            if x.is_nan() && y.is_nan() { 0.0 } else { f64::INFINITY }
+        } else {
+            (x - y).abs() / (atol + rtol * y.abs())
+        };
+        worst = worst.max(r);
+    }
+    Ok(worst)
+}
