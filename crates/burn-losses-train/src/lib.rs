@@ -1,1 +1,91 @@
-pub fn x(){}
+//! burn `Learner` glue for burn-losses.
+//!
+//! Two lines turn any classifier and any classification loss of this crate into something
+//! burn's `SupervisedTraining` / `Learner` trains, with `AccuracyMetric`, `LossMetric` and the
+//! other `ClassificationOutput` metrics working as usual:
+//!
+//! ```ignore
+//! let loss = LossConfig::parse(r#"{"type": "focal", "gamma": 2.0}"#)?.try_init()?;
+//! let learner_model = LossClassifier::new(model, loss); // model: impl Classifier
+//! ```
+//!
+//! The training batches are [`ClassificationBatch`]es of the model's input and class indices.
+
+use burn::module::Module;
+use burn::tensor::{Int, Tensor};
+use burn::train::{ClassificationOutput, InferenceStep, TrainOutput, TrainStep};
+use burn_losses_core::{ClassificationLoss, Loss};
+
+mod metrics;
+mod renderer;
+pub use renderer::{EpochLogRenderer, EpochMetrics};
+pub use metrics::{ConfusionMatrix, class_counts};
+
+/// A model that maps its input to class logits `[N, C]`.
+pub trait Classifier: Module + burn::module::ModuleDisplay {
+    /// The batch input (e.g. images `Tensor<4>`).
+    type Input: Send + 'static;
+    /// Class logits `[N, C]` (no softmax: the adapter applies what the loss expects).
+    fn logits(&self, input: Self::Input) -> Tensor<2>;
+}
+
+/// One training / validation batch: model input and class indices `[N]`.
+#[derive(Debug, Clone)]
+pub struct ClassificationBatch<I> {
+    /// Model input.
+    pub inputs: I,
+    /// Class indices `[N]`.
+    pub targets: Tensor<1, Int>,
+}
+
+/// A classifier trained with a burn-losses [`Loss`]: implements burn's [`TrainStep`] and
+/// [`InferenceStep`] with [`ClassificationOutput`].
+///
+/// If the loss was configured with `from_logits = false`, the logits are turned into the
+/// probabilities it expects (softmax for `focal`, sigmoid for `binary_focal`) before the loss, as a
+/// Keras model with a final softmax layer would; `output` (for the metrics) stays the logits.
+#[derive(Module, Debug)]
+pub struct LossClassifier<M> {
+    /// The wrapped model.
+    pub model: M,
+    /// The loss.
+    #[module(skip)]
+    pub loss: Loss,
+}
+
+impl<M: Classifier> LossClassifier<M> {
+    /// Wraps `model` with `loss`.
+    pub fn new(model: M, loss: Loss) -> Self {
+        Self { model, loss }
+    }
+
+    /// Logits, loss and targets of one batch. Panics with the loss's message on bad targets
+    /// (e.g. a class index outside `[0, C)`).
+    pub fn forward_classification(&self, batch: ClassificationBatch<M::Input>) -> ClassificationOutput {
+        let logits = self.model.logits(batch.inputs);
+        let loss = self
+            .loss
+            .classification_loss(logits.clone(), batch.targets.clone())
+            .unwrap_or_else(|e| panic!("{e}"));
+        ClassificationOutput::new(loss, logits, batch.targets)
+    }
+}
+
+impl<M: Classifier> TrainStep for LossClassifier<M> {
+    type Input = ClassificationBatch<M::Input>;
+    type Output = ClassificationOutput;
+
+    fn step(&self, batch: Self::Input) -> TrainOutput<ClassificationOutput> {
+        let item = self.forward_classification(batch);
+        TrainOutput::new(self, item.loss.backward(), item)
+    }
+}
+
+impl<M: Classifier> InferenceStep for LossClassifier<M> {
+    type Input = ClassificationBatch<M::Input>;
+    type Output = ClassificationOutput;
+
+    fn step(&self, batch: Self::Input) -> ClassificationOutput {
+        self.forward_classification(batch)
+    }
+}
