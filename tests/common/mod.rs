@@ -7,6 +7,8 @@ use serde_json::Value;
 
 pub use burn_losses::device::test_devices;
 
+pub mod cases;
+
 /// `tests/fixtures/<family>.json`, parsed.
 pub fn load_fixtures() -> Vec<(String, Value)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");

@@ -129,23 +129,20 @@ impl LossInputs {
 
     /// A required float argument.
     pub fn float(&self, loss: &'static str, name: &str) -> LossResult<DynTensor<Float>> {
-        match self.float_opt(loss, name)? {
+        match self.float_opt(name)? {
             Some(t) => Ok(t),
             None => Err(LossError::input(loss, name, "a float tensor", "nothing (missing argument)")),
         }
     }
 
-    /// An optional float argument.
-    pub fn float_opt(&self, loss: &'static str, name: &str) -> LossResult<Option<DynTensor<Float>>> {
+    /// An optional float argument (an integer argument is converted to float).
+    pub fn float_opt(&self, name: &str) -> LossResult<Option<DynTensor<Float>>> {
         match self.inputs.get(name) {
             None => Ok(None),
             Some(DynInput::Float(t)) => Ok(Some(t.clone())),
-            Some(DynInput::Int(t)) => Err(LossError::input(
-                loss,
-                name,
-                "a float tensor",
-                format!("an integer tensor of shape {}", fmt_shape(&t.shape)),
-            )),
+            // Integers where floats are expected (e.g. 0/1 targets written as JSON integers) are
+            // converted; this is lossless for the values a loss sees.
+            Some(DynInput::Int(t)) => Ok(Some(DynTensor::new(t.flat.clone().float(), t.shape.clone()))),
         }
     }
 

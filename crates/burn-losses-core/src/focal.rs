@@ -226,7 +226,7 @@ impl BinaryFocalLoss {
         inputs.only(Self::NAME, &["input", "target", "weight"])?;
         let input = inputs.float(Self::NAME, "input")?;
         let target = inputs.float(Self::NAME, "target")?;
-        let weight = inputs.float_opt(Self::NAME, "weight")?;
+        let weight = inputs.float_opt("weight")?;
         let (terms, shape) = self.element_loss(&input, &target, weight.as_ref())?;
         Ok(reduced_output(terms, self.reduction, shape))
     }
@@ -477,7 +477,7 @@ impl FocalLoss {
         inputs.only(Self::NAME, &["input", "target", "weight"])?;
         let input = inputs.float(Self::NAME, "input")?;
         let target = inputs.int(Self::NAME, "target")?;
-        let weight = inputs.float_opt(Self::NAME, "weight")?;
+        let weight = inputs.float_opt("weight")?;
         let (terms, shape) = self.element_loss(&input, &target, weight.as_ref())?;
         Ok(reduced_output(terms, self.reduction, shape))
     }

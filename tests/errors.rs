@@ -1,0 +1,156 @@
+//! Every invalid config and bad input gets an error naming the field / argument with expected vs
+//! actual; configs deserialise with defaults for missing fields and reject unknown ones.
+
+mod common;
+
+use burn::tensor::{Int, Tensor};
+use burn_losses::{BinaryFocalLossConfig, ErrorKind, FocalLossConfig, LossConfig, LossInputs, Reduction};
+
+fn config_error(json: &str) -> String {
+    let cfg = LossConfig::parse(json).unwrap_or_else(|e| panic!("{json} should parse: {e}"));
+    let err = cfg.try_init().expect_err(json);
+    assert_eq!(err.kind, ErrorKind::Config);
+    err.to_string()
+}
+
+#[test]
+fn invalid_configs_name_the_field() {
+    let cases = [
+        (r#"{"type": "focal", "gamma": -1}"#, "focal: config field `gamma`: expected a finite number >= 0, got -1"),
+        (r#"{"type": "binary_focal", "gamma": -0.5}"#, "binary_focal: config field `gamma`: expected a finite number >= 0, got -0.5"),
+        (r#"{"type": "binary_focal", "alpha": 1.5}"#, "binary_focal: config field `alpha`: expected a number in [0, 1], got 1.5"),
+        (r#"{"type": "binary_focal", "label_smoothing": 1.2}"#, "binary_focal: config field `label_smoothing`: expected a number in [0, 1], got 1.2"),
+        (r#"{"type": "focal", "label_smoothing": -0.1}"#, "focal: config field `label_smoothing`: expected a number in [0, 1], got -0.1"),
+        (r#"{"type": "focal", "alpha": []}"#, "focal: config field `alpha`: expected one weight per class, got an empty list"),
+        (r#"{"type": "focal", "alpha": [1.0, -2.0]}"#, "focal: config field `alpha[1]`: expected a finite weight >= 0, got -2"),
+        (r#"{"type": "focal", "epsilon": 0.0}"#, "focal: config field `epsilon`: expected a number in (0, 0.5), got 0"),
+        (r#"{"type": "binary_focal", "epsilon": 0.7}"#, "binary_focal: config field `epsilon`: expected a number in (0, 0.5), got 0.7"),
+    ];
+    for (json, message) in cases {
+        assert_eq!(config_error(json), message, "{json}");
+    }
+}
+
+#[test]
+#[should_panic(expected = "focal: config field `gamma`: expected a finite number >= 0, got -2")]
+fn init_panics_with_the_same_message() {
+    FocalLossConfig::new().with_gamma(-2.0).init();
+}
+
+#[test]
+fn parse_errors_are_clear() {
+    let e = LossConfig::parse("focall").unwrap_err().to_string();
+    assert_eq!(e, r#"loss_config: loss name: expected one of ["binary_focal", "focal"], got "focall""#);
+    let e = LossConfig::parse(r#"{"type": "focal", "gama": 2}"#).unwrap_err().to_string();
+    assert!(e.contains("unknown field `gama`"), "{e}");
+    let e = LossConfig::parse(r#"{"type": "dice"}"#).unwrap_err().to_string();
+    assert!(e.contains("unknown variant `dice`"), "{e}");
+    let e = LossConfig::parse(r#"{"type": "focal", "reduction": "avg"}"#).unwrap_err().to_string();
+    assert!(e.contains("unknown variant `avg`, expected one of `none`, `mean`, `sum`"), "{e}");
+}
+
+#[test]
+fn configs_deserialise_with_defaults_and_round_trip() {
+    let cfg = LossConfig::parse(r#"{"type": "binary_focal"}"#).unwrap();
+    assert_eq!(cfg, LossConfig::BinaryFocal(BinaryFocalLossConfig::new()));
+    let LossConfig::BinaryFocal(b) = &cfg else { unreachable!() };
+    assert_eq!((b.gamma, b.alpha, b.from_logits, b.label_smoothing, b.reduction), (2.0, Some(0.25), true, 0.0, Reduction::Mean));
+    // explicit null turns alpha off, a missing field keeps the default
+    let LossConfig::BinaryFocal(b) = LossConfig::parse(r#"{"type": "binary_focal", "alpha": null}"#).unwrap() else { unreachable!() };
+    assert_eq!(b.alpha, None);
+    let LossConfig::Focal(f) = LossConfig::parse(r#"{"type": "focal", "gamma": 1, "ignore_index": null, "reduction": "none"}"#).unwrap() else { unreachable!() };
+    assert_eq!((f.gamma, f.ignore_index, f.reduction), (1.0, None, Reduction::None));
+    assert_eq!(LossConfig::parse("focal").unwrap(), LossConfig::Focal(FocalLossConfig::new()));
+    for cfg in common::cases::all_configs() {
+        let json = serde_json::to_string(&cfg).unwrap();
+        assert_eq!(LossConfig::parse(&json).unwrap(), cfg, "{json}");
+        assert!(json.starts_with(r#"{"type":""#), "{json}");
+    }
+}
+
+#[test]
+fn config_nests_in_a_burn_training_config() {
+    #[derive(burn::config::Config, Debug)]
+    struct TrainingConfig {
+        loss: LossConfig,
+        #[config(default = 3)]
+        epochs: usize,
+    }
+    let cfg: TrainingConfig =
+        serde_json::from_str(r#"{"loss": {"type": "focal", "gamma": 0.5}, "epochs": 3}"#).unwrap();
+    let LossConfig::Focal(f) = &cfg.loss else { panic!("focal expected") };
+    assert_eq!(f.gamma, 0.5);
+    assert_eq!(cfg.loss.init().name(), "focal");
+}
+
+#[test]
+fn bad_inputs_name_the_argument() {
+    for (device_name, device) in common::test_devices() {
+        let focal = FocalLossConfig::new().init();
+        let x = Tensor::<2>::zeros([4, 3], &device);
+        let cases: Vec<(Result<Tensor<1>, burn_losses::LossError>, &str)> = vec![
+            (
+                focal.try_forward(x.clone(), Tensor::<1, Int>::from_ints([0, 1, 2], &device), None),
+                "focal: argument `target`: expected class indices of shape [4] (input shape [4, 3] without the class dim 1), got [3]",
+            ),
+            (
+                focal.try_forward(x.clone(), Tensor::<1, Int>::from_ints([0, 1, 3, 2], &device), None),
+                "focal: argument `target`: expected class indices in [0, 3) (or ignore_index -100), got indices in [0, 3]",
+            ),
+            (
+                focal.try_forward(x.clone(), Tensor::<1, Int>::from_ints([0, -1, 2, 2], &device), None),
+                "focal: argument `target`: expected class indices in [0, 3) (or ignore_index -100), got indices in [-1, 2]",
+            ),
+            (
+                focal.try_forward(Tensor::<1>::zeros([4], &device), Tensor::<1, Int>::zeros([4], &device), None),
+                "focal: argument `input`: expected shape [N, C] or [N, C, d1, ...], got [4]",
+            ),
+            (
+                focal.try_forward(x.clone(), Tensor::<1, Int>::from_ints([0, 1, 2, 2], &device), Some(Tensor::<1>::ones([3], &device))),
+                "focal: argument `weight`: expected per-sample weights of shape [4] (the batch size), got shape [3]",
+            ),
+            (
+                FocalLossConfig::new().with_alpha(Some(vec![1.0, 1.0])).init().try_forward(x.clone(), Tensor::<1, Int>::from_ints([0, 1, 1, 0], &device), None),
+                "focal: argument `input`: expected 2 classes along dim 1 (the length of config field `alpha`), got 3 classes (input shape [4, 3])",
+            ),
+            (
+                FocalLossConfig::new().with_from_logits(false).init().try_forward(x.clone() - 0.5, Tensor::<1, Int>::from_ints([0, 1, 1, 0], &device), None),
+                "focal: argument `input`: expected probabilities (from_logits = false) in [0, 1], got values in [-0.5, -0.5]",
+            ),
+            (
+                BinaryFocalLossConfig::new().init().try_forward(x.clone(), Tensor::<2>::zeros([4, 2], &device), None),
+                "binary_focal: argument `target`: expected the shape of `input` [4, 3], got [4, 2]",
+            ),
+            (
+                BinaryFocalLossConfig::new().init().try_forward(x.clone(), Tensor::<2>::ones([4, 3], &device) * 2.0, None),
+                "binary_focal: argument `target`: expected target probabilities in [0, 1], got values in [2, 2]",
+            ),
+        ];
+        for (result, message) in cases {
+            let err = result.expect_err(message);
+            assert_eq!(err.kind, ErrorKind::Input);
+            assert_eq!(err.to_string(), message, "on {device_name}");
+        }
+        // named-argument path: wrong kinds and unknown names
+        let loss = LossConfig::parse("focal").unwrap().init();
+        let inputs = LossInputs::new().with_float("input", x.clone()).with_float("target", Tensor::<1>::zeros([4], &device));
+        assert_eq!(
+            loss.forward_inputs(&inputs).unwrap_err().to_string(),
+            "focal: argument `target`: expected an integer tensor of class indices, got a float tensor of shape [4]"
+        );
+        let inputs = LossInputs::new().with_float("input", x.clone()).with_float("labels", x.clone());
+        assert!(loss.forward_inputs(&inputs).unwrap_err().to_string().contains("unknown argument `labels`"));
+        let inputs = LossInputs::new().with_float("input", x.clone());
+        assert_eq!(
+            loss.forward_inputs(&inputs).unwrap_err().to_string(),
+            "focal: argument `target`: expected an integer tensor, got nothing (missing argument)"
+        );
+    }
+}
+
+#[test]
+#[should_panic(expected = "focal: argument `target`: expected class indices in [0, 3)")]
+fn forward_panics_with_the_same_message() {
+    let device = burn_losses::device::test_devices()[0].1.clone();
+    FocalLossConfig::new().init().forward(Tensor::<2>::zeros([2, 3], &device), Tensor::<1, Int>::from_ints([0, 7], &device));
+}

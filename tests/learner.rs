@@ -1,0 +1,127 @@
+//! Any classifier plus any classification loss of the crate trains with burn's
+//! `SupervisedTraining` / `Learner` through `LossClassifier` (the README's two lines).
+
+mod common;
+
+use burn::data::dataloader::DataLoaderBuilder;
+use burn::data::dataloader::batcher::Batcher;
+use burn::data::dataset::InMemDataset;
+use burn::module::Module;
+use burn::nn::{Linear, LinearConfig, Relu};
+use burn::optim::AdamConfig;
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::train::metric::{AccuracyMetric, LossMetric};
+use burn::train::{Learner, SupervisedTraining};
+use burn_losses::LossConfig;
+use burn_losses::train::{Classifier, ClassificationBatch, ConfusionMatrix, EpochLogRenderer, LossClassifier};
+
+#[derive(Module, Debug)]
+struct Mlp {
+    a: Linear,
+    b: Linear,
+    relu: Relu,
+}
+
+impl Classifier for Mlp {
+    type Input = Tensor<2>;
+    fn logits(&self, x: Tensor<2>) -> Tensor<2> {
+        self.b.forward(self.relu.forward(self.a.forward(x)))
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Point {
+    x: [f32; 2],
+    label: i64,
+}
+
+#[derive(Clone)]
+struct PointBatcher;
+
+impl Batcher<Point, ClassificationBatch<Tensor<2>>> for PointBatcher {
+    fn batch(&self, items: Vec<Point>, device: &Device) -> ClassificationBatch<Tensor<2>> {
+        let n = items.len();
+        let xs: Vec<f32> = items.iter().flat_map(|p| p.x).collect();
+        let ys: Vec<i64> = items.iter().map(|p| p.label).collect();
+        ClassificationBatch {
+            inputs: Tensor::from_data(TensorData::new(xs, [n, 2]), device),
+            targets: Tensor::<1, Int>::from_data(TensorData::new(ys, [n]), device),
+        }
+    }
+}
+
+/// Three Gaussian blobs, well separated.
+fn blobs(n: usize, seed: u64) -> Vec<Point> {
+    let mut rng = common::cases::Lcg::new(seed);
+    let centres = [[-2.0, 0.0], [2.0, 0.0], [0.0, 2.5]];
+    (0..n)
+        .map(|i| {
+            let c = i % 3;
+            Point {
+                x: [(centres[c][0] + 0.5 * rng.normal()) as f32, (centres[c][1] + 0.5 * rng.normal()) as f32],
+                label: c as i64,
+            }
+        })
+        .collect()
+}
+
+fn train_and_score(loss_json: &str, device: &Device) -> (f64, Vec<f64>) {
+    let loss = LossConfig::parse(loss_json).unwrap().try_init().unwrap();
+    let ad = device.clone().autodiff();
+    let model = Mlp {
+        a: LinearConfig::new(2, 16).init(&ad),
+        b: LinearConfig::new(16, 3).init(&ad),
+        relu: Relu::new(),
+    };
+    // The two lines of the README: wrap model and loss, hand it to the Learner.
+    let model = LossClassifier::new(model, loss);
+    let loader = |points: Vec<Point>| DataLoaderBuilder::new(PointBatcher).batch_size(32).shuffle(1).build(InMemDataset::new(points));
+    let renderer = EpochLogRenderer::new();
+    let history = renderer.history();
+    let dir = std::env::temp_dir().join(format!("burn-losses-learner-test-{}-{}", std::process::id(), loss_json.len()));
+    let result = SupervisedTraining::new(&dir, loader(blobs(600, 1)), loader(blobs(150, 2)))
+        .metrics((AccuracyMetric::new(), LossMetric::new()))
+        .renderer(Box::new(renderer))
+        .num_epochs(4)
+        .launch(Learner::new(model, AdamConfig::new().init(), 1e-2));
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(result.error.is_none(), "{:?}", result.error);
+    let history = history.lock().unwrap().clone();
+    assert_eq!(history.len(), 8, "one train and one valid line per epoch: {history:?}");
+    let train_losses: Vec<f64> = history
+        .iter()
+        .filter(|h| h.split == "train")
+        .map(|h| h.values.iter().find(|(n, _)| n == "Loss").unwrap().1)
+        .collect();
+
+    let mut confusion = ConfusionMatrix::new(3);
+    let test = DataLoaderBuilder::new(PointBatcher).batch_size(64).set_device(device.clone()).build(InMemDataset::new(blobs(300, 3)));
+    for batch in test.iter() {
+        let batch = batch.unwrap();
+        confusion.update(result.model.model.logits(batch.inputs), batch.targets);
+    }
+    (confusion.accuracy(), train_losses)
+}
+
+#[test]
+fn every_classification_loss_trains_with_the_learner() {
+    let device = common::test_devices()[0].1.clone();
+    for loss in [
+        r#"{"type": "focal", "gamma": 2.0}"#,
+        r#"{"type": "focal", "gamma": 2.0, "alpha": [0.25, 0.25, 0.25], "from_logits": false}"#,
+        r#"{"type": "binary_focal", "gamma": 2.0}"#,
+    ] {
+        let (accuracy, losses) = train_and_score(loss, &device);
+        assert!(accuracy > 0.9, "{loss}: test accuracy {accuracy}");
+        assert!(losses.last().unwrap() < losses.first().unwrap(), "{loss}: training loss did not fall: {losses:?}");
+    }
+}
+
+#[test]
+fn class_counts_of_a_dataset() {
+    let ds = InMemDataset::new(blobs(10, 1));
+    let counts = burn_losses::train::class_counts(&ds, 3, |p: &Point| p.label as usize).unwrap();
+    assert_eq!(counts, vec![4, 3, 3]);
+    let err = burn_losses::train::class_counts(&ds, 2, |p: &Point| p.label as usize).unwrap_err();
+    assert_eq!(err, "item 2: label 2 outside [0, 2)");
+}

@@ -1,0 +1,112 @@
+//! Extreme inputs: finite losses and gradients for logits in [-1e4, 1e4] and every γ in
+//! {0, 0.5, 1, 2, 5}; γ = 0 equals burn's own cross-entropy / BCE.
+
+mod common;
+
+use burn::nn::loss::{BinaryCrossEntropyLossConfig, CrossEntropyLossConfig};
+use burn::tensor::{Int, Tensor, TensorData};
+use burn_losses::{BinaryFocalLossConfig, FocalLossConfig, Reduction};
+
+const EXTREMES: [f32; 8] = [-1e4, -1e3, -88.0, -20.0, 20.0, 88.0, 1e3, 1e4];
+
+fn all_finite(t: Tensor<1>) -> bool {
+    t.into_data().iter::<f64>().all(f64::is_finite)
+}
+
+#[test]
+fn binary_focal_is_finite_at_extreme_logits() {
+    for (name, device) in common::test_devices() {
+        let ad = device.clone().autodiff();
+        for gamma in [0.0, 0.5, 1.0, 2.0, 5.0] {
+            for alpha in [None, Some(0.25)] {
+                for smoothing in [0.0, 0.1] {
+                    let loss = BinaryFocalLossConfig::new()
+                        .with_gamma(gamma)
+                        .with_alpha(alpha)
+                        .with_label_smoothing(smoothing)
+                        .with_reduction(Reduction::Sum)
+                        .init();
+                    // every extreme logit against target 0, 1 and 0.5
+                    let x: Vec<f32> = EXTREMES.iter().flat_map(|&v| [v, v, v]).collect();
+                    let y: Vec<f32> = EXTREMES.iter().flat_map(|_| [0.0, 1.0, 0.5]).collect();
+                    let n = x.len();
+                    let x = Tensor::<1>::from_data(TensorData::new(x, [n]), &ad).require_grad();
+                    let y = Tensor::<1>::from_data(TensorData::new(y, [n]), &ad);
+                    let value = loss.forward(x.clone(), y);
+                    let grads = value.backward();
+                    let tag = format!("{name} gamma={gamma} alpha={alpha:?} smoothing={smoothing}");
+                    assert!(all_finite(value), "{tag}: loss not finite");
+                    assert!(all_finite(x.grad(&grads).unwrap()), "{tag}: gradient not finite");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn focal_is_finite_at_extreme_logits() {
+    for (name, device) in common::test_devices() {
+        let ad = device.clone().autodiff();
+        for gamma in [0.0, 0.5, 1.0, 2.0, 5.0] {
+            for smoothing in [0.0, 0.1] {
+                let loss = FocalLossConfig::new()
+                    .with_gamma(gamma)
+                    .with_label_smoothing(smoothing)
+                    .with_reduction(Reduction::Sum)
+                    .init();
+                // rows: one extreme logit against zeros, target on it / off it
+                let rows = EXTREMES.len();
+                let mut x = vec![0f32; rows * 3];
+                for (r, &v) in EXTREMES.iter().enumerate() {
+                    x[r * 3] = v;
+                    x[r * 3 + 2] = -v;
+                }
+                let t: Vec<i64> = (0..rows as i64).map(|r| r % 3).collect();
+                let x = Tensor::<2>::from_data(TensorData::new(x, [rows, 3]), &ad).require_grad();
+                let t = Tensor::<1, Int>::from_data(TensorData::new(t, [rows]), &ad);
+                let value = loss.forward(x.clone(), t);
+                let grads = value.backward();
+                let tag = format!("{name} gamma={gamma} smoothing={smoothing}");
+                assert!(all_finite(value), "{tag}: loss not finite");
+                assert!(all_finite(x.grad(&grads).unwrap().flatten(0, 1)), "{tag}: gradient not finite");
+            }
+        }
+    }
+}
+
+fn close(a: Tensor<1>, b: Tensor<1>, tol: f64) -> (f64, f64, bool) {
+    let a: f64 = a.into_scalar();
+    let b: f64 = b.into_scalar();
+    (a, b, (a - b).abs() <= tol * (1.0 + b.abs()))
+}
+
+#[test]
+fn gamma_zero_equals_burn_cross_entropy_and_bce() {
+    for (name, device) in common::test_devices() {
+        let mut rng = common::cases::Lcg::new(5);
+        let x: Vec<f32> = (0..40).map(|_| (rng.normal() * 3.0) as f32).collect();
+        let t: Vec<i64> = (0..10).map(|_| rng.below(4) as i64).collect();
+        let logits = Tensor::<2>::from_data(TensorData::new(x.clone(), [10, 4]), &device);
+        let targets = Tensor::<1, Int>::from_data(TensorData::new(t.clone(), [10]), &device);
+        let ours = FocalLossConfig::new().with_gamma(0.0).init().forward(logits.clone(), targets.clone());
+        let burn_ce = CrossEntropyLossConfig::new().init(&device).forward(logits.clone(), targets.clone());
+        let (a, b, ok) = close(ours, burn_ce, 1e-6);
+        assert!(ok, "{name}: focal(gamma=0) {a} != burn CrossEntropyLoss {b}");
+
+        let binary_targets = Tensor::<2, Int>::from_data(
+            TensorData::new(t.iter().flat_map(|&c| (0..4).map(move |j| (j == c) as i64)).collect::<Vec<_>>(), [10, 4]),
+            &device,
+        );
+        let ours = BinaryFocalLossConfig::new()
+            .with_gamma(0.0)
+            .with_alpha(None)
+            .init()
+            .forward(logits.clone(), binary_targets.clone().float());
+        let burn_bce = BinaryCrossEntropyLossConfig::new()
+            .with_logits(true)
+            .init(&device)
+            .forward(logits, binary_targets);
+        let (a, b, ok) = close(ours, burn_bce, 1e-6);
+        assert!(ok, "{name}: binary_focal(gamma=0, alpha=None) {a} != burn BinaryCrossEntropyLoss {b}");
+    }
+}
