@@ -41,15 +41,25 @@ fn assert_close(actual: &Value, expected: &Value, rtol: f64, atol: f64, what: &s
     }
 }
 
+/// The device the CLI tests use: the first of `BURN_LOSSES_DEVICES` (the CI lane), else flex.
+fn lane_device() -> String {
+    std::env::var("BURN_LOSSES_DEVICES")
+        .ok()
+        .and_then(|d| d.split(',').next().map(|s| s.trim().to_string()))
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| "flex".to_string())
+}
+
 #[test]
 fn eval_reproduces_every_reference_fixture() {
+    let device = lane_device();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
     let mut checked = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let fixture: Value = serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap();
         for case in fixture["cases"].as_array().unwrap() {
             let name = case["name"].as_str().unwrap();
-            let (code, stdout, stderr) = run(&["eval", "--device", "flex"], &case["request"].to_string());
+            let (code, stdout, stderr) = run(&["eval", "--device", &device], &case["request"].to_string());
             assert_eq!(code, 0, "{name}: {stderr}");
             let got: Value = serde_json::from_str(&stdout).unwrap();
             let tol = &case["tolerance"];
@@ -68,7 +78,7 @@ fn eval_reproduces_every_reference_fixture() {
 #[test]
 fn output_shape_follows_the_reduction() {
     let req = r#"{"loss": {"type": "binary_focal", "reduction": "none"}, "inputs": {"input": [[0.5, -1.0, 2.0]], "target": [[1, 0, 1]]}}"#;
-    let (code, stdout, stderr) = run(&["eval"], req);
+    let (code, stdout, stderr) = run(&["eval", "--device", &lane_device()], req);
     assert_eq!(code, 0, "{stderr}");
     let got: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(got["loss"].as_array().unwrap()[0].as_array().unwrap().len(), 3);

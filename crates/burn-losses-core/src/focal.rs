@@ -21,12 +21,12 @@
 //! keras.losses.categorical_focal_crossentropy(one_hot, probs, alpha=0.25, gamma=2.0)
 //! ```
 
-use burn::tensor::activation::{log_sigmoid, log_softmax};
+use burn::tensor::activation::log_softmax;
 use burn::tensor::{Float, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::common::{
-    check_float_range, check_sample_weight, config_setters, int_min_max, sample_weight_2d,
+    check_float_range, check_sample_weight, config_setters, int_min_max, log_sigmoid, sample_weight_2d,
 };
 use crate::dynamic::{DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The test command (README, .ci/run): sets up every backend lane that is asked for, builds the
+# workspace ONCE with all their features (one target dir), then runs the whole test suite once per
+# lane (BURN_LOSSES_DEVICES=<lane>) plus the cross-backend parity test over all lanes, and trains the
+# Keras-document MNIST example briefly on each lane. Prints per-lane times.
+#
+#   scripts/test.sh                        # lanes: flex ndarray wgpu tch (default)
+#   BURN_LOSSES_LANES="flex ndarray" scripts/test.sh
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+lanes="${BURN_LOSSES_LANES:-flex ndarray wgpu tch}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+for lane in $lanes; do
+  case "$lane" in
+    wgpu) scripts/setup-vulkan.sh ;;
+    tch) scripts/setup-torch-venv.sh >/dev/null ;;
+    flex|ndarray|vulkan|cuda) ;;
+    *) echo "unknown lane $lane" >&2; exit 2 ;;
+  esac
+done
+scripts/place-mnist.sh "$( [ -d ../shared/data/mnist ] && echo ../shared/data/mnist || echo data/mnist )"
+# shellcheck source=env.sh
+source scripts/env.sh
+
+features="$(echo $lanes | tr ' ' ',')"
+t0=$(date +%s)
+cargo build --workspace --all-targets --no-default-features --features "$features"
+echo "[time] build (features $features): $(( $(date +%s) - t0 )) s"
+
+devices="$(echo $lanes | tr ' ' ',')"
+for lane in $lanes; do
+  t=$(date +%s)
+  echo "=== lane $lane: test suite"
+  BURN_LOSSES_DEVICES=$lane cargo test --workspace --no-default-features --features "$features" -- --skip every_loss_agrees_across_backends
+  echo "=== lane $lane: Keras-document MNIST example (--train-limit 480, 1 epoch)"
+  cargo run -q --no-default-features --features "$features" --example mnist_focal -- \
+    --device "$lane" --train-limit 480 --epochs 1 --workers 1
+  echo "[time] lane $lane: $(( $(date +%s) - t )) s"
+done
+
+t=$(date +%s)
+echo "=== parity across $devices"
+BURN_LOSSES_DEVICES=$devices cargo test --no-default-features --features "$features" --test parity -- --nocapture
+echo "[time] parity: $(( $(date +%s) - t )) s"
+echo "[time] total: $(( $(date +%s) - t0 )) s"
