@@ -99,3 +99,68 @@ pub fn log_sigmoid<const D: usize>(x: Tensor<D>) -> Tensor<D> {
     let lower = x_neg.clone() - x_neg.exp().log1p();
     upper.mask_where(negative, lower)
 }
+
+/// The shared `forward` machinery of losses called as `(input, target, optional weight)`.
+///
+/// A loss implements [`element_loss`](Self::element_loss) once, on rank-erased tensors; the typed
+/// `forward` / `try_forward` / `forward_no_reduction` and the named-argument `forward_inputs` of
+/// every such loss are the provided methods below.
+pub(crate) trait InputTargetLoss {
+    /// snake_case loss name used in messages.
+    const NAME: &'static str;
+    /// `Float` (binary targets) or `Int` (class indices).
+    type Target: burn::tensor::kind::Basic;
+
+    /// The configured reduction.
+    fn reduction(&self) -> crate::Reduction;
+
+    /// Checks the inputs and builds the element losses; also returns the logical shape of the
+    /// unreduced output.
+    fn element_loss(
+        &self,
+        input: &DynTensor<Float>,
+        target: &DynTensor<Self::Target>,
+        weight: Option<&DynTensor<Float>>,
+    ) -> LossResult<(crate::ElementLoss<2>, Vec<usize>)>;
+
+    /// Reads the `target` argument of the right kind.
+    fn target_argument(inputs: &crate::LossInputs) -> LossResult<DynTensor<Self::Target>>;
+
+    fn try_forward_typed<const D: usize, const DT: usize>(
+        &self,
+        input: Tensor<D>,
+        target: Tensor<DT, Self::Target>,
+        weight: Option<Tensor<1>>,
+    ) -> LossResult<Tensor<1>> {
+        let (terms, _) = self.element_loss(
+            &DynTensor::from_tensor(input),
+            &DynTensor::from_tensor(target),
+            weight.map(DynTensor::from_tensor).as_ref(),
+        )?;
+        Ok(terms.reduce(self.reduction()))
+    }
+
+    fn forward_no_reduction_typed<const D: usize, const DO: usize, const DT: usize>(
+        &self,
+        input: Tensor<D>,
+        target: Tensor<DT, Self::Target>,
+        out_dims: [usize; DO],
+    ) -> LossResult<Tensor<DO>> {
+        let (terms, _) = self.element_loss(&DynTensor::from_tensor(input), &DynTensor::from_tensor(target), None)?;
+        Ok(terms.unreduced().reshape(out_dims))
+    }
+
+    fn forward_named(&self, inputs: &crate::LossInputs) -> LossResult<DynTensor> {
+        inputs.only(Self::NAME, &["input", "target", "weight"])?;
+        let input = inputs.float(Self::NAME, "input")?;
+        let target = Self::target_argument(inputs)?;
+        let weight = inputs.float_opt("weight")?;
+        let (terms, shape) = self.element_loss(&input, &target, weight.as_ref())?;
+        let reduction = self.reduction();
+        let out = terms.reduce(reduction);
+        Ok(match reduction {
+            crate::Reduction::None => DynTensor::new(out, shape),
+            crate::Reduction::Mean | crate::Reduction::Sum => DynTensor::new(out, vec![]),
+        })
+    }
+}

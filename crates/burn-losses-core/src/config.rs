@@ -130,8 +130,8 @@ impl Loss {
     /// What the loss expects in `input`.
     pub fn input_kind(&self) -> InputKind {
         match self {
-            Loss::BinaryFocal(l) if !l.from_logits => InputKind::SigmoidProbabilities,
-            Loss::Focal(l) if !l.from_logits => InputKind::SoftmaxProbabilities,
+            Loss::BinaryFocal(l) if !l.config.from_logits => InputKind::SigmoidProbabilities,
+            Loss::Focal(l) if !l.config.from_logits => InputKind::SoftmaxProbabilities,
             _ => InputKind::Logits,
         }
     }

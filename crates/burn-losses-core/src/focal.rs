@@ -26,7 +26,8 @@ use burn::tensor::{Float, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::common::{
-    check_float_range, check_sample_weight, config_setters, int_min_max, log_sigmoid, sample_weight_2d,
+    InputTargetLoss, check_float_range, check_sample_weight, config_setters, int_min_max, log_sigmoid,
+    sample_weight_2d,
 };
 use crate::dynamic::{DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
@@ -134,12 +135,7 @@ impl BinaryFocalLossConfig {
     pub fn try_init(&self) -> LossResult<BinaryFocalLoss> {
         self.validate()?;
         Ok(BinaryFocalLoss {
-            gamma: self.gamma,
-            alpha: self.alpha.map(f64::from),
-            from_logits: self.from_logits,
-            label_smoothing: self.label_smoothing,
-            epsilon: self.epsilon,
-            reduction: self.reduction,
+            config: self.clone(),
         })
     }
 
@@ -167,30 +163,18 @@ impl BinaryFocalLossConfig {
 /// (torchvision), optionally after multiplying by per-sample weights `[N]`.
 #[derive(burn::module::Module, Debug)]
 pub struct BinaryFocalLoss {
-    /// γ.
-    pub gamma: f64,
-    /// α, or `None`.
-    pub alpha: Option<f64>,
-    /// Whether `input` holds logits.
-    pub from_logits: bool,
-    /// Label smoothing.
-    pub label_smoothing: f64,
-    /// Probability clipping ε.
-    pub epsilon: f64,
-    /// Reduction.
+    /// The validated configuration.
     #[module(skip)]
-    pub reduction: Reduction,
+    pub config: BinaryFocalLossConfig,
 }
 
 impl BinaryFocalLoss {
-    const NAME: &'static str = "binary_focal";
-
     /// The configured reduction of the loss. `input` and `target` have the same shape (any
     /// rank); for `"none"` the result is flattened (see
     /// [`forward_no_reduction`](Self::forward_no_reduction) to keep the shape).
     #[track_caller]
     pub fn forward<const D: usize>(&self, input: Tensor<D>, target: Tensor<D>) -> Tensor<1> {
-        or_panic(self.try_forward(input, target, None))
+        or_panic(self.try_forward_typed::<D, D>(input, target, None))
     }
 
     /// As [`forward`](Self::forward), with optional per-sample weights of shape `[N]`
@@ -201,34 +185,32 @@ impl BinaryFocalLoss {
         target: Tensor<D>,
         weight: Option<Tensor<1>>,
     ) -> LossResult<Tensor<1>> {
-        let (terms, _) = self.element_loss(
-            &DynTensor::from_tensor(input),
-            &DynTensor::from_tensor(target),
-            weight.map(DynTensor::from_tensor).as_ref(),
-        )?;
-        Ok(terms.reduce(self.reduction))
+        self.try_forward_typed::<D, D>(input, target, weight)
     }
 
     /// The unreduced loss, same shape as `input` (ignores the configured reduction).
     #[track_caller]
     pub fn forward_no_reduction<const D: usize>(&self, input: Tensor<D>, target: Tensor<D>) -> Tensor<D> {
         let dims = input.dims();
-        let (terms, _) = or_panic(self.element_loss(
-            &DynTensor::from_tensor(input),
-            &DynTensor::from_tensor(target),
-            None,
-        ));
-        terms.unreduced().reshape(dims)
+        or_panic(self.forward_no_reduction_typed(input, target, dims))
     }
 
     /// Named-argument form used by [`Loss`](crate::Loss): `input`, `target`, optional `weight`.
     pub fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
-        inputs.only(Self::NAME, &["input", "target", "weight"])?;
-        let input = inputs.float(Self::NAME, "input")?;
-        let target = inputs.float(Self::NAME, "target")?;
-        let weight = inputs.float_opt("weight")?;
-        let (terms, shape) = self.element_loss(&input, &target, weight.as_ref())?;
-        Ok(reduced_output(terms, self.reduction, shape))
+        self.forward_named(inputs)
+    }
+}
+
+impl InputTargetLoss for BinaryFocalLoss {
+    const NAME: &'static str = "binary_focal";
+    type Target = Float;
+
+    fn reduction(&self) -> Reduction {
+        self.config.reduction
+    }
+
+    fn target_argument(inputs: &LossInputs) -> LossResult<DynTensor<Float>> {
+        inputs.float(Self::NAME, "target")
     }
 
     /// Input checks and the element-wise loss on the canonical `[N, M]` view.
@@ -253,33 +235,33 @@ impl BinaryFocalLoss {
         let n = input.shape[0];
         check_sample_weight(name, weight, n)?;
         check_float_range(name, "target", target, 0.0, 1.0, "target probabilities")?;
-        if !self.from_logits {
+        if !self.config.from_logits {
             check_float_range(name, "input", input, 0.0, 1.0, "probabilities (from_logits = false)")?;
         }
         let m = if n == 0 { 0 } else { input.numel() / n };
         let x = input.view([n, m]);
         let mut y = target.view([n, m]);
-        if self.label_smoothing > 0.0 {
-            y = y * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing;
+        if self.config.label_smoothing > 0.0 {
+            y = y * (1.0 - self.config.label_smoothing) + 0.5 * self.config.label_smoothing;
         }
         let one_minus_y = y.clone().neg() + 1.0;
-        let (log_p, log_1mp, one_minus_pt) = if self.from_logits {
+        let (log_p, log_1mp, one_minus_pt) = if self.config.from_logits {
             let log_p = log_sigmoid(x.clone());
             let log_1mp = log_sigmoid(x.neg());
             let one_minus_pt = y.clone() * log_1mp.clone().exp() + one_minus_y.clone() * log_p.clone().exp();
             (log_p, log_1mp, one_minus_pt)
         } else {
             // Keras: the logarithms see clipped probabilities, the modulating factor the raw ones.
-            let clipped = x.clone().clamp(self.epsilon, 1.0 - self.epsilon);
+            let clipped = x.clone().clamp(self.config.epsilon, 1.0 - self.config.epsilon);
             let one_minus_pt = y.clone() * (x.clone().neg() + 1.0) + one_minus_y.clone() * x;
             (clipped.clone().log(), (clipped.neg() + 1.0).log(), one_minus_pt)
         };
         let bce = (y.clone() * log_p + one_minus_y.clone() * log_1mp).neg();
-        let loss = match modulating_factor(one_minus_pt, self.gamma) {
+        let loss = match modulating_factor(one_minus_pt, self.config.gamma) {
             Some(factor) => bce * factor,
             None => bce,
         };
-        let alpha_t = self.alpha.map(|a| y * a + one_minus_y * (1.0 - a));
+        let alpha_t = self.config.alpha.map(|a| y * a as f64 + one_minus_y * (1.0 - a as f64));
         let terms = ElementLoss::new(loss)
             .weighted(alpha_t)
             .weighted(sample_weight_2d(weight, n, m));
@@ -380,13 +362,7 @@ impl FocalLossConfig {
     pub fn try_init(&self) -> LossResult<FocalLoss> {
         self.validate()?;
         Ok(FocalLoss {
-            gamma: self.gamma,
-            alpha: self.alpha.clone(),
-            ignore_index: self.ignore_index,
-            label_smoothing: self.label_smoothing,
-            from_logits: self.from_logits,
-            epsilon: self.epsilon,
-            reduction: self.reduction,
+            config: self.clone(),
         })
     }
 
@@ -413,31 +389,17 @@ impl FocalLossConfig {
 /// kornia's for hard targets).
 #[derive(burn::module::Module, Debug)]
 pub struct FocalLoss {
-    /// γ.
-    pub gamma: f64,
-    /// Per-class α, or `None`.
-    pub alpha: Option<Vec<f32>>,
-    /// Ignored target value.
-    pub ignore_index: Option<i64>,
-    /// Label smoothing.
-    pub label_smoothing: f64,
-    /// Whether `input` holds logits.
-    pub from_logits: bool,
-    /// Probability clipping ε.
-    pub epsilon: f64,
-    /// Reduction.
+    /// The validated configuration.
     #[module(skip)]
-    pub reduction: Reduction,
+    pub config: FocalLossConfig,
 }
 
 impl FocalLoss {
-    const NAME: &'static str = "focal";
-
     /// The configured reduction of the loss (for `"none"`: flattened, see
     /// [`forward_no_reduction`](Self::forward_no_reduction)). `DT` must be `D − 1`.
     #[track_caller]
     pub fn forward<const D: usize, const DT: usize>(&self, input: Tensor<D>, target: Tensor<DT, Int>) -> Tensor<1> {
-        or_panic(self.try_forward(input, target, None))
+        or_panic(self.try_forward_typed(input, target, None))
     }
 
     /// As [`forward`](Self::forward), with optional per-sample weights `[N]`, returning an error
@@ -448,12 +410,7 @@ impl FocalLoss {
         target: Tensor<DT, Int>,
         weight: Option<Tensor<1>>,
     ) -> LossResult<Tensor<1>> {
-        let (terms, _) = self.element_loss(
-            &DynTensor::from_tensor(input),
-            &DynTensor::from_tensor(target),
-            weight.map(DynTensor::from_tensor).as_ref(),
-        )?;
-        Ok(terms.reduce(self.reduction))
+        self.try_forward_typed(input, target, weight)
     }
 
     /// The unreduced loss, same shape as `target` (ignored elements are 0).
@@ -464,22 +421,46 @@ impl FocalLoss {
         target: Tensor<DT, Int>,
     ) -> Tensor<DT> {
         let dims = target.dims();
-        let (terms, _) = or_panic(self.element_loss(
-            &DynTensor::from_tensor(input),
-            &DynTensor::from_tensor(target),
-            None,
-        ));
-        terms.unreduced().reshape(dims)
+        or_panic(self.forward_no_reduction_typed(input, target, dims))
     }
 
     /// Named-argument form used by [`Loss`](crate::Loss): `input`, `target` (integers), optional `weight`.
     pub fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
-        inputs.only(Self::NAME, &["input", "target", "weight"])?;
-        let input = inputs.float(Self::NAME, "input")?;
-        let target = inputs.int(Self::NAME, "target")?;
-        let weight = inputs.float_opt("weight")?;
-        let (terms, shape) = self.element_loss(&input, &target, weight.as_ref())?;
-        Ok(reduced_output(terms, self.reduction, shape))
+        self.forward_named(inputs)
+    }
+
+    /// Every (non-ignored) class index must lie in `[0, C)`.
+    fn check_class_range(&self, t: &Tensor<2, Int>, c: usize) -> LossResult<()> {
+        if t.shape().num_elements() == 0 {
+            return Ok(());
+        }
+        let (min, max) = int_min_max(&t.clone().flatten(0, 1));
+        if min < 0 || max >= c as i64 {
+            let ignore = match self.config.ignore_index {
+                Some(i) => format!(" (or ignore_index {i})"),
+                None => String::new(),
+            };
+            return Err(LossError::input(
+                Self::NAME,
+                "target",
+                format!("class indices in [0, {c}){ignore}"),
+                format!("indices in [{min}, {max}]"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl InputTargetLoss for FocalLoss {
+    const NAME: &'static str = "focal";
+    type Target = Int;
+
+    fn reduction(&self) -> Reduction {
+        self.config.reduction
+    }
+
+    fn target_argument(inputs: &LossInputs) -> LossResult<DynTensor<Int>> {
+        inputs.int(Self::NAME, "target")
     }
 
     /// Input checks and the element-wise loss on the canonical `[N, C, S]` / `[N, S]` views.
@@ -513,7 +494,7 @@ impl FocalLoss {
                 fmt_shape(&target.shape),
             ));
         }
-        if let Some(alpha) = &self.alpha
+        if let Some(alpha) = &self.config.alpha
             && alpha.len() != c
         {
             return Err(LossError::input(
@@ -524,12 +505,12 @@ impl FocalLoss {
             ));
         }
         check_sample_weight(name, weight, n)?;
-        if !self.from_logits {
+        if !self.config.from_logits {
             check_float_range(name, "input", input, 0.0, 1.0, "probabilities (from_logits = false)")?;
         }
         let s = if n == 0 { 0 } else { target.numel() / n };
         let t = target.view([n, s]);
-        let valid = self.ignore_index.map(|ignore| t.clone().not_equal_elem(ignore));
+        let valid = self.config.ignore_index.map(|ignore| t.clone().not_equal_elem(ignore));
         // Ignored positions are pointed at class 0 so that the gather stays in range; the mask
         // zeroes them afterwards.
         let t = match &valid {
@@ -539,20 +520,20 @@ impl FocalLoss {
         self.check_class_range(&t, c)?;
 
         let x = input.view([n, c, s]);
-        let log_p = if self.from_logits {
+        let log_p = if self.config.from_logits {
             log_softmax(x, 1)
         } else {
             let normalised = x.clone() / x.sum_dim(1);
-            normalised.clamp(self.epsilon, 1.0 - self.epsilon).log()
+            normalised.clamp(self.config.epsilon, 1.0 - self.config.epsilon).log()
         };
-        let loss = if self.label_smoothing > 0.0 {
+        let loss = if self.config.label_smoothing > 0.0 {
             let one_hot: Tensor<3> = t.clone().reshape([n * s]).one_hot::<2>(c).reshape([n, s, c]).swap_dims(1, 2).float().cast(log_p.dtype());
-            let q = one_hot * (1.0 - self.label_smoothing) + self.label_smoothing / c as f64;
-            (q * focal_nll(log_p, self.gamma)).sum_dim(1).reshape([n, s])
+            let q = one_hot * (1.0 - self.config.label_smoothing) + self.config.label_smoothing / c as f64;
+            (q * focal_nll(log_p, self.config.gamma)).sum_dim(1).reshape([n, s])
         } else {
-            focal_nll(log_p.gather(1, t.clone().reshape([n, 1, s])), self.gamma).reshape([n, s])
+            focal_nll(log_p.gather(1, t.clone().reshape([n, 1, s])), self.config.gamma).reshape([n, s])
         };
-        let alpha_t = self.alpha.as_ref().map(|alpha| {
+        let alpha_t = self.config.alpha.as_ref().map(|alpha| {
             let device = loss.device();
             Tensor::<1>::from_data(TensorData::new(alpha.clone(), [c]), (&device, loss.dtype()))
                 .gather(0, t.reshape([n * s]))
@@ -563,35 +544,5 @@ impl FocalLoss {
             .weighted(sample_weight_2d(weight, n, s))
             .masked(valid);
         Ok((terms, target.shape.clone()))
-    }
-
-    /// Every (non-ignored) class index must lie in `[0, C)`.
-    fn check_class_range(&self, t: &Tensor<2, Int>, c: usize) -> LossResult<()> {
-        if t.shape().num_elements() == 0 {
-            return Ok(());
-        }
-        let (min, max) = int_min_max(&t.clone().flatten(0, 1));
-        if min < 0 || max >= c as i64 {
-            let ignore = match self.ignore_index {
-                Some(i) => format!(" (or ignore_index {i})"),
-                None => String::new(),
-            };
-            return Err(LossError::input(
-                Self::NAME,
-                "target",
-                format!("class indices in [0, {c}){ignore}"),
-                format!("indices in [{min}, {max}]"),
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// Applies `reduction` and attaches the logical output shape (`[]` for mean/sum).
-pub(crate) fn reduced_output<const D: usize>(terms: ElementLoss<D>, reduction: Reduction, shape: Vec<usize>) -> DynTensor {
-    let out = terms.reduce(reduction);
-    match reduction {
-        Reduction::None => DynTensor::new(out, shape),
-        Reduction::Mean | Reduction::Sum => DynTensor::new(out, vec![]),
     }
 }
