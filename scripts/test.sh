@@ -33,9 +33,9 @@ for lane in $lanes; do
   t=$(date +%s)
   echo "=== lane $lane: test suite"
   BURN_LOSSES_DEVICES=$lane cargo test --workspace --no-default-features --features "$features" -- --skip every_loss_agrees_across_backends
-  echo "=== lane $lane: Keras-document MNIST example (--train-limit 480, 1 epoch)"
+  echo "=== lane $lane: Keras-document MNIST example (--train-limit 480 --test-limit 480, 1 epoch)"
   cargo run -q --no-default-features --features "$features" --example mnist_focal -- \
-    --device "$lane" --train-limit 480 --epochs 1 --workers 1
+    --device "$lane" --train-limit 480 --test-limit 480 --epochs 1 --workers 1
   echo "[time] lane $lane: $(( $(date +%s) - t )) s"
 done
 

@@ -81,6 +81,17 @@ fn config_nests_in_a_burn_training_config() {
     let LossConfig::Focal(f) = &cfg.loss else { panic!("focal expected") };
     assert_eq!(f.gamma, 0.5);
     assert_eq!(cfg.loss.init().name(), "focal");
+
+    // The same from TOML, with defaults for what is left out.
+    let cfg: TrainingConfig = toml::from_str(
+        "epochs = 5\n[loss]\ntype = \"binary_focal\"\ngamma = 1.0\nreduction = \"sum\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        cfg.loss,
+        LossConfig::BinaryFocal(BinaryFocalLossConfig::new().with_gamma(1.0).with_reduction(Reduction::Sum))
+    );
+    assert_eq!(cfg.epochs, 5);
 }
 
 #[test]

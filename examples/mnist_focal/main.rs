@@ -40,6 +40,7 @@ struct Args {
     loss: String,
     device: String,
     train_limit: Option<usize>,
+    test_limit: Option<usize>,
     epochs: usize,
     batch_size: usize,
     lr: f64,
@@ -48,7 +49,7 @@ struct Args {
 }
 
 const USAGE: &str = "usage: mnist_focal [--synthetic] [--data-dir DIR] [--loss JSON|NAME] [--device NAME]
-                   [--train-limit N] [--epochs 3] [--batch-size 16] [--lr 1e-3] [--seed 42] [--workers 2]";
+                   [--train-limit N] [--test-limit N] [--epochs 3] [--batch-size 16] [--lr 1e-3] [--seed 42] [--workers 2]";
 
 fn parse_args() -> Result<Args, String> {
     let mut a = Args {
@@ -57,6 +58,7 @@ fn parse_args() -> Result<Args, String> {
         loss: DOCUMENT_LOSS.to_string(),
         device: "flex".to_string(),
         train_limit: None,
+        test_limit: None,
         epochs: 3,
         batch_size: 16,
         lr: 1e-3,
@@ -73,6 +75,7 @@ fn parse_args() -> Result<Args, String> {
             "--loss" => a.loss = value("--loss")?,
             "--device" => a.device = value("--device")?,
             "--train-limit" => a.train_limit = Some(num("--train-limit", value("--train-limit")?)? as usize),
+            "--test-limit" => a.test_limit = Some(num("--test-limit", value("--test-limit")?)? as usize),
             "--epochs" => a.epochs = num("--epochs", value("--epochs")?)? as usize,
             "--batch-size" => a.batch_size = num("--batch-size", value("--batch-size")?)? as usize,
             "--lr" => a.lr = num("--lr", value("--lr")?)?,
@@ -129,7 +132,10 @@ fn main() {
         Some(n) if n < train.len() => Arc::new(PartialDataset::new(train, 0, n)),
         _ => Arc::new(train),
     };
-    let test = Arc::new(test);
+    let test: Arc<dyn Dataset<Digit>> = match args.test_limit {
+        Some(n) if n < test.len() => Arc::new(PartialDataset::new(test, 0, n)),
+        _ => Arc::new(test),
+    };
     println!("data: {source}: {} train / {} test images", train.len(), test.len());
     println!("device: {}  loss: {loss_config}", args.device);
 
