@@ -6,7 +6,9 @@ use burn_losses::{BinaryFocalLossConfig, FocalLossConfig};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn data(device: &Device, n: usize, c: usize) -> (Tensor<2>, Tensor<1, Int>, Tensor<2>) {
-    let logits: Vec<f32> = (0..n * c).map(|i| ((i * 7919) % 1000) as f32 / 250.0 - 2.0).collect();
+    let logits: Vec<f32> = (0..n * c)
+        .map(|i| ((i * 7919) % 1000) as f32 / 250.0 - 2.0)
+        .collect();
     let classes: Vec<i64> = (0..n).map(|i| ((i * 31) % c) as i64).collect();
     let multi: Vec<f32> = (0..n * c).map(|i| ((i * 13) % 5 == 0) as u8 as f32).collect();
     (

@@ -24,6 +24,9 @@ scripts/place-mnist.sh "$( [ -d ../shared/data/mnist ] && echo ../shared/data/mn
 source scripts/env.sh
 
 features="$(echo $lanes | tr ' ' ',')"
+log="$(mktemp)"
+# every cargo test's output also goes to $log, summed up at the end
+run_tests() { cargo test "$@" 2>&1 | tee -a "$log"; }
 t0=$(date +%s)
 cargo build --workspace --all-targets --no-default-features --features "$features"
 echo "[time] build (features $features): $(( $(date +%s) - t0 )) s"
@@ -32,7 +35,7 @@ devices="$(echo $lanes | tr ' ' ',')"
 for lane in $lanes; do
   t=$(date +%s)
   echo "=== lane $lane: test suite"
-  BURN_LOSSES_DEVICES=$lane cargo test --workspace --no-default-features --features "$features" -- --skip every_loss_agrees_across_backends
+  BURN_LOSSES_DEVICES=$lane run_tests --workspace --no-default-features --features "$features" -- --skip every_loss_agrees_across_backends
   echo "=== lane $lane: Keras-document MNIST example (--train-limit 480 --test-limit 480, 1 epoch)"
   cargo run -q --no-default-features --features "$features" --example mnist_focal -- \
     --device "$lane" --train-limit 480 --test-limit 480 --epochs 1 --workers 1
@@ -41,6 +44,11 @@ done
 
 t=$(date +%s)
 echo "=== parity across $devices"
-BURN_LOSSES_DEVICES=$devices cargo test --no-default-features --features "$features" --test parity -- --nocapture
+BURN_LOSSES_DEVICES=$devices run_tests --no-default-features --features "$features" --test parity -- --nocapture
 echo "[time] parity: $(( $(date +%s) - t )) s"
 echo "[time] total: $(( $(date +%s) - t0 )) s"
+passed=$(grep -o '[0-9]* passed' "$log" | awk '{s+=$1} END {print s+0}')
+failed=$(grep -o '[0-9]* failed' "$log" | awk '{s+=$1} END {print s+0}')
+rm -f "$log"
+echo "all lanes ($lanes):"
+echo "$passed passed, $failed failed"

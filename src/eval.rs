@@ -66,10 +66,16 @@ fn parse_nested(name: &str, value: &Value) -> Result<Parsed, String> {
             }
             (Value::Number(n), None) => {
                 out.all_integers &= n.is_i64() || n.is_u64();
-                out.floats.push(n.as_f64().ok_or_else(|| format!("input `{name}`: {n} is not a number"))?);
+                out.floats.push(
+                    n.as_f64()
+                        .ok_or_else(|| format!("input `{name}`: {n} is not a number"))?,
+                );
                 Ok(())
             }
-            _ => Err(format!("input `{name}`: expected a rectangular nested array of numbers of shape {:?}", out.shape)),
+            _ => Err(format!(
+                "input `{name}`: expected a rectangular nested array of numbers of shape {:?}",
+                out.shape
+            )),
         }
     }
     let shape = shape_of(value);
@@ -85,16 +91,22 @@ fn parse_nested(name: &str, value: &Value) -> Result<Parsed, String> {
 /// Nests a flat row-major vector into JSON arrays of `shape` (a bare number for `[]`).
 pub fn nest(values: &[f64], shape: &[usize]) -> Value {
     fn number(x: f64) -> Value {
-        serde_json::Number::from_f64(x).map(Value::Number).unwrap_or_else(|| {
-            // JSON has no NaN/inf: spell them as strings so nothing is silently lost.
-            Value::String(format!("{x}"))
-        })
+        serde_json::Number::from_f64(x)
+            .map(Value::Number)
+            .unwrap_or_else(|| {
+                // JSON has no NaN/inf: spell them as strings so nothing is silently lost.
+                Value::String(format!("{x}"))
+            })
     }
     match shape.split_first() {
         None => number(values[0]),
         Some((&len, rest)) => {
             let stride: usize = rest.iter().product();
-            Value::Array((0..len).map(|i| nest(&values[i * stride..(i + 1) * stride], rest)).collect())
+            Value::Array(
+                (0..len)
+                    .map(|i| nest(&values[i * stride..(i + 1) * stride], rest))
+                    .collect(),
+            )
         }
     }
 }
@@ -106,7 +118,11 @@ fn to_values(t: Tensor<1>) -> Vec<f64> {
 /// Runs one request on `device` (the autodiff device is derived from it when `grad` is asked).
 pub fn eval_request(request: &EvalRequest, device: &Device) -> Result<EvalResponse, String> {
     let loss = request.loss.try_init().map_err(|e| e.to_string())?;
-    let device = if request.grad { device.clone().autodiff() } else { device.clone() };
+    let device = if request.grad {
+        device.clone().autodiff()
+    } else {
+        device.clone()
+    };
     let mut inputs = LossInputs::new();
     let mut leaves: Vec<(String, DynTensor)> = Vec::new();
     for (name, value) in &request.inputs {
@@ -114,7 +130,10 @@ pub fn eval_request(request: &EvalRequest, device: &Device) -> Result<EvalRespon
         let numel = parsed.floats.len();
         let input = if parsed.all_integers && !parsed.floats.is_empty() {
             let ints: Vec<i64> = parsed.floats.iter().map(|&x| x as i64).collect();
-            DynInput::Int(DynTensor::new(Tensor::<1, Int>::from_data(TensorData::new(ints, [numel]), &device), parsed.shape))
+            DynInput::Int(DynTensor::new(
+                Tensor::<1, Int>::from_data(TensorData::new(ints, [numel]), &device),
+                parsed.shape,
+            ))
         } else {
             let floats: Vec<f32> = parsed.floats.iter().map(|&x| x as f32).collect();
             let mut flat = Tensor::<1>::from_data(TensorData::new(floats, [numel]), &device);
@@ -135,7 +154,11 @@ pub fn eval_request(request: &EvalRequest, device: &Device) -> Result<EvalRespon
         let mut map = BTreeMap::new();
         for (name, leaf) in &leaves {
             // A float input that the loss converts to integers, or does not use, has no gradient.
-            let g = leaf.flat.grad(&grads).map(to_values).unwrap_or_else(|| vec![0.0; leaf.numel()]);
+            let g = leaf
+                .flat
+                .grad(&grads)
+                .map(to_values)
+                .unwrap_or_else(|| vec![0.0; leaf.numel()]);
             map.insert(name.clone(), nest(&g, &leaf.shape));
         }
         Some(map)

@@ -16,15 +16,42 @@ fn config_error(json: &str) -> String {
 #[test]
 fn invalid_configs_name_the_field() {
     let cases = [
-        (r#"{"type": "focal", "gamma": -1}"#, "focal: config field `gamma`: expected a finite number >= 0, got -1"),
-        (r#"{"type": "binary_focal", "gamma": -0.5}"#, "binary_focal: config field `gamma`: expected a finite number >= 0, got -0.5"),
-        (r#"{"type": "binary_focal", "alpha": 1.5}"#, "binary_focal: config field `alpha`: expected a number in [0, 1], got 1.5"),
-        (r#"{"type": "binary_focal", "label_smoothing": 1.2}"#, "binary_focal: config field `label_smoothing`: expected a number in [0, 1], got 1.2"),
-        (r#"{"type": "focal", "label_smoothing": -0.1}"#, "focal: config field `label_smoothing`: expected a number in [0, 1], got -0.1"),
-        (r#"{"type": "focal", "alpha": []}"#, "focal: config field `alpha`: expected one weight per class, got an empty list"),
-        (r#"{"type": "focal", "alpha": [1.0, -2.0]}"#, "focal: config field `alpha[1]`: expected a finite weight >= 0, got -2"),
-        (r#"{"type": "focal", "epsilon": 0.0}"#, "focal: config field `epsilon`: expected a number in (0, 0.5), got 0"),
-        (r#"{"type": "binary_focal", "epsilon": 0.7}"#, "binary_focal: config field `epsilon`: expected a number in (0, 0.5), got 0.7"),
+        (
+            r#"{"type": "focal", "gamma": -1}"#,
+            "focal: config field `gamma`: expected a finite number >= 0, got -1",
+        ),
+        (
+            r#"{"type": "binary_focal", "gamma": -0.5}"#,
+            "binary_focal: config field `gamma`: expected a finite number >= 0, got -0.5",
+        ),
+        (
+            r#"{"type": "binary_focal", "alpha": 1.5}"#,
+            "binary_focal: config field `alpha`: expected a number in [0, 1], got 1.5",
+        ),
+        (
+            r#"{"type": "binary_focal", "label_smoothing": 1.2}"#,
+            "binary_focal: config field `label_smoothing`: expected a number in [0, 1], got 1.2",
+        ),
+        (
+            r#"{"type": "focal", "label_smoothing": -0.1}"#,
+            "focal: config field `label_smoothing`: expected a number in [0, 1], got -0.1",
+        ),
+        (
+            r#"{"type": "focal", "alpha": []}"#,
+            "focal: config field `alpha`: expected one weight per class, got an empty list",
+        ),
+        (
+            r#"{"type": "focal", "alpha": [1.0, -2.0]}"#,
+            "focal: config field `alpha[1]`: expected a finite weight >= 0, got -2",
+        ),
+        (
+            r#"{"type": "focal", "epsilon": 0.0}"#,
+            "focal: config field `epsilon`: expected a number in (0, 0.5), got 0",
+        ),
+        (
+            r#"{"type": "binary_focal", "epsilon": 0.7}"#,
+            "binary_focal: config field `epsilon`: expected a number in (0, 0.5), got 0.7",
+        ),
     ];
     for (json, message) in cases {
         assert_eq!(config_error(json), message, "{json}");
@@ -40,27 +67,56 @@ fn init_panics_with_the_same_message() {
 #[test]
 fn parse_errors_are_clear() {
     let e = LossConfig::parse("focall").unwrap_err().to_string();
-    assert_eq!(e, r#"loss_config: loss name: expected one of ["binary_focal", "focal"], got "focall""#);
-    let e = LossConfig::parse(r#"{"type": "focal", "gama": 2}"#).unwrap_err().to_string();
+    assert_eq!(
+        e,
+        r#"loss_config: loss name: expected one of ["binary_focal", "focal"], got "focall""#
+    );
+    let e = LossConfig::parse(r#"{"type": "focal", "gama": 2}"#)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("unknown field `gama`"), "{e}");
     let e = LossConfig::parse(r#"{"type": "dice"}"#).unwrap_err().to_string();
     assert!(e.contains("unknown variant `dice`"), "{e}");
-    let e = LossConfig::parse(r#"{"type": "focal", "reduction": "avg"}"#).unwrap_err().to_string();
-    assert!(e.contains("unknown variant `avg`, expected one of `none`, `mean`, `sum`"), "{e}");
+    let e = LossConfig::parse(r#"{"type": "focal", "reduction": "avg"}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("unknown variant `avg`, expected one of `none`, `mean`, `sum`"),
+        "{e}"
+    );
 }
 
 #[test]
 fn configs_deserialise_with_defaults_and_round_trip() {
     let cfg = LossConfig::parse(r#"{"type": "binary_focal"}"#).unwrap();
     assert_eq!(cfg, LossConfig::BinaryFocal(BinaryFocalLossConfig::new()));
-    let LossConfig::BinaryFocal(b) = &cfg else { unreachable!() };
-    assert_eq!((b.gamma, b.alpha, b.from_logits, b.label_smoothing, b.reduction), (2.0, Some(0.25), true, 0.0, Reduction::Mean));
+    let LossConfig::BinaryFocal(b) = &cfg else {
+        unreachable!()
+    };
+    assert_eq!(
+        (b.gamma, b.alpha, b.from_logits, b.label_smoothing, b.reduction),
+        (2.0, Some(0.25), true, 0.0, Reduction::Mean)
+    );
     // explicit null turns alpha off, a missing field keeps the default
-    let LossConfig::BinaryFocal(b) = LossConfig::parse(r#"{"type": "binary_focal", "alpha": null}"#).unwrap() else { unreachable!() };
+    let LossConfig::BinaryFocal(b) = LossConfig::parse(r#"{"type": "binary_focal", "alpha": null}"#).unwrap()
+    else {
+        unreachable!()
+    };
     assert_eq!(b.alpha, None);
-    let LossConfig::Focal(f) = LossConfig::parse(r#"{"type": "focal", "gamma": 1, "ignore_index": null, "reduction": "none"}"#).unwrap() else { unreachable!() };
-    assert_eq!((f.gamma, f.ignore_index, f.reduction), (1.0, None, Reduction::None));
-    assert_eq!(LossConfig::parse("focal").unwrap(), LossConfig::Focal(FocalLossConfig::new()));
+    let LossConfig::Focal(f) =
+        LossConfig::parse(r#"{"type": "focal", "gamma": 1, "ignore_index": null, "reduction": "none"}"#)
+            .unwrap()
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        (f.gamma, f.ignore_index, f.reduction),
+        (1.0, None, Reduction::None)
+    );
+    assert_eq!(
+        LossConfig::parse("focal").unwrap(),
+        LossConfig::Focal(FocalLossConfig::new())
+    );
     for cfg in common::cases::all_configs() {
         let json = serde_json::to_string(&cfg).unwrap();
         assert_eq!(LossConfig::parse(&json).unwrap(), cfg, "{json}");
@@ -78,18 +134,23 @@ fn config_nests_in_a_burn_training_config() {
     }
     let cfg: TrainingConfig =
         serde_json::from_str(r#"{"loss": {"type": "focal", "gamma": 0.5}, "epochs": 3}"#).unwrap();
-    let LossConfig::Focal(f) = &cfg.loss else { panic!("focal expected") };
+    let LossConfig::Focal(f) = &cfg.loss else {
+        panic!("focal expected")
+    };
     assert_eq!(f.gamma, 0.5);
     assert_eq!(cfg.loss.init().name(), "focal");
 
     // The same from TOML, with defaults for what is left out.
-    let cfg: TrainingConfig = toml::from_str(
-        "epochs = 5\n[loss]\ntype = \"binary_focal\"\ngamma = 1.0\nreduction = \"sum\"\n",
-    )
-    .unwrap();
+    let cfg: TrainingConfig =
+        toml::from_str("epochs = 5\n[loss]\ntype = \"binary_focal\"\ngamma = 1.0\nreduction = \"sum\"\n")
+            .unwrap();
     assert_eq!(
         cfg.loss,
-        LossConfig::BinaryFocal(BinaryFocalLossConfig::new().with_gamma(1.0).with_reduction(Reduction::Sum))
+        LossConfig::BinaryFocal(
+            BinaryFocalLossConfig::new()
+                .with_gamma(1.0)
+                .with_reduction(Reduction::Sum)
+        )
     );
     assert_eq!(cfg.epochs, 5);
 }
@@ -105,35 +166,70 @@ fn bad_inputs_name_the_argument() {
                 "focal: argument `target`: expected class indices of shape [4] (input shape [4, 3] without the class dim 1), got [3]",
             ),
             (
-                focal.try_forward(x.clone(), Tensor::<1, Int>::from_ints([0, 1, 3, 2], &device), None),
+                focal.try_forward(
+                    x.clone(),
+                    Tensor::<1, Int>::from_ints([0, 1, 3, 2], &device),
+                    None,
+                ),
                 "focal: argument `target`: expected class indices in [0, 3) (or ignore_index -100), got indices in [0, 3]",
             ),
             (
-                focal.try_forward(x.clone(), Tensor::<1, Int>::from_ints([0, -1, 2, 2], &device), None),
+                focal.try_forward(
+                    x.clone(),
+                    Tensor::<1, Int>::from_ints([0, -1, 2, 2], &device),
+                    None,
+                ),
                 "focal: argument `target`: expected class indices in [0, 3) (or ignore_index -100), got indices in [-1, 2]",
             ),
             (
-                focal.try_forward(Tensor::<1>::zeros([4], &device), Tensor::<1, Int>::zeros([4], &device), None),
+                focal.try_forward(
+                    Tensor::<1>::zeros([4], &device),
+                    Tensor::<1, Int>::zeros([4], &device),
+                    None,
+                ),
                 "focal: argument `input`: expected shape [N, C] or [N, C, d1, ...], got [4]",
             ),
             (
-                focal.try_forward(x.clone(), Tensor::<1, Int>::from_ints([0, 1, 2, 2], &device), Some(Tensor::<1>::ones([3], &device))),
+                focal.try_forward(
+                    x.clone(),
+                    Tensor::<1, Int>::from_ints([0, 1, 2, 2], &device),
+                    Some(Tensor::<1>::ones([3], &device)),
+                ),
                 "focal: argument `weight`: expected per-sample weights of shape [4] (the batch size), got shape [3]",
             ),
             (
-                FocalLossConfig::new().with_alpha(Some(vec![1.0, 1.0])).init().try_forward(x.clone(), Tensor::<1, Int>::from_ints([0, 1, 1, 0], &device), None),
+                FocalLossConfig::new()
+                    .with_alpha(Some(vec![1.0, 1.0]))
+                    .init()
+                    .try_forward(
+                        x.clone(),
+                        Tensor::<1, Int>::from_ints([0, 1, 1, 0], &device),
+                        None,
+                    ),
                 "focal: argument `input`: expected 2 classes along dim 1 (the length of config field `alpha`), got 3 classes (input shape [4, 3])",
             ),
             (
-                FocalLossConfig::new().with_from_logits(false).init().try_forward(x.clone() - 0.5, Tensor::<1, Int>::from_ints([0, 1, 1, 0], &device), None),
+                FocalLossConfig::new().with_from_logits(false).init().try_forward(
+                    x.clone() - 0.5,
+                    Tensor::<1, Int>::from_ints([0, 1, 1, 0], &device),
+                    None,
+                ),
                 "focal: argument `input`: expected probabilities (from_logits = false) in [0, 1], got values in [-0.5, -0.5]",
             ),
             (
-                BinaryFocalLossConfig::new().init().try_forward(x.clone(), Tensor::<2>::zeros([4, 2], &device), None),
+                BinaryFocalLossConfig::new().init().try_forward(
+                    x.clone(),
+                    Tensor::<2>::zeros([4, 2], &device),
+                    None,
+                ),
                 "binary_focal: argument `target`: expected the shape of `input` [4, 3], got [4, 2]",
             ),
             (
-                BinaryFocalLossConfig::new().init().try_forward(x.clone(), Tensor::<2>::ones([4, 3], &device) * 2.0, None),
+                BinaryFocalLossConfig::new().init().try_forward(
+                    x.clone(),
+                    Tensor::<2>::ones([4, 3], &device) * 2.0,
+                    None,
+                ),
                 "binary_focal: argument `target`: expected target probabilities in [0, 1], got values in [2, 2]",
             ),
         ];
@@ -144,13 +240,22 @@ fn bad_inputs_name_the_argument() {
         }
         // named-argument path: wrong kinds and unknown names
         let loss = LossConfig::parse("focal").unwrap().init();
-        let inputs = LossInputs::new().with_float("input", x.clone()).with_float("target", Tensor::<1>::zeros([4], &device));
+        let inputs = LossInputs::new()
+            .with_float("input", x.clone())
+            .with_float("target", Tensor::<1>::zeros([4], &device));
         assert_eq!(
             loss.forward_inputs(&inputs).unwrap_err().to_string(),
             "focal: argument `target`: expected an integer tensor of class indices, got a float tensor of shape [4]"
         );
-        let inputs = LossInputs::new().with_float("input", x.clone()).with_float("labels", x.clone());
-        assert!(loss.forward_inputs(&inputs).unwrap_err().to_string().contains("unknown argument `labels`"));
+        let inputs = LossInputs::new()
+            .with_float("input", x.clone())
+            .with_float("labels", x.clone());
+        assert!(
+            loss.forward_inputs(&inputs)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown argument `labels`")
+        );
         let inputs = LossInputs::new().with_float("input", x.clone());
         assert_eq!(
             loss.forward_inputs(&inputs).unwrap_err().to_string(),
@@ -163,5 +268,8 @@ fn bad_inputs_name_the_argument() {
 #[should_panic(expected = "focal: argument `target`: expected class indices in [0, 3)")]
 fn forward_panics_with_the_same_message() {
     let device = burn_losses::device::test_devices()[0].1.clone();
-    FocalLossConfig::new().init().forward(Tensor::<2>::zeros([2, 3], &device), Tensor::<1, Int>::from_ints([0, 7], &device));
+    FocalLossConfig::new().init().forward(
+        Tensor::<2>::zeros([2, 3], &device),
+        Tensor::<1, Int>::from_ints([0, 7], &device),
+    );
 }

@@ -13,7 +13,9 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use burn::train::metric::{AccuracyMetric, LossMetric};
 use burn::train::{Learner, SupervisedTraining};
 use burn_losses::LossConfig;
-use burn_losses::train::{Classifier, ClassificationBatch, ConfusionMatrix, EpochLogRenderer, LossClassifier};
+use burn_losses::train::{
+    ClassificationBatch, Classifier, ConfusionMatrix, EpochLogRenderer, LossClassifier,
+};
 
 #[derive(Module, Debug)]
 struct Mlp {
@@ -58,7 +60,10 @@ fn blobs(n: usize, seed: u64) -> Vec<Point> {
         .map(|i| {
             let c = i % 3;
             Point {
-                x: [(centres[c][0] + 0.5 * rng.normal()) as f32, (centres[c][1] + 0.5 * rng.normal()) as f32],
+                x: [
+                    (centres[c][0] + 0.5 * rng.normal()) as f32,
+                    (centres[c][1] + 0.5 * rng.normal()) as f32,
+                ],
                 label: c as i64,
             }
         })
@@ -75,10 +80,19 @@ fn train_and_score(loss_json: &str, device: &Device) -> (f64, Vec<f64>) {
     };
     // The two lines of the README: wrap model and loss, hand it to the Learner.
     let model = LossClassifier::new(model, loss);
-    let loader = |points: Vec<Point>| DataLoaderBuilder::new(PointBatcher).batch_size(32).shuffle(1).build(InMemDataset::new(points));
+    let loader = |points: Vec<Point>| {
+        DataLoaderBuilder::new(PointBatcher)
+            .batch_size(32)
+            .shuffle(1)
+            .build(InMemDataset::new(points))
+    };
     let renderer = EpochLogRenderer::new();
     let history = renderer.history();
-    let dir = std::env::temp_dir().join(format!("burn-losses-learner-test-{}-{}", std::process::id(), loss_json.len()));
+    let dir = std::env::temp_dir().join(format!(
+        "burn-losses-learner-test-{}-{}",
+        std::process::id(),
+        loss_json.len()
+    ));
     let result = SupervisedTraining::new(&dir, loader(blobs(600, 1)), loader(blobs(150, 2)))
         .metrics((AccuracyMetric::new(), LossMetric::new()))
         .renderer(Box::new(renderer))
@@ -87,7 +101,11 @@ fn train_and_score(loss_json: &str, device: &Device) -> (f64, Vec<f64>) {
     std::fs::remove_dir_all(&dir).ok();
     assert!(result.error.is_none(), "{:?}", result.error);
     let history = history.lock().unwrap().clone();
-    assert_eq!(history.len(), 8, "one train and one valid line per epoch: {history:?}");
+    assert_eq!(
+        history.len(),
+        8,
+        "one train and one valid line per epoch: {history:?}"
+    );
     let train_losses: Vec<f64> = history
         .iter()
         .filter(|h| h.split == "train")
@@ -95,7 +113,10 @@ fn train_and_score(loss_json: &str, device: &Device) -> (f64, Vec<f64>) {
         .collect();
 
     let mut confusion = ConfusionMatrix::new(3);
-    let test = DataLoaderBuilder::new(PointBatcher).batch_size(64).set_device(device.clone()).build(InMemDataset::new(blobs(300, 3)));
+    let test = DataLoaderBuilder::new(PointBatcher)
+        .batch_size(64)
+        .set_device(device.clone())
+        .build(InMemDataset::new(blobs(300, 3)));
     for batch in test.iter() {
         let batch = batch.unwrap();
         confusion.update(result.model.model.logits(batch.inputs), batch.targets);
@@ -113,7 +134,10 @@ fn every_classification_loss_trains_with_the_learner() {
     ] {
         let (accuracy, losses) = train_and_score(loss, &device);
         assert!(accuracy > 0.9, "{loss}: test accuracy {accuracy}");
-        assert!(losses.last().unwrap() < losses.first().unwrap(), "{loss}: training loss did not fall: {losses:?}");
+        assert!(
+            losses.last().unwrap() < losses.first().unwrap(),
+            "{loss}: training loss did not fall: {losses:?}"
+        );
     }
 }
 

@@ -13,7 +13,11 @@ use common::cases::{Lcg, all_configs, sample_inputs};
 const RTOL: f64 = 1e-5;
 
 /// Loss values and gradients (by input name) on one device.
-fn run(config: &burn_losses::LossConfig, inputs: &common::cases::HostInputs, device: &burn::tensor::Device) -> Vec<(String, Vec<f64>)> {
+fn run(
+    config: &burn_losses::LossConfig,
+    inputs: &common::cases::HostInputs,
+    device: &burn::tensor::Device,
+) -> Vec<(String, Vec<f64>)> {
     let ad = device.clone().autodiff();
     let mut named = burn_losses::LossInputs::new();
     let mut leaves = Vec::new();
@@ -28,7 +32,15 @@ fn run(config: &burn_losses::LossConfig, inputs: &common::cases::HostInputs, dev
     let grads = out.flat.clone().sum().backward();
     let mut result = vec![("loss".to_string(), out.flat.into_data().iter::<f64>().collect())];
     for (name, leaf) in leaves {
-        result.push((format!("d/d{name}"), leaf.flat.grad(&grads).unwrap().into_data().iter::<f64>().collect()));
+        result.push((
+            format!("d/d{name}"),
+            leaf.flat
+                .grad(&grads)
+                .unwrap()
+                .into_data()
+                .iter::<f64>()
+                .collect(),
+        ));
     }
     result
 }
@@ -46,7 +58,10 @@ fn relative_gap(a: &[f64], b: &[f64]) -> f64 {
 fn every_loss_agrees_across_backends() {
     let devices = common::test_devices();
     if devices.len() < 2 {
-        println!("parity: only {:?} enabled; build with more backend features to compare", devices.iter().map(|d| d.0).collect::<Vec<_>>());
+        println!(
+            "parity: only {:?} enabled; build with more backend features to compare",
+            devices.iter().map(|d| d.0).collect::<Vec<_>>()
+        );
         return;
     }
     let (ref_name, ref_device) = &devices[0];
@@ -65,7 +80,9 @@ fn every_loss_agrees_across_backends() {
                         *entry = (gap, format!("{name} vs {ref_name}, {what}"));
                     }
                     if gap > RTOL {
-                        failures.push(format!("{config} {what}: {name} vs {ref_name} relative gap {gap:.2e}"));
+                        failures.push(format!(
+                            "{config} {what}: {name} vs {ref_name} relative gap {gap:.2e}"
+                        ));
                     }
                 }
             }

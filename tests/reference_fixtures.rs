@@ -19,7 +19,10 @@ fn reference_fixtures_match_on_every_device() {
                 .unwrap_or_else(|e| panic!("{file}/{name}: bad request: {e}"));
             let tol = &case["tolerance"];
             let (rtol, atol) = (tol["rtol"].as_f64().unwrap(), tol["atol"].as_f64().unwrap());
-            let (grtol, gatol) = (tol["grad_rtol"].as_f64().unwrap(), tol["grad_atol"].as_f64().unwrap());
+            let (grtol, gatol) = (
+                tol["grad_rtol"].as_f64().unwrap(),
+                tol["grad_atol"].as_f64().unwrap(),
+            );
             for (device_name, device) in &devices {
                 let tag = format!("{file}/{name} on {device_name}");
                 let got = match eval_request(&request, device) {
@@ -55,6 +58,14 @@ fn reference_fixtures_match_on_every_device() {
             }
         }
     }
-    println!("checked {checked} (case, device) pairs on {:?}", devices.iter().map(|d| d.0).collect::<Vec<_>>());
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    println!(
+        "checked {checked} (case, device) pairs on {:?}",
+        devices.iter().map(|d| d.0).collect::<Vec<_>>()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

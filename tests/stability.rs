@@ -68,7 +68,10 @@ fn focal_is_finite_at_extreme_logits() {
                 let grads = value.backward();
                 let tag = format!("{name} gamma={gamma} smoothing={smoothing}");
                 assert!(all_finite(value), "{tag}: loss not finite");
-                assert!(all_finite(x.grad(&grads).unwrap().flatten(0, 1)), "{tag}: gradient not finite");
+                assert!(
+                    all_finite(x.grad(&grads).unwrap().flatten(0, 1)),
+                    "{tag}: gradient not finite"
+                );
             }
         }
     }
@@ -88,13 +91,23 @@ fn gamma_zero_equals_burn_cross_entropy_and_bce() {
         let t: Vec<i64> = (0..10).map(|_| rng.below(4) as i64).collect();
         let logits = Tensor::<2>::from_data(TensorData::new(x.clone(), [10, 4]), &device);
         let targets = Tensor::<1, Int>::from_data(TensorData::new(t.clone(), [10]), &device);
-        let ours = FocalLossConfig::new().with_gamma(0.0).init().forward(logits.clone(), targets.clone());
-        let burn_ce = CrossEntropyLossConfig::new().init(&device).forward(logits.clone(), targets.clone());
+        let ours = FocalLossConfig::new()
+            .with_gamma(0.0)
+            .init()
+            .forward(logits.clone(), targets.clone());
+        let burn_ce = CrossEntropyLossConfig::new()
+            .init(&device)
+            .forward(logits.clone(), targets.clone());
         let (a, b, ok) = close(ours, burn_ce, 1e-6);
         assert!(ok, "{name}: focal(gamma=0) {a} != burn CrossEntropyLoss {b}");
 
         let binary_targets = Tensor::<2, Int>::from_data(
-            TensorData::new(t.iter().flat_map(|&c| (0..4).map(move |j| (j == c) as i64)).collect::<Vec<_>>(), [10, 4]),
+            TensorData::new(
+                t.iter()
+                    .flat_map(|&c| (0..4).map(move |j| (j == c) as i64))
+                    .collect::<Vec<_>>(),
+                [10, 4],
+            ),
             &device,
         );
         let ours = BinaryFocalLossConfig::new()
@@ -107,6 +120,9 @@ fn gamma_zero_equals_burn_cross_entropy_and_bce() {
             .init(&device)
             .forward(logits, binary_targets);
         let (a, b, ok) = close(ours, burn_bce, 1e-6);
-        assert!(ok, "{name}: binary_focal(gamma=0, alpha=None) {a} != burn BinaryCrossEntropyLoss {b}");
+        assert!(
+            ok,
+            "{name}: binary_focal(gamma=0, alpha=None) {a} != burn BinaryCrossEntropyLoss {b}"
+        );
     }
 }

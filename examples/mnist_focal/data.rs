@@ -20,10 +20,7 @@ pub struct Digit {
 /// An in-memory split.
 pub type Digits = InMemDataset<Digit>;
 
-const FILES: [(&str, &str); 2] = [
-    ("train", "train"),
-    ("test", "t10k"),
-];
+const FILES: [(&str, &str); 2] = [("train", "train"), ("test", "t10k")];
 
 /// Where the train/test files were found.
 pub fn locate(data_dir: Option<&Path>) -> Option<(PathBuf, PathBuf, &'static str)> {
@@ -48,13 +45,17 @@ pub fn locate(data_dir: Option<&Path>) -> Option<(PathBuf, PathBuf, &'static str
             return Some((train, test, "burn MnistDataset cache"));
         }
     }
-    let shipped = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data").join("mnist");
+    let shipped = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("data")
+        .join("mnist");
     has(&shipped, &shipped).then(|| (shipped.clone(), shipped, "data/mnist (shipped copy)"))
 }
 
 /// `name` or `name.gz` in `dir`.
 fn find(dir: &Path, name: &str) -> Option<PathBuf> {
-    [dir.join(name), dir.join(format!("{name}.gz"))].into_iter().find(|p| p.is_file())
+    [dir.join(name), dir.join(format!("{name}.gz"))]
+        .into_iter()
+        .find(|p| p.is_file())
 }
 
 fn read_idx(path: &Path) -> Result<Vec<u8>, String> {
@@ -102,7 +103,11 @@ pub fn read_split(dir: &Path, split: &str) -> Result<Digits, String> {
 /// Through burn's `MnistDataset` (downloads into its cache when network is available).
 pub fn burn_download(split: &str) -> Digits {
     use burn_dataset::vision::MnistDataset;
-    let ds = if split == "train" { MnistDataset::train() } else { MnistDataset::test() };
+    let ds = if split == "train" {
+        MnistDataset::train()
+    } else {
+        MnistDataset::test()
+    };
     Digits::new(
         (0..ds.len())
             .map(|i| {
@@ -118,9 +123,13 @@ pub fn burn_download(split: &str) -> Digits {
 
 /// The Keras document's data: `n` uniform-random 28×28×1 images and random labels 0–9.
 pub fn synthetic(n: usize, seed: u64) -> Digits {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let mut next = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (state >> 33) as u32
     };
     Digits::new(
@@ -140,7 +149,10 @@ pub struct DigitBatcher;
 impl Batcher<Digit, ClassificationBatch<Tensor<4>>> for DigitBatcher {
     fn batch(&self, items: Vec<Digit>, device: &Device) -> ClassificationBatch<Tensor<4>> {
         let n = items.len();
-        let pixels: Vec<f32> = items.iter().flat_map(|d| d.pixels.iter().map(|&p| p as f32 / 255.0)).collect();
+        let pixels: Vec<f32> = items
+            .iter()
+            .flat_map(|d| d.pixels.iter().map(|&p| p as f32 / 255.0))
+            .collect();
         let labels: Vec<i64> = items.iter().map(|d| d.label as i64).collect();
         ClassificationBatch {
             inputs: Tensor::from_data(TensorData::new(pixels, [n, 1, 28, 28]), device),

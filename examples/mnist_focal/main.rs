@@ -91,7 +91,11 @@ fn parse_args() -> Result<Args, String> {
 fn load(args: &Args) -> Result<(Digits, Digits, String), String> {
     if args.synthetic {
         // The document fits on its 100 random images; we evaluate on the same images.
-        return Ok((data::synthetic(100, args.seed), data::synthetic(100, args.seed), "synthetic (100 random images)".into()));
+        return Ok((
+            data::synthetic(100, args.seed),
+            data::synthetic(100, args.seed),
+            "synthetic (100 random images)".into(),
+        ));
     }
     match data::locate(args.data_dir.as_deref()) {
         Some((train, test, source)) => Ok((
@@ -103,7 +107,11 @@ fn load(args: &Args) -> Result<(Digits, Digits, String), String> {
             "--data-dir {}: no MNIST idx files (train-images-idx3-ubyte[.gz], ...)",
             args.data_dir.as_ref().unwrap().display()
         )),
-        None => Ok((data::burn_download("train"), data::burn_download("test"), "MNIST via burn MnistDataset".into())),
+        None => Ok((
+            data::burn_download("train"),
+            data::burn_download("test"),
+            "MNIST via burn MnistDataset".into(),
+        )),
     }
 }
 
@@ -136,7 +144,11 @@ fn main() {
         Some(n) if n < test.len() => Arc::new(PartialDataset::new(test, 0, n)),
         _ => Arc::new(test),
     };
-    println!("data: {source}: {} train / {} test images", train.len(), test.len());
+    println!(
+        "data: {source}: {} train / {} test images",
+        train.len(),
+        test.len()
+    );
     println!("device: {}  loss: {loss_config}", args.device);
 
     device.seed(args.seed);
@@ -146,14 +158,22 @@ fn main() {
         let b = DataLoaderBuilder::new(DigitBatcher)
             .batch_size(args.batch_size)
             .num_workers(args.workers);
-        if shuffle { b.shuffle(args.seed).build(ds) } else { b.build(ds) }
+        if shuffle {
+            b.shuffle(args.seed).build(ds)
+        } else {
+            b.build(ds)
+        }
     };
     let artifact_dir = std::env::temp_dir().join(format!("burn-losses-mnist-{}", std::process::id()));
     let renderer = EpochLogRenderer::new();
-    let training = SupervisedTraining::new(&artifact_dir, loader(train.clone(), true), loader(test.clone(), false))
-        .metrics((AccuracyMetric::new(), LossMetric::new()))
-        .renderer(Box::new(renderer))
-        .num_epochs(args.epochs);
+    let training = SupervisedTraining::new(
+        &artifact_dir,
+        loader(train.clone(), true),
+        loader(test.clone(), false),
+    )
+    .metrics((AccuracyMetric::new(), LossMetric::new()))
+    .renderer(Box::new(renderer))
+    .num_epochs(args.epochs);
     let started = Instant::now();
     let result = training.launch(Learner::new(model, AdamConfig::new().init(), args.lr));
     let train_time = started.elapsed();
@@ -181,7 +201,11 @@ fn main() {
         args.epochs,
         train_time.as_secs_f64() / args.epochs.max(1) as f64
     );
-    println!("test accuracy: {:.2}% ({} images)", 100.0 * confusion.accuracy(), confusion.total());
+    println!(
+        "test accuracy: {:.2}% ({} images)",
+        100.0 * confusion.accuracy(),
+        confusion.total()
+    );
     println!("balanced accuracy: {:.2}%", 100.0 * confusion.balanced_accuracy());
     let recall: Vec<String> = confusion
         .per_class_recall()

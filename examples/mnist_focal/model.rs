@@ -25,9 +25,13 @@ impl KerasDocumentCnn {
     pub fn new(device: &Device) -> Self {
         let glorot = Initializer::XavierUniform { gain: 1.0 };
         Self {
-            conv: Conv2dConfig::new([1, 32], [3, 3]).with_initializer(glorot.clone()).init(device),
+            conv: Conv2dConfig::new([1, 32], [3, 3])
+                .with_initializer(glorot.clone())
+                .init(device),
             pool: MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init(),
-            hidden: LinearConfig::new(32 * 13 * 13, 128).with_initializer(glorot.clone()).init(device),
+            hidden: LinearConfig::new(32 * 13 * 13, 128)
+                .with_initializer(glorot.clone())
+                .init(device),
             output: LinearConfig::new(128, 10).with_initializer(glorot).init(device),
             relu: Relu::new(),
         }

@@ -13,7 +13,10 @@ impl Lcg {
     }
     /// Uniform in [0, 1).
     pub fn uniform(&mut self) -> f64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 11) as f64 / (1u64 << 53) as f64
     }
     /// Approximately standard normal (sum of uniforms).
@@ -97,7 +100,15 @@ pub fn sample_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64, with_weight
             } else {
                 (0..numel).map(|_| (0.05 + 0.9 * rng.uniform()) as f32).collect()
             };
-            let target: Vec<f32> = (0..numel).map(|i| if i % 3 == 0 { rng.uniform() as f32 } else { (rng.uniform() > 0.5) as u8 as f32 }).collect();
+            let target: Vec<f32> = (0..numel)
+                .map(|i| {
+                    if i % 3 == 0 {
+                        rng.uniform() as f32
+                    } else {
+                        (rng.uniform() > 0.5) as u8 as f32
+                    }
+                })
+                .collect();
             inputs.push(("input", HostInput::Float(input, shape.clone())));
             inputs.push(("target", HostInput::Float(target, shape)));
         }

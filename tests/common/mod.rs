@@ -23,7 +23,10 @@ pub fn load_fixtures() -> Vec<(String, Value)> {
         .into_iter()
         .map(|p| {
             let text = std::fs::read_to_string(&p).unwrap();
-            (p.file_name().unwrap().to_string_lossy().into_owned(), serde_json::from_str(&text).unwrap())
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                serde_json::from_str(&text).unwrap(),
+            )
         })
         .collect()
 }
@@ -65,7 +68,11 @@ pub fn worst_ratio(actual: &Value, expected: &Value, rtol: f64, atol: f64) -> Re
     let mut worst = 0.0f64;
     for (x, y) in a.iter().zip(&e) {
         let r = if x.is_nan() || y.is_nan() {
-            if x.is_nan() && y.is_nan() { 0.0 } else { f64::INFINITY }
+            if x.is_nan() && y.is_nan() {
+                0.0
+            } else {
+                f64::INFINITY
+            }
         } else {
             (x - y).abs() / (atol + rtol * y.abs())
         };

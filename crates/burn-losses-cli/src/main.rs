@@ -12,9 +12,9 @@
 use std::io::Read;
 use std::process::ExitCode;
 
+use burn_losses::LossConfig;
 use burn_losses::device::{BACKENDS, enabled_names, parse_device};
 use burn_losses::eval::{EvalRequest, eval_request};
-use burn_losses::LossConfig;
 
 const USAGE: &str = "usage: burn-losses eval [--device NAME] < request.json
        burn-losses list
@@ -60,7 +60,8 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some("eval") => {
-            let name = device_name.unwrap_or_else(|| enabled_names().first().copied().unwrap_or("flex").to_string());
+            let name =
+                device_name.unwrap_or_else(|| enabled_names().first().copied().unwrap_or("flex").to_string());
             let device = match parse_device(&name) {
                 Ok(d) => d,
                 Err(e) => return fail(e),

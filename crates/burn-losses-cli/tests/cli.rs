@@ -57,7 +57,8 @@ fn eval_reproduces_every_reference_fixture() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
     let mut checked = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
-        let fixture: Value = serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap();
+        let fixture: Value =
+            serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap();
         for case in fixture["cases"].as_array().unwrap() {
             let name = case["name"].as_str().unwrap();
             let (code, stdout, stderr) = run(&["eval", "--device", &device], &case["request"].to_string());
@@ -67,8 +68,17 @@ fn eval_reproduces_every_reference_fixture() {
             let (rtol, atol) = (tol["rtol"].as_f64().unwrap(), tol["atol"].as_f64().unwrap());
             assert_close(&got["loss"], &case["expected"]["loss"], rtol, atol, name);
             for (input, expected) in case["expected"]["grad"].as_object().unwrap() {
-                let (grtol, gatol) = (tol["grad_rtol"].as_f64().unwrap(), tol["grad_atol"].as_f64().unwrap());
-                assert_close(&got["grad"][input], expected, grtol, gatol, &format!("{name} d/d{input}"));
+                let (grtol, gatol) = (
+                    tol["grad_rtol"].as_f64().unwrap(),
+                    tol["grad_atol"].as_f64().unwrap(),
+                );
+                assert_close(
+                    &got["grad"][input],
+                    expected,
+                    grtol,
+                    gatol,
+                    &format!("{name} d/d{input}"),
+                );
             }
             checked += 1;
         }
@@ -90,8 +100,16 @@ fn output_shape_follows_the_reduction() {
 fn bad_requests_exit_2_with_one_line() {
     let cases = [
         (vec!["eval"], "{not json", "bad request JSON"),
-        (vec!["eval"], r#"{"loss": {"type": "dice"}, "inputs": {}}"#, "unknown variant `dice`"),
-        (vec!["eval"], r#"{"loss": {"type": "focal", "gamma": -1}, "inputs": {}}"#, "config field `gamma`"),
+        (
+            vec!["eval"],
+            r#"{"loss": {"type": "dice"}, "inputs": {}}"#,
+            "unknown variant `dice`",
+        ),
+        (
+            vec!["eval"],
+            r#"{"loss": {"type": "focal", "gamma": -1}, "inputs": {}}"#,
+            "config field `gamma`",
+        ),
         (
             vec!["eval"],
             r#"{"loss": {"type": "focal"}, "inputs": {"input": [[1.0, 2.0], [0.0, 1.0]], "target": [0, 1, 1]}}"#,
@@ -102,7 +120,11 @@ fn bad_requests_exit_2_with_one_line() {
             r#"{"loss": {"type": "focal"}, "inputs": {"input": [[1.0, 2.0], [0.0]], "target": [0, 1]}}"#,
             "input `input`: expected a rectangular nested array",
         ),
-        (vec!["eval", "--device", "cuda"], r#"{}"#, "not compiled in: rebuild with `--features cuda`"),
+        (
+            vec!["eval", "--device", "cuda"],
+            r#"{}"#,
+            "not compiled in: rebuild with `--features cuda`",
+        ),
         (vec!["eval", "--device", "tpu"], r#"{}"#, "unknown device `tpu`"),
         (vec!["frobnicate"], "", "unknown command"),
     ];

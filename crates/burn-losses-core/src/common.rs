@@ -146,7 +146,11 @@ pub(crate) trait InputTargetLoss {
         target: Tensor<DT, Self::Target>,
         out_dims: [usize; DO],
     ) -> LossResult<Tensor<DO>> {
-        let (terms, _) = self.element_loss(&DynTensor::from_tensor(input), &DynTensor::from_tensor(target), None)?;
+        let (terms, _) = self.element_loss(
+            &DynTensor::from_tensor(input),
+            &DynTensor::from_tensor(target),
+            None,
+        )?;
         Ok(terms.unreduced().reshape(out_dims))
     }
 

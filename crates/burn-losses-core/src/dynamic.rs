@@ -131,7 +131,12 @@ impl LossInputs {
     pub fn float(&self, loss: &'static str, name: &str) -> LossResult<DynTensor<Float>> {
         match self.float_opt(name)? {
             Some(t) => Ok(t),
-            None => Err(LossError::input(loss, name, "a float tensor", "nothing (missing argument)")),
+            None => Err(LossError::input(
+                loss,
+                name,
+                "a float tensor",
+                "nothing (missing argument)",
+            )),
         }
     }
 
@@ -149,7 +154,12 @@ impl LossInputs {
     /// A required integer argument.
     pub fn int(&self, loss: &'static str, name: &str) -> LossResult<DynTensor<Int>> {
         match self.inputs.get(name) {
-            None => Err(LossError::input(loss, name, "an integer tensor", "nothing (missing argument)")),
+            None => Err(LossError::input(
+                loss,
+                name,
+                "an integer tensor",
+                "nothing (missing argument)",
+            )),
             Some(DynInput::Int(t)) => Ok(t.clone()),
             Some(DynInput::Float(t)) => Err(LossError::input(
                 loss,

@@ -84,7 +84,11 @@ impl fmt::Display for LossError {
             ErrorKind::Parse => "",
         };
         if what.is_empty() {
-            write!(f, "{}: {}: expected {}, got {}", self.loss, self.name, self.expected, self.actual)
+            write!(
+                f,
+                "{}: {}: expected {}, got {}",
+                self.loss, self.name, self.expected, self.actual
+            )
         } else {
             write!(
                 f,
@@ -129,13 +133,25 @@ pub(crate) mod check {
     }
 
     /// `value` must lie in `[lo, hi]` (with `hi_open` = true: `[lo, hi)`).
-    pub fn in_range(loss: &'static str, field: &str, value: f64, lo: f64, hi: f64, hi_open: bool) -> LossResult<()> {
+    pub fn in_range(
+        loss: &'static str,
+        field: &str,
+        value: f64,
+        lo: f64,
+        hi: f64,
+        hi_open: bool,
+    ) -> LossResult<()> {
         let ok = value.is_finite() && value >= lo && if hi_open { value < hi } else { value <= hi };
         if ok {
             Ok(())
         } else {
             let close = if hi_open { ")" } else { "]" };
-            Err(LossError::config(loss, field, format!("a number in [{lo}, {hi}{close}"), value))
+            Err(LossError::config(
+                loss,
+                field,
+                format!("a number in [{lo}, {hi}{close}"),
+                value,
+            ))
         }
     }
 
@@ -144,7 +160,12 @@ pub(crate) mod check {
         if value.is_finite() && value > lo && value < hi {
             Ok(())
         } else {
-            Err(LossError::config(loss, field, format!("a number in ({lo}, {hi})"), value))
+            Err(LossError::config(
+                loss,
+                field,
+                format!("a number in ({lo}, {hi})"),
+                value,
+            ))
         }
     }
 }

@@ -126,7 +126,14 @@ impl BinaryFocalLossConfig {
         if let Some(alpha) = self.alpha {
             check::in_range(Self::NAME, "alpha", alpha as f64, 0.0, 1.0, false)?;
         }
-        check::in_range(Self::NAME, "label_smoothing", self.label_smoothing, 0.0, 1.0, false)?;
+        check::in_range(
+            Self::NAME,
+            "label_smoothing",
+            self.label_smoothing,
+            0.0,
+            1.0,
+            false,
+        )?;
         check::in_open_range(Self::NAME, "epsilon", self.epsilon, 0.0, 0.5)?;
         Ok(())
     }
@@ -134,9 +141,7 @@ impl BinaryFocalLossConfig {
     /// Builds the loss, or says which field is out of range.
     pub fn try_init(&self) -> LossResult<BinaryFocalLoss> {
         self.validate()?;
-        Ok(BinaryFocalLoss {
-            config: self.clone(),
-        })
+        Ok(BinaryFocalLoss { config: self.clone() })
     }
 
     /// Builds the loss; panics with the [`try_init`](Self::try_init) message on a bad field.
@@ -222,7 +227,12 @@ impl InputTargetLoss for BinaryFocalLoss {
     ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
         let name = Self::NAME;
         if input.shape.is_empty() {
-            return Err(LossError::input(name, "input", "a tensor of rank >= 1", "a scalar"));
+            return Err(LossError::input(
+                name,
+                "input",
+                "a tensor of rank >= 1",
+                "a scalar",
+            ));
         }
         if target.shape != input.shape {
             return Err(LossError::input(
@@ -236,7 +246,14 @@ impl InputTargetLoss for BinaryFocalLoss {
         check_sample_weight(name, weight, n)?;
         check_float_range(name, "target", target, 0.0, 1.0, "target probabilities")?;
         if !self.config.from_logits {
-            check_float_range(name, "input", input, 0.0, 1.0, "probabilities (from_logits = false)")?;
+            check_float_range(
+                name,
+                "input",
+                input,
+                0.0,
+                1.0,
+                "probabilities (from_logits = false)",
+            )?;
         }
         let m = if n == 0 { 0 } else { input.numel() / n };
         let x = input.view([n, m]);
@@ -261,7 +278,10 @@ impl InputTargetLoss for BinaryFocalLoss {
             Some(factor) => bce * factor,
             None => bce,
         };
-        let alpha_t = self.config.alpha.map(|a| y * a as f64 + one_minus_y * (1.0 - a as f64));
+        let alpha_t = self
+            .config
+            .alpha
+            .map(|a| y * a as f64 + one_minus_y * (1.0 - a as f64));
         let terms = ElementLoss::new(loss)
             .weighted(alpha_t)
             .weighted(sample_weight_2d(weight, n, m));
@@ -340,7 +360,12 @@ impl FocalLossConfig {
         check::non_negative(Self::NAME, "gamma", self.gamma)?;
         if let Some(alpha) = &self.alpha {
             if alpha.is_empty() {
-                return Err(LossError::config(Self::NAME, "alpha", "one weight per class", "an empty list"));
+                return Err(LossError::config(
+                    Self::NAME,
+                    "alpha",
+                    "one weight per class",
+                    "an empty list",
+                ));
             }
             for (c, &a) in alpha.iter().enumerate() {
                 if !(a.is_finite() && a >= 0.0) {
@@ -353,7 +378,14 @@ impl FocalLossConfig {
                 }
             }
         }
-        check::in_range(Self::NAME, "label_smoothing", self.label_smoothing, 0.0, 1.0, false)?;
+        check::in_range(
+            Self::NAME,
+            "label_smoothing",
+            self.label_smoothing,
+            0.0,
+            1.0,
+            false,
+        )?;
         check::in_open_range(Self::NAME, "epsilon", self.epsilon, 0.0, 0.5)?;
         Ok(())
     }
@@ -361,9 +393,7 @@ impl FocalLossConfig {
     /// Builds the loss, or says which field is out of range.
     pub fn try_init(&self) -> LossResult<FocalLoss> {
         self.validate()?;
-        Ok(FocalLoss {
-            config: self.clone(),
-        })
+        Ok(FocalLoss { config: self.clone() })
     }
 
     /// Builds the loss; panics with the [`try_init`](Self::try_init) message on a bad field.
@@ -398,7 +428,11 @@ impl FocalLoss {
     /// The configured reduction of the loss (for `"none"`: flattened, see
     /// [`forward_no_reduction`](Self::forward_no_reduction)). `DT` must be `D − 1`.
     #[track_caller]
-    pub fn forward<const D: usize, const DT: usize>(&self, input: Tensor<D>, target: Tensor<DT, Int>) -> Tensor<1> {
+    pub fn forward<const D: usize, const DT: usize>(
+        &self,
+        input: Tensor<D>,
+        target: Tensor<DT, Int>,
+    ) -> Tensor<1> {
         or_panic(self.try_forward_typed(input, target, None))
     }
 
@@ -480,8 +514,9 @@ impl InputTargetLoss for FocalLoss {
             ));
         }
         let (n, c) = (input.shape[0], input.shape[1]);
-        let expected_target: Vec<usize> =
-            std::iter::once(n).chain(input.shape[2..].iter().copied()).collect();
+        let expected_target: Vec<usize> = std::iter::once(n)
+            .chain(input.shape[2..].iter().copied())
+            .collect();
         if target.shape != expected_target {
             return Err(LossError::input(
                 name,
@@ -500,17 +535,30 @@ impl InputTargetLoss for FocalLoss {
             return Err(LossError::input(
                 name,
                 "input",
-                format!("{} classes along dim 1 (the length of config field `alpha`)", alpha.len()),
+                format!(
+                    "{} classes along dim 1 (the length of config field `alpha`)",
+                    alpha.len()
+                ),
                 format!("{c} classes (input shape {})", fmt_shape(&input.shape)),
             ));
         }
         check_sample_weight(name, weight, n)?;
         if !self.config.from_logits {
-            check_float_range(name, "input", input, 0.0, 1.0, "probabilities (from_logits = false)")?;
+            check_float_range(
+                name,
+                "input",
+                input,
+                0.0,
+                1.0,
+                "probabilities (from_logits = false)",
+            )?;
         }
         let s = if n == 0 { 0 } else { target.numel() / n };
         let t = target.view([n, s]);
-        let valid = self.config.ignore_index.map(|ignore| t.clone().not_equal_elem(ignore));
+        let valid = self
+            .config
+            .ignore_index
+            .map(|ignore| t.clone().not_equal_elem(ignore));
         // Ignored positions are pointed at class 0 so that the gather stays in range; the mask
         // zeroes them afterwards.
         let t = match &valid {
@@ -524,12 +572,23 @@ impl InputTargetLoss for FocalLoss {
             log_softmax(x, 1)
         } else {
             let normalised = x.clone() / x.sum_dim(1);
-            normalised.clamp(self.config.epsilon, 1.0 - self.config.epsilon).log()
+            normalised
+                .clamp(self.config.epsilon, 1.0 - self.config.epsilon)
+                .log()
         };
         let loss = if self.config.label_smoothing > 0.0 {
-            let one_hot: Tensor<3> = t.clone().reshape([n * s]).one_hot::<2>(c).reshape([n, s, c]).swap_dims(1, 2).float().cast(log_p.dtype());
+            let one_hot: Tensor<3> = t
+                .clone()
+                .reshape([n * s])
+                .one_hot::<2>(c)
+                .reshape([n, s, c])
+                .swap_dims(1, 2)
+                .float()
+                .cast(log_p.dtype());
             let q = one_hot * (1.0 - self.config.label_smoothing) + self.config.label_smoothing / c as f64;
-            (q * focal_nll(log_p, self.config.gamma)).sum_dim(1).reshape([n, s])
+            (q * focal_nll(log_p, self.config.gamma))
+                .sum_dim(1)
+                .reshape([n, s])
         } else {
             focal_nll(log_p.gather(1, t.clone().reshape([n, 1, s])), self.config.gamma).reshape([n, s])
         };

@@ -18,8 +18,8 @@ use burn_losses_core::{ClassificationLoss, Loss};
 
 mod metrics;
 mod renderer;
-pub use renderer::{EpochLogRenderer, EpochMetrics};
 pub use metrics::{ConfusionMatrix, class_counts};
+pub use renderer::{EpochLogRenderer, EpochMetrics};
 
 /// A model that maps its input to class logits `[N, C]`.
 pub trait Classifier: Module + burn::module::ModuleDisplay {

@@ -68,7 +68,11 @@ impl ConfusionMatrix {
 
     /// Mean recall over the classes that have items.
     pub fn balanced_accuracy(&self) -> f64 {
-        let recalls: Vec<f64> = self.per_class_recall().into_iter().filter(|r| !r.is_nan()).collect();
+        let recalls: Vec<f64> = self
+            .per_class_recall()
+            .into_iter()
+            .filter(|r| !r.is_nan())
+            .collect();
         recalls.iter().sum::<f64>() / recalls.len() as f64
     }
 }

@@ -69,7 +69,13 @@ impl MetricsRendererEvaluation for EpochLogRenderer {
 }
 
 impl TrainingProgressLogger for EpochLogRenderer {
-    fn start(&mut self, total_epochs: usize, starting_epoch: usize, _items: Option<usize>, _label: Option<&str>) {
+    fn start(
+        &mut self,
+        total_epochs: usize,
+        starting_epoch: usize,
+        _items: Option<usize>,
+        _label: Option<&str>,
+    ) {
         self.total_epochs = total_epochs;
         self.epoch = starting_epoch.saturating_sub(1);
     }
@@ -94,7 +100,13 @@ impl TrainingProgressLogger for EpochLogRenderer {
             .filter_map(|id| self.current.get(id).map(|v| (self.names[id].clone(), *v)))
             .collect();
         let line: Vec<String> = values.iter().map(|(n, v)| format!("{n} {v:.4}")).collect();
-        println!("epoch {}/{} {:<5}  {}", self.epoch, self.total_epochs, self.split, line.join("  "));
+        println!(
+            "epoch {}/{} {:<5}  {}",
+            self.epoch,
+            self.total_epochs,
+            self.split,
+            line.join("  ")
+        );
         self.history.lock().unwrap().push(EpochMetrics {
             epoch: self.epoch,
             split: self.split.clone(),
@@ -123,6 +135,7 @@ impl MetricsRenderer for EpochLogRenderer {
         if !self.names.contains_key(&definition.metric_id) {
             self.order.push(definition.metric_id.clone());
         }
-        self.names.insert(definition.metric_id, definition.name.to_string());
+        self.names
+            .insert(definition.metric_id, definition.name.to_string());
     }
 }
