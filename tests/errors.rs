@@ -273,3 +273,32 @@ fn forward_panics_with_the_same_message() {
         Tensor::<1, Int>::from_ints([0, 7], &device),
     );
 }
+
+#[test]
+fn mixed_float_dtypes_are_named() {
+    use burn::tensor::{DType, TensorData};
+    // flex holds both f32 and f64; other backends may not have f64.
+    let Some((_, device)) = common::test_devices().into_iter().find(|(n, _)| *n == "flex") else {
+        println!("flex not enabled: dtype test skipped");
+        return;
+    };
+    let x = Tensor::<2>::zeros([2, 3], &device);
+    let y64 = Tensor::<2>::from_data(TensorData::new(vec![0.0f64; 6], [2, 3]), (&device, DType::F64));
+    let err = BinaryFocalLossConfig::new()
+        .init()
+        .try_forward(x.clone(), y64, None)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "binary_focal: argument `target`: expected dtype F32 (the dtype of `input`), got dtype F64"
+    );
+    let w64 = Tensor::<1>::from_data(TensorData::new(vec![1.0f64; 2], [2]), (&device, DType::F64));
+    let err = FocalLossConfig::new()
+        .init()
+        .try_forward(x, Tensor::<1, Int>::from_ints([0, 1], &device), Some(w64))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "focal: argument `weight`: expected dtype F32 (the dtype of `input`), got dtype F64"
+    );
+}

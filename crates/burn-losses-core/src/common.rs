@@ -61,12 +61,34 @@ pub(crate) fn check_float_range(
     }
 }
 
-/// Checks an optional per-sample weight: shape `[N]`, finite and >= 0 is the caller's business.
+/// A float argument must have the float dtype of `input` (burn does not mix dtypes in one op).
+pub(crate) fn check_same_dtype(
+    loss: &'static str,
+    argument: &str,
+    tensor: Option<&DynTensor<Float>>,
+    input: &DynTensor<Float>,
+) -> LossResult<()> {
+    if let Some(t) = tensor
+        && t.flat.dtype() != input.flat.dtype()
+    {
+        return Err(LossError::input(
+            loss,
+            argument,
+            format!("dtype {:?} (the dtype of `input`)", input.flat.dtype()),
+            format!("dtype {:?}", t.flat.dtype()),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks an optional per-sample weight: shape `[N]` (the batch size of `input`) and the dtype
+/// of `input`.
 pub(crate) fn check_sample_weight(
     loss: &'static str,
     weight: Option<&DynTensor<Float>>,
-    batch: usize,
+    input: &DynTensor<Float>,
 ) -> LossResult<()> {
+    let batch = input.shape[0];
     if let Some(w) = weight
         && w.shape != [batch]
     {
@@ -77,7 +99,7 @@ pub(crate) fn check_sample_weight(
             format!("shape {}", fmt_shape(&w.shape)),
         ));
     }
-    Ok(())
+    check_same_dtype(loss, "weight", weight, input)
 }
 
 /// Per-sample weights `[N]` broadcast to `[N, M]`.

@@ -26,8 +26,8 @@ use burn::tensor::{Float, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::common::{
-    InputTargetLoss, check_float_range, check_sample_weight, config_setters, int_min_max, log_sigmoid,
-    sample_weight_2d,
+    InputTargetLoss, check_float_range, check_same_dtype, check_sample_weight, config_setters, int_min_max,
+    log_sigmoid, sample_weight_2d,
 };
 use crate::dynamic::{DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
@@ -243,7 +243,8 @@ impl InputTargetLoss for BinaryFocalLoss {
             ));
         }
         let n = input.shape[0];
-        check_sample_weight(name, weight, n)?;
+        check_sample_weight(name, weight, input)?;
+        check_same_dtype(name, "target", Some(target), input)?;
         check_float_range(name, "target", target, 0.0, 1.0, "target probabilities")?;
         if !self.config.from_logits {
             check_float_range(
@@ -542,7 +543,7 @@ impl InputTargetLoss for FocalLoss {
                 format!("{c} classes (input shape {})", fmt_shape(&input.shape)),
             ));
         }
-        check_sample_weight(name, weight, n)?;
+        check_sample_weight(name, weight, input)?;
         if !self.config.from_logits {
             check_float_range(
                 name,
