@@ -7,8 +7,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use burn_losses::DynInput;
-use common::cases::{Lcg, all_configs, sample_inputs};
+use common::cases::{Lcg, all_configs, evaluate, sample_inputs};
 
 const RTOL: f64 = 1e-5;
 
@@ -18,31 +17,10 @@ fn run(
     inputs: &common::cases::HostInputs,
     device: &burn::tensor::Device,
 ) -> Vec<(String, Vec<f64>)> {
-    let ad = device.clone().autodiff();
-    let mut named = burn_losses::LossInputs::new();
-    let mut leaves = Vec::new();
-    for (name, input) in inputs {
-        let d = input.to_dyn(&ad, true);
-        if let DynInput::Float(t) = &d {
-            leaves.push((name.to_string(), t.clone()));
-        }
-        named.insert(name, d);
-    }
-    let out = config.init().forward_inputs(&named).unwrap();
-    let grads = out.flat.clone().sum().backward();
-    let mut result = vec![("loss".to_string(), out.flat.into_data().iter::<f64>().collect())];
-    for (name, leaf) in leaves {
-        result.push((
-            format!("d/d{name}"),
-            leaf.flat
-                .grad(&grads)
-                .unwrap()
-                .into_data()
-                .iter::<f64>()
-                .collect(),
-        ));
-    }
-    result
+    let (loss, grads) = evaluate(config, inputs, device, true);
+    std::iter::once(("loss".to_string(), loss))
+        .chain(grads.into_iter().map(|(name, g)| (format!("d/d{name}"), g)))
+        .collect()
 }
 
 /// Largest |a − b| / max(|b|, 1e-3 · max|b| of the tensor, 1e-7).

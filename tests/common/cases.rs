@@ -1,8 +1,10 @@
 //! The losses every generic test runs over, and random inputs for each. Adding a loss to the
 //! crate = adding its configs to `all_configs` and its input shapes to `sample_inputs`.
 
-use burn::tensor::{Device, Int, Tensor, TensorData};
-use burn_losses::{DynInput, DynTensor, LossConfig, LossInputs};
+use std::collections::BTreeMap;
+
+use burn::tensor::Device;
+use burn_losses::LossConfig;
 
 /// Small deterministic generator (tests need no `rand`).
 pub struct Lcg(u64);
@@ -36,19 +38,27 @@ pub enum HostInput {
 }
 
 impl HostInput {
-    pub fn to_dyn(&self, device: &Device, require_grad: bool) -> DynInput {
+    /// The nested JSON array of the CLI / `eval_request` format (floats stay floats: `1.0`).
+    pub fn to_json(&self) -> serde_json::Value {
         match self {
             HostInput::Float(v, s) => {
-                let mut t = Tensor::<1>::from_data(TensorData::new(v.clone(), [v.len()]), device);
-                if require_grad {
-                    t = t.require_grad();
-                }
-                DynInput::Float(DynTensor::new(t, s.clone()))
+                let values: Vec<f64> = v.iter().map(|&x| x as f64).collect();
+                burn_losses::eval::nest(&values, s)
             }
-            HostInput::Int(v, s) => DynInput::Int(DynTensor::new(
-                Tensor::<1, Int>::from_data(TensorData::new(v.clone(), [v.len()]), device),
-                s.clone(),
-            )),
+            HostInput::Int(v, s) => {
+                let values: Vec<f64> = v.iter().map(|&x| x as f64).collect();
+                // `nest` writes f64s; class indices must be JSON integers.
+                fn ints(v: serde_json::Value) -> serde_json::Value {
+                    match v {
+                        serde_json::Value::Array(a) => {
+                            serde_json::Value::Array(a.into_iter().map(ints).collect())
+                        }
+                        serde_json::Value::Number(n) => serde_json::Value::from(n.as_f64().unwrap() as i64),
+                        other => other,
+                    }
+                }
+                ints(burn_losses::eval::nest(&values, s))
+            }
         }
     }
 }
@@ -56,12 +66,28 @@ impl HostInput {
 /// Named host inputs of one call.
 pub type HostInputs = Vec<(&'static str, HostInput)>;
 
-pub fn to_loss_inputs(inputs: &HostInputs, device: &Device) -> LossInputs {
-    let mut out = LossInputs::new();
-    for (name, input) in inputs {
-        out.insert(name, input.to_dyn(device, false));
-    }
-    out
+/// Runs `config` on `inputs` through the same `eval_request` path as the CLI and the fixture
+/// test; returns the loss values (flattened) and, with `grad`, each float input's gradient by name.
+pub fn evaluate(
+    config: &LossConfig,
+    inputs: &HostInputs,
+    device: &Device,
+    grad: bool,
+) -> (Vec<f64>, BTreeMap<String, Vec<f64>>) {
+    let request = burn_losses::eval::EvalRequest {
+        loss: config.clone(),
+        inputs: inputs.iter().map(|(n, i)| (n.to_string(), i.to_json())).collect(),
+        grad,
+    };
+    let response =
+        burn_losses::eval::eval_request(&request, device).unwrap_or_else(|e| panic!("{config}: {e}"));
+    let grads = response
+        .grad
+        .unwrap_or_default()
+        .iter()
+        .map(|(name, g)| (name.clone(), super::flatten(g).0))
+        .collect();
+    (super::flatten(&response.loss).0, grads)
 }
 
 fn parse(json: &str) -> LossConfig {
