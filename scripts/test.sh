@@ -10,6 +10,15 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 lanes="${BURN_LOSSES_LANES:-flex ndarray wgpu tch}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# One-shot builds: incremental caches only cost disk (several GB with four backends).
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+target_dir="${CARGO_TARGET_DIR:-target}"
+free_gb() { df -Pk "$1" | awk 'NR==2 {printf "%d", $4 / 1048576}'; }
+mkdir -p "$target_dir"
+echo "[disk] free before build: $(free_gb "$target_dir") GiB (a cold build with all four lanes needs about 10 GiB)"
+if [ "$(free_gb "$target_dir")" -lt 6 ]; then
+  echo "warning: less than 6 GiB free on the disk holding $target_dir; the build may fail with 'No space left on device'" >&2
+fi
 
 for lane in $lanes; do
   case "$lane" in
@@ -47,6 +56,7 @@ echo "=== parity across $devices"
 BURN_LOSSES_DEVICES=$devices run_tests --no-default-features --features "$features" --test parity -- --nocapture
 echo "[time] parity: $(( $(date +%s) - t )) s"
 echo "[time] total: $(( $(date +%s) - t0 )) s"
+echo "[disk] $target_dir: $(du -sh "$target_dir" | cut -f1); free: $(free_gb "$target_dir") GiB"
 passed=$(grep -o '[0-9]* passed' "$log" | awk '{s+=$1} END {print s+0}')
 failed=$(grep -o '[0-9]* failed' "$log" | awk '{s+=$1} END {print s+0}')
 rm -f "$log"
