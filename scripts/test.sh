@@ -15,9 +15,9 @@ export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 target_dir="${CARGO_TARGET_DIR:-target}"
 free_gb() { df -Pk "$1" | awk 'NR==2 {printf "%d", $4 / 1048576}'; }
 mkdir -p "$target_dir"
-echo "[disk] free before build: $(free_gb "$target_dir") GiB (a cold build with all four lanes needs about 10 GiB)"
-if [ "$(free_gb "$target_dir")" -lt 6 ]; then
-  echo "warning: less than 6 GiB free on the disk holding $target_dir; the build may fail with 'No space left on device'" >&2
+echo "[disk] free before build: $(free_gb "$target_dir") GiB (a cold build with all four lanes needs about 5 GiB)"
+if [ "$(free_gb "$target_dir")" -lt 5 ]; then
+  echo "warning: less than 5 GiB free on the disk holding $target_dir; the build may fail with 'No space left on device'" >&2
 fi
 
 for lane in $lanes; do

@@ -26,7 +26,13 @@ fn invalid_configs_name_the_field() {
         ),
         (
             r#"{"type": "binary_focal", "alpha": 1.5}"#,
-            "binary_focal: config field `alpha`: expected a number in [0, 1], got 1.5",
+            "binary_focal: config field `alpha`: expected a number in [0, 1], or null for no α weighting \
+             (torchvision's alpha=-1), got 1.5",
+        ),
+        (
+            r#"{"type": "binary_focal", "alpha": -1}"#,
+            "binary_focal: config field `alpha`: expected a number in [0, 1], or null for no α weighting \
+             (torchvision's alpha=-1), got -1",
         ),
         (
             r#"{"type": "binary_focal", "label_smoothing": 1.2}"#,

@@ -203,6 +203,40 @@ cases.append(Case("focal/keras_document/focal_loss_gamma2_alpha025", "Keras docu
                   {"type": "focal", "gamma": 2.0, "alpha": [0.25] * 10, "from_logits": False},
                   {"input": x, "target": t}, out))
 
+# ------------------------------------------------------------------ focal: per-class alpha with label smoothing
+# alpha weights each class term of the smoothed target (PyTorch cross_entropy(weight=) at gamma = 0,
+# Keras categorical_focal_crossentropy with a per-class alpha tensor).
+for name, shape, ls, ignore_frac, reduction in [
+    ("ce_weight_ls01_nd_ignore_none", (3, 4, 2), 0.1, 0.2, "none"),
+    ("ce_weight_ls02_sum", (5, 3), 0.2, 0.0, "sum"),
+]:
+    n, c, rest = shape[0], shape[1], shape[2:]
+    alpha = [0.2, 0.5, 1.0, 1.5][:c]
+    x = logits(*shape).requires_grad_()
+    t = class_targets(n, c, *rest, ignore=-100, ignore_frac=ignore_frac)
+    out = F.cross_entropy(x, t, weight=torch.tensor(alpha, dtype=torch.float64), ignore_index=-100,
+                          label_smoothing=ls, reduction=reduction)
+    cases.append(Case(f"focal/cross_entropy/{name}", "torch.nn.functional.cross_entropy(weight=alpha)",
+                      {"type": "focal", "gamma": 0.0, "alpha": alpha, "label_smoothing": ls,
+                       "reduction": reduction},
+                      {"input": x, "target": t}, out))
+
+for name, from_logits, ls, gamma in [
+    ("logits_alpha_per_class_ls01_gamma2_mean", True, 0.1, 2.0),
+    ("probs_alpha_per_class_ls02_gamma05_mean", False, 0.2, 0.5),
+]:
+    n, c = 6, 4
+    alpha = [0.2, 0.5, 1.0, 1.5]
+    x = (logits(n, c) if from_logits else probs_softmax(n, c)).requires_grad_()
+    t = class_targets(n, c)
+    per_sample = keras.losses.categorical_focal_crossentropy(
+        F.one_hot(t, c).double(), x, alpha=torch.tensor(alpha, dtype=torch.float64), gamma=gamma,
+        from_logits=from_logits, label_smoothing=ls)
+    cases.append(Case(f"focal/keras/{name}", "keras.losses.categorical_focal_crossentropy(alpha=per-class tensor)",
+                      {"type": "focal", "gamma": gamma, "alpha": alpha, "from_logits": from_logits,
+                       "label_smoothing": ls},
+                      {"input": x, "target": t}, per_sample.mean()))
+
 write_fixtures("focal", __doc__, cases, {
     "torch": torch.__version__, "torchvision": torchvision.__version__,
     "kornia": kornia.__version__, "keras": keras.__version__,

@@ -22,6 +22,29 @@ macro_rules! config_setters {
 }
 pub(crate) use config_setters;
 
+/// `try_init` (validate, then build) and `init` (panic with the same message) for a loss module
+/// that holds just its validated `config`.
+macro_rules! config_init {
+    ($config:ident => $loss:ident) => {
+        impl $config {
+            /// Builds the loss, or says which field is out of range.
+            pub fn try_init(&self) -> $crate::error::LossResult<$loss> {
+                self.validate()?;
+                Ok($loss {
+                    config: self.clone(),
+                })
+            }
+
+            /// Builds the loss; panics with the [`try_init`](Self::try_init) message on a bad field.
+            #[track_caller]
+            pub fn init(&self) -> $loss {
+                $crate::error::or_panic(self.try_init())
+            }
+        }
+    };
+}
+pub(crate) use config_init;
+
 /// Reads back `[min, max]` of a float tensor (one device sync).
 pub(crate) fn float_min_max(t: &Tensor<1, Float>) -> (f64, f64) {
     let both = Tensor::cat(vec![t.clone().min(), t.clone().max()], 0);

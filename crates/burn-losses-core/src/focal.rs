@@ -26,8 +26,8 @@ use burn::tensor::{Float, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::common::{
-    InputTargetLoss, check_float_range, check_same_dtype, check_sample_weight, config_setters, int_min_max,
-    log_sigmoid, sample_weight_2d,
+    InputTargetLoss, check_float_range, check_same_dtype, check_sample_weight, config_init, config_setters,
+    int_min_max, log_sigmoid, sample_weight_2d,
 };
 use crate::dynamic::{DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
@@ -123,33 +123,21 @@ impl BinaryFocalLossConfig {
     /// Checks every field; the error names the field and its expected range.
     pub fn validate(&self) -> LossResult<()> {
         check::non_negative(Self::NAME, "gamma", self.gamma)?;
-        if let Some(alpha) = self.alpha {
-            check::in_range(Self::NAME, "alpha", alpha as f64, 0.0, 1.0, false)?;
+        if let Some(alpha) = self.alpha
+            && !(alpha.is_finite() && (0.0..=1.0).contains(&alpha))
+        {
+            return Err(LossError::config(
+                Self::NAME,
+                "alpha",
+                "a number in [0, 1], or null for no α weighting (torchvision's alpha=-1)",
+                alpha,
+            ));
         }
-        check::in_range(
-            Self::NAME,
-            "label_smoothing",
-            self.label_smoothing,
-            0.0,
-            1.0,
-            false,
-        )?;
-        check::in_open_range(Self::NAME, "epsilon", self.epsilon, 0.0, 0.5)?;
-        Ok(())
-    }
-
-    /// Builds the loss, or says which field is out of range.
-    pub fn try_init(&self) -> LossResult<BinaryFocalLoss> {
-        self.validate()?;
-        Ok(BinaryFocalLoss { config: self.clone() })
-    }
-
-    /// Builds the loss; panics with the [`try_init`](Self::try_init) message on a bad field.
-    #[track_caller]
-    pub fn init(&self) -> BinaryFocalLoss {
-        or_panic(self.try_init())
+        validate_smoothing_and_epsilon(Self::NAME, self.label_smoothing, self.epsilon)
     }
 }
+
+config_init!(BinaryFocalLossConfig => BinaryFocalLoss);
 
 /// Sigmoid focal loss for binary and multi-label targets of any shape.
 ///
@@ -256,7 +244,7 @@ impl InputTargetLoss for BinaryFocalLoss {
                 "probabilities (from_logits = false)",
             )?;
         }
-        let m = if n == 0 { 0 } else { input.numel() / n };
+        let m = input.numel().checked_div(n).unwrap_or(0);
         let x = input.view([n, m]);
         let mut y = target.view([n, m]);
         if self.config.label_smoothing > 0.0 {
@@ -301,7 +289,8 @@ pub struct FocalLossConfig {
     /// Focusing parameter γ ≥ 0. Default `2.0`; `0` gives cross-entropy exactly.
     pub gamma: f64,
     /// Per-class weights α_c ≥ 0 (length = number of classes); the loss of an element whose target
-    /// is class `c` is multiplied by α_c. Default `None` (all 1). The weights do not enter the
+    /// is class `c` is multiplied by α_c (with label smoothing, each class term k of the smoothed
+    /// target by α_k, as PyTorch `cross_entropy(weight=)` and Keras do). Default `None` (all 1). The weights do not enter the
     /// `"mean"` denominator (kornia `weight=`, torchvision / Keras convention; PyTorch
     /// `cross_entropy(weight=)` instead divides by Σ α — not this loss).
     pub alpha: Option<Vec<f32>>,
@@ -379,30 +368,11 @@ impl FocalLossConfig {
                 }
             }
         }
-        check::in_range(
-            Self::NAME,
-            "label_smoothing",
-            self.label_smoothing,
-            0.0,
-            1.0,
-            false,
-        )?;
-        check::in_open_range(Self::NAME, "epsilon", self.epsilon, 0.0, 0.5)?;
-        Ok(())
-    }
-
-    /// Builds the loss, or says which field is out of range.
-    pub fn try_init(&self) -> LossResult<FocalLoss> {
-        self.validate()?;
-        Ok(FocalLoss { config: self.clone() })
-    }
-
-    /// Builds the loss; panics with the [`try_init`](Self::try_init) message on a bad field.
-    #[track_caller]
-    pub fn init(&self) -> FocalLoss {
-        or_panic(self.try_init())
+        validate_smoothing_and_epsilon(Self::NAME, self.label_smoothing, self.epsilon)
     }
 }
+
+config_init!(FocalLossConfig => FocalLoss);
 
 /// Softmax focal loss for multiclass targets: `input [N, C]` or `[N, C, d1, …]`, integer
 /// `target [N]` or `[N, d1, …]`.
@@ -411,11 +381,12 @@ impl FocalLossConfig {
 /// the target distribution `q = (1 − s)·onehot(t) + s/C`:
 ///
 /// ```text
-/// FL = α_t · Σₖ qₖ · (1 − pₖ)^γ · (−log pₖ)      (s = 0: α_t · (1 − p_t)^γ · (−log p_t))
+/// FL = Σₖ αₖ · qₖ · (1 − pₖ)^γ · (−log pₖ)      (s = 0: α_t · (1 − p_t)^γ · (−log p_t))
 /// mean = Σ FL / #(elements whose target ≠ ignore_index)
 /// ```
 ///
-/// γ = 0, α = None gives `cross_entropy(x, t, label_smoothing=s, ignore_index=…)` exactly.
+/// γ = 0 gives `cross_entropy(x, t, weight=α, label_smoothing=s, ignore_index=…,
+/// reduction="none")` exactly (and its `"sum"`; its `"mean"` when α = None).
 /// The `(1 − pₖ)^γ` inside the sum is the Keras `categorical_focal_crossentropy` form (and
 /// kornia's for hard targets).
 #[derive(burn::module::Module, Debug)]
@@ -554,7 +525,7 @@ impl InputTargetLoss for FocalLoss {
                 "probabilities (from_logits = false)",
             )?;
         }
-        let s = if n == 0 { 0 } else { target.numel() / n };
+        let s = target.numel().checked_div(n).unwrap_or(0);
         let t = target.view([n, s]);
         let valid = self
             .config
@@ -577,7 +548,16 @@ impl InputTargetLoss for FocalLoss {
                 .clamp(self.config.epsilon, 1.0 - self.config.epsilon)
                 .log()
         };
-        let loss = if self.config.label_smoothing > 0.0 {
+        let alpha = self.config.alpha.as_ref().map(|alpha| {
+            Tensor::<1>::from_data(
+                TensorData::new(alpha.clone(), [c]),
+                (&log_p.device(), log_p.dtype()),
+            )
+        });
+        // α weights each class term: with hard targets that is α of the target class (kornia
+        // `weight=`), with smoothed targets Σₖ αₖ qₖ … (PyTorch `cross_entropy(weight=,
+        // label_smoothing=)`, Keras with a per-class `alpha`).
+        let (loss, alpha_t) = if self.config.label_smoothing > 0.0 {
             let one_hot: Tensor<3> = t
                 .clone()
                 .reshape([n * s])
@@ -586,23 +566,30 @@ impl InputTargetLoss for FocalLoss {
                 .swap_dims(1, 2)
                 .float()
                 .cast(log_p.dtype());
-            let q = one_hot * (1.0 - self.config.label_smoothing) + self.config.label_smoothing / c as f64;
-            (q * focal_nll(log_p, self.config.gamma))
+            let mut q =
+                one_hot * (1.0 - self.config.label_smoothing) + self.config.label_smoothing / c as f64;
+            if let Some(alpha) = alpha {
+                q = q * alpha.reshape([1, c, 1]);
+            }
+            let loss = (q * focal_nll(log_p, self.config.gamma))
                 .sum_dim(1)
-                .reshape([n, s])
+                .reshape([n, s]);
+            (loss, None)
         } else {
-            focal_nll(log_p.gather(1, t.clone().reshape([n, 1, s])), self.config.gamma).reshape([n, s])
+            let alpha_t = alpha.map(|alpha| alpha.gather(0, t.clone().reshape([n * s])).reshape([n, s]));
+            let loss = focal_nll(log_p.gather(1, t.reshape([n, 1, s])), self.config.gamma).reshape([n, s]);
+            (loss, alpha_t)
         };
-        let alpha_t = self.config.alpha.as_ref().map(|alpha| {
-            let device = loss.device();
-            Tensor::<1>::from_data(TensorData::new(alpha.clone(), [c]), (&device, loss.dtype()))
-                .gather(0, t.reshape([n * s]))
-                .reshape([n, s])
-        });
         let terms = ElementLoss::new(loss)
             .weighted(alpha_t)
             .weighted(sample_weight_2d(weight, n, s))
             .masked(valid);
         Ok((terms, target.shape.clone()))
     }
+}
+
+/// The checks both focal configs share: `label_smoothing ∈ [0, 1]`, `epsilon ∈ (0, 0.5)`.
+fn validate_smoothing_and_epsilon(loss: &'static str, label_smoothing: f64, epsilon: f64) -> LossResult<()> {
+    check::in_range(loss, "label_smoothing", label_smoothing, 0.0, 1.0, false)?;
+    check::in_open_range(loss, "epsilon", epsilon, 0.0, 0.5)
 }
