@@ -15,8 +15,9 @@ export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 target_dir="${CARGO_TARGET_DIR:-target}"
 free_gb() { df -Pk "$1" | awk 'NR==2 {printf "%d", $4 / 1048576}'; }
 mkdir -p "$target_dir"
-echo "[disk] free before build: $(free_gb "$target_dir") GiB (a cold build with all four lanes needs about 5 GiB)"
-if [ "$(free_gb "$target_dir")" -lt 5 ]; then
+free_before="$(free_gb "$target_dir")"
+echo "[disk] free before build: $free_before GiB (a cold build with all four lanes needs about 5 GiB)"
+if [ "$free_before" -lt 5 ]; then
   echo "warning: less than 5 GiB free on the disk holding $target_dir; the build may fail with 'No space left on device'" >&2
 fi
 
@@ -32,28 +33,28 @@ scripts/place-mnist.sh "$( [ -d ../shared/data/mnist ] && echo ../shared/data/mn
 # shellcheck source=env.sh
 source scripts/env.sh
 
-features="$(echo $lanes | tr ' ' ',')"
+# the lanes, comma-separated: both the cargo features and the devices of the parity test
+lane_list="$(echo $lanes | tr ' ' ',')"
 log="$(mktemp)"
 # every cargo test's output also goes to $log, summed up at the end
 run_tests() { cargo test "$@" 2>&1 | tee -a "$log"; }
 t0=$(date +%s)
-cargo build --workspace --all-targets --no-default-features --features "$features"
-echo "[time] build (features $features): $(( $(date +%s) - t0 )) s"
+cargo build --workspace --all-targets --no-default-features --features "$lane_list"
+echo "[time] build (features $lane_list): $(( $(date +%s) - t0 )) s"
 
-devices="$(echo $lanes | tr ' ' ',')"
 for lane in $lanes; do
   t=$(date +%s)
   echo "=== lane $lane: test suite"
-  BURN_LOSSES_DEVICES=$lane run_tests --workspace --no-default-features --features "$features" -- --skip every_loss_agrees_across_backends
+  BURN_LOSSES_DEVICES=$lane run_tests --workspace --no-default-features --features "$lane_list" -- --skip every_loss_agrees_across_backends
   echo "=== lane $lane: Keras-document MNIST example (--train-limit 480 --test-limit 480, 1 epoch)"
-  cargo run -q --no-default-features --features "$features" --example mnist_focal -- \
+  cargo run -q --no-default-features --features "$lane_list" --example mnist_focal -- \
     --device "$lane" --train-limit 480 --test-limit 480 --epochs 1 --workers 1
   echo "[time] lane $lane: $(( $(date +%s) - t )) s"
 done
 
 t=$(date +%s)
-echo "=== parity across $devices"
-BURN_LOSSES_DEVICES=$devices run_tests --no-default-features --features "$features" --test parity -- --nocapture
+echo "=== parity across $lane_list"
+BURN_LOSSES_DEVICES=$lane_list run_tests --no-default-features --features "$lane_list" --test parity -- --nocapture
 echo "[time] parity: $(( $(date +%s) - t )) s"
 echo "[time] total: $(( $(date +%s) - t0 )) s"
 echo "[disk] $target_dir: $(du -sh "$target_dir" | cut -f1); free: $(free_gb "$target_dir") GiB"

@@ -88,18 +88,37 @@ fn parse_nested(name: &str, value: &Value) -> Result<Parsed, String> {
     Ok(parsed)
 }
 
-/// Nests a flat row-major vector into JSON arrays of `shape` (a bare number for `[]`).
-pub fn nest(values: &[f64], shape: &[usize]) -> Value {
-    fn number(x: f64) -> Value {
-        serde_json::Number::from_f64(x)
+/// A number [`nest`] writes as a JSON leaf: floats (NaN / ±inf spelled as strings, since JSON has
+/// none, so nothing is silently lost) and integers (class indices stay JSON integers).
+pub trait JsonLeaf: Copy {
+    /// The JSON value of this number.
+    fn to_json(self) -> Value;
+}
+
+impl JsonLeaf for f64 {
+    fn to_json(self) -> Value {
+        serde_json::Number::from_f64(self)
             .map(Value::Number)
-            .unwrap_or_else(|| {
-                // JSON has no NaN/inf: spell them as strings so nothing is silently lost.
-                Value::String(format!("{x}"))
-            })
+            .unwrap_or_else(|| Value::String(format!("{self}")))
     }
+}
+
+impl JsonLeaf for f32 {
+    fn to_json(self) -> Value {
+        (self as f64).to_json()
+    }
+}
+
+impl JsonLeaf for i64 {
+    fn to_json(self) -> Value {
+        Value::from(self)
+    }
+}
+
+/// Nests a flat row-major vector into JSON arrays of `shape` (a bare number for `[]`).
+pub fn nest<T: JsonLeaf>(values: &[T], shape: &[usize]) -> Value {
     match shape.split_first() {
-        None => number(values[0]),
+        None => values[0].to_json(),
         Some((&len, rest)) => {
             let stride: usize = rest.iter().product();
             Value::Array(

@@ -20,16 +20,18 @@ pub struct Digit {
 /// An in-memory split.
 pub type Digits = InMemDataset<Digit>;
 
-const FILES: [(&str, &str); 2] = [("train", "train"), ("test", "t10k")];
+/// The idx file prefix of a split: `train` or `t10k` (for `test`).
+fn prefix(split: &str) -> &'static str {
+    if split == "train" { "train" } else { "t10k" }
+}
 
 /// Where the train/test files were found.
 pub fn locate(data_dir: Option<&Path>) -> Option<(PathBuf, PathBuf, &'static str)> {
     let has = |train: &Path, test: &Path| {
-        FILES.iter().all(|(split, prefix)| {
-            let dir = if *split == "train" { train } else { test };
+        [("train", train), ("test", test)].iter().all(|(split, dir)| {
             ["images-idx3-ubyte", "labels-idx1-ubyte"]
                 .iter()
-                .all(|kind| find(dir, &format!("{prefix}-{kind}")).is_some())
+                .all(|kind| find(dir, &format!("{}-{kind}", prefix(split))).is_some())
         })
     };
     if let Some(dir) = data_dir {
@@ -77,7 +79,7 @@ fn be_u32(b: &[u8], at: usize) -> usize {
 
 /// Reads one split (`train` or `test`) from `dir`.
 pub fn read_split(dir: &Path, split: &str) -> Result<Digits, String> {
-    let prefix = if split == "train" { "train" } else { "t10k" };
+    let prefix = prefix(split);
     let images_path = find(dir, &format!("{prefix}-images-idx3-ubyte")).ok_or("missing images")?;
     let labels_path = find(dir, &format!("{prefix}-labels-idx1-ubyte")).ok_or("missing labels")?;
     let images = read_idx(&images_path)?;

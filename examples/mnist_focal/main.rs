@@ -115,35 +115,32 @@ fn load(args: &Args) -> Result<(Digits, Digits, String), String> {
     }
 }
 
+/// The value, or `context` + the error on stderr and exit code 2.
+fn or_exit<T, E: std::fmt::Display>(result: Result<T, E>, context: &str) -> T {
+    result.unwrap_or_else(|e| {
+        eprintln!("{context}{e}");
+        std::process::exit(2)
+    })
+}
+
+/// The first `limit` items of `digits` (all of them without a limit).
+fn first(digits: Digits, limit: Option<usize>) -> Arc<dyn Dataset<Digit>> {
+    match limit {
+        Some(n) if n < digits.len() => Arc::new(PartialDataset::new(digits, 0, n)),
+        _ => Arc::new(digits),
+    }
+}
+
 fn main() {
-    let args = parse_args().unwrap_or_else(|e| {
-        eprintln!("{e}");
-        std::process::exit(2)
-    });
-    let device = parse_device(&args.device).unwrap_or_else(|e| {
-        eprintln!("--device: {e} (known: {})", BACKENDS.join(", "));
-        std::process::exit(2)
-    });
-    let loss_config = LossConfig::parse(&args.loss).unwrap_or_else(|e| {
-        eprintln!("--loss: {e}");
-        std::process::exit(2)
-    });
-    let loss = loss_config.try_init().unwrap_or_else(|e| {
-        eprintln!("--loss: {e}");
-        std::process::exit(2)
-    });
-    let (train, test, source) = load(&args).unwrap_or_else(|e| {
-        eprintln!("data: {e}");
-        std::process::exit(2)
-    });
-    let train: Arc<dyn Dataset<Digit>> = match args.train_limit {
-        Some(n) if n < train.len() => Arc::new(PartialDataset::new(train, 0, n)),
-        _ => Arc::new(train),
-    };
-    let test: Arc<dyn Dataset<Digit>> = match args.test_limit {
-        Some(n) if n < test.len() => Arc::new(PartialDataset::new(test, 0, n)),
-        _ => Arc::new(test),
-    };
+    let args = or_exit(parse_args(), "");
+    let device = or_exit(
+        parse_device(&args.device).map_err(|e| format!("{e} (known: {})", BACKENDS.join(", "))),
+        "--device: ",
+    );
+    let loss_config = or_exit(LossConfig::parse(&args.loss), "--loss: ");
+    let loss = or_exit(loss_config.try_init(), "--loss: ");
+    let (train, test, source) = or_exit(load(&args), "data: ");
+    let (train, test) = (first(train, args.train_limit), first(test, args.test_limit));
     println!(
         "data: {source}: {} train / {} test images",
         train.len(),

@@ -38,27 +38,12 @@ pub enum HostInput {
 }
 
 impl HostInput {
-    /// The nested JSON array of the CLI / `eval_request` format (floats stay floats: `1.0`).
+    /// The nested JSON array of the CLI / `eval_request` format (floats stay floats: `1.0`,
+    /// class indices integers).
     pub fn to_json(&self) -> serde_json::Value {
         match self {
-            HostInput::Float(v, s) => {
-                let values: Vec<f64> = v.iter().map(|&x| x as f64).collect();
-                burn_losses::eval::nest(&values, s)
-            }
-            HostInput::Int(v, s) => {
-                let values: Vec<f64> = v.iter().map(|&x| x as f64).collect();
-                // `nest` writes f64s; class indices must be JSON integers.
-                fn ints(v: serde_json::Value) -> serde_json::Value {
-                    match v {
-                        serde_json::Value::Array(a) => {
-                            serde_json::Value::Array(a.into_iter().map(ints).collect())
-                        }
-                        serde_json::Value::Number(n) => serde_json::Value::from(n.as_f64().unwrap() as i64),
-                        other => other,
-                    }
-                }
-                ints(burn_losses::eval::nest(&values, s))
-            }
+            HostInput::Float(v, s) => burn_losses::eval::nest(v, s),
+            HostInput::Int(v, s) => burn_losses::eval::nest(v, s),
         }
     }
 }

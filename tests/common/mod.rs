@@ -1,7 +1,7 @@
 //! Test helpers shared by the integration tests: fixture loading and tolerant comparison.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use serde_json::Value;
 
@@ -9,9 +9,14 @@ pub use burn_losses::device::test_devices;
 
 pub mod cases;
 
-/// `tests/fixtures/<family>.json`, parsed.
+/// The workspace's `tests/fixtures/<family>.json`, parsed (also from a member crate's tests,
+/// which include this module by path: the nearest ancestor of the manifest dir that has them).
 pub fn load_fixtures() -> Vec<(String, Value)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|d| d.join("tests/fixtures"))
+        .find(|d| d.is_dir())
+        .expect("tests/fixtures in the workspace");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("tests/fixtures exists")
         .map(|e| e.unwrap().path())

@@ -6,6 +6,10 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
+// The root crate's test helpers: fixture loading, tolerant comparison, the test devices.
+#[path = "../../../tests/common/mod.rs"]
+mod common;
+
 fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_burn-losses"))
         .args(args)
@@ -24,55 +28,39 @@ fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
     )
 }
 
-fn numbers(v: &Value, out: &mut Vec<f64>) {
-    match v {
-        Value::Array(a) => a.iter().for_each(|x| numbers(x, out)),
-        Value::Number(n) => out.push(n.as_f64().unwrap()),
-        other => panic!("not a number: {other}"),
-    }
+/// `actual` within `rtol`/`atol` of `expected`, same shape (the fixture test's comparison).
+fn assert_within(actual: &Value, expected: &Value, rtol: f64, atol: f64, what: &str) {
+    let ratio = common::worst_ratio(actual, expected, rtol, atol).unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        ratio <= 1.0,
+        "{what}: off by {ratio:.2}x tolerance: got {actual} expected {expected}"
+    );
 }
 
-fn assert_close(actual: &Value, expected: &Value, rtol: f64, atol: f64, what: &str) {
-    let (mut a, mut e) = (Vec::new(), Vec::new());
-    numbers(actual, &mut a);
-    numbers(expected, &mut e);
-    assert_eq!(a.len(), e.len(), "{what}: length");
-    for (x, y) in a.iter().zip(&e) {
-        assert!((x - y).abs() <= atol + rtol * y.abs(), "{what}: {x} vs {y}");
-    }
-}
-
-/// The device the CLI tests use: the first of `BURN_LOSSES_DEVICES` (the CI lane), else flex.
-fn lane_device() -> String {
-    std::env::var("BURN_LOSSES_DEVICES")
-        .ok()
-        .and_then(|d| d.split(',').next().map(|s| s.trim().to_string()))
-        .filter(|d| !d.is_empty())
-        .unwrap_or_else(|| "flex".to_string())
+/// The device the CLI tests use: the first test device (the CI lane's `BURN_LOSSES_DEVICES`).
+fn lane_device() -> &'static str {
+    common::test_devices()[0].0
 }
 
 #[test]
 fn eval_reproduces_every_reference_fixture() {
     let device = lane_device();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
     let mut checked = 0;
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let fixture: Value =
-            serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap();
+    for (file, fixture) in common::load_fixtures() {
         for case in fixture["cases"].as_array().unwrap() {
-            let name = case["name"].as_str().unwrap();
-            let (code, stdout, stderr) = run(&["eval", "--device", &device], &case["request"].to_string());
+            let name = format!("{file}/{}", case["name"].as_str().unwrap());
+            let (code, stdout, stderr) = run(&["eval", "--device", device], &case["request"].to_string());
             assert_eq!(code, 0, "{name}: {stderr}");
             let got: Value = serde_json::from_str(&stdout).unwrap();
             let tol = &case["tolerance"];
             let (rtol, atol) = (tol["rtol"].as_f64().unwrap(), tol["atol"].as_f64().unwrap());
-            assert_close(&got["loss"], &case["expected"]["loss"], rtol, atol, name);
+            let (grtol, gatol) = (
+                tol["grad_rtol"].as_f64().unwrap(),
+                tol["grad_atol"].as_f64().unwrap(),
+            );
+            assert_within(&got["loss"], &case["expected"]["loss"], rtol, atol, &name);
             for (input, expected) in case["expected"]["grad"].as_object().unwrap() {
-                let (grtol, gatol) = (
-                    tol["grad_rtol"].as_f64().unwrap(),
-                    tol["grad_atol"].as_f64().unwrap(),
-                );
-                assert_close(
+                assert_within(
                     &got["grad"][input],
                     expected,
                     grtol,
@@ -89,7 +77,7 @@ fn eval_reproduces_every_reference_fixture() {
 #[test]
 fn output_shape_follows_the_reduction() {
     let req = r#"{"loss": {"type": "binary_focal", "reduction": "none"}, "inputs": {"input": [[0.5, -1.0, 2.0]], "target": [[1, 0, 1]]}}"#;
-    let (code, stdout, stderr) = run(&["eval", "--device", &lane_device()], req);
+    let (code, stdout, stderr) = run(&["eval", "--device", lane_device()], req);
     assert_eq!(code, 0, "{stderr}");
     let got: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(got["loss"].as_array().unwrap()[0].as_array().unwrap().len(), 3);

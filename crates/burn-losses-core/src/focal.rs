@@ -234,16 +234,7 @@ impl InputTargetLoss for BinaryFocalLoss {
         check_sample_weight(name, weight, input)?;
         check_same_dtype(name, "target", Some(target), input)?;
         check_float_range(name, "target", target, 0.0, 1.0, "target probabilities")?;
-        if !self.config.from_logits {
-            check_float_range(
-                name,
-                "input",
-                input,
-                0.0,
-                1.0,
-                "probabilities (from_logits = false)",
-            )?;
-        }
+        check_probability_input(name, self.config.from_logits, input)?;
         let m = input.numel().checked_div(n).unwrap_or(0);
         let x = input.view([n, m]);
         let mut y = target.view([n, m]);
@@ -290,9 +281,9 @@ pub struct FocalLossConfig {
     pub gamma: f64,
     /// Per-class weights α_c ≥ 0 (length = number of classes); the loss of an element whose target
     /// is class `c` is multiplied by α_c (with label smoothing, each class term k of the smoothed
-    /// target by α_k, as PyTorch `cross_entropy(weight=)` and Keras do). Default `None` (all 1). The weights do not enter the
-    /// `"mean"` denominator (kornia `weight=`, torchvision / Keras convention; PyTorch
-    /// `cross_entropy(weight=)` instead divides by Σ α — not this loss).
+    /// target by α_k, as PyTorch `cross_entropy(weight=)` and Keras do). Default `None` (all 1).
+    /// The weights do not enter the `"mean"` denominator (kornia `weight=`, torchvision / Keras
+    /// convention; PyTorch `cross_entropy(weight=)` instead divides by Σ α — not this loss).
     pub alpha: Option<Vec<f32>>,
     /// Target value that is skipped: its loss is 0 and it is left out of the `"mean"`
     /// denominator (PyTorch `ignore_index`). Default `Some(-100)` as in PyTorch; `None` makes
@@ -515,16 +506,7 @@ impl InputTargetLoss for FocalLoss {
             ));
         }
         check_sample_weight(name, weight, input)?;
-        if !self.config.from_logits {
-            check_float_range(
-                name,
-                "input",
-                input,
-                0.0,
-                1.0,
-                "probabilities (from_logits = false)",
-            )?;
-        }
+        check_probability_input(name, self.config.from_logits, input)?;
         let s = target.numel().checked_div(n).unwrap_or(0);
         let t = target.view([n, s]);
         let valid = self
@@ -586,6 +568,25 @@ impl InputTargetLoss for FocalLoss {
             .masked(valid);
         Ok((terms, target.shape.clone()))
     }
+}
+
+/// With `from_logits = false` (both focal losses) `input` must hold probabilities in `[0, 1]`.
+fn check_probability_input(
+    loss: &'static str,
+    from_logits: bool,
+    input: &DynTensor<Float>,
+) -> LossResult<()> {
+    if from_logits {
+        return Ok(());
+    }
+    check_float_range(
+        loss,
+        "input",
+        input,
+        0.0,
+        1.0,
+        "probabilities (from_logits = false)",
+    )
 }
 
 /// The checks both focal configs share: `label_smoothing ∈ [0, 1]`, `epsilon ∈ (0, 0.5)`.
