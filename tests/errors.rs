@@ -75,7 +75,7 @@ fn parse_errors_are_clear() {
     let e = LossConfig::parse("focall").unwrap_err().to_string();
     assert_eq!(
         e,
-        r#"loss_config: loss name: expected one of ["binary_focal", "focal"], got "focall""#
+        r#"loss_config: loss name: expected one of ["binary_focal", "focal", "class_balanced", "bce", "balanced_bce", "ghm_c", "ghm_r"], got "focall""#
     );
     let e = LossConfig::parse(r#"{"type": "focal", "gama": 2}"#)
         .unwrap_err()

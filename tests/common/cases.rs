@@ -91,38 +91,103 @@ pub fn all_configs() -> Vec<LossConfig> {
         r#"{"type": "focal", "gamma": 0.5, "alpha": [0.2, 1.0, 0.5, 2.0], "label_smoothing": 0.1, "reduction": "none"}"#,
         r#"{"type": "focal", "gamma": 1.0, "ignore_index": 255, "reduction": "mean"}"#,
         r#"{"type": "focal", "gamma": 2.0, "from_logits": false, "alpha": [0.25, 0.25, 0.25, 0.25]}"#,
+        r#"{"type": "class_balanced", "samples_per_class": [500, 120, 30, 7], "beta": 0.999}"#,
+        r#"{"type": "class_balanced", "samples_per_class": [500, 120, 30, 7], "base": "sigmoid", "reduction": "sum"}"#,
+        r#"{"type": "class_balanced", "samples_per_class": [500, 120, 30, 7], "base": "focal", "gamma": 0.5, "reduction": "none"}"#,
+        r#"{"type": "class_balanced", "samples_per_class": [500, 120, 30, 7], "base": "softmax_bce", "beta": 0.0}"#,
+        r#"{"type": "bce"}"#,
+        r#"{"type": "bce", "pos_weight": [3.0, 0.5], "label_smoothing": 0.1, "reduction": "sum"}"#,
+        r#"{"type": "bce", "pos_weight": [2.0], "from_logits": false, "reduction": "none"}"#,
+        r#"{"type": "balanced_bce"}"#,
+        r#"{"type": "balanced_bce", "beta": 0.3, "from_logits": false, "reduction": "sum"}"#,
+        r#"{"type": "ghm_c"}"#,
+        r#"{"type": "ghm_c", "bins": 30, "momentum": 0.75, "reduction": "sum"}"#,
+        r#"{"type": "ghm_c", "bins": 5, "reduction": "none"}"#,
+        r#"{"type": "ghm_r", "mu": 0.5}"#,
+        r#"{"type": "ghm_r", "mu": 1.0, "bins": 5, "momentum": 0.5, "reduction": "none"}"#,
     ]
     .iter()
     .map(|s| parse(s))
     .collect()
 }
 
-/// Random inputs suited to `config` (logit scale `scale`), with per-sample weights when
-/// `with_weight`.
+/// Binary / multi-label inputs `[n, c, d]` (logits of scale `scale`, or probabilities) and
+/// targets (a third soft, the rest 0/1).
+fn binary_inputs(from_logits: bool, rng: &mut Lcg, scale: f64, shape: [usize; 3]) -> HostInputs {
+    let numel: usize = shape.iter().product();
+    let input: Vec<f32> = if from_logits {
+        (0..numel).map(|_| (rng.normal() * scale) as f32).collect()
+    } else {
+        (0..numel).map(|_| (0.05 + 0.9 * rng.uniform()) as f32).collect()
+    };
+    let target: Vec<f32> = (0..numel)
+        .map(|i| {
+            if i % 3 == 0 {
+                rng.uniform() as f32
+            } else {
+                (rng.uniform() > 0.5) as u8 as f32
+            }
+        })
+        .collect();
+    vec![
+        ("input", HostInput::Float(input, shape.to_vec())),
+        ("target", HostInput::Float(target, shape.to_vec())),
+    ]
+}
+
+/// Gradient-harmonizing inputs `[n, c]` whose gradient lengths sit at bin centres, so that a
+/// finite-difference step does not move an element to another bin (at `scale >= 100`: extreme
+/// values instead). `(x, y)` for GHM-C (`g = |σ(x) − y|`), GHM-R (`g = |d|/√(d² + μ²)`).
+fn ghm_inputs(rng: &mut Lcg, scale: f64, bins: usize, mu: Option<f64>, shape: [usize; 2]) -> HostInputs {
+    let numel = shape[0] * shape[1];
+    let mut x = Vec::with_capacity(numel);
+    let mut y = Vec::with_capacity(numel);
+    for _ in 0..numel {
+        let g = (rng.below(bins) as f64 + 0.5) / bins as f64;
+        let positive = rng.uniform() > 0.5;
+        let (xi, yi) = match mu {
+            _ if scale >= 100.0 => (if positive { scale } else { -scale }, positive as u8 as f64),
+            // σ(x) = 1 − g for a positive, g for a negative
+            None => {
+                let p = if positive { 1.0 - g } else { g };
+                ((p / (1.0 - p)).ln(), positive as u8 as f64)
+            }
+            Some(mu) => {
+                let target = rng.normal();
+                let d = mu * g / (1.0 - g * g).sqrt();
+                (target + if positive { d } else { -d }, target)
+            }
+        };
+        x.push(xi as f32);
+        y.push(yi as f32);
+    }
+    vec![
+        ("input", HostInput::Float(x, shape.to_vec())),
+        ("target", HostInput::Float(y, shape.to_vec())),
+    ]
+}
+
+/// Random inputs suited to `config` (logit scale `scale`), with per-sample weights (GHM: a
+/// `valid` mask with one zero) when `with_weight`.
 pub fn sample_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64, with_weight: bool) -> HostInputs {
     let (n, c, d) = (3usize, 4usize, 2usize);
     let mut inputs: HostInputs = Vec::new();
     match config {
-        LossConfig::BinaryFocal(cfg) => {
-            let shape = vec![n, c, d];
-            let numel = n * c * d;
-            let input: Vec<f32> = if cfg.from_logits {
-                (0..numel).map(|_| (rng.normal() * scale) as f32).collect()
-            } else {
-                (0..numel).map(|_| (0.05 + 0.9 * rng.uniform()) as f32).collect()
-            };
-            let target: Vec<f32> = (0..numel)
-                .map(|i| {
-                    if i % 3 == 0 {
-                        rng.uniform() as f32
-                    } else {
-                        (rng.uniform() > 0.5) as u8 as f32
-                    }
-                })
+        LossConfig::BinaryFocal(cfg) => inputs = binary_inputs(cfg.from_logits, rng, scale, [n, c, d]),
+        LossConfig::Bce(cfg) => inputs = binary_inputs(cfg.from_logits, rng, scale, [n, c, d]),
+        LossConfig::BalancedBce(cfg) => inputs = binary_inputs(cfg.from_logits, rng, scale, [n, c, d]),
+        LossConfig::ClassBalanced(cfg) => {
+            let classes = cfg.samples_per_class.len();
+            let batch = 5;
+            let logits: Vec<f32> = (0..batch * classes)
+                .map(|_| (rng.normal() * scale) as f32)
                 .collect();
-            inputs.push(("input", HostInput::Float(input, shape.clone())));
-            inputs.push(("target", HostInput::Float(target, shape)));
+            let target: Vec<i64> = (0..batch).map(|_| rng.below(classes) as i64).collect();
+            inputs.push(("input", HostInput::Float(logits, vec![batch, classes])));
+            inputs.push(("target", HostInput::Int(target, vec![batch])));
         }
+        LossConfig::GhmC(cfg) => inputs = ghm_inputs(rng, scale, cfg.bins, None, [n, c]),
+        LossConfig::GhmR(cfg) => inputs = ghm_inputs(rng, scale, cfg.bins, Some(cfg.mu), [n, c]),
         LossConfig::Focal(cfg) => {
             let mut logits: Vec<f32> = (0..n * c * d).map(|_| (rng.normal() * scale) as f32).collect();
             if !cfg.from_logits {
@@ -147,8 +212,17 @@ pub fn sample_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64, with_weight
         }
     }
     if with_weight {
-        let w: Vec<f32> = (0..n).map(|_| (0.5 + rng.uniform()) as f32).collect();
-        inputs.push(("weight", HostInput::Float(w, vec![n])));
+        if let LossConfig::GhmC(_) | LossConfig::GhmR(_) = config {
+            let mut valid = vec![1.0f32; n * c];
+            valid[rng.below(n * c)] = 0.0;
+            inputs.push(("valid", HostInput::Float(valid, vec![n, c])));
+        } else {
+            let batch = match &inputs[0].1 {
+                HostInput::Float(_, shape) | HostInput::Int(_, shape) => shape[0],
+            };
+            let w: Vec<f32> = (0..batch).map(|_| (0.5 + rng.uniform()) as f32).collect();
+            inputs.push(("weight", HostInput::Float(w, vec![batch])));
+        }
     }
     inputs
 }

@@ -21,7 +21,7 @@ const USAGE: &str = "usage: burn-losses eval [--device NAME] < request.json
 
 eval   reads {\"loss\": <LossConfig>, \"inputs\": {<name>: nested array, ...}, \"grad\": bool}
        from stdin and prints {\"loss\": number | nested array, \"grad\": {<name>: nested array}}.
-list   prints the loss names accepted in \"type\".
+list   prints the loss names accepted in \"type\", each with a one-line summary.
 --device  flex | ndarray | wgpu | vulkan | tch | cuda (default: flex, or the first compiled in)";
 
 fn fail(message: impl std::fmt::Display) -> ExitCode {
@@ -54,8 +54,9 @@ fn main() -> ExitCode {
     }
     match command.as_deref() {
         Some("list") => {
-            for name in LossConfig::NAMES {
-                println!("{name}");
+            let width = LossConfig::NAMES.iter().map(|n| n.len()).max().unwrap_or(0);
+            for (name, summary) in LossConfig::list() {
+                println!("{name:<width$}  {summary}");
             }
             ExitCode::SUCCESS
         }

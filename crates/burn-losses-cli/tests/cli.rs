@@ -131,5 +131,13 @@ fn bad_requests_exit_2_with_one_line() {
 fn list_prints_every_loss() {
     let (code, stdout, _) = run(&["list"], "");
     assert_eq!(code, 0);
-    assert_eq!(stdout.lines().collect::<Vec<_>>(), ["binary_focal", "focal"]);
+    let names: Vec<&str> = stdout
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(names, burn_losses::LossConfig::NAMES);
+    assert!(
+        stdout.lines().all(|l| l.split_whitespace().count() > 2),
+        "every loss has a summary: {stdout}"
+    );
 }

@@ -22,6 +22,74 @@ macro_rules! config_setters {
 }
 pub(crate) use config_setters;
 
+/// The typed `forward` / `try_forward` / `forward_no_reduction` of a binary loss whose `input` and
+/// `target` have the same shape (any rank), and its [`LossModule`] impl (one-hot targets for the
+/// Learner adapter).
+macro_rules! binary_loss_api {
+    ($loss:ident) => {
+        impl $loss {
+            /// The configured reduction of the loss. `input` and `target` have the same shape (any
+            /// rank); for `"none"` the result is flattened (see
+            /// [`forward_no_reduction`](Self::forward_no_reduction) to keep the shape).
+            #[track_caller]
+            pub fn forward<const D: usize>(
+                &self,
+                input: burn::tensor::Tensor<D>,
+                target: burn::tensor::Tensor<D>,
+            ) -> burn::tensor::Tensor<1> {
+                $crate::error::or_panic(self.try_forward_typed::<D, D>(input, target, None))
+            }
+
+            /// As [`forward`](Self::forward), with optional per-sample weights of shape `[N]`,
+            /// returning an error instead of panicking on bad input.
+            pub fn try_forward<const D: usize>(
+                &self,
+                input: burn::tensor::Tensor<D>,
+                target: burn::tensor::Tensor<D>,
+                weight: Option<burn::tensor::Tensor<1>>,
+            ) -> $crate::LossResult<burn::tensor::Tensor<1>> {
+                self.try_forward_typed::<D, D>(input, target, weight)
+            }
+
+            /// The unreduced loss, same shape as `input` (ignores the configured reduction).
+            #[track_caller]
+            pub fn forward_no_reduction<const D: usize>(
+                &self,
+                input: burn::tensor::Tensor<D>,
+                target: burn::tensor::Tensor<D>,
+            ) -> burn::tensor::Tensor<D> {
+                let dims = input.dims();
+                $crate::error::or_panic(self.forward_no_reduction_typed(input, target, dims))
+            }
+        }
+
+        impl $crate::config::LossModule for $loss {
+            fn forward_inputs(&self, inputs: &$crate::LossInputs) -> $crate::LossResult<$crate::DynTensor> {
+                self.forward_named(inputs)
+            }
+
+            fn input_kind(&self) -> $crate::InputKind {
+                if self.config.from_logits {
+                    $crate::InputKind::Logits
+                } else {
+                    $crate::InputKind::SigmoidProbabilities
+                }
+            }
+
+            fn classification_loss(
+                &self,
+                input: burn::tensor::Tensor<2>,
+                targets: burn::tensor::Tensor<1, burn::tensor::Int>,
+            ) -> $crate::LossResult<burn::tensor::Tensor<1>> {
+                let one_hot = $crate::config::one_hot_like(&input, targets);
+                self.try_forward(input, one_hot, None)
+            }
+        }
+    };
+}
+
+pub(crate) use binary_loss_api;
+
 /// `try_init` (validate, then build) and `init` (panic with the same message) for a loss module
 /// that holds just its validated `config`.
 macro_rules! config_init {
@@ -125,6 +193,109 @@ pub(crate) fn check_sample_weight(
     check_same_dtype(loss, "weight", weight, input)
 }
 
+/// Every (non-ignored) class index of `t` must lie in `[0, C)`; `ignore` is named in the message
+/// (the caller has already pointed ignored positions at a valid class).
+pub(crate) fn check_class_indices(
+    loss: &'static str,
+    t: &Tensor<2, Int>,
+    c: usize,
+    ignore: Option<i64>,
+) -> LossResult<()> {
+    if t.shape().num_elements() == 0 {
+        return Ok(());
+    }
+    let (min, max) = int_min_max(&t.clone().flatten(0, 1));
+    if min < 0 || max >= c as i64 {
+        let ignore = match ignore {
+            Some(i) => format!(" (or ignore_index {i})"),
+            None => String::new(),
+        };
+        return Err(LossError::input(
+            loss,
+            "target",
+            format!("class indices in [0, {c}){ignore}"),
+            format!("indices in [{min}, {max}]"),
+        ));
+    }
+    Ok(())
+}
+
+/// With `from_logits = false`, `input` must hold probabilities in `[0, 1]`.
+pub(crate) fn check_probability_input(
+    loss: &'static str,
+    from_logits: bool,
+    input: &DynTensor<Float>,
+) -> LossResult<()> {
+    if from_logits {
+        return Ok(());
+    }
+    check_float_range(
+        loss,
+        "input",
+        input,
+        0.0,
+        1.0,
+        "probabilities (from_logits = false)",
+    )
+}
+
+/// The checks of every binary / multi-label loss called as `(input, target, weight)`: `input` of
+/// rank >= 1, `target` of the same shape, dtype and values in `[0, 1]`, per-sample `weight [N]`,
+/// probabilities in `[0, 1]` when `from_logits = false`.
+pub(crate) fn check_binary_inputs(
+    loss: &'static str,
+    input: &DynTensor<Float>,
+    target: &DynTensor<Float>,
+    weight: Option<&DynTensor<Float>>,
+    from_logits: bool,
+) -> LossResult<()> {
+    if input.shape.is_empty() {
+        return Err(LossError::input(
+            loss,
+            "input",
+            "a tensor of rank >= 1",
+            "a scalar",
+        ));
+    }
+    if target.shape != input.shape {
+        return Err(LossError::input(
+            loss,
+            "target",
+            format!("the shape of `input` {}", fmt_shape(&input.shape)),
+            fmt_shape(&target.shape),
+        ));
+    }
+    check_sample_weight(loss, weight, input)?;
+    check_same_dtype(loss, "target", Some(target), input)?;
+    check_float_range(loss, "target", target, 0.0, 1.0, "target probabilities")?;
+    check_probability_input(loss, from_logits, input)
+}
+
+/// Binary label smoothing `y ← y·(1 − s) + s/2` (Keras); `y` unchanged for `s = 0`.
+pub(crate) fn smooth_binary_target<const D: usize>(y: Tensor<D>, smoothing: f64) -> Tensor<D> {
+    if smoothing > 0.0 {
+        y * (1.0 - smoothing) + 0.5 * smoothing
+    } else {
+        y
+    }
+}
+
+/// `(log p, log(1 − p))` of a binary input: from logits `(log_sigmoid(x), log_sigmoid(−x))`
+/// (exact, no clipping); from probabilities (`from_logits = false`) the logarithms of `p`
+/// clipped to `[epsilon, 1 − epsilon]` (Keras).
+pub(crate) fn binary_log_likelihoods<const D: usize>(
+    x: Tensor<D>,
+    from_logits: bool,
+    epsilon: f64,
+) -> (Tensor<D>, Tensor<D>) {
+    if from_logits {
+        (log_sigmoid(x.clone()), log_sigmoid(x.neg()))
+    } else {
+        let clipped = x.clamp(epsilon, 1.0 - epsilon);
+        (clipped.clone().log(), (clipped.neg() + 1.0).log())
+    }
+}
+
 /// Per-sample weights `[N]` broadcast to `[N, M]`.
 pub(crate) fn sample_weight_2d(weight: Option<&DynTensor<Float>>, n: usize, m: usize) -> Option<Tensor<2>> {
     weight.map(|w| w.view([n, 1]).expand([n, m]))
@@ -143,6 +314,20 @@ pub fn log_sigmoid<const D: usize>(x: Tensor<D>) -> Tensor<D> {
     let upper = x_pos.neg().exp().log1p().neg();
     let lower = x_neg.clone() - x_neg.exp().log1p();
     upper.mask_where(negative, lower)
+}
+
+/// Reduces element losses to what the named-argument form returns: the unreduced values with
+/// their logical `shape` for `"none"`, a scalar (shape `[]`) for `"mean"` / `"sum"`.
+pub(crate) fn reduce_to_dyn(
+    terms: crate::ElementLoss<2>,
+    shape: Vec<usize>,
+    reduction: crate::Reduction,
+) -> DynTensor {
+    let out = terms.reduce(reduction);
+    match reduction {
+        crate::Reduction::None => DynTensor::new(out, shape),
+        crate::Reduction::Mean | crate::Reduction::Sum => DynTensor::new(out, vec![]),
+    }
 }
 
 /// The shared `forward` machinery of losses called as `(input, target, optional weight)`.
@@ -205,11 +390,6 @@ pub(crate) trait InputTargetLoss {
         let target = Self::target_argument(inputs)?;
         let weight = inputs.float_opt("weight")?;
         let (terms, shape) = self.element_loss(&input, &target, weight.as_ref())?;
-        let reduction = self.reduction();
-        let out = terms.reduce(reduction);
-        Ok(match reduction {
-            crate::Reduction::None => DynTensor::new(out, shape),
-            crate::Reduction::Mean | crate::Reduction::Sum => DynTensor::new(out, vec![]),
-        })
+        Ok(reduce_to_dyn(terms, shape, self.reduction()))
     }
 }

@@ -5,33 +5,20 @@
 //! {"type": "focal", "gamma": 2.0, "alpha": [0.25, 0.75], "reduction": "mean"}
 //! ```
 //!
-//! Adding a loss = one variant in [`LossConfig`], one in [`Loss`], one line in each `match`.
+//! Both enums, the name table, `from_name`, `try_init`, [`LossConfig::list`] and the dispatch of
+//! [`Loss`] are generated from the one registry list at the bottom of this file
+//! ([`register_losses!`]). Adding a loss = its family file (config with `try_init`, module
+//! implementing [`LossModule`]) + one registry line.
 
 use burn::tensor::activation::{sigmoid, softmax};
 use burn::tensor::{Int, Tensor};
-use serde::{Deserialize, Serialize};
 
+use crate::bce::{BalancedBceLoss, BalancedBceLossConfig, BceLoss, BceLossConfig};
+use crate::class_balanced::{ClassBalancedLoss, ClassBalancedLossConfig};
 use crate::dynamic::{DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, or_panic};
 use crate::focal::{BinaryFocalLoss, BinaryFocalLossConfig, FocalLoss, FocalLossConfig};
-
-/// Any loss of this crate, by its snake_case name in the `"type"` field.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum LossConfig {
-    /// [`BinaryFocalLoss`]: sigmoid focal loss (binary / multi-label).
-    BinaryFocal(BinaryFocalLossConfig),
-    /// [`FocalLoss`]: softmax focal loss (multiclass).
-    Focal(FocalLossConfig),
-}
-
-impl burn::config::Config for LossConfig {}
-
-impl core::fmt::Display for LossConfig {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(&serde_json::to_string(self).map_err(|_| core::fmt::Error)?)
-    }
-}
+use crate::ghm::{GhmCLoss, GhmCLossConfig, GhmRLoss, GhmRLossConfig};
 
 /// What a loss expects in its `input` argument.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,31 +31,122 @@ pub enum InputKind {
     SigmoidProbabilities,
 }
 
+/// What every loss module provides to the config-driven [`Loss`] (and so to the CLI, the Learner
+/// adapter and the tests): the named-argument forward, the kind of `input` it expects, and how it
+/// scores class logits against class indices.
+pub trait LossModule {
+    /// Runs the loss on named arguments (`input`, `target`, optional `weight`, …). The output
+    /// holds its logical shape: `[]` for `mean`/`sum`, the element shape for `none`.
+    fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor>;
+
+    /// What the loss expects in `input` (default: logits).
+    fn input_kind(&self) -> InputKind {
+        InputKind::Logits
+    }
+
+    /// The configured loss of `input [N, C]` (already turned into what [`input_kind`]
+    /// asks for) against class indices `[N]`: multiclass losses use the indices as they are,
+    /// binary / multi-label losses their one-hot `[N, C]` (one sigmoid per class). A loss that
+    /// cannot score class indices (a regression loss) says so.
+    ///
+    /// [`input_kind`]: Self::input_kind
+    fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>>;
+}
+
+/// One-hot `[N, C]` float targets of class indices `[N]`, in the dtype of `input [N, C]`: the
+/// multi-label view of a multiclass problem that the binary losses train on.
+pub(crate) fn one_hot_like(input: &Tensor<2>, targets: Tensor<1, Int>) -> Tensor<2> {
+    let [_, c] = input.dims();
+    targets.one_hot::<2>(c).float().cast(input.dtype())
+}
+
+/// Generates [`LossConfig`], [`Loss`] and everything that dispatches over them from one list of
+/// `Variant("snake_name", ConfigType => LossType): "one-line summary"` entries.
+macro_rules! register_losses {
+    ($( $variant:ident($name:literal, $config:ident => $loss:ident): $summary:literal ),* $(,)?) => {
+        /// Any loss of this crate, by its snake_case name in the `"type"` field.
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[serde(tag = "type")]
+        pub enum LossConfig {
+            $(
+                #[doc = concat!("[`", stringify!($loss), "`] (`\"", $name, "\"`): ", $summary)]
+                #[serde(rename = $name)]
+                $variant($config),
+            )*
+        }
+
+        /// A loss built from a [`LossConfig`].
+        #[derive(burn::module::Module, Debug)]
+        pub enum Loss {
+            $(
+                #[doc = concat!("See [`", stringify!($loss), "`].")]
+                $variant($loss),
+            )*
+        }
+
+        impl LossConfig {
+            /// Every loss name accepted in `"type"`.
+            pub const NAMES: &'static [&'static str] = &[$($name),*];
+
+            /// Every loss name with its one-line summary (what `burn-losses list` prints).
+            pub fn list() -> &'static [(&'static str, &'static str)] {
+                &[$(($name, $summary)),*]
+            }
+
+            /// The snake_case name of this loss.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(LossConfig::$variant(_) => $name,)*
+                }
+            }
+
+            /// The default configuration of the loss called `name`.
+            pub fn from_name(name: &str) -> LossResult<Self> {
+                match name {
+                    $($name => Ok(LossConfig::$variant(Default::default())),)*
+                    other => Err(LossError::parse(
+                        "loss name",
+                        format!("one of {:?}", Self::NAMES),
+                        format!("{other:?}"),
+                    )),
+                }
+            }
+
+            /// Validates the config and builds the loss.
+            pub fn try_init(&self) -> LossResult<Loss> {
+                Ok(match self {
+                    $(LossConfig::$variant(c) => Loss::$variant(c.try_init()?),)*
+                })
+            }
+        }
+
+        impl Loss {
+            /// The snake_case name of this loss.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(Loss::$variant(_) => $name,)*
+                }
+            }
+
+            /// The loss module, for the calls every loss provides.
+            pub fn module(&self) -> &dyn LossModule {
+                match self {
+                    $(Loss::$variant(l) => l,)*
+                }
+            }
+        }
+    };
+}
+
+impl burn::config::Config for LossConfig {}
+
+impl core::fmt::Display for LossConfig {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&serde_json::to_string(self).map_err(|_| core::fmt::Error)?)
+    }
+}
+
 impl LossConfig {
-    /// Every loss name accepted in `"type"`.
-    pub const NAMES: &'static [&'static str] = &["binary_focal", "focal"];
-
-    /// The snake_case name of this loss.
-    pub fn name(&self) -> &'static str {
-        match self {
-            LossConfig::BinaryFocal(_) => "binary_focal",
-            LossConfig::Focal(_) => "focal",
-        }
-    }
-
-    /// The default configuration of the loss called `name`.
-    pub fn from_name(name: &str) -> LossResult<Self> {
-        match name {
-            "binary_focal" => Ok(LossConfig::BinaryFocal(Default::default())),
-            "focal" => Ok(LossConfig::Focal(Default::default())),
-            other => Err(LossError::parse(
-                "loss name",
-                format!("one of {:?}", Self::NAMES),
-                format!("{other:?}"),
-            )),
-        }
-    }
-
     /// Parses a loss name (`focal`) or a JSON config (`{"type": "focal", "gamma": 1}`).
     pub fn parse(text: &str) -> LossResult<Self> {
         let text = text.trim();
@@ -85,14 +163,6 @@ impl LossConfig {
         }
     }
 
-    /// Validates the config and builds the loss.
-    pub fn try_init(&self) -> LossResult<Loss> {
-        Ok(match self {
-            LossConfig::BinaryFocal(c) => Loss::BinaryFocal(c.try_init()?),
-            LossConfig::Focal(c) => Loss::Focal(c.try_init()?),
-        })
-    }
-
     /// Builds the loss; panics with the [`try_init`](Self::try_init) message on a bad field.
     #[track_caller]
     pub fn init(&self) -> Loss {
@@ -100,40 +170,16 @@ impl LossConfig {
     }
 }
 
-/// A loss built from a [`LossConfig`].
-#[derive(burn::module::Module, Debug)]
-pub enum Loss {
-    /// See [`BinaryFocalLoss`].
-    BinaryFocal(BinaryFocalLoss),
-    /// See [`FocalLoss`].
-    Focal(FocalLoss),
-}
-
 impl Loss {
-    /// The snake_case name of this loss.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Loss::BinaryFocal(_) => "binary_focal",
-            Loss::Focal(_) => "focal",
-        }
-    }
-
-    /// Runs the loss on named arguments (`input`, `target`, optional `weight`). The output holds
-    /// its logical shape: `[]` for `mean`/`sum`, the element shape for `none`.
+    /// Runs the loss on named arguments (`input`, `target`, optional `weight`, …). The output
+    /// holds its logical shape: `[]` for `mean`/`sum`, the element shape for `none`.
     pub fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
-        match self {
-            Loss::BinaryFocal(l) => l.forward_inputs(inputs),
-            Loss::Focal(l) => l.forward_inputs(inputs),
-        }
+        self.module().forward_inputs(inputs)
     }
 
     /// What the loss expects in `input`.
     pub fn input_kind(&self) -> InputKind {
-        match self {
-            Loss::BinaryFocal(l) if !l.config.from_logits => InputKind::SigmoidProbabilities,
-            Loss::Focal(l) if !l.config.from_logits => InputKind::SoftmaxProbabilities,
-            _ => InputKind::Logits,
-        }
+        self.module().input_kind()
     }
 }
 
@@ -153,15 +199,25 @@ impl ClassificationLoss for Loss {
             InputKind::SoftmaxProbabilities => softmax(logits, 1),
             InputKind::SigmoidProbabilities => sigmoid(logits),
         };
-        let loss = match self {
-            Loss::Focal(l) => l.try_forward(input, targets, None)?,
-            Loss::BinaryFocal(l) => {
-                // Multi-label view of a multiclass problem: one sigmoid per class, one-hot target.
-                let [_, c] = input.dims();
-                let one_hot = targets.one_hot::<2>(c).float().cast(input.dtype());
-                l.try_forward(input, one_hot, None)?
-            }
-        };
+        let loss = self.module().classification_loss(input, targets)?;
         Ok(if loss.dims()[0] == 1 { loss } else { loss.mean() })
     }
+}
+
+// The registry: one line per loss.
+register_losses! {
+    BinaryFocal("binary_focal", BinaryFocalLossConfig => BinaryFocalLoss):
+        "sigmoid focal loss, binary / multi-label (torchvision sigmoid_focal_loss, Keras)",
+    Focal("focal", FocalLossConfig => FocalLoss):
+        "softmax focal loss, multiclass (kornia focal_loss, PyTorch cross_entropy at gamma 0, Keras)",
+    ClassBalanced("class_balanced", ClassBalancedLossConfig => ClassBalancedLoss):
+        "class-balanced loss of Cui et al. 2019 over softmax / sigmoid / focal / softmax_bce",
+    Bce("bce", BceLossConfig => BceLoss):
+        "binary cross-entropy with pos_weight (PyTorch binary_cross_entropy_with_logits, Keras)",
+    BalancedBce("balanced_bce", BalancedBceLossConfig => BalancedBceLoss):
+        "class-balanced BCE of HED (Xie & Tu 2015): beta = fraction of negatives",
+    GhmC("ghm_c", GhmCLossConfig => GhmCLoss):
+        "gradient harmonizing classification loss (Li et al. 2019, mmdet GHMC)",
+    GhmR("ghm_r", GhmRLossConfig => GhmRLoss):
+        "gradient harmonizing regression loss, authentic smooth L1 (mmdet GHMR)",
 }

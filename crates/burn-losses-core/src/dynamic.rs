@@ -151,6 +151,13 @@ impl LossInputs {
         }
     }
 
+    /// A required argument of either kind.
+    pub fn get(&self, loss: &'static str, name: &str) -> LossResult<&DynInput> {
+        self.inputs
+            .get(name)
+            .ok_or_else(|| LossError::input(loss, name, "a tensor", "nothing (missing argument)"))
+    }
+
     /// A required integer argument.
     pub fn int(&self, loss: &'static str, name: &str) -> LossResult<DynTensor<Int>> {
         match self.inputs.get(name) {

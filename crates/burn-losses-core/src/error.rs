@@ -132,6 +132,29 @@ pub(crate) mod check {
         }
     }
 
+    /// A non-empty list of finite weights >= 0, one per class (`alpha`, `pos_weight`, …).
+    pub fn weights(loss: &'static str, field: &str, weights: &[f32]) -> LossResult<()> {
+        if weights.is_empty() {
+            return Err(LossError::config(
+                loss,
+                field,
+                "one weight per class",
+                "an empty list",
+            ));
+        }
+        for (c, &w) in weights.iter().enumerate() {
+            if !(w.is_finite() && w >= 0.0) {
+                return Err(LossError::config(
+                    loss,
+                    format!("{field}[{c}]"),
+                    "a finite weight >= 0",
+                    w,
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// `value` must lie in `[lo, hi]` (with `hi_open` = true: `[lo, hi)`).
     pub fn in_range(
         loss: &'static str,

@@ -26,8 +26,9 @@ use burn::tensor::{Float, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::common::{
-    InputTargetLoss, check_float_range, check_same_dtype, check_sample_weight, config_init, config_setters,
-    int_min_max, log_sigmoid, sample_weight_2d,
+    InputTargetLoss, binary_log_likelihoods, binary_loss_api, check_binary_inputs, check_class_indices,
+    check_probability_input, check_sample_weight, config_init, config_setters, sample_weight_2d,
+    smooth_binary_target,
 };
 use crate::dynamic::{DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
@@ -161,38 +162,7 @@ pub struct BinaryFocalLoss {
     pub config: BinaryFocalLossConfig,
 }
 
-impl BinaryFocalLoss {
-    /// The configured reduction of the loss. `input` and `target` have the same shape (any
-    /// rank); for `"none"` the result is flattened (see
-    /// [`forward_no_reduction`](Self::forward_no_reduction) to keep the shape).
-    #[track_caller]
-    pub fn forward<const D: usize>(&self, input: Tensor<D>, target: Tensor<D>) -> Tensor<1> {
-        or_panic(self.try_forward_typed::<D, D>(input, target, None))
-    }
-
-    /// As [`forward`](Self::forward), with optional per-sample weights of shape `[N]`
-    /// (`N = input.dims()[0]`), returning an error instead of panicking on bad input.
-    pub fn try_forward<const D: usize>(
-        &self,
-        input: Tensor<D>,
-        target: Tensor<D>,
-        weight: Option<Tensor<1>>,
-    ) -> LossResult<Tensor<1>> {
-        self.try_forward_typed::<D, D>(input, target, weight)
-    }
-
-    /// The unreduced loss, same shape as `input` (ignores the configured reduction).
-    #[track_caller]
-    pub fn forward_no_reduction<const D: usize>(&self, input: Tensor<D>, target: Tensor<D>) -> Tensor<D> {
-        let dims = input.dims();
-        or_panic(self.forward_no_reduction_typed(input, target, dims))
-    }
-
-    /// Named-argument form used by [`Loss`](crate::Loss): `input`, `target`, optional `weight`.
-    pub fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
-        self.forward_named(inputs)
-    }
-}
+binary_loss_api!(BinaryFocalLoss);
 
 impl InputTargetLoss for BinaryFocalLoss {
     const NAME: &'static str = "binary_focal";
@@ -213,45 +183,20 @@ impl InputTargetLoss for BinaryFocalLoss {
         target: &DynTensor<Float>,
         weight: Option<&DynTensor<Float>>,
     ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
-        let name = Self::NAME;
-        if input.shape.is_empty() {
-            return Err(LossError::input(
-                name,
-                "input",
-                "a tensor of rank >= 1",
-                "a scalar",
-            ));
-        }
-        if target.shape != input.shape {
-            return Err(LossError::input(
-                name,
-                "target",
-                format!("the shape of `input` {}", fmt_shape(&input.shape)),
-                fmt_shape(&target.shape),
-            ));
-        }
+        check_binary_inputs(Self::NAME, input, target, weight, self.config.from_logits)?;
         let n = input.shape[0];
-        check_sample_weight(name, weight, input)?;
-        check_same_dtype(name, "target", Some(target), input)?;
-        check_float_range(name, "target", target, 0.0, 1.0, "target probabilities")?;
-        check_probability_input(name, self.config.from_logits, input)?;
         let m = input.numel().checked_div(n).unwrap_or(0);
         let x = input.view([n, m]);
-        let mut y = target.view([n, m]);
-        if self.config.label_smoothing > 0.0 {
-            y = y * (1.0 - self.config.label_smoothing) + 0.5 * self.config.label_smoothing;
-        }
+        let y = smooth_binary_target(target.view([n, m]), self.config.label_smoothing);
         let one_minus_y = y.clone().neg() + 1.0;
-        let (log_p, log_1mp, one_minus_pt) = if self.config.from_logits {
-            let log_p = log_sigmoid(x.clone());
-            let log_1mp = log_sigmoid(x.neg());
-            let one_minus_pt = y.clone() * log_1mp.clone().exp() + one_minus_y.clone() * log_p.clone().exp();
-            (log_p, log_1mp, one_minus_pt)
+        let (log_p, log_1mp) =
+            binary_log_likelihoods(x.clone(), self.config.from_logits, self.config.epsilon);
+        // 1 − pₜ. Keras (probabilities): the logarithms see clipped probabilities, the modulating
+        // factor the raw ones.
+        let one_minus_pt = if self.config.from_logits {
+            y.clone() * log_1mp.clone().exp() + one_minus_y.clone() * log_p.clone().exp()
         } else {
-            // Keras: the logarithms see clipped probabilities, the modulating factor the raw ones.
-            let clipped = x.clone().clamp(self.config.epsilon, 1.0 - self.config.epsilon);
-            let one_minus_pt = y.clone() * (x.clone().neg() + 1.0) + one_minus_y.clone() * x;
-            (clipped.clone().log(), (clipped.neg() + 1.0).log(), one_minus_pt)
+            y.clone() * (x.clone().neg() + 1.0) + one_minus_y.clone() * x
         };
         let bce = (y.clone() * log_p + one_minus_y.clone() * log_1mp).neg();
         let loss = match modulating_factor(one_minus_pt, self.config.gamma) {
@@ -340,24 +285,7 @@ impl FocalLossConfig {
     pub fn validate(&self) -> LossResult<()> {
         check::non_negative(Self::NAME, "gamma", self.gamma)?;
         if let Some(alpha) = &self.alpha {
-            if alpha.is_empty() {
-                return Err(LossError::config(
-                    Self::NAME,
-                    "alpha",
-                    "one weight per class",
-                    "an empty list",
-                ));
-            }
-            for (c, &a) in alpha.iter().enumerate() {
-                if !(a.is_finite() && a >= 0.0) {
-                    return Err(LossError::config(
-                        Self::NAME,
-                        format!("alpha[{c}]"),
-                        "a finite weight >= 0",
-                        a,
-                    ));
-                }
-            }
+            check::weights(Self::NAME, "alpha", alpha)?;
         }
         validate_smoothing_and_epsilon(Self::NAME, self.label_smoothing, self.epsilon)
     }
@@ -424,27 +352,6 @@ impl FocalLoss {
     /// Named-argument form used by [`Loss`](crate::Loss): `input`, `target` (integers), optional `weight`.
     pub fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         self.forward_named(inputs)
-    }
-
-    /// Every (non-ignored) class index must lie in `[0, C)`.
-    fn check_class_range(&self, t: &Tensor<2, Int>, c: usize) -> LossResult<()> {
-        if t.shape().num_elements() == 0 {
-            return Ok(());
-        }
-        let (min, max) = int_min_max(&t.clone().flatten(0, 1));
-        if min < 0 || max >= c as i64 {
-            let ignore = match self.config.ignore_index {
-                Some(i) => format!(" (or ignore_index {i})"),
-                None => String::new(),
-            };
-            return Err(LossError::input(
-                Self::NAME,
-                "target",
-                format!("class indices in [0, {c}){ignore}"),
-                format!("indices in [{min}, {max}]"),
-            ));
-        }
-        Ok(())
     }
 }
 
@@ -519,7 +426,7 @@ impl InputTargetLoss for FocalLoss {
             Some(valid) => t.mask_fill(valid.clone().bool_not(), 0),
             None => t,
         };
-        self.check_class_range(&t, c)?;
+        check_class_indices(name, &t, c, self.config.ignore_index)?;
 
         let x = input.view([n, c, s]);
         let log_p = if self.config.from_logits {
@@ -570,27 +477,26 @@ impl InputTargetLoss for FocalLoss {
     }
 }
 
-/// With `from_logits = false` (both focal losses) `input` must hold probabilities in `[0, 1]`.
-fn check_probability_input(
-    loss: &'static str,
-    from_logits: bool,
-    input: &DynTensor<Float>,
-) -> LossResult<()> {
-    if from_logits {
-        return Ok(());
-    }
-    check_float_range(
-        loss,
-        "input",
-        input,
-        0.0,
-        1.0,
-        "probabilities (from_logits = false)",
-    )
-}
-
 /// The checks both focal configs share: `label_smoothing ∈ [0, 1]`, `epsilon ∈ (0, 0.5)`.
 fn validate_smoothing_and_epsilon(loss: &'static str, label_smoothing: f64, epsilon: f64) -> LossResult<()> {
     check::in_range(loss, "label_smoothing", label_smoothing, 0.0, 1.0, false)?;
     check::in_open_range(loss, "epsilon", epsilon, 0.0, 0.5)
+}
+
+impl crate::config::LossModule for FocalLoss {
+    fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
+        self.forward_named(inputs)
+    }
+
+    fn input_kind(&self) -> crate::InputKind {
+        if self.config.from_logits {
+            crate::InputKind::Logits
+        } else {
+            crate::InputKind::SoftmaxProbabilities
+        }
+    }
+
+    fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
+        self.try_forward(input, targets, None)
+    }
 }

@@ -6,16 +6,22 @@
 //! every loss shares, [`error`] the one error type, [`config`] the serde-tagged [`LossConfig`].
 #![warn(missing_docs)]
 
+pub mod bce;
+pub mod class_balanced;
 pub mod config;
 pub mod dynamic;
 pub mod error;
 pub mod focal;
+pub mod ghm;
 pub mod reduction;
 
 mod common;
 
-pub use config::{ClassificationLoss, InputKind, Loss, LossConfig};
+pub use bce::{BalancedBceLoss, BalancedBceLossConfig, BceLoss, BceLossConfig};
+pub use class_balanced::{ClassBalancedBase, ClassBalancedLoss, ClassBalancedLossConfig, class_counts};
+pub use config::{ClassificationLoss, InputKind, Loss, LossConfig, LossModule};
 pub use dynamic::{DynInput, DynTensor, LossInputs};
 pub use error::{ErrorKind, LossError, LossResult};
 pub use focal::{BinaryFocalLoss, BinaryFocalLossConfig, FocalLoss, FocalLossConfig};
+pub use ghm::{GhmCLoss, GhmCLossConfig, GhmRLoss, GhmRLossConfig, GhmState};
 pub use reduction::{ElementLoss, Reduction};

@@ -46,6 +46,10 @@ pub struct ElementLoss<const D: usize> {
     pub weights: Option<Tensor<D>>,
     /// `true` where the element counts; `false` where it is ignored (e.g. `ignore_index`).
     pub valid: Option<Tensor<D, Bool>>,
+    /// The `"mean"` denominator when it is not the number of valid elements: e.g. a loss that
+    /// reports per-sample sums over `C` classes but averages over `N·C` elements (PyTorch's
+    /// `binary_cross_entropy` on a one-hot target), or mmdet's `avg_factor`.
+    pub mean_count: Option<f64>,
 }
 
 impl<const D: usize> ElementLoss<D> {
@@ -55,6 +59,7 @@ impl<const D: usize> ElementLoss<D> {
             values,
             weights: None,
             valid: None,
+            mean_count: None,
         }
     }
 
@@ -80,6 +85,12 @@ impl<const D: usize> ElementLoss<D> {
         self
     }
 
+    /// Sets the `"mean"` denominator instead of the number of valid elements.
+    pub fn averaged_over(mut self, count: f64) -> Self {
+        self.mean_count = Some(count);
+        self
+    }
+
     /// Weighted element losses, 0 where ignored. Same shape as the input loss.
     pub fn unreduced(self) -> Tensor<D> {
         let mut loss = self.values;
@@ -96,17 +107,20 @@ impl<const D: usize> ElementLoss<D> {
     /// flattened in row-major order; `Mean` and `Sum` return a one-element tensor.
     pub fn reduce(self, reduction: Reduction) -> Tensor<1> {
         let count = match (&self.valid, reduction) {
-            (Some(valid), Reduction::Mean) => Some(valid.clone().float().cast(self.values.dtype()).sum()),
+            (Some(valid), Reduction::Mean) if self.mean_count.is_none() => {
+                Some(valid.clone().float().cast(self.values.dtype()).sum())
+            }
             _ => None,
         };
         let numel = self.values.shape().num_elements();
+        let denominator = self.mean_count.unwrap_or(numel as f64);
         let loss = self.unreduced();
         match reduction {
             Reduction::None => loss.reshape([numel]),
             Reduction::Sum => loss.sum(),
             Reduction::Mean => match count {
                 Some(count) => loss.sum() / count,
-                None => loss.sum() / numel as f64,
+                None => loss.sum() / denominator,
             },
         }
     }

@@ -18,7 +18,8 @@ use burn_losses_core::{ClassificationLoss, Loss};
 
 mod metrics;
 mod renderer;
-pub use metrics::{ConfusionMatrix, class_counts};
+pub use burn_losses_core::class_counts;
+pub use metrics::ConfusionMatrix;
 pub use renderer::{EpochLogRenderer, EpochMetrics};
 
 /// A model that maps its input to class logits `[N, C]`.

@@ -1,26 +1,6 @@
-//! Class statistics the examples and class-balanced losses need.
+//! Per-class metrics the examples need (class counts live in `burn-losses-core`, re-exported).
 
-use burn::data::dataset::Dataset;
 use burn::tensor::{Int, Tensor};
-
-/// Number of items of each class in `dataset` (`label` extracts the class index of an item).
-/// Labels `>= num_classes` are an error naming the item.
-pub fn class_counts<I, D: Dataset<I> + ?Sized>(
-    dataset: &D,
-    num_classes: usize,
-    label: impl Fn(&I) -> usize,
-) -> Result<Vec<usize>, String> {
-    let mut counts = vec![0usize; num_classes];
-    for index in 0..dataset.len() {
-        let item = dataset.get(index).map_err(|e| format!("item {index}: {e:?}"))?;
-        let c = label(&item);
-        if c >= num_classes {
-            return Err(format!("item {index}: label {c} outside [0, {num_classes})"));
-        }
-        counts[c] += 1;
-    }
-    Ok(counts)
-}
 
 /// A confusion matrix accumulated over batches: `counts[true][predicted]`.
 #[derive(Debug, Clone, PartialEq)]

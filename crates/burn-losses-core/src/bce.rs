@@ -1,0 +1,303 @@
+//! Binary cross-entropy for imbalanced binary / multi-label targets: [`BceLoss`] with a
+//! per-class `pos_weight` (PyTorch `binary_cross_entropy_with_logits(pos_weight=)`), and
+//! [`BalancedBceLoss`], the class-balanced cross-entropy of HED (Xie & Tu, ICCV 2015,
+//! "Holistically-Nested Edge Detection", <https://arxiv.org/abs/1504.06375>) that weights
+//! positives by the fraction of negatives.
+//!
+//! Both share the binary log-likelihoods of the focal family (`log_sigmoid` for logits, Keras'
+//! clipping for probabilities), its input checks, label smoothing and per-sample weights.
+//!
+//! ```python
+//! F.binary_cross_entropy_with_logits(x, y, pos_weight=pw, reduction="mean")   # bce
+//! keras.losses.binary_crossentropy(y, p, label_smoothing=s)                    # bce, from_logits = false
+//! ```
+
+use burn::tensor::{Float, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+use crate::common::{
+    InputTargetLoss, binary_log_likelihoods, binary_loss_api, check_binary_inputs, config_init,
+    config_setters, sample_weight_2d, smooth_binary_target,
+};
+use crate::dynamic::{DynTensor, LossInputs};
+use crate::error::{LossError, LossResult, check, fmt_shape};
+use crate::reduction::{ElementLoss, Reduction};
+
+fn default_epsilon() -> f64 {
+    1e-7
+}
+
+// ---------------------------------------------------------------------------------------------
+// bce with pos_weight
+// ---------------------------------------------------------------------------------------------
+
+/// Configuration of [`BceLoss`] (`"type": "bce"` in a [`LossConfig`](crate::LossConfig)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BceLossConfig {
+    /// Weight of the positive term of each class, broadcast over the last dimension of `input`
+    /// (length = its size, or 1 for all); `> 1` raises recall. Default `None` (all 1). PyTorch
+    /// `binary_cross_entropy_with_logits(pos_weight=)`; a common choice is `#neg / #pos` per class.
+    pub pos_weight: Option<Vec<f32>>,
+    /// `true` (default): `input` holds logits. `false`: probabilities, clipped to
+    /// `[epsilon, 1 − epsilon]` inside the logarithms (Keras `binary_crossentropy`).
+    pub from_logits: bool,
+    /// Label smoothing `s ∈ [0, 1]`: `y ← y(1 − s) + s/2` (Keras). Default `0`.
+    pub label_smoothing: f64,
+    /// Clipping ε for probability inputs, in (0, 0.5). Default `1e-7` (Keras).
+    pub epsilon: f64,
+    /// `"mean"` (default, over all elements), `"sum"` or `"none"`.
+    pub reduction: Reduction,
+}
+
+impl Default for BceLossConfig {
+    fn default() -> Self {
+        Self {
+            pos_weight: None,
+            from_logits: true,
+            label_smoothing: 0.0,
+            epsilon: default_epsilon(),
+            reduction: Reduction::Mean,
+        }
+    }
+}
+
+impl burn::config::Config for BceLossConfig {}
+
+config_setters!(BceLossConfig {
+    with_pos_weight => pos_weight: Option<Vec<f32>>,
+    with_from_logits => from_logits: bool,
+    with_label_smoothing => label_smoothing: f64,
+    with_epsilon => epsilon: f64,
+    with_reduction => reduction: Reduction,
+});
+
+impl BceLossConfig {
+    const NAME: &'static str = "bce";
+
+    /// The defaults (no pos_weight, logits, mean).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Checks every field; the error names the field and its expected range.
+    pub fn validate(&self) -> LossResult<()> {
+        if let Some(pos_weight) = &self.pos_weight {
+            check::weights(Self::NAME, "pos_weight", pos_weight)?;
+        }
+        check::in_range(
+            Self::NAME,
+            "label_smoothing",
+            self.label_smoothing,
+            0.0,
+            1.0,
+            false,
+        )?;
+        check::in_open_range(Self::NAME, "epsilon", self.epsilon, 0.0, 0.5)
+    }
+}
+
+config_init!(BceLossConfig => BceLoss);
+
+/// Binary / multi-label cross-entropy with per-class positive weights, any shape.
+///
+/// With `log p = log_sigmoid(x)`, `log(1 − p) = log_sigmoid(−x)` (or the logarithms of `p`
+/// clipped to `[ε, 1 − ε]` for probability input), `y` after label smoothing, and `pw` the
+/// `pos_weight` of the element's class (last dimension):
+///
+/// ```text
+/// ℓ = −[pw · y · log p + (1 − y) · log(1 − p)]
+/// ```
+///
+/// equal to PyTorch `binary_cross_entropy_with_logits(x, y, pos_weight=pw)` and, without
+/// `pos_weight`, to burn's `BinaryCrossEntropyLoss` (logits) and Keras `binary_crossentropy`
+/// (probabilities). `"mean"` averages over all elements, after multiplying by optional
+/// per-sample weights `[N]`.
+#[derive(burn::module::Module, Debug)]
+pub struct BceLoss {
+    /// The validated configuration.
+    #[module(skip)]
+    pub config: BceLossConfig,
+}
+
+binary_loss_api!(BceLoss);
+
+impl InputTargetLoss for BceLoss {
+    const NAME: &'static str = "bce";
+    type Target = Float;
+
+    fn reduction(&self) -> Reduction {
+        self.config.reduction
+    }
+
+    fn target_argument(inputs: &LossInputs) -> LossResult<DynTensor<Float>> {
+        inputs.float(Self::NAME, "target")
+    }
+
+    fn element_loss(
+        &self,
+        input: &DynTensor<Float>,
+        target: &DynTensor<Float>,
+        weight: Option<&DynTensor<Float>>,
+    ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
+        check_binary_inputs(Self::NAME, input, target, weight, self.config.from_logits)?;
+        let classes = *input.shape.last().expect("rank >= 1");
+        if let Some(pw) = &self.config.pos_weight
+            && pw.len() != classes
+            && pw.len() != 1
+        {
+            return Err(LossError::input(
+                Self::NAME,
+                "input",
+                format!(
+                    "{} classes in the last dimension (the length of config field `pos_weight`)",
+                    pw.len()
+                ),
+                format!("{classes} (input shape {})", fmt_shape(&input.shape)),
+            ));
+        }
+        let n = input.shape[0];
+        let m = input.numel().checked_div(n).unwrap_or(0);
+        let x = input.view([n, m]);
+        let y = smooth_binary_target(target.view([n, m]), self.config.label_smoothing);
+        let (log_p, log_1mp) =
+            binary_log_likelihoods(x.clone(), self.config.from_logits, self.config.epsilon);
+        let mut positive = y.clone() * log_p;
+        if let Some(pw) = &self.config.pos_weight {
+            let pw =
+                Tensor::<1>::from_data(TensorData::new(pw.clone(), [pw.len()]), (&x.device(), x.dtype()));
+            let rows = n * m / classes.max(1);
+            let pw = pw.reshape([1, -1]).expand([rows, classes]).reshape([n, m]);
+            positive = positive * pw;
+        }
+        let loss = (positive + (y.neg() + 1.0) * log_1mp).neg();
+        let terms = ElementLoss::new(loss).weighted(sample_weight_2d(weight, n, m));
+        Ok((terms, input.shape.clone()))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// balanced_bce (HED)
+// ---------------------------------------------------------------------------------------------
+
+/// Configuration of [`BalancedBceLoss`] (`"type": "balanced_bce"` in a
+/// [`LossConfig`](crate::LossConfig)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BalancedBceLossConfig {
+    /// β ∈ [0, 1], the weight of positives (negatives get `1 − β`). Default `None`: β = the
+    /// fraction of negatives in the batch, `1 − mean(y)` (HED), a constant for autodiff.
+    pub beta: Option<f64>,
+    /// `true` (default): `input` holds logits. `false`: probabilities, clipped to
+    /// `[epsilon, 1 − epsilon]` inside the logarithms.
+    pub from_logits: bool,
+    /// Clipping ε for probability inputs, in (0, 0.5). Default `1e-7`.
+    pub epsilon: f64,
+    /// `"mean"` (default, over all elements), `"sum"` or `"none"`.
+    pub reduction: Reduction,
+}
+
+impl Default for BalancedBceLossConfig {
+    fn default() -> Self {
+        Self {
+            beta: None,
+            from_logits: true,
+            epsilon: default_epsilon(),
+            reduction: Reduction::Mean,
+        }
+    }
+}
+
+impl burn::config::Config for BalancedBceLossConfig {}
+
+config_setters!(BalancedBceLossConfig {
+    with_beta => beta: Option<f64>,
+    with_from_logits => from_logits: bool,
+    with_epsilon => epsilon: f64,
+    with_reduction => reduction: Reduction,
+});
+
+impl BalancedBceLossConfig {
+    const NAME: &'static str = "balanced_bce";
+
+    /// The defaults (β from the batch, logits, mean).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Checks every field; the error names the field and its expected range.
+    pub fn validate(&self) -> LossResult<()> {
+        if let Some(beta) = self.beta
+            && !(beta.is_finite() && (0.0..=1.0).contains(&beta))
+        {
+            return Err(LossError::config(
+                Self::NAME,
+                "beta",
+                "a number in [0, 1], or null for the fraction of negatives in the batch",
+                beta,
+            ));
+        }
+        check::in_open_range(Self::NAME, "epsilon", self.epsilon, 0.0, 0.5)
+    }
+}
+
+config_init!(BalancedBceLossConfig => BalancedBceLoss);
+
+/// HED's class-balanced cross-entropy (seed 003's α-balanced CE), any shape:
+///
+/// ```text
+/// ℓ = −[β · y · log p + (1 − β) · (1 − y) · log(1 − p)]
+/// β = |Y₋| / |Y| = 1 − mean(y) over the whole batch   (beta: null; fixed beta otherwise)
+/// ```
+///
+/// β is computed from the target without gradient (a constant, as in HED). An all-negative batch
+/// has β = 1 and an all-positive batch β = 0: both give a loss of exactly 0 (and zero gradient),
+/// since the only class present gets weight 0 — finite, but no learning signal; set a fixed
+/// `beta` if such batches are common. `"mean"` averages over all elements (after optional
+/// per-sample weights `[N]`), `"sum"` sums, `"none"` keeps the input shape.
+#[derive(burn::module::Module, Debug)]
+pub struct BalancedBceLoss {
+    /// The validated configuration.
+    #[module(skip)]
+    pub config: BalancedBceLossConfig,
+}
+
+binary_loss_api!(BalancedBceLoss);
+
+impl InputTargetLoss for BalancedBceLoss {
+    const NAME: &'static str = "balanced_bce";
+    type Target = Float;
+
+    fn reduction(&self) -> Reduction {
+        self.config.reduction
+    }
+
+    fn target_argument(inputs: &LossInputs) -> LossResult<DynTensor<Float>> {
+        inputs.float(Self::NAME, "target")
+    }
+
+    fn element_loss(
+        &self,
+        input: &DynTensor<Float>,
+        target: &DynTensor<Float>,
+        weight: Option<&DynTensor<Float>>,
+    ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
+        check_binary_inputs(Self::NAME, input, target, weight, self.config.from_logits)?;
+        let n = input.shape[0];
+        let m = input.numel().checked_div(n).unwrap_or(0);
+        let x = input.view([n, m]);
+        let y = target.view([n, m]);
+        let (log_p, log_1mp) = binary_log_likelihoods(x, self.config.from_logits, self.config.epsilon);
+        let one_minus_y = y.clone().neg() + 1.0;
+        let loss = match self.config.beta {
+            Some(beta) => (y * log_p * beta + one_minus_y * log_1mp * (1.0 - beta)).neg(),
+            None => {
+                // β = 1 − mean(y), broadcast; no gradient through the batch statistic.
+                let beta = (y.clone().detach().mean().neg() + 1.0).reshape([1, 1]);
+                (y * log_p * beta.clone() + one_minus_y * log_1mp * (beta.neg() + 1.0)).neg()
+            }
+        };
+        let terms = ElementLoss::new(loss).weighted(sample_weight_2d(weight, n, m));
+        Ok((terms, input.shape.clone()))
+    }
+}

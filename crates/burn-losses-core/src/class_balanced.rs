@@ -1,0 +1,367 @@
+//! Class-balanced loss (Cui, Jia, Lin, Song, Belongie, CVPR 2019, "Class-Balanced Loss Based on
+//! Effective Number of Samples", <https://arxiv.org/abs/1901.05555>).
+//!
+//! Each class `c` with `n_c` training samples gets the weight `(1 − β) / (1 − β^{n_c})` (the
+//! inverse of its "effective number" of samples), normalised so that the weights sum to `C`; a
+//! sample of class `y` is weighted by `w_y` in one of four base losses. `β = 0` gives uniform
+//! weights (the plain base loss), `β → 1` inverse class frequency.
+//!
+//! Anchors: the official TensorFlow implementation (`richardaecn/class-balanced-loss`) for
+//! `"softmax"`, `"sigmoid"` and `"focal"`, and the widely copied PyTorch port
+//! (`vandit15/Class-balanced-loss-pytorch`, also in the survey seed) whose `"softmax"` branch is
+//! our `"softmax_bce"`. The fixtures re-create both in `tools/golden/imbalance.py`.
+//!
+//! ```python
+//! # the PyTorch port, per base (weights = w[labels] broadcast over classes):
+//! F.cross_entropy(x, y, reduction="none").mul(w[y]).mean()                          # softmax
+//! F.binary_cross_entropy_with_logits(x, onehot, weight=w[y][:, None])               # sigmoid
+//! (w[y][:, None] * modulator * F.binary_cross_entropy_with_logits(x, onehot, reduction="none")).sum() / onehot.sum()  # focal
+//! F.binary_cross_entropy(x.softmax(1), onehot, weight=w[y][:, None])                 # softmax_bce
+//! ```
+
+use burn::data::dataset::Dataset;
+use burn::tensor::activation::log_softmax;
+use burn::tensor::{Bool, Float, Int, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+use crate::common::{
+    InputTargetLoss, check_class_indices, check_sample_weight, config_setters, log_sigmoid, sample_weight_2d,
+};
+use crate::config::LossModule;
+use crate::dynamic::{DynTensor, LossInputs};
+use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
+use crate::reduction::{ElementLoss, Reduction};
+
+/// Number of items of each class in `dataset` (`label` extracts the class index of an item), in
+/// one pass. Labels `>= num_classes` are an error naming the item.
+pub fn class_counts<I, D: Dataset<I> + ?Sized>(
+    dataset: &D,
+    num_classes: usize,
+    label: impl Fn(&I) -> usize,
+) -> Result<Vec<usize>, String> {
+    let mut counts = vec![0usize; num_classes];
+    for index in 0..dataset.len() {
+        let item = dataset.get(index).map_err(|e| format!("item {index}: {e:?}"))?;
+        let c = label(&item);
+        if c >= num_classes {
+            return Err(format!("item {index}: label {c} outside [0, {num_classes})"));
+        }
+        counts[c] += 1;
+    }
+    Ok(counts)
+}
+
+/// The loss that the class weights multiply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassBalancedBase {
+    /// Softmax cross-entropy, each sample weighted by `w_y`; `"mean"` divides by `N`
+    /// (official TF: `sparse_softmax_cross_entropy(labels, logits, weights)`).
+    #[default]
+    Softmax,
+    /// Sigmoid BCE-with-logits on the one-hot target, element `(i, c)` weighted by `w_{yᵢ}`;
+    /// `"mean"` over `N·C` (official TF: `sigmoid_cross_entropy(onehot, logits, weights)`).
+    Sigmoid,
+    /// Sigmoid focal loss on the one-hot target, `(1 − pₜ)^γ · BCE`, no α/1−α split, weighted by
+    /// `w_{yᵢ}`; `"mean"` divides by `N`, the number of positive labels (official TF `focal_loss`).
+    Focal,
+    /// `binary_cross_entropy(softmax(x), onehot, weight = w_{yᵢ})`, `"mean"` over `N·C`: what the
+    /// PyTorch port's `"softmax"` branch computes (not the paper's softmax loss).
+    SoftmaxBce,
+}
+
+/// Configuration of [`ClassBalancedLoss`] (`"type": "class_balanced"` in a
+/// [`LossConfig`](crate::LossConfig)).
+///
+/// ```json
+/// {"type": "class_balanced", "samples_per_class": [5000, 2997, 1796, 1077, 645], "beta": 0.9999, "base": "focal", "gamma": 2.0}
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClassBalancedLossConfig {
+    /// Training samples of each class, `n_c ≥ 1` (required; its length is the number of classes
+    /// `C ≥ 2`). See [`from_dataset`](Self::from_dataset).
+    pub samples_per_class: Vec<u64>,
+    /// β ∈ [0, 1). Default `0.9999` (the paper's best on long-tailed CIFAR). `0` = uniform
+    /// weights (the plain base loss), close to 1 ≈ inverse class frequency.
+    pub beta: f64,
+    /// The base loss: `"softmax"` (default), `"sigmoid"`, `"focal"` or `"softmax_bce"`.
+    pub base: ClassBalancedBase,
+    /// Focusing γ ≥ 0 of the `"focal"` base (ignored by the others). Default `2.0`.
+    pub gamma: f64,
+    /// `"mean"` (default; the base's denominator: `N` for softmax and focal, `N·C` for sigmoid and
+    /// softmax_bce), `"sum"` (the same terms, not divided) or `"none"` (per sample `[N]`, the
+    /// one-hot bases summed over classes).
+    pub reduction: Reduction,
+}
+
+impl Default for ClassBalancedLossConfig {
+    fn default() -> Self {
+        Self {
+            samples_per_class: Vec::new(),
+            beta: 0.9999,
+            base: ClassBalancedBase::Softmax,
+            gamma: 2.0,
+            reduction: Reduction::Mean,
+        }
+    }
+}
+
+impl burn::config::Config for ClassBalancedLossConfig {}
+
+config_setters!(ClassBalancedLossConfig {
+    with_beta => beta: f64,
+    with_base => base: ClassBalancedBase,
+    with_gamma => gamma: f64,
+    with_reduction => reduction: Reduction,
+});
+
+impl ClassBalancedLossConfig {
+    const NAME: &'static str = "class_balanced";
+
+    /// The defaults (β = 0.9999, softmax, γ = 2, mean) for these class counts.
+    pub fn new(samples_per_class: Vec<u64>) -> Self {
+        Self {
+            samples_per_class,
+            ..Self::default()
+        }
+    }
+
+    /// Counts the labels of `dataset` in one pass ([`class_counts`]) and uses them as
+    /// `samples_per_class`, with the other fields at their defaults.
+    pub fn from_dataset<I, D: Dataset<I> + ?Sized>(
+        dataset: &D,
+        num_classes: usize,
+        label: impl Fn(&I) -> usize,
+    ) -> LossResult<Self> {
+        let counts = class_counts(dataset, num_classes, label).map_err(|e| {
+            LossError::input(Self::NAME, "dataset", format!("labels in [0, {num_classes})"), e)
+        })?;
+        Ok(Self::new(counts.into_iter().map(|n| n as u64).collect()))
+    }
+
+    /// Checks every field; the error names the field and its expected range.
+    pub fn validate(&self) -> LossResult<()> {
+        let c = self.samples_per_class.len();
+        if c < 2 {
+            return Err(LossError::config(
+                Self::NAME,
+                "samples_per_class",
+                "one training-sample count per class, at least 2 classes (required)",
+                if c == 0 {
+                    "nothing".to_string()
+                } else {
+                    format!("{:?}", self.samples_per_class)
+                },
+            ));
+        }
+        if let Some(class) = self.samples_per_class.iter().position(|&n| n == 0) {
+            return Err(LossError::config(
+                Self::NAME,
+                format!("samples_per_class[{class}]"),
+                format!(
+                    "a count >= 1 (class {class} has no samples: its weight (1 − β)/(1 − β^0) would be infinite)"
+                ),
+                0,
+            ));
+        }
+        check::in_range(Self::NAME, "beta", self.beta, 0.0, 1.0, true)?;
+        check::non_negative(Self::NAME, "gamma", self.gamma)
+    }
+
+    /// The class weights `w_c = (1 − β) / (1 − β^{n_c})`, normalised to sum to `C` (in f64;
+    /// `1 − β^n` is formed as `−expm1(n·ln β)`, exact for β close to 1).
+    pub fn class_weights(&self) -> Vec<f64> {
+        let raw: Vec<f64> = self
+            .samples_per_class
+            .iter()
+            .map(|&n| {
+                let effective = if self.beta == 0.0 {
+                    1.0
+                } else {
+                    -(n as f64 * self.beta.ln()).exp_m1()
+                };
+                (1.0 - self.beta) / effective
+            })
+            .collect();
+        let total: f64 = raw.iter().sum();
+        let c = raw.len() as f64;
+        raw.into_iter().map(|w| w / total * c).collect()
+    }
+
+    /// Builds the loss, or says which field is out of range.
+    pub fn try_init(&self) -> LossResult<ClassBalancedLoss> {
+        self.validate()?;
+        Ok(ClassBalancedLoss {
+            class_weights: self.class_weights(),
+            config: self.clone(),
+        })
+    }
+
+    /// Builds the loss; panics with the [`try_init`](Self::try_init) message on a bad field.
+    #[track_caller]
+    pub fn init(&self) -> ClassBalancedLoss {
+        or_panic(self.try_init())
+    }
+}
+
+/// Class-balanced loss: `input [N, C]` logits, `target [N]` class indices, optional per-sample
+/// weights `[N]` (multiplied in).
+///
+/// With `wᵢ = w_{yᵢ}` (see [`ClassBalancedLossConfig::class_weights`]), `y = onehot(target)`,
+/// `pₜ` the sigmoid probability of the one-hot label and `σ` the sigmoid:
+///
+/// ```text
+/// softmax:     ℓᵢ = wᵢ · (−log_softmax(xᵢ)_{yᵢ})                     mean = Σᵢ ℓᵢ / N
+/// sigmoid:     ℓᵢ = wᵢ · Σ_c BCE(x_ic, y_ic)                          mean = Σᵢ ℓᵢ / (N·C)
+/// focal:       ℓᵢ = wᵢ · Σ_c (1 − pₜ)^γ · BCE(x_ic, y_ic)             mean = Σᵢ ℓᵢ / N
+/// softmax_bce: ℓᵢ = wᵢ · Σ_c −[y log s_ic + (1 − y) log(1 − s_ic)],  s = softmax(xᵢ)   mean = Σᵢ ℓᵢ / (N·C)
+/// ```
+///
+/// `"none"` returns `ℓ` `[N]`, `"sum"` `Σᵢ ℓᵢ`. Everything is computed in log space
+/// (`log_softmax`, `log_sigmoid`, `(1 − pₜ)^γ = exp(γ·log_sigmoid(−sₜ))`, and `log(1 − s)` of the
+/// largest class from a log-sum-exp over the others), so the loss and its gradient are finite for
+/// logits of any size; unlike PyTorch's `binary_cross_entropy` no logarithm is clamped at −100
+/// (identical wherever it is above −100).
+#[derive(burn::module::Module, Debug)]
+pub struct ClassBalancedLoss {
+    /// The validated configuration.
+    #[module(skip)]
+    pub config: ClassBalancedLossConfig,
+    /// `w_c`, normalised to sum to `C`.
+    pub class_weights: Vec<f64>,
+}
+
+impl ClassBalancedLoss {
+    /// The configured reduction of the loss of logits `[N, C]` against class indices `[N]`.
+    #[track_caller]
+    pub fn forward(&self, input: Tensor<2>, target: Tensor<1, Int>) -> Tensor<1> {
+        or_panic(self.try_forward_typed(input, target, None))
+    }
+
+    /// As [`forward`](Self::forward), with optional per-sample weights `[N]`, returning an error
+    /// instead of panicking on bad input.
+    pub fn try_forward(
+        &self,
+        input: Tensor<2>,
+        target: Tensor<1, Int>,
+        weight: Option<Tensor<1>>,
+    ) -> LossResult<Tensor<1>> {
+        self.try_forward_typed(input, target, weight)
+    }
+
+    /// The per-sample loss `[N]` (ignores the configured reduction).
+    #[track_caller]
+    pub fn forward_no_reduction(&self, input: Tensor<2>, target: Tensor<1, Int>) -> Tensor<1> {
+        let n = target.dims()[0];
+        or_panic(self.forward_no_reduction_typed(input, target, [n]))
+    }
+}
+
+/// `log(1 − softmax(x))` over dim 1 without cancellation: `log1p(−sₖ)` for every class but the
+/// largest (there `sₖ ≤ 1/2`), and `logsumexp_{j≠k}(x_j) − logsumexp(x)` for the largest.
+/// Needs `C ≥ 2`.
+pub(crate) fn log_one_minus_softmax(x: Tensor<2>) -> Tensor<2> {
+    let [_, c] = x.dims();
+    let log_s = log_softmax(x.clone(), 1);
+    let is_max: Tensor<2, Bool> = x.clone().argmax(1).squeeze_dim::<1>(1).one_hot::<2>(c).bool();
+    let others = log_s.clone().exp().mask_fill(is_max.clone(), 0.0).neg().log1p();
+    // logsumexp over the classes other than the largest, minus logsumexp over all of them
+    let rest = x.clone().mask_fill(is_max.clone(), f32::NEG_INFINITY);
+    let rest_max = rest.clone().max_dim(1).detach();
+    let log_rest = (rest - rest_max.clone()).exp().sum_dim(1).log() + rest_max;
+    let at_max = log_rest - (x - log_s.clone()).slice([0..log_s.dims()[0], 0..1]);
+    others.mask_where(is_max, at_max.expand([log_s.dims()[0], c]))
+}
+
+impl InputTargetLoss for ClassBalancedLoss {
+    const NAME: &'static str = "class_balanced";
+    type Target = Int;
+
+    fn reduction(&self) -> Reduction {
+        self.config.reduction
+    }
+
+    fn target_argument(inputs: &LossInputs) -> LossResult<DynTensor<Int>> {
+        inputs.int(Self::NAME, "target")
+    }
+
+    fn element_loss(
+        &self,
+        input: &DynTensor<Float>,
+        target: &DynTensor<Int>,
+        weight: Option<&DynTensor<Float>>,
+    ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
+        let name = Self::NAME;
+        let classes = self.class_weights.len();
+        if input.shape.len() != 2 || input.shape[1] != classes {
+            return Err(LossError::input(
+                name,
+                "input",
+                format!(
+                    "logits of shape [N, {classes}] ({classes} = the length of config field `samples_per_class`)"
+                ),
+                fmt_shape(&input.shape),
+            ));
+        }
+        let n = input.shape[0];
+        if target.shape != [n] {
+            return Err(LossError::input(
+                name,
+                "target",
+                format!("class indices of shape [{n}]"),
+                fmt_shape(&target.shape),
+            ));
+        }
+        check_sample_weight(name, weight, input)?;
+        let t = target.view([n, 1]);
+        check_class_indices(name, &t, classes, None)?;
+        let x = input.view([n, classes]);
+        let device = x.device();
+        let class_weights = Tensor::<1>::from_data(
+            TensorData::new(self.class_weights.clone(), [classes]),
+            (&device, x.dtype()),
+        );
+        let sample_weight = class_weights.gather(0, t.clone().reshape([n])).reshape([n, 1]);
+        let dtype = x.dtype();
+        let one_hot = || t.clone().reshape([n]).one_hot::<2>(classes).float().cast(dtype);
+        let (per_sample, mean_count) = match self.config.base {
+            ClassBalancedBase::Softmax => (log_softmax(x, 1).gather(1, t).neg(), n),
+            ClassBalancedBase::Sigmoid | ClassBalancedBase::Focal => {
+                // s = (2y − 1)·x: BCE = −log σ(s), log(1 − pₜ) = log σ(−s)
+                let signed = x * (one_hot() * 2.0 - 1.0);
+                let mut bce = log_sigmoid(signed.clone()).neg();
+                if self.config.base == ClassBalancedBase::Focal {
+                    if self.config.gamma > 0.0 {
+                        bce = bce * (log_sigmoid(signed.neg()) * self.config.gamma).exp();
+                    }
+                    (bce.sum_dim(1), n)
+                } else {
+                    (bce.sum_dim(1), n * classes)
+                }
+            }
+            ClassBalancedBase::SoftmaxBce => {
+                let y = one_hot();
+                let log_s = log_softmax(x.clone(), 1);
+                let log_1ms = log_one_minus_softmax(x);
+                let bce = (y.clone() * log_s + (y.neg() + 1.0) * log_1ms).neg();
+                (bce.sum_dim(1), n * classes)
+            }
+        };
+        let terms = ElementLoss::new(per_sample)
+            .weighted(Some(sample_weight))
+            .weighted(sample_weight_2d(weight, n, 1))
+            .averaged_over(mean_count as f64);
+        Ok((terms, vec![n]))
+    }
+}
+
+impl LossModule for ClassBalancedLoss {
+    fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
+        self.forward_named(inputs)
+    }
+
+    fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
+        self.try_forward(input, targets, None)
+    }
+}

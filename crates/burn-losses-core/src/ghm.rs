@@ -1,0 +1,601 @@
+//! Gradient harmonizing mechanism (Li, Liu, Wang, AAAI 2019, "Gradient Harmonized Single-stage
+//! Detector", <https://arxiv.org/abs/1811.05181>): each element's loss is weighted by the inverse
+//! density of its gradient length `g`, so that the flood of easy examples (small `g`) and the few
+//! outliers (large `g`) both count less.
+//!
+//! Both losses follow mmdetection's `GHMC` / `GHMR` (`mmdet/models/losses/ghm_loss.py`) exactly —
+//! the fixtures re-create that code path in `tools/golden/imbalance.py`, checked against the
+//! original:
+//!
+//! ```text
+//! edges  = [0, 1/bins, 2/bins, …, 1] (f32); last edge + 1e-6 (GHMC) or 1e3 (GHMR)
+//! bin i  = { valid elements with edges[i] ≤ g < edges[i+1] }, count_i = |bin i|
+//! tot    = max(#valid, 1) (GHMC) or max(Σ label_weight, 1) (GHMR)
+//! w      = tot / count_i for the elements of bin i (momentum m > 0: tot / acc_i with
+//!          acc_i ← m·acc_i + (1 − m)·count_i, updated for non-empty bins only), 0 for invalid
+//!          elements, then divided by the number of non-empty bins
+//! loss   = Σ w·ℓ / tot ("mean"; "sum": Σ w·ℓ; "none": w·ℓ)
+//! ```
+//!
+//! The weights are computed from detached values and the bin counts are read back to the host
+//! (one device sync per call, as mmdet's `.item()` calls): they are constants for autodiff, and
+//! the gradient is `w · dℓ`.
+//!
+//! The EMA accumulators (`momentum > 0`) live in the module ([`GhmState`]), shared by its clones —
+//! so they carry over the steps of a burn `Learner` run (each step's module is a clone of the
+//! last) — and are not a parameter (no gradient, not in the record). As in mmdet, every call
+//! updates them, validation passes included.
+
+use std::sync::{Arc, Mutex};
+
+use burn::tensor::activation::sigmoid;
+use burn::tensor::{Bool, Float, Int, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+use crate::common::{
+    check_float_range, check_same_dtype, config_setters, int_min_max, log_sigmoid, reduce_to_dyn,
+};
+use crate::config::LossModule;
+use crate::dynamic::{DynInput, DynTensor, LossInputs};
+use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
+use crate::reduction::{ElementLoss, Reduction};
+
+fn default_bins() -> usize {
+    10
+}
+
+/// The EMA of the bin counts (mmdet's `acc_sum` buffer), shared by every clone of one loss module.
+#[derive(Debug, Clone, Default)]
+pub struct GhmState(Arc<Mutex<Vec<f64>>>);
+
+impl GhmState {
+    /// The accumulated counts, one per bin (empty before the first call with `momentum > 0`).
+    pub fn counts(&self) -> Vec<f64> {
+        self.0.lock().expect("GHM state lock").clone()
+    }
+
+    /// Forgets the accumulated counts (the next call starts from 0, as a fresh mmdet module).
+    pub fn reset(&self) {
+        self.0.lock().expect("GHM state lock").clear();
+    }
+}
+
+/// How a GHM variant bins and normalises (the two differ in mmdet).
+struct Binning {
+    bins: usize,
+    /// Upper edge of the last bin.
+    last_edge: f32,
+    momentum: f64,
+    /// `tot` = Σ label_weight (GHMR) instead of the number of valid elements (GHMC).
+    tot_is_weight_sum: bool,
+}
+
+impl Binning {
+    /// The harmonizing weights `[n, m]` of gradient lengths `g` (no gradient) and `tot`.
+    fn weights(&self, g: Tensor<2>, label_weight: Option<Tensor<2>>, state: &GhmState) -> (Tensor<2>, f64) {
+        let [n, m] = g.dims();
+        let (device, dtype) = (g.device(), g.dtype());
+        let valid: Option<Tensor<2, Bool>> = label_weight.as_ref().map(|w| w.clone().greater_elem(0.0));
+        // cumulative[i] = #valid elements with g ≥ edges[i]; bin index = #edges[1..=bins] ≤ g.
+        let mut cumulative = Vec::with_capacity(self.bins + 2);
+        let mut index: Tensor<2, Int> = Tensor::zeros([n, m], &device);
+        for i in 0..=self.bins {
+            let edge = if i == self.bins {
+                self.last_edge
+            } else {
+                i as f32 / self.bins as f32
+            };
+            let mut above = g.clone().greater_equal_elem(edge);
+            if let Some(valid) = &valid {
+                above = above.bool_and(valid.clone());
+            }
+            if i > 0 {
+                index = index + above.clone().int();
+            }
+            cumulative.push(above.float().cast(dtype).sum());
+        }
+        let tot_raw = match (&label_weight, &valid) {
+            (Some(w), _) if self.tot_is_weight_sum => w.clone().sum(),
+            (_, Some(valid)) => valid.clone().float().cast(dtype).sum(),
+            _ => Tensor::<1>::from_data(TensorData::new(vec![(n * m) as f32], [1]), (&device, dtype)),
+        };
+        cumulative.push(tot_raw);
+        let host: Vec<f64> = Tensor::cat(cumulative, 0).into_data().iter::<f64>().collect();
+        let tot = host[self.bins + 1].max(1.0);
+
+        let mut bin_weight = vec![0.0f64; self.bins + 1];
+        let mut non_empty = 0usize;
+        let mut acc = state.0.lock().expect("GHM state lock");
+        if self.momentum > 0.0 && acc.len() != self.bins {
+            *acc = vec![0.0; self.bins];
+        }
+        for i in 0..self.bins {
+            let count = host[i] - host[i + 1];
+            if count > 0.0 {
+                non_empty += 1;
+                bin_weight[i] = if self.momentum > 0.0 {
+                    acc[i] = self.momentum * acc[i] + (1.0 - self.momentum) * count;
+                    tot / acc[i]
+                } else {
+                    tot / count
+                };
+            }
+        }
+        drop(acc);
+        if non_empty > 0 {
+            bin_weight.iter_mut().for_each(|w| *w /= non_empty as f64);
+        }
+        let bin_weight =
+            Tensor::<1>::from_data(TensorData::new(bin_weight, [self.bins + 1]), (&device, dtype));
+        let mut weights = bin_weight.gather(0, index.reshape([n * m])).reshape([n, m]);
+        if let Some(valid) = valid {
+            weights = weights.mask_fill(valid.bool_not(), 0.0);
+        }
+        (weights, tot)
+    }
+}
+
+/// Checks an optional `valid` argument (mmdet's `label_weight`): the given shape and dtype.
+fn check_valid(
+    loss: &'static str,
+    valid: Option<&DynTensor<Float>>,
+    expected: &[usize],
+    input: &DynTensor<Float>,
+) -> LossResult<()> {
+    if let Some(v) = valid
+        && v.shape != expected
+    {
+        return Err(LossError::input(
+            loss,
+            "valid",
+            format!(
+                "per-element weights (0 = ignored) of shape {}",
+                fmt_shape(expected)
+            ),
+            format!("shape {}", fmt_shape(&v.shape)),
+        ));
+    }
+    check_same_dtype(loss, "valid", valid, input)
+}
+
+fn validate_binning(loss: &'static str, bins: usize, momentum: f64) -> LossResult<()> {
+    if bins == 0 {
+        return Err(LossError::config(loss, "bins", "a number of bins >= 1", 0));
+    }
+    check::in_range(loss, "momentum", momentum, 0.0, 1.0, true)
+}
+
+// ---------------------------------------------------------------------------------------------
+// GHM-C
+// ---------------------------------------------------------------------------------------------
+
+/// Configuration of [`GhmCLoss`] (`"type": "ghm_c"` in a [`LossConfig`](crate::LossConfig)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GhmCLossConfig {
+    /// Number of equal-width bins of the gradient length on [0, 1], >= 1. Default `10` (mmdet;
+    /// the paper uses 30).
+    pub bins: usize,
+    /// EMA momentum `m ∈ [0, 1)` of the bin counts across calls. Default `0` (no EMA; mmdet's
+    /// default; the paper uses 0.75).
+    pub momentum: f64,
+    /// `"mean"` (default: divided by `tot`, the number of valid elements), `"sum"` or `"none"`.
+    pub reduction: Reduction,
+}
+
+impl Default for GhmCLossConfig {
+    fn default() -> Self {
+        Self {
+            bins: default_bins(),
+            momentum: 0.0,
+            reduction: Reduction::Mean,
+        }
+    }
+}
+
+impl burn::config::Config for GhmCLossConfig {}
+
+config_setters!(GhmCLossConfig {
+    with_bins => bins: usize,
+    with_momentum => momentum: f64,
+    with_reduction => reduction: Reduction,
+});
+
+impl GhmCLossConfig {
+    const NAME: &'static str = "ghm_c";
+
+    /// The defaults (10 bins, no momentum, mean).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Checks every field; the error names the field and its expected range.
+    pub fn validate(&self) -> LossResult<()> {
+        validate_binning(Self::NAME, self.bins, self.momentum)
+    }
+
+    /// Builds the loss (with a fresh EMA state), or says which field is out of range.
+    pub fn try_init(&self) -> LossResult<GhmCLoss> {
+        self.validate()?;
+        Ok(GhmCLoss {
+            config: self.clone(),
+            state: GhmState::default(),
+        })
+    }
+
+    /// Builds the loss; panics with the [`try_init`](Self::try_init) message on a bad field.
+    #[track_caller]
+    pub fn init(&self) -> GhmCLoss {
+        or_panic(self.try_init())
+    }
+}
+
+/// GHM-C: BCE-with-logits weighted by the gradient density of `g = |σ(x) − y|` (see the
+/// [module docs](self)). `input` logits of any shape with a binary `target` of the same shape, or
+/// `input [N, C]` with class indices `target [N]` in `[0, C]` (expanded to one-hot as mmdet's
+/// `_expand_onehot_labels`; `C` = background, an all-zero row). Optional `valid` (mmdet's
+/// `label_weight`, same shape as `input`, or `[N]` with class indices): elements with
+/// `valid ≤ 0` are left out of the bins, `tot` and the loss.
+#[derive(burn::module::Module, Debug)]
+pub struct GhmCLoss {
+    /// The validated configuration.
+    #[module(skip)]
+    pub config: GhmCLossConfig,
+    /// The EMA of the bin counts (used when `momentum > 0`).
+    #[module(skip)]
+    pub state: GhmState,
+}
+
+/// The target of a GHM-C call.
+enum GhmCTarget<'a> {
+    Binary(&'a DynTensor<Float>),
+    Classes(&'a DynTensor<Int>),
+}
+
+impl GhmCLoss {
+    /// The configured reduction for a binary `target` of the shape of `input`.
+    #[track_caller]
+    pub fn forward<const D: usize>(&self, input: Tensor<D>, target: Tensor<D>) -> Tensor<1> {
+        or_panic(self.try_forward(input, target, None))
+    }
+
+    /// As [`forward`](Self::forward), with optional `valid` weights (0 = ignored), returning an
+    /// error instead of panicking on bad input.
+    pub fn try_forward<const D: usize>(
+        &self,
+        input: Tensor<D>,
+        target: Tensor<D>,
+        valid: Option<Tensor<D>>,
+    ) -> LossResult<Tensor<1>> {
+        let (terms, _) = self.element_loss(
+            &DynTensor::from_tensor(input),
+            GhmCTarget::Binary(&DynTensor::from_tensor(target)),
+            valid.map(DynTensor::from_tensor).as_ref(),
+        )?;
+        Ok(terms.reduce(self.config.reduction))
+    }
+
+    /// The configured reduction for logits `[N, C]` and class indices `[N]` in `[0, C]`, with
+    /// optional `valid [N]`.
+    pub fn try_forward_classes(
+        &self,
+        input: Tensor<2>,
+        target: Tensor<1, Int>,
+        valid: Option<Tensor<1>>,
+    ) -> LossResult<Tensor<1>> {
+        let (terms, _) = self.element_loss(
+            &DynTensor::from_tensor(input),
+            GhmCTarget::Classes(&DynTensor::from_tensor(target)),
+            valid.map(DynTensor::from_tensor).as_ref(),
+        )?;
+        Ok(terms.reduce(self.config.reduction))
+    }
+
+    /// The weighted element losses, shape of `input` (ignores the configured reduction).
+    #[track_caller]
+    pub fn forward_no_reduction<const D: usize>(&self, input: Tensor<D>, target: Tensor<D>) -> Tensor<D> {
+        let dims = input.dims();
+        let (terms, _) = or_panic(self.element_loss(
+            &DynTensor::from_tensor(input),
+            GhmCTarget::Binary(&DynTensor::from_tensor(target)),
+            None,
+        ));
+        terms.unreduced().reshape(dims)
+    }
+
+    fn element_loss(
+        &self,
+        input: &DynTensor<Float>,
+        target: GhmCTarget<'_>,
+        valid: Option<&DynTensor<Float>>,
+    ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
+        let name = GhmCLossConfig::NAME;
+        if input.shape.is_empty() {
+            return Err(LossError::input(
+                name,
+                "input",
+                "a tensor of rank >= 1",
+                "a scalar",
+            ));
+        }
+        let n = input.shape[0];
+        let m = input.numel().checked_div(n).unwrap_or(0);
+        let y = match target {
+            GhmCTarget::Binary(t) => {
+                if t.shape != input.shape {
+                    return Err(LossError::input(
+                        name,
+                        "target",
+                        format!(
+                            "binary targets of the shape of `input` {}, or class indices [N]",
+                            fmt_shape(&input.shape)
+                        ),
+                        fmt_shape(&t.shape),
+                    ));
+                }
+                check_valid(name, valid, &input.shape, input)?;
+                check_same_dtype(name, "target", Some(t), input)?;
+                check_float_range(name, "target", t, 0.0, 1.0, "target probabilities")?;
+                t.view([n, m])
+            }
+            GhmCTarget::Classes(t) => {
+                if input.shape.len() != 2 || t.shape != [n] {
+                    return Err(LossError::input(
+                        name,
+                        "target",
+                        format!(
+                            "class indices [N] for input [N, C], or binary targets of the shape of `input` {}",
+                            fmt_shape(&input.shape)
+                        ),
+                        format!("class indices of shape {}", fmt_shape(&t.shape)),
+                    ));
+                }
+                check_valid(name, valid, &[n], input)?;
+                if n > 0 {
+                    let (min, max) = int_min_max(&t.flat);
+                    if min < 0 || max > m as i64 {
+                        return Err(LossError::input(
+                            name,
+                            "target",
+                            format!("class indices in [0, {m}] ({m} = background, an all-zero one-hot row)"),
+                            format!("indices in [{min}, {max}]"),
+                        ));
+                    }
+                }
+                t.flat
+                    .clone()
+                    .one_hot::<2>(m + 1)
+                    .slice([0..n, 0..m])
+                    .float()
+                    .cast(input.flat.dtype())
+            }
+        };
+        let label_weight = valid.map(|v| {
+            if v.shape.len() == input.shape.len() {
+                v.view([n, m])
+            } else {
+                v.view([n, 1]).expand([n, m])
+            }
+        });
+        let x = input.view([n, m]);
+        let g = (sigmoid(x.clone().detach()) - y.clone().detach()).abs();
+        let binning = Binning {
+            bins: self.config.bins,
+            last_edge: 1.0f32 + 1e-6f32,
+            momentum: self.config.momentum,
+            tot_is_weight_sum: false,
+        };
+        let (weights, tot) = binning.weights(g, label_weight, &self.state);
+        let bce = (y.clone() * log_sigmoid(x.clone()) + (y.neg() + 1.0) * log_sigmoid(x.neg())).neg();
+        let terms = ElementLoss::new(bce).weighted(Some(weights)).averaged_over(tot);
+        Ok((terms, input.shape.clone()))
+    }
+}
+
+impl LossModule for GhmCLoss {
+    fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
+        let name = GhmCLossConfig::NAME;
+        inputs.only(name, &["input", "target", "valid"])?;
+        let input = inputs.float(name, "input")?;
+        let valid = inputs.float_opt("valid")?;
+        let (terms, shape) = match inputs.get(name, "target")? {
+            DynInput::Float(t) => self.element_loss(&input, GhmCTarget::Binary(t), valid.as_ref())?,
+            DynInput::Int(t) => self.element_loss(&input, GhmCTarget::Classes(t), valid.as_ref())?,
+        };
+        Ok(reduce_to_dyn(terms, shape, self.config.reduction))
+    }
+
+    fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
+        self.try_forward_classes(input, targets, None)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// GHM-R
+// ---------------------------------------------------------------------------------------------
+
+/// Configuration of [`GhmRLoss`] (`"type": "ghm_r"` in a [`LossConfig`](crate::LossConfig)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GhmRLossConfig {
+    /// μ > 0 of the authentic smooth L1 `√(d² + μ²) − μ`. Default `0.02` (mmdet, the paper).
+    pub mu: f64,
+    /// Number of bins of the gradient length on [0, 1), >= 1. Default `10`.
+    pub bins: usize,
+    /// EMA momentum `m ∈ [0, 1)` of the bin counts across calls. Default `0`.
+    pub momentum: f64,
+    /// `"mean"` (default: divided by `tot = max(Σ valid, 1)`), `"sum"` or `"none"`.
+    pub reduction: Reduction,
+}
+
+impl Default for GhmRLossConfig {
+    fn default() -> Self {
+        Self {
+            mu: 0.02,
+            bins: default_bins(),
+            momentum: 0.0,
+            reduction: Reduction::Mean,
+        }
+    }
+}
+
+impl burn::config::Config for GhmRLossConfig {}
+
+config_setters!(GhmRLossConfig {
+    with_mu => mu: f64,
+    with_bins => bins: usize,
+    with_momentum => momentum: f64,
+    with_reduction => reduction: Reduction,
+});
+
+impl GhmRLossConfig {
+    const NAME: &'static str = "ghm_r";
+
+    /// The defaults (μ = 0.02, 10 bins, no momentum, mean).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Checks every field; the error names the field and its expected range.
+    pub fn validate(&self) -> LossResult<()> {
+        if !(self.mu.is_finite() && self.mu > 0.0) {
+            return Err(LossError::config(
+                Self::NAME,
+                "mu",
+                "a finite number > 0",
+                self.mu,
+            ));
+        }
+        validate_binning(Self::NAME, self.bins, self.momentum)
+    }
+
+    /// Builds the loss (with a fresh EMA state), or says which field is out of range.
+    pub fn try_init(&self) -> LossResult<GhmRLoss> {
+        self.validate()?;
+        Ok(GhmRLoss {
+            config: self.clone(),
+            state: GhmState::default(),
+        })
+    }
+
+    /// Builds the loss; panics with the [`try_init`](Self::try_init) message on a bad field.
+    #[track_caller]
+    pub fn init(&self) -> GhmRLoss {
+        or_panic(self.try_init())
+    }
+}
+
+/// GHM-R: the authentic smooth L1 loss `ℓ = √(d² + μ²) − μ` of `d = input − target`, weighted by
+/// the gradient density of `g = |d| / √(d² + μ²)` (see the [module docs](self)). `input` and
+/// `target` of the same shape (any rank), optional `valid` of that shape (mmdet's `label_weight`;
+/// `tot = max(Σ valid, 1)`).
+#[derive(burn::module::Module, Debug)]
+pub struct GhmRLoss {
+    /// The validated configuration.
+    #[module(skip)]
+    pub config: GhmRLossConfig,
+    /// The EMA of the bin counts (used when `momentum > 0`).
+    #[module(skip)]
+    pub state: GhmState,
+}
+
+impl GhmRLoss {
+    /// The configured reduction.
+    #[track_caller]
+    pub fn forward<const D: usize>(&self, input: Tensor<D>, target: Tensor<D>) -> Tensor<1> {
+        or_panic(self.try_forward(input, target, None))
+    }
+
+    /// As [`forward`](Self::forward), with optional `valid` weights, returning an error instead of
+    /// panicking on bad input.
+    pub fn try_forward<const D: usize>(
+        &self,
+        input: Tensor<D>,
+        target: Tensor<D>,
+        valid: Option<Tensor<D>>,
+    ) -> LossResult<Tensor<1>> {
+        let (terms, _) = self.element_loss(
+            &DynTensor::from_tensor(input),
+            &DynTensor::from_tensor(target),
+            valid.map(DynTensor::from_tensor).as_ref(),
+        )?;
+        Ok(terms.reduce(self.config.reduction))
+    }
+
+    /// The weighted element losses, shape of `input` (ignores the configured reduction).
+    #[track_caller]
+    pub fn forward_no_reduction<const D: usize>(&self, input: Tensor<D>, target: Tensor<D>) -> Tensor<D> {
+        let dims = input.dims();
+        let (terms, _) = or_panic(self.element_loss(
+            &DynTensor::from_tensor(input),
+            &DynTensor::from_tensor(target),
+            None,
+        ));
+        terms.unreduced().reshape(dims)
+    }
+
+    fn element_loss(
+        &self,
+        input: &DynTensor<Float>,
+        target: &DynTensor<Float>,
+        valid: Option<&DynTensor<Float>>,
+    ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
+        let name = GhmRLossConfig::NAME;
+        if input.shape.is_empty() {
+            return Err(LossError::input(
+                name,
+                "input",
+                "a tensor of rank >= 1",
+                "a scalar",
+            ));
+        }
+        if target.shape != input.shape {
+            return Err(LossError::input(
+                name,
+                "target",
+                format!("the shape of `input` {}", fmt_shape(&input.shape)),
+                fmt_shape(&target.shape),
+            ));
+        }
+        check_same_dtype(name, "target", Some(target), input)?;
+        check_valid(name, valid, &input.shape, input)?;
+        let n = input.shape[0];
+        let m = input.numel().checked_div(n).unwrap_or(0);
+        let mu = self.config.mu;
+        let d = input.view([n, m]) - target.view([n, m]);
+        let root = (d.clone().powi_scalar(2) + mu * mu).sqrt();
+        let g = (d.clone().detach() / root.clone().detach()).abs();
+        let binning = Binning {
+            bins: self.config.bins,
+            last_edge: 1e3,
+            momentum: self.config.momentum,
+            tot_is_weight_sum: true,
+        };
+        let (weights, tot) = binning.weights(g, valid.map(|v| v.view([n, m])), &self.state);
+        let terms = ElementLoss::new(root - mu)
+            .weighted(Some(weights))
+            .averaged_over(tot);
+        Ok((terms, input.shape.clone()))
+    }
+}
+
+impl LossModule for GhmRLoss {
+    fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
+        let name = GhmRLossConfig::NAME;
+        inputs.only(name, &["input", "target", "valid"])?;
+        let input = inputs.float(name, "input")?;
+        let target = inputs.float(name, "target")?;
+        let valid = inputs.float_opt("valid")?;
+        let (terms, shape) = self.element_loss(&input, &target, valid.as_ref())?;
+        Ok(reduce_to_dyn(terms, shape, self.config.reduction))
+    }
+
+    fn classification_loss(&self, _input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
+        Err(LossError::input(
+            GhmRLossConfig::NAME,
+            "target",
+            "real-valued regression targets of the shape of `input` (ghm_r is a regression loss)",
+            format!("class indices of shape {}", fmt_shape(&targets.dims())),
+        ))
+    }
+}
