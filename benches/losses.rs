@@ -1,10 +1,12 @@
 //! Forward and forward+backward time of each loss on every enabled device
-//! (`cargo bench --bench losses`, `BURN_LOSSES_DEVICES=flex,wgpu` to pick devices).
+//! (`cargo bench --bench losses`, `BURN_LOSSES_DEVICES=flex,wgpu` to pick devices), through the
+//! config-driven `Loss::forward_inputs` every user path shares.
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use burn_losses::{BinaryFocalLossConfig, FocalLossConfig};
+use burn_losses::{LossConfig, LossInputs};
 use criterion::{Criterion, criterion_group, criterion_main};
 
+/// Logits `[n, c]`, class indices `[n]`, multi-label 0/1 targets `[n, c]`.
 fn data(device: &Device, n: usize, c: usize) -> (Tensor<2>, Tensor<1, Int>, Tensor<2>) {
     let logits: Vec<f32> = (0..n * c)
         .map(|i| ((i * 7919) % 1000) as f32 / 250.0 - 2.0)
@@ -18,36 +20,69 @@ fn data(device: &Device, n: usize, c: usize) -> (Tensor<2>, Tensor<1, Int>, Tens
     )
 }
 
+/// Benchmarked configurations: (label, config JSON, whether the target is class indices).
+fn configs(classes: usize) -> Vec<(&'static str, String, bool)> {
+    let counts: Vec<String> = (0..classes).map(|c| (1000 / (c + 1)).to_string()).collect();
+    let cb = |base: &str| {
+        format!(
+            r#"{{"type": "class_balanced", "samples_per_class": [{}], "base": "{base}"}}"#,
+            counts.join(", ")
+        )
+    };
+    vec![
+        ("focal", r#"{"type": "focal"}"#.to_string(), true),
+        ("binary_focal", r#"{"type": "binary_focal"}"#.to_string(), false),
+        ("class_balanced softmax", cb("softmax"), true),
+        ("class_balanced focal", cb("focal"), true),
+        ("class_balanced softmax_bce", cb("softmax_bce"), true),
+        (
+            "bce pos_weight",
+            r#"{"type": "bce", "pos_weight": [3.0]}"#.to_string(),
+            false,
+        ),
+        ("balanced_bce", r#"{"type": "balanced_bce"}"#.to_string(), false),
+        (
+            "ghm_c",
+            r#"{"type": "ghm_c", "bins": 30, "momentum": 0.75}"#.to_string(),
+            false,
+        ),
+        ("ghm_r", r#"{"type": "ghm_r"}"#.to_string(), false),
+    ]
+}
+
 fn bench(c: &mut Criterion) {
     let (n, classes) = (4096, 80);
     for (name, device) in burn_losses::device::test_devices() {
-        let focal = FocalLossConfig::new().init();
-        let binary = BinaryFocalLossConfig::new().init();
-        let (x, t, y) = data(&device, n, classes);
         let mut g = c.benchmark_group(format!("{name}/[{n}x{classes}]"));
         g.sample_size(20);
-        g.bench_function("focal forward", |b| {
-            b.iter(|| focal.forward(x.clone(), t.clone()).into_scalar::<f32>())
-        });
-        g.bench_function("binary_focal forward", |b| {
-            b.iter(|| binary.forward(x.clone(), y.clone()).into_scalar::<f32>())
-        });
+        let (x, t, y) = data(&device, n, classes);
         let ad = device.clone().autodiff();
         let (xa, ta, ya) = data(&ad, n, classes);
-        g.bench_function("focal forward+backward", |b| {
-            b.iter(|| {
-                let x = xa.clone().require_grad();
-                let grads = focal.forward(x.clone(), ta.clone()).backward();
-                x.grad(&grads).unwrap().sum().into_scalar::<f32>()
-            })
-        });
-        g.bench_function("binary_focal forward+backward", |b| {
-            b.iter(|| {
-                let x = xa.clone().require_grad();
-                let grads = binary.forward(x.clone(), ya.clone()).backward();
-                x.grad(&grads).unwrap().sum().into_scalar::<f32>()
-            })
-        });
+        for (label, json, class_target) in configs(classes) {
+            let loss = LossConfig::parse(&json).unwrap().init();
+            let inputs = |x: Tensor<2>, t: &Tensor<1, Int>, y: &Tensor<2>| {
+                let inputs = LossInputs::new().with_float("input", x);
+                if class_target {
+                    inputs.with_int("target", t.clone())
+                } else {
+                    inputs.with_float("target", y.clone())
+                }
+            };
+            g.bench_function(format!("{label} forward"), |b| {
+                b.iter(|| {
+                    let out = loss.forward_inputs(&inputs(x.clone(), &t, &y)).unwrap();
+                    out.flat.sum().into_scalar::<f32>()
+                })
+            });
+            g.bench_function(format!("{label} forward+backward"), |b| {
+                b.iter(|| {
+                    let x = xa.clone().require_grad();
+                    let out = loss.forward_inputs(&inputs(x.clone(), &ta, &ya)).unwrap();
+                    let grads = out.flat.sum().backward();
+                    x.grad(&grads).unwrap().sum().into_scalar::<f32>()
+                })
+            });
+        }
         g.finish();
     }
 }

@@ -308,3 +308,209 @@ fn mixed_float_dtypes_are_named() {
         "focal: argument `weight`: expected dtype F32 (the dtype of `input`), got dtype F64"
     );
 }
+
+#[test]
+fn invalid_imbalance_configs_name_the_field() {
+    let cases = [
+        (
+            r#"{"type": "class_balanced"}"#,
+            "class_balanced: config field `samples_per_class`: expected one training-sample count per class, \
+             at least 2 classes (required), got nothing",
+        ),
+        (
+            r#"{"type": "class_balanced", "samples_per_class": [10]}"#,
+            "class_balanced: config field `samples_per_class`: expected one training-sample count per class, \
+             at least 2 classes (required), got [10]",
+        ),
+        (
+            r#"{"type": "class_balanced", "samples_per_class": [10, 0, 3]}"#,
+            "class_balanced: config field `samples_per_class[1]`: expected a count >= 1 (class 1 has no samples: \
+             its weight (1 − β)/(1 − β^0) would be infinite), got 0",
+        ),
+        (
+            r#"{"type": "class_balanced", "samples_per_class": [10, 3], "beta": 1.0}"#,
+            "class_balanced: config field `beta`: expected a number in [0, 1), got 1",
+        ),
+        (
+            r#"{"type": "class_balanced", "samples_per_class": [10, 3], "beta": -0.5}"#,
+            "class_balanced: config field `beta`: expected a number in [0, 1), got -0.5",
+        ),
+        (
+            r#"{"type": "class_balanced", "samples_per_class": [10, 3], "gamma": -1}"#,
+            "class_balanced: config field `gamma`: expected a finite number >= 0, got -1",
+        ),
+        (
+            r#"{"type": "bce", "pos_weight": []}"#,
+            "bce: config field `pos_weight`: expected one weight per class, got an empty list",
+        ),
+        (
+            r#"{"type": "bce", "pos_weight": [1.0, -3.0]}"#,
+            "bce: config field `pos_weight[1]`: expected a finite weight >= 0, got -3",
+        ),
+        (
+            r#"{"type": "bce", "label_smoothing": 1.5}"#,
+            "bce: config field `label_smoothing`: expected a number in [0, 1], got 1.5",
+        ),
+        (
+            r#"{"type": "bce", "epsilon": 0.5}"#,
+            "bce: config field `epsilon`: expected a number in (0, 0.5), got 0.5",
+        ),
+        (
+            r#"{"type": "balanced_bce", "beta": 1.2}"#,
+            "balanced_bce: config field `beta`: expected a number in [0, 1], or null for the fraction of \
+             negatives in the batch, got 1.2",
+        ),
+        (
+            r#"{"type": "balanced_bce", "epsilon": -1}"#,
+            "balanced_bce: config field `epsilon`: expected a number in (0, 0.5), got -1",
+        ),
+        (
+            r#"{"type": "ghm_c", "bins": 0}"#,
+            "ghm_c: config field `bins`: expected a number of bins >= 1, got 0",
+        ),
+        (
+            r#"{"type": "ghm_c", "momentum": 1.0}"#,
+            "ghm_c: config field `momentum`: expected a number in [0, 1), got 1",
+        ),
+        (
+            r#"{"type": "ghm_r", "mu": 0}"#,
+            "ghm_r: config field `mu`: expected a finite number > 0, got 0",
+        ),
+        (
+            r#"{"type": "ghm_r", "bins": 0}"#,
+            "ghm_r: config field `bins`: expected a number of bins >= 1, got 0",
+        ),
+        (
+            r#"{"type": "ghm_r", "momentum": -0.1}"#,
+            "ghm_r: config field `momentum`: expected a number in [0, 1), got -0.1",
+        ),
+    ];
+    for (json, message) in cases {
+        assert_eq!(config_error(json), message, "{json}");
+    }
+    let e = LossConfig::parse(r#"{"type": "class_balanced", "samples_per_class": [3, 1], "base": "sofmax"}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("unknown variant `sofmax`, expected one of `softmax`, `sigmoid`, `focal`, `softmax_bce`"),
+        "{e}"
+    );
+}
+
+/// Runs a request through the named-argument path (`eval`'s) and returns its error message.
+fn input_error(loss: &str, inputs: LossInputs) -> String {
+    let loss = LossConfig::parse(loss).unwrap().init();
+    let err = loss.forward_inputs(&inputs).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Input);
+    err.to_string()
+}
+
+#[test]
+fn bad_imbalance_inputs_name_the_argument() {
+    use burn_losses::ClassificationLoss;
+    for (device_name, device) in common::test_devices() {
+        let x = Tensor::<2>::zeros([4, 3], &device);
+        let classes = |v: [i64; 4]| Tensor::<1, Int>::from_ints(v, &device);
+        let cb = r#"{"type": "class_balanced", "samples_per_class": [10, 5, 2, 1]}"#;
+        let cases = [
+            (
+                input_error(
+                    cb,
+                    LossInputs::new()
+                        .with_float("input", x.clone())
+                        .with_int("target", classes([0, 1, 2, 0])),
+                ),
+                "class_balanced: argument `input`: expected logits of shape [N, 4] (4 = the length of config field \
+                 `samples_per_class`), got [4, 3]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "class_balanced", "samples_per_class": [10, 5, 2]}"#,
+                    LossInputs::new()
+                        .with_float("input", x.clone())
+                        .with_int("target", classes([0, 1, 3, 0])),
+                ),
+                "class_balanced: argument `target`: expected class indices in [0, 3), got indices in [0, 3]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "class_balanced", "samples_per_class": [10, 5, 2]}"#,
+                    LossInputs::new()
+                        .with_float("input", x.clone())
+                        .with_int("target", Tensor::<1, Int>::from_ints([0, 1], &device)),
+                ),
+                "class_balanced: argument `target`: expected class indices of shape [4], got [2]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "bce", "pos_weight": [1.0, 2.0]}"#,
+                    LossInputs::new()
+                        .with_float("input", x.clone())
+                        .with_float("target", x.clone()),
+                ),
+                "bce: argument `input`: expected 2 classes in the last dimension (the length of config field \
+                 `pos_weight`), got 3 (input shape [4, 3])",
+            ),
+            (
+                input_error(
+                    r#"{"type": "balanced_bce"}"#,
+                    LossInputs::new()
+                        .with_float("input", x.clone())
+                        .with_float("target", Tensor::<2>::zeros([4, 2], &device)),
+                ),
+                "balanced_bce: argument `target`: expected the shape of `input` [4, 3], got [4, 2]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "ghm_c"}"#,
+                    LossInputs::new()
+                        .with_float("input", x.clone())
+                        .with_int("target", classes([0, 1, 4, 0])),
+                ),
+                "ghm_c: argument `target`: expected class indices in [0, 3] (3 = background, an all-zero one-hot row), \
+                 got indices in [0, 4]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "ghm_c"}"#,
+                    LossInputs::new()
+                        .with_float("input", x.clone())
+                        .with_float("target", x.clone())
+                        .with_float("valid", Tensor::<1>::ones([4], &device)),
+                ),
+                "ghm_c: argument `valid`: expected per-element weights (0 = ignored) of shape [4, 3], got shape [4]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "ghm_c"}"#,
+                    LossInputs::new()
+                        .with_float("input", x.clone())
+                        .with_float("target", Tensor::<1>::zeros([3], &device)),
+                ),
+                "ghm_c: argument `target`: expected binary targets of the shape of `input` [4, 3], or class indices \
+                 [N], got [3]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "ghm_r"}"#,
+                    LossInputs::new()
+                        .with_float("input", x.clone())
+                        .with_float("target", Tensor::<2>::zeros([3, 4], &device)),
+                ),
+                "ghm_r: argument `target`: expected the shape of `input` [4, 3], got [3, 4]",
+            ),
+        ];
+        for (got, message) in cases {
+            assert_eq!(got, message, "on {device_name}");
+        }
+        let regression = LossConfig::parse("ghm_r").unwrap().init();
+        let err = regression
+            .classification_loss(x.clone(), classes([0, 1, 2, 0]))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "ghm_r: argument `target`: expected real-valued regression targets of the shape of `input` (ghm_r is a \
+             regression loss), got class indices of shape [4]"
+        );
+    }
+}

@@ -70,7 +70,7 @@ fn blobs(n: usize, seed: u64) -> Vec<Point> {
         .collect()
 }
 
-fn train_and_score(loss_json: &str, device: &Device) -> (f64, Vec<f64>) {
+fn train_and_score(loss_json: &str, device: &Device) -> (f64, Vec<f64>, burn_losses::Loss) {
     let loss = LossConfig::parse(loss_json).unwrap().try_init().unwrap();
     let ad = device.clone().autodiff();
     let model = Mlp {
@@ -121,7 +121,7 @@ fn train_and_score(loss_json: &str, device: &Device) -> (f64, Vec<f64>) {
         let batch = batch.unwrap();
         confusion.update(result.model.model.logits(batch.inputs), batch.targets);
     }
-    (confusion.accuracy(), train_losses)
+    (confusion.accuracy(), train_losses, result.model.loss)
 }
 
 #[test]
@@ -131,14 +131,37 @@ fn every_classification_loss_trains_with_the_learner() {
         r#"{"type": "focal", "gamma": 2.0}"#,
         r#"{"type": "focal", "gamma": 2.0, "alpha": [0.25, 0.25, 0.25], "from_logits": false}"#,
         r#"{"type": "binary_focal", "gamma": 2.0}"#,
+        r#"{"type": "class_balanced", "samples_per_class": [200, 150, 30], "base": "focal"}"#,
+        r#"{"type": "class_balanced", "samples_per_class": [200, 150, 30], "base": "softmax_bce", "beta": 0.99}"#,
+        r#"{"type": "bce", "pos_weight": [2.0, 2.0, 2.0]}"#,
+        r#"{"type": "balanced_bce"}"#,
+        r#"{"type": "ghm_c", "bins": 10}"#,
     ] {
-        let (accuracy, losses) = train_and_score(loss, &device);
+        let (accuracy, losses, _) = train_and_score(loss, &device);
         assert!(accuracy > 0.9, "{loss}: test accuracy {accuracy}");
         assert!(
             losses.last().unwrap() < losses.first().unwrap(),
             "{loss}: training loss did not fall: {losses:?}"
         );
     }
+}
+
+/// GHM-C's EMA of the bin counts lives in the loss module and carries over the Learner's steps
+/// (train and validation, as mmdet updates on every call): a state reset at each step would hold
+/// at most (1 − m) = 0.25 of one batch's 32 × 3 = 96 elements, i.e. 24; carried over, the
+/// accumulated counts approach a whole batch.
+#[test]
+fn ghm_momentum_state_survives_the_learner_steps() {
+    let device = common::test_devices()[0].1.clone();
+    let (accuracy, _, loss) = train_and_score(r#"{"type": "ghm_c", "momentum": 0.75}"#, &device);
+    assert!(accuracy > 0.9, "test accuracy {accuracy}");
+    let burn_losses::Loss::GhmC(ghm) = loss else {
+        panic!("ghm_c expected")
+    };
+    let counts = ghm.state.counts();
+    assert_eq!(counts.len(), 10);
+    let total: f64 = counts.iter().sum();
+    assert!(total > 48.0, "accumulated counts {counts:?} (sum {total})");
 }
 
 #[test]

@@ -126,3 +126,22 @@ fn gamma_zero_equals_burn_cross_entropy_and_bce() {
         );
     }
 }
+
+#[test]
+fn every_loss_is_finite_at_extreme_inputs() {
+    use common::cases::{all_configs, evaluate, sample_inputs};
+    for (name, device) in common::test_devices() {
+        for (k, config) in all_configs().iter().enumerate() {
+            for scale in [1e2, 1e3, 1e4] {
+                let mut rng = common::cases::Lcg::new(70 + k as u64);
+                let inputs = sample_inputs(config, &mut rng, scale, true);
+                let (loss, grads) = evaluate(config, &inputs, &device, true);
+                let tag = format!("{name} {config} at scale {scale}");
+                assert!(loss.iter().all(|v| v.is_finite()), "{tag}: loss {loss:?}");
+                for (input, g) in grads {
+                    assert!(g.iter().all(|v| v.is_finite()), "{tag}: d/d{input} {g:?}");
+                }
+            }
+        }
+    }
+}

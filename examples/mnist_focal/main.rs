@@ -13,23 +13,18 @@
 
 mod data;
 mod model;
+mod train;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
 
-use burn::data::dataloader::DataLoaderBuilder;
 use burn::data::dataset::Dataset;
 use burn::data::dataset::transform::PartialDataset;
-use burn::optim::AdamConfig;
-use burn::train::metric::{AccuracyMetric, LossMetric};
-use burn::train::{Learner, SupervisedTraining};
 use burn_losses::LossConfig;
 use burn_losses::device::{BACKENDS, parse_device};
-use burn_losses::train::{Classifier, ConfusionMatrix, EpochLogRenderer, LossClassifier};
 
-use data::{Digit, DigitBatcher, Digits};
-use model::KerasDocumentCnn;
+use data::{Digit, Digits};
+use train::TrainOptions;
 
 /// The document's loss: focal γ = 2, α = 0.25 for every class, on softmax probabilities.
 const DOCUMENT_LOSS: &str = r#"{"type": "focal", "gamma": 2.0, "alpha": [0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25], "from_logits": false}"#;
@@ -148,50 +143,15 @@ fn main() {
     );
     println!("device: {}  loss: {loss_config}", args.device);
 
-    device.seed(args.seed);
-    // burn 0.22: parameters are trainable when created on an autodiff device.
-    let model = LossClassifier::new(KerasDocumentCnn::new(&device.clone().autodiff()), loss);
-    let loader = |ds: Arc<dyn Dataset<Digit>>, shuffle: bool| {
-        let b = DataLoaderBuilder::new(DigitBatcher)
-            .batch_size(args.batch_size)
-            .num_workers(args.workers);
-        if shuffle {
-            b.shuffle(args.seed).build(ds)
-        } else {
-            b.build(ds)
-        }
+    let options = TrainOptions {
+        epochs: args.epochs,
+        batch_size: args.batch_size,
+        lr: args.lr,
+        seed: args.seed,
+        workers: args.workers,
     };
-    let artifact_dir = std::env::temp_dir().join(format!("burn-losses-mnist-{}", std::process::id()));
-    let renderer = EpochLogRenderer::new();
-    let training = SupervisedTraining::new(
-        &artifact_dir,
-        loader(train.clone(), true),
-        loader(test.clone(), false),
-    )
-    .metrics((AccuracyMetric::new(), LossMetric::new()))
-    .renderer(Box::new(renderer))
-    .num_epochs(args.epochs);
-    let started = Instant::now();
-    let result = training.launch(Learner::new(model, AdamConfig::new().init(), args.lr));
-    let train_time = started.elapsed();
-    if let Some(error) = result.error {
-        eprintln!("training failed: {error}");
-        std::process::exit(1);
-    }
-
-    // Test accuracy and per-class recall of the trained model.
-    let model = result.model;
-    let mut confusion = ConfusionMatrix::new(10);
-    let test_loader = DataLoaderBuilder::new(DigitBatcher)
-        .batch_size(256)
-        .set_device(device.clone())
-        .build(test.clone());
-    for batch in test_loader.iter() {
-        let batch = batch.expect("test batch");
-        let logits = model.model.logits(batch.inputs);
-        confusion.update(logits, batch.targets);
-    }
-    std::fs::remove_dir_all(&artifact_dir).ok();
+    let (model, train_time) = or_exit(train::train(&device, loss, train, test.clone(), &options), "");
+    let confusion = train::evaluate(&model, test, &device);
     println!(
         "train time: {:.1} s ({} epochs, {:.1} s/epoch)",
         train_time.as_secs_f64(),

@@ -46,13 +46,45 @@ impl ConfusionMatrix {
             .collect()
     }
 
+    /// Precision of each class (`NaN` for a class that was never predicted).
+    pub fn per_class_precision(&self) -> Vec<f64> {
+        (0..self.counts.len())
+            .map(|c| self.counts[c][c] as f64 / self.counts.iter().map(|row| row[c]).sum::<u64>() as f64)
+            .collect()
+    }
+
+    /// F1 of each class, `2PR / (P + R)`; 0 for a class with items that was never predicted
+    /// correctly, `NaN` for a class without items.
+    pub fn per_class_f1(&self) -> Vec<f64> {
+        self.per_class_precision()
+            .into_iter()
+            .zip(self.per_class_recall())
+            .map(|(p, r)| {
+                if r.is_nan() {
+                    f64::NAN
+                } else if p.is_nan() || p + r == 0.0 {
+                    0.0
+                } else {
+                    2.0 * p * r / (p + r)
+                }
+            })
+            .collect()
+    }
+
+    /// Macro-averaged F1 over the classes that have items (scikit-learn's `f1_score(average="macro")`
+    /// with `zero_division=0`).
+    pub fn macro_f1(&self) -> f64 {
+        mean_of_defined(self.per_class_f1())
+    }
+
     /// Mean recall over the classes that have items.
     pub fn balanced_accuracy(&self) -> f64 {
-        let recalls: Vec<f64> = self
-            .per_class_recall()
-            .into_iter()
-            .filter(|r| !r.is_nan())
-            .collect();
-        recalls.iter().sum::<f64>() / recalls.len() as f64
+        mean_of_defined(self.per_class_recall())
     }
+}
+
+/// Mean of the values that are not NaN.
+fn mean_of_defined(values: Vec<f64>) -> f64 {
+    let defined: Vec<f64> = values.into_iter().filter(|v| !v.is_nan()).collect();
+    defined.iter().sum::<f64>() / defined.len() as f64
 }
