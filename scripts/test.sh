@@ -49,6 +49,17 @@ for lane in $lanes; do
   echo "=== lane $lane: Keras-document MNIST example (--train-limit 480 --test-limit 480, 1 epoch)"
   cargo run -q --no-default-features --features "$lane_list" --example mnist_focal -- \
     --device "$lane" --train-limit 480 --test-limit 480 --epochs 1 --workers 1
+  if [ "$lane" = "${lanes%% *}" ]; then
+    echo "=== lane $lane: long-tailed MNIST study, smoke run (rho 10, n_max 200, 1 epoch, 2 losses)"
+    study_out="$(mktemp -d)"
+    cargo run -q --no-default-features --features "$lane_list" --example long_tailed_mnist -- \
+      --device "$lane" --rho 10 --n-max 200 --test-limit 500 --epochs 1 --seeds 1 --workers 1 \
+      --loss ce --loss cb_focal_0.9999 --out "$study_out"
+    for f in long_tailed_mnist.md long_tailed_mnist.json long_tailed_mnist_recall.png long_tailed_mnist_recall.svg; do
+      [ -s "$study_out/$f" ] || { echo "long_tailed_mnist did not write $f" >&2; exit 1; }
+    done
+    rm -rf "$study_out"
+  fi
   echo "[time] lane $lane: $(( $(date +%s) - t )) s"
 done
 

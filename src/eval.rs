@@ -13,7 +13,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use burn_losses_core::{DynInput, DynTensor, LossConfig, LossInputs};
+use burn_losses_core::{DynInput, DynTensor, Loss, LossConfig, LossInputs};
 
 /// The request read by `burn-losses eval`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -137,14 +137,25 @@ fn to_values(t: Tensor<1>) -> Vec<f64> {
 /// Runs one request on `device` (the autodiff device is derived from it when `grad` is asked).
 pub fn eval_request(request: &EvalRequest, device: &Device) -> Result<EvalResponse, String> {
     let loss = request.loss.try_init().map_err(|e| e.to_string())?;
-    let device = if request.grad {
+    eval_inputs(&loss, &request.inputs, request.grad, device)
+}
+
+/// Runs an already built `loss` on JSON `inputs` (nested arrays by argument name): what
+/// [`eval_request`] does after `try_init`, for a loss whose state carries over calls (GHM's EMA).
+pub fn eval_inputs(
+    loss: &Loss,
+    json_inputs: &BTreeMap<String, Value>,
+    grad: bool,
+    device: &Device,
+) -> Result<EvalResponse, String> {
+    let device = if grad {
         device.clone().autodiff()
     } else {
         device.clone()
     };
     let mut inputs = LossInputs::new();
     let mut leaves: Vec<(String, DynTensor)> = Vec::new();
-    for (name, value) in &request.inputs {
+    for (name, value) in json_inputs {
         let parsed = parse_nested(name, value)?;
         let numel = parsed.floats.len();
         let input = if parsed.all_integers && !parsed.floats.is_empty() {
@@ -156,11 +167,11 @@ pub fn eval_request(request: &EvalRequest, device: &Device) -> Result<EvalRespon
         } else {
             let floats: Vec<f32> = parsed.floats.iter().map(|&x| x as f32).collect();
             let mut flat = Tensor::<1>::from_data(TensorData::new(floats, [numel]), &device);
-            if request.grad {
+            if grad {
                 flat = flat.require_grad();
             }
             let t = DynTensor::new(flat, parsed.shape);
-            if request.grad {
+            if grad {
                 leaves.push((name.clone(), t.clone()));
             }
             DynInput::Float(t)
@@ -168,7 +179,7 @@ pub fn eval_request(request: &EvalRequest, device: &Device) -> Result<EvalRespon
         inputs.insert(name, input);
     }
     let out = loss.forward_inputs(&inputs).map_err(|e| e.to_string())?;
-    let grad = if request.grad {
+    let grad = if grad {
         let grads = out.flat.clone().sum().backward();
         let mut map = BTreeMap::new();
         for (name, leaf) in &leaves {

@@ -69,3 +69,49 @@ fn reference_fixtures_match_on_every_device() {
         failures.join("\n")
     );
 }
+
+/// `tests/fixtures/sequences/*.json`: one loss module over several successive calls whose state
+/// carries over (GHM's EMA of the bin counts, momentum > 0), each call's loss against the
+/// reference module run over the same calls.
+#[test]
+fn stateful_sequences_match_on_every_device() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sequences");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/fixtures/sequences")
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for path in files {
+        let fixture: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for case in fixture["cases"].as_array().unwrap() {
+            let name = case["name"].as_str().unwrap();
+            let config: burn_losses::LossConfig = serde_json::from_value(case["loss"].clone()).unwrap();
+            let (rtol, atol) = (
+                case["tolerance"]["rtol"].as_f64().unwrap(),
+                case["tolerance"]["atol"].as_f64().unwrap(),
+            );
+            for (device_name, device) in common::test_devices() {
+                let loss = config.try_init().unwrap();
+                for (k, step) in case["steps"].as_array().unwrap().iter().enumerate() {
+                    let inputs = serde_json::from_value(step["inputs"].clone()).unwrap();
+                    let got = burn_losses::eval::eval_inputs(&loss, &inputs, false, &device)
+                        .unwrap_or_else(|e| panic!("{name} step {k}: {e}"));
+                    match common::worst_ratio(&got.loss, &step["expected"]["loss"], rtol, atol) {
+                        Ok(r) if r <= 1.0 => {}
+                        other => failures.push(format!(
+                            "{name} step {k} on {device_name}: got {} expected {} ({other:?})",
+                            got.loss, step["expected"]["loss"]
+                        )),
+                    }
+                    checked += 1;
+                }
+            }
+        }
+    }
+    println!("checked {checked} (step, device) pairs");
+    assert!(checked > 0, "no sequence fixtures");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -19,6 +19,12 @@ where
     root.fill(&WHITE).map_err(err)?;
     let groups = study.groups();
     let panels = root.split_evenly((1, study.counts.len().max(1)));
+    // one y range for all panels: from below the lowest mean recall (in steps of 10 %) to 100 %
+    let lowest = groups
+        .iter()
+        .flat_map(|(_, _, runs)| Study::mean_recall(runs))
+        .fold(1.0f64, f64::min);
+    let y_min = ((100.0 * lowest - 2.0) / 10.0).floor().max(0.0) * 10.0;
     for (panel, (rho, counts)) in panels.iter().zip(&study.counts) {
         let mut chart = ChartBuilder::on(panel)
             .caption(
@@ -28,7 +34,7 @@ where
             .margin(12)
             .x_label_area_size(48)
             .y_label_area_size(56)
-            .build_cartesian_2d(-0.3f64..9.3f64, 0f64..100f64)
+            .build_cartesian_2d(-0.3f64..9.3f64, y_min..100.5f64)
             .map_err(err)?;
         chart
             .configure_mesh()

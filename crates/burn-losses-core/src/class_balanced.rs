@@ -6,10 +6,12 @@
 //! sample of class `y` is weighted by `w_y` in one of four base losses. `β = 0` gives uniform
 //! weights (the plain base loss), `β → 1` inverse class frequency.
 //!
-//! Anchors: the official TensorFlow implementation (`richardaecn/class-balanced-loss`) for
-//! `"softmax"`, `"sigmoid"` and `"focal"`, and the widely copied PyTorch port
-//! (`vandit15/Class-balanced-loss-pytorch`, also in the survey seed) whose `"softmax"` branch is
-//! our `"softmax_bce"`. The fixtures re-create both in `tools/golden/imbalance.py`.
+//! Anchors: the official TensorFlow implementation (`richardaecn/class-balanced-loss`,
+//! `src/cifar_main.py`) for `"softmax"` and `"focal"`, and the widely copied PyTorch port
+//! (`vandit15/Class-balanced-loss-pytorch`, also in the survey seed) for `"sigmoid"` (mean over
+//! `N·C`; the official code divides by `N`, which is `"focal"` at `γ = 0`) and for its `"softmax"`
+//! branch, our `"softmax_bce"`. The fixtures re-create both in `tools/golden/imbalance.py` and
+//! were checked against the port's code.
 //!
 //! ```python
 //! # the PyTorch port, per base (weights = w[labels] broadcast over classes):
@@ -60,7 +62,9 @@ pub enum ClassBalancedBase {
     #[default]
     Softmax,
     /// Sigmoid BCE-with-logits on the one-hot target, element `(i, c)` weighted by `w_{yᵢ}`;
-    /// `"mean"` over `N·C` (official TF: `sigmoid_cross_entropy(onehot, logits, weights)`).
+    /// `"mean"` over `N·C`: the PyTorch port's `binary_cross_entropy_with_logits(x, onehot,
+    /// weight=w)` (as published it passes `weights=` and raises; fixed). The official TF code
+    /// divides the same sum by `N` (the number of positive labels): that is `Focal` with `γ = 0`.
     Sigmoid,
     /// Sigmoid focal loss on the one-hot target, `(1 − pₜ)^γ · BCE`, no α/1−α split, weighted by
     /// `w_{yᵢ}`; `"mean"` divides by `N`, the number of positive labels (official TF `focal_loss`).

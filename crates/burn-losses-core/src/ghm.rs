@@ -14,8 +14,13 @@
 //! w      = tot / count_i for the elements of bin i (momentum m > 0: tot / acc_i with
 //!          acc_i ← m·acc_i + (1 − m)·count_i, updated for non-empty bins only), 0 for invalid
 //!          elements, then divided by the number of non-empty bins
-//! loss   = Σ w·ℓ / tot ("mean"; "sum": Σ w·ℓ; "none": w·ℓ)
+//! loss   = Σ w·ℓ / (tot + ε) ("mean", ε = f32::EPSILON as mmdet 3.x's weight_reduce_loss);
+//!          "sum": Σ w·ℓ (mmdet raises for "sum" with its avg_factor: our extension);
+//!          "none": w·ℓ
 //! ```
+//!
+//! `valid` (mmdet's `label_weight`) only selects elements (`> 0`); its values never scale the loss
+//! (in GHM-R they enter `tot = Σ valid`, as in mmdet).
 //!
 //! The weights are computed from detached values and the bin counts are read back to the host
 //! (one device sync per call, as mmdet's `.item()` calls): they are constants for autodiff, and
@@ -156,6 +161,11 @@ fn check_valid(
         ));
     }
     check_same_dtype(loss, "valid", valid, input)
+}
+
+/// mmdet 3.x `weight_reduce_loss(reduction="mean", avg_factor=tot)` divides by `tot + eps`.
+fn avg_factor(tot: f64) -> f64 {
+    tot + f32::EPSILON as f64
 }
 
 fn validate_binning(loss: &'static str, bins: usize, momentum: f64) -> LossResult<()> {
@@ -387,7 +397,9 @@ impl GhmCLoss {
         };
         let (weights, tot) = binning.weights(g, label_weight, &self.state);
         let bce = (y.clone() * log_sigmoid(x.clone()) + (y.neg() + 1.0) * log_sigmoid(x.neg())).neg();
-        let terms = ElementLoss::new(bce).weighted(Some(weights)).averaged_over(tot);
+        let terms = ElementLoss::new(bce)
+            .weighted(Some(weights))
+            .averaged_over(avg_factor(tot));
         Ok((terms, input.shape.clone()))
     }
 }
