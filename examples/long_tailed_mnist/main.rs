@@ -92,7 +92,7 @@ fn long_tailed_counts(n_max: usize, rho: f64) -> Vec<usize> {
 
 /// The first `counts[c]` images of each digit `c`, in file order.
 fn long_tailed_subset(train: &InMemDataset<Digit>, counts: &[usize]) -> Result<Vec<Digit>, String> {
-    let mut kept = vec![0usize; 10];
+    let mut kept = [0usize; 10];
     let mut items = Vec::with_capacity(counts.iter().sum());
     for i in 0..train.len() {
         let digit = train.get(i).expect("in range");
