@@ -75,14 +75,14 @@ fn parse_errors_are_clear() {
     let e = LossConfig::parse("focall").unwrap_err().to_string();
     assert_eq!(
         e,
-        r#"loss_config: loss name: expected one of ["binary_focal", "focal", "class_balanced", "bce", "balanced_bce", "ghm_c", "ghm_r"], got "focall""#
+        r#"loss_config: loss name: expected one of ["binary_focal", "focal", "class_balanced", "bce", "balanced_bce", "ghm_c", "ghm_r", "dice", "generalized_dice", "tversky", "focal_tversky", "log_cosh_dice", "lovasz", "dsc", "sum"], got "focall""#
     );
     let e = LossConfig::parse(r#"{"type": "focal", "gama": 2}"#)
         .unwrap_err()
         .to_string();
     assert!(e.contains("unknown field `gama`"), "{e}");
-    let e = LossConfig::parse(r#"{"type": "dice"}"#).unwrap_err().to_string();
-    assert!(e.contains("unknown variant `dice`"), "{e}");
+    let e = LossConfig::parse(r#"{"type": "dyce"}"#).unwrap_err().to_string();
+    assert!(e.contains("unknown variant `dyce`"), "{e}");
     let e = LossConfig::parse(r#"{"type": "focal", "reduction": "avg"}"#)
         .unwrap_err()
         .to_string();
@@ -512,5 +512,246 @@ fn bad_imbalance_inputs_name_the_argument() {
             "ghm_r: argument `target`: expected real-valued regression targets of the shape of `input` (ghm_r is a \
              regression loss), got class indices of shape [4]"
         );
+    }
+}
+
+#[test]
+fn invalid_overlap_configs_name_the_field() {
+    let cases = [
+        (
+            r#"{"type": "dice", "smooth_nr": -1}"#,
+            "dice: config field `smooth_nr`: expected a finite number >= 0, got -1",
+        ),
+        (
+            r#"{"type": "generalized_dice", "smooth_dr": -0.5}"#,
+            "generalized_dice: config field `smooth_dr`: expected a finite number >= 0, got -0.5",
+        ),
+        (
+            r#"{"type": "dice", "weight": [1.0, -1.0]}"#,
+            "dice: config field `weight[1]`: expected a finite weight >= 0, got -1",
+        ),
+        (
+            r#"{"type": "log_cosh_dice", "weight": []}"#,
+            "log_cosh_dice: config field `weight`: expected one weight per class, got an empty list",
+        ),
+        (
+            r#"{"type": "log_cosh_dice", "smooth_dr": -2}"#,
+            "log_cosh_dice: config field `smooth_dr`: expected a finite number >= 0, got -2",
+        ),
+        (
+            r#"{"type": "tversky", "alpha": -0.1}"#,
+            "tversky: config field `alpha`: expected a finite number >= 0, got -0.1",
+        ),
+        (
+            r#"{"type": "tversky", "beta": -1}"#,
+            "tversky: config field `beta`: expected a finite number >= 0, got -1",
+        ),
+        (
+            r#"{"type": "tversky", "smooth_nr": -1e-5}"#,
+            "tversky: config field `smooth_nr`: expected a finite number >= 0, got -0.00001",
+        ),
+        (
+            r#"{"type": "focal_tversky", "alpha": -1}"#,
+            "focal_tversky: config field `alpha`: expected a finite number >= 0, got -1",
+        ),
+        (
+            r#"{"type": "focal_tversky", "beta": -1}"#,
+            "focal_tversky: config field `beta`: expected a finite number >= 0, got -1",
+        ),
+        (
+            r#"{"type": "focal_tversky", "gamma": 0}"#,
+            "focal_tversky: config field `gamma`: expected a finite number > 0, got 0",
+        ),
+        (
+            r#"{"type": "focal_tversky", "exponent_after_mean": true, "reduction": "sum"}"#,
+            "focal_tversky: config field `reduction`: expected \"mean\" with exponent_after_mean = true (the \
+             exponent applies to the mean), got \"sum\"",
+        ),
+    ];
+    for (json, message) in cases {
+        assert_eq!(config_error(json), message, "{json}");
+    }
+    for (json, wanted) in [
+        (
+            r#"{"type": "dice", "activation": "relu"}"#,
+            "unknown variant `relu`, expected one of `none`, `softmax`, `sigmoid`",
+        ),
+        (
+            r#"{"type": "generalized_dice", "w_type": "cube"}"#,
+            "unknown variant `cube`, expected one of `square`, `simple`, `uniform`",
+        ),
+        (r#"{"type": "tversky", "gamma": 2}"#, "unknown field `gamma`"),
+        (
+            r#"{"type": "dice", "w_type": "square"}"#,
+            "unknown field `w_type`",
+        ),
+    ] {
+        let e = LossConfig::parse(json).unwrap_err().to_string();
+        assert!(e.contains(wanted), "{json}: {e}");
+    }
+    // defaults on missing fields (MONAI's)
+    let LossConfig::Dice(dice) = LossConfig::parse(r#"{"type": "dice"}"#).unwrap() else {
+        unreachable!()
+    };
+    assert_eq!(dice, burn_losses::DiceLossConfig::new());
+    assert_eq!(
+        (
+            dice.smooth_nr,
+            dice.smooth_dr,
+            dice.include_background,
+            dice.batch
+        ),
+        (1e-5, 1e-5, true, false)
+    );
+    assert_eq!(dice.activation, burn_losses::Activation::None);
+}
+
+#[test]
+fn bad_overlap_inputs_name_the_argument() {
+    use burn::tensor::TensorData;
+    for (device_name, device) in common::test_devices() {
+        let x = Tensor::<4>::zeros([2, 3, 2, 2], &device);
+        let classes = |shape: [usize; 3], v: i64| Tensor::<3, Int>::full(shape, v, &device);
+        let good = classes([2, 2, 2], 1);
+        let run = |loss: &str, inputs: LossInputs| input_error(loss, inputs);
+        let xt = |t: Tensor<3, Int>| {
+            LossInputs::new()
+                .with_float("input", x.clone())
+                .with_int("target", t)
+        };
+        let cases = [
+            (
+                run(
+                    r#"{"type": "dice"}"#,
+                    LossInputs::new()
+                        .with_float("input", x.clone())
+                        .with_int("target", Tensor::<2, Int>::zeros([2, 2], &device)),
+                ),
+                "dice: argument `target`: expected class indices of shape [2, 2, 2] (input shape [2, 3, 2, 2] without \
+                 the class dim 1), or probabilities of the shape of `input`, got [2, 2]",
+            ),
+            (
+                run(
+                    r#"{"type": "tversky"}"#,
+                    LossInputs::new()
+                        .with_float("input", x.clone())
+                        .with_float("target", Tensor::<4>::zeros([2, 2, 2, 2], &device)),
+                ),
+                "tversky: argument `target`: expected one-hot / soft probabilities of the shape of `input` [2, 3, 2, 2], \
+                 or class indices of shape [2, 2, 2], got [2, 2, 2, 2]",
+            ),
+            (
+                run(r#"{"type": "dice", "weight": [1.0, 2.0]}"#, xt(good.clone())),
+                "dice: argument `input`: expected 2 classes (the length of config field `weight`), got 3 classes",
+            ),
+            (
+                run(
+                    r#"{"type": "log_cosh_dice", "weight": [1.0, 2.0, 3.0], "include_background": false}"#,
+                    xt(good.clone()),
+                ),
+                "log_cosh_dice: argument `input`: expected 3 classes without the background channel 0 (the length of \
+                 config field `weight`), got 2 classes without the background channel 0",
+            ),
+            (
+                run(
+                    r#"{"type": "dice", "activation": "softmax"}"#,
+                    LossInputs::new()
+                        .with_float("input", Tensor::<4>::zeros([2, 1, 2, 2], &device))
+                        .with_int("target", good.clone()),
+                ),
+                "dice: argument `input`: expected at least 2 channels along dim 1 for activation \"softmax\" (use \
+                 \"sigmoid\" for one channel), got 1 channel (input shape [2, 1, 2, 2])",
+            ),
+            (
+                run(
+                    r#"{"type": "generalized_dice"}"#,
+                    LossInputs::new()
+                        .with_float("input", x.clone().add_scalar(3.0))
+                        .with_int("target", good.clone()),
+                ),
+                "generalized_dice: argument `input`: expected probabilities (activation \"none\"; set \"softmax\" or \
+                 \"sigmoid\" for logits) in [0, 1], got values in [3, 3]",
+            ),
+            (
+                run(
+                    r#"{"type": "dice", "ignore_index": 255}"#,
+                    LossInputs::new()
+                        .with_float("input", x.clone())
+                        .with_float("target", x.clone()),
+                ),
+                "dice: argument `target`: expected class indices (config field `ignore_index` is 255), got float \
+                 probabilities of shape [2, 3, 2, 2]",
+            ),
+            (
+                run(
+                    r#"{"type": "focal_tversky"}"#,
+                    LossInputs::new()
+                        .with_float("input", x.clone())
+                        .with_float("target", x.clone().add_scalar(2.0)),
+                ),
+                "focal_tversky: argument `target`: expected target probabilities in [0, 1], got values in [2, 2]",
+            ),
+            (
+                run(r#"{"type": "dice"}"#, xt(classes([2, 2, 2], 3))),
+                "dice: argument `target`: expected class indices in [0, 3), got indices in [3, 3]",
+            ),
+            (
+                run(
+                    r#"{"type": "dice", "ignore_index": -1}"#,
+                    xt(classes([2, 2, 2], -2)),
+                ),
+                "dice: argument `target`: expected class indices in [0, 3) (or ignore_index -1), got indices in [-2, -2]",
+            ),
+            (
+                run(
+                    r#"{"type": "dice"}"#,
+                    LossInputs::new()
+                        .with_float("input", Tensor::<4>::zeros([2, 1, 2, 2], &device))
+                        .with_int("target", classes([2, 2, 2], 2)),
+                ),
+                "dice: argument `target`: expected class indices in [0, 2), got indices in [2, 2]",
+            ),
+            (
+                run(
+                    r#"{"type": "dice"}"#,
+                    xt(good.clone()).with_float("mask", x.clone()),
+                ),
+                "dice: argument `mask`: expected shape [2, 2, 2] or [2, 1, 2, 2] (input shape [2, 3, 2, 2] without / \
+                 with a single channel), got [2, 3, 2, 2]",
+            ),
+            (
+                run(
+                    r#"{"type": "dice"}"#,
+                    xt(good.clone()).with_float(
+                        "mask",
+                        Tensor::<3>::from_data(
+                            TensorData::new(vec![0.0f32, 1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0], [2, 2, 2]),
+                            &device,
+                        ),
+                    ),
+                ),
+                "dice: argument `mask`: expected mask values in [0, 1], got values in [0, 2]",
+            ),
+            (
+                run(
+                    r#"{"type": "dice"}"#,
+                    LossInputs::new()
+                        .with_float("input", Tensor::<1>::zeros([4], &device))
+                        .with_int("target", Tensor::<1, Int>::zeros([4], &device)),
+                ),
+                "dice: argument `input`: expected shape [N, C, spatial...] (or [N, C]), got [4]",
+            ),
+            (
+                run(
+                    r#"{"type": "dice"}"#,
+                    xt(good.clone()).with_float("weight", Tensor::<1>::ones([2], &device)),
+                ),
+                "dice: argument `weight`: expected one of the arguments [\"input\", \"target\", \"mask\"], got unknown \
+                 argument `weight`",
+            ),
+        ];
+        for (got, message) in cases {
+            assert_eq!(got, message, "on {device_name}");
+        }
     }
 }

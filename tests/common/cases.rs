@@ -105,6 +105,27 @@ pub fn all_configs() -> Vec<LossConfig> {
         r#"{"type": "ghm_c", "bins": 5, "reduction": "none"}"#,
         r#"{"type": "ghm_r", "mu": 0.5}"#,
         r#"{"type": "ghm_r", "mu": 1.0, "bins": 5, "momentum": 0.5, "reduction": "none"}"#,
+        r#"{"type": "dice", "activation": "softmax"}"#,
+        r#"{"type": "dice", "activation": "sigmoid", "squared_pred": true, "batch": true, "reduction": "sum"}"#,
+        r#"{"type": "dice", "jaccard": true, "include_background": false, "weight": [1.0, 2.0], "reduction": "none"}"#,
+        r#"{"type": "dice", "activation": "softmax", "ignore_index": 255, "smooth_nr": 0.0, "smooth_dr": 1.0}"#,
+        r#"{"type": "generalized_dice", "activation": "softmax"}"#,
+        r#"{"type": "generalized_dice", "w_type": "simple", "batch": true, "reduction": "none"}"#,
+        r#"{"type": "generalized_dice", "activation": "sigmoid", "w_type": "uniform", "reduction": "sum"}"#,
+        r#"{"type": "tversky", "activation": "softmax", "alpha": 0.3, "beta": 0.7}"#,
+        r#"{"type": "tversky", "batch": true, "include_background": false, "reduction": "none"}"#,
+        r#"{"type": "focal_tversky", "activation": "softmax", "gamma": 1.5, "ignore_index": -1}"#,
+        r#"{"type": "focal_tversky", "activation": "sigmoid", "exponent_after_mean": true, "batch": true}"#,
+        r#"{"type": "log_cosh_dice", "activation": "softmax"}"#,
+        r#"{"type": "log_cosh_dice", "squared_pred": true, "reduction": "none"}"#,
+        r#"{"type": "lovasz"}"#,
+        r#"{"type": "lovasz", "classes": "all", "per_image": true, "ignore_index": 255, "reduction": "none"}"#,
+        r#"{"type": "lovasz", "mode": "hinge", "per_image": true, "reduction": "sum"}"#,
+        r#"{"type": "dsc"}"#,
+        r#"{"type": "dsc", "alpha": 0.5, "smooth": 1e-4, "square_denominator": true, "batch": true}"#,
+        r#"{"type": "dsc", "alpha": 0.0, "reduction": "none"}"#,
+        r#"{"type": "sum", "terms": [{"loss": {"type": "dice", "activation": "softmax"}}, {"weight": 0.5, "loss": {"type": "focal", "gamma": 0.0}}]}"#,
+        r#"{"type": "sum", "terms": [{"loss": {"type": "dice", "activation": "softmax", "include_background": false}}, {"loss": {"type": "binary_focal", "alpha": null}}]}"#,
     ]
     .iter()
     .map(|s| parse(s))
@@ -167,11 +188,96 @@ fn ghm_inputs(rng: &mut Lcg, scale: f64, bins: usize, mu: Option<f64>, shape: [u
     ]
 }
 
+/// Softmax over dim 1 of `[n, c, s]` values, in place.
+fn softmax_dim1(values: &mut [f32], n: usize, c: usize, s: usize) {
+    for i in 0..n {
+        for k in 0..s {
+            let idx = |j: usize| i * c * s + j * s + k;
+            let m = (0..c).map(|j| values[idx(j)]).fold(f32::MIN, f32::max);
+            let z: f32 = (0..c).map(|j| (values[idx(j)] - m).exp()).sum();
+            for j in 0..c {
+                values[idx(j)] = (values[idx(j)] - m).exp() / z;
+            }
+        }
+    }
+}
+
+/// Segmentation inputs `[n, c, h, w]`: logits (or softmax probabilities for activation
+/// "none"), class-index targets `[n, h, w]` (sigmoid: soft / binary float targets of the input
+/// shape), one pixel set to `ignore_index` when there is one.
+fn overlap_inputs(
+    activation: burn_losses::Activation,
+    ignore_index: Option<i64>,
+    rng: &mut Lcg,
+    scale: f64,
+) -> HostInputs {
+    let (n, c, h, w) = (2usize, 3usize, 2usize, 3usize);
+    let s = h * w;
+    let mut x: Vec<f32> = (0..n * c * s).map(|_| (rng.normal() * scale) as f32).collect();
+    let shape = vec![n, c, h, w];
+    let target = match activation {
+        burn_losses::Activation::Sigmoid => {
+            let y = (0..n * c * s)
+                .map(|i| {
+                    if i % 4 == 0 {
+                        rng.uniform() as f32
+                    } else {
+                        (rng.uniform() > 0.6) as u8 as f32
+                    }
+                })
+                .collect();
+            HostInput::Float(y, shape.clone())
+        }
+        _ => {
+            if activation == burn_losses::Activation::None {
+                // probabilities kept >= 0.1/c so that finite-difference steps stay in [0, 1]
+                softmax_dim1(&mut x, n, c, s);
+                x.iter_mut().for_each(|p| *p = 0.9 * *p + 0.1 / c as f32);
+            }
+            let mut t: Vec<i64> = (0..n * s).map(|_| rng.below(c) as i64).collect();
+            if let Some(ignore) = ignore_index {
+                t[1] = ignore;
+            }
+            HostInput::Int(t, vec![n, h, w])
+        }
+    };
+    vec![("input", HostInput::Float(x, shape)), ("target", target)]
+}
+
+/// The activation and ignore_index of a dense (segmentation) loss config, `None` for other
+/// losses. Lovász-softmax and sums take logits and class targets.
+fn overlap_options(config: &LossConfig) -> Option<(burn_losses::Activation, Option<i64>)> {
+    use burn_losses::Activation;
+    Some(match config {
+        LossConfig::Dice(c) => (c.activation, c.ignore_index),
+        LossConfig::GeneralizedDice(c) => (c.activation, c.ignore_index),
+        LossConfig::Tversky(c) => (c.activation, c.ignore_index),
+        LossConfig::FocalTversky(c) => (c.activation, c.ignore_index),
+        LossConfig::LogCoshDice(c) => (c.activation, c.ignore_index),
+        LossConfig::Lovasz(c) if c.mode == burn_losses::LovaszMode::Softmax => {
+            (Activation::Softmax, c.ignore_index)
+        }
+        LossConfig::Sum(_) => (Activation::Softmax, None),
+        _ => return None,
+    })
+}
+
 /// Random inputs suited to `config` (logit scale `scale`), with per-sample weights (GHM: a
-/// `valid` mask with one zero) when `with_weight`.
+/// `valid` mask with one zero; overlap losses: a pixel `mask` with one zero) when `with_weight`.
 pub fn sample_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64, with_weight: bool) -> HostInputs {
     let (n, c, d) = (3usize, 4usize, 2usize);
     let mut inputs: HostInputs = Vec::new();
+    if let Some((activation, ignore_index)) = overlap_options(config) {
+        let mut inputs = overlap_inputs(activation, ignore_index, rng, scale);
+        let takes_mask = !matches!(config, LossConfig::Lovasz(_) | LossConfig::Sum(_));
+        if with_weight && takes_mask {
+            let mut mask = vec![1.0f32; 2 * 6];
+            let off = rng.below(mask.len());
+            mask[off] = 0.0;
+            inputs.push(("mask", HostInput::Float(mask, vec![2, 2, 3])));
+        }
+        return inputs;
+    }
     match config {
         LossConfig::BinaryFocal(cfg) => inputs = binary_inputs(cfg.from_logits, rng, scale, [n, c, d]),
         LossConfig::Bce(cfg) => inputs = binary_inputs(cfg.from_logits, rng, scale, [n, c, d]),
@@ -191,17 +297,7 @@ pub fn sample_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64, with_weight
         LossConfig::Focal(cfg) => {
             let mut logits: Vec<f32> = (0..n * c * d).map(|_| (rng.normal() * scale) as f32).collect();
             if !cfg.from_logits {
-                // softmax over the class dim of [n, c, d]
-                for i in 0..n {
-                    for k in 0..d {
-                        let idx = |j: usize| i * c * d + j * d + k;
-                        let m = (0..c).map(|j| logits[idx(j)]).fold(f32::MIN, f32::max);
-                        let z: f32 = (0..c).map(|j| (logits[idx(j)] - m).exp()).sum();
-                        for j in 0..c {
-                            logits[idx(j)] = (logits[idx(j)] - m).exp() / z;
-                        }
-                    }
-                }
+                softmax_dim1(&mut logits, n, c, d);
             }
             let mut target: Vec<i64> = (0..n * d).map(|_| rng.below(c) as i64).collect();
             if let Some(ignore) = cfg.ignore_index {
@@ -210,8 +306,40 @@ pub fn sample_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64, with_weight
             inputs.push(("input", HostInput::Float(logits, vec![n, c, d])));
             inputs.push(("target", HostInput::Int(target, vec![n, d])));
         }
+        LossConfig::Lovasz(_) => {
+            // hinge: logits [n, c, d] against 0/1 targets
+            let x: Vec<f32> = (0..n * c * d).map(|_| (rng.normal() * scale) as f32).collect();
+            let y: Vec<f32> = (0..n * c * d)
+                .map(|_| (rng.uniform() > 0.6) as u8 as f32)
+                .collect();
+            inputs.push(("input", HostInput::Float(x, vec![n, c, d])));
+            inputs.push(("target", HostInput::Float(y, vec![n, c, d])));
+        }
+        LossConfig::Dsc(cfg) => {
+            let batch = 6;
+            // binary ([N] logits) when alpha = 0 (the TF dice_loss form), else [N, C]
+            let (x, t, shape) = if cfg.alpha == 0.0 {
+                let x = (0..batch).map(|_| (rng.normal() * scale) as f32).collect();
+                let t = (0..batch).map(|i| (i % 3 == 0) as i64).collect();
+                (x, t, vec![batch])
+            } else {
+                let x = (0..batch * c).map(|_| (rng.normal() * scale) as f32).collect();
+                let t = (0..batch).map(|_| rng.below(c) as i64).collect();
+                (x, t, vec![batch, c])
+            };
+            inputs.push(("input", HostInput::Float(x, shape)));
+            inputs.push(("target", HostInput::Int(t, vec![batch])));
+            if with_weight {
+                let mut mask = vec![1.0f32; batch];
+                let off = rng.below(batch);
+                mask[off] = 0.0;
+                inputs.push(("mask", HostInput::Float(mask, vec![batch])));
+            }
+            return inputs;
+        }
+        other => unreachable!("{other}: overlap losses take their inputs above"),
     }
-    if with_weight {
+    if with_weight && !matches!(config, LossConfig::Lovasz(_)) {
         if let LossConfig::GhmC(_) | LossConfig::GhmR(_) = config {
             let mut valid = vec![1.0f32; n * c];
             valid[rng.below(n * c)] = 0.0;

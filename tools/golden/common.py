@@ -3,6 +3,7 @@ import json
 import os
 
 import torch
+import torch.nn.functional as F
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -52,3 +53,72 @@ def write_fixtures(family, doc, cases, versions):
         json.dump(payload, f, indent=1)
         f.write("\n")
     print(f"wrote {len(cases)} cases to {os.path.relpath(path, ROOT)}")
+
+
+class Grid:
+    """Small inputs on short float32-exact grids (logits: multiples of 1/32; probabilities: k/64; soft
+    targets: k/16), drawn from one torch.Generator so that a generator's fixtures are deterministic."""
+
+    def __init__(self, generator):
+        self.g = generator
+
+    def logits(self, *shape, scale=2.0):
+        """Normal logits rounded to multiples of 1/32 (exact in float32, short in the JSON)."""
+        return torch.round(torch.randn(*shape, generator=self.g) * scale * 32.0).double() / 32.0
+
+    def probs(self, *shape):
+        """Probabilities in {1/64, ..., 63/64} (activation "none" takes any values in [0, 1])."""
+        return torch.round(torch.rand(*shape, generator=self.g) * 64.0).clamp(1.0, 63.0).double() / 64.0
+
+    def class_targets(self, n, c, *spatial, present=True, absent=()):
+        """Class indices [N, spatial...]; `present`: every class occurs in every sample (bar `absent`),
+        `absent`: (sample or None for all samples, class) pairs that must not occur."""
+        t = torch.randint(0, c, (n, *spatial), generator=self.g)
+        allowed = [[k for k in range(c) if (i, k) not in absent and (None, k) not in absent] for i in range(n)]
+        for i in range(n):
+            flat = t[i].view(-1)
+            for j in range(flat.numel()):
+                if int(flat[j]) not in allowed[i]:
+                    flat[j] = allowed[i][int(torch.randint(0, len(allowed[i]), (1,), generator=self.g))]
+            if present:
+                perm = torch.randperm(flat.numel(), generator=self.g)[:len(allowed[i])]
+                flat[perm] = torch.tensor(allowed[i])
+        return t
+
+    @staticmethod
+    def onehot(t, c):
+        return F.one_hot(t, c).movedim(-1, 1).double()
+
+    def binary_targets(self, *shape, p=0.4):
+        """0/1 float targets [N, C, spatial...], at least one 1 and one 0 in every (sample, class)."""
+        y = (torch.rand(*shape, generator=self.g) < p).double()
+        flat = y.view(shape[0], shape[1], -1)
+        flat[:, :, 0] = 1.0
+        flat[:, :, 1] = 0.0
+        return y
+
+    def soft_targets(self, *shape):
+        """Soft targets in {0, 1/16, ..., 1}."""
+        return torch.round(torch.rand(*shape, generator=self.g) * 16.0).double() / 16.0
+
+    def spatial_mask(self, n, *spatial, channel=False, p=0.3):
+        """0/1 float mask [N, spatial...] (or [N, 1, spatial...]), about p of the pixels left out."""
+        m = (torch.rand(n, *spatial, generator=self.g) >= p).double()
+        m.view(n, -1)[:, 0] = 0.0
+        return m.unsqueeze(1) if channel else m
+
+    def with_ignored(self, t, value, frac=0.25, keep_classes=None):
+        """Replace about `frac` of the pixels by `value`, never the first pixel holding each class of each
+        sample when keep_classes is given (so every class stays present)."""
+        t = t.clone()
+        sel = torch.rand(t.shape, generator=self.g) < frac
+        sel.view(-1)[1] = True
+        if keep_classes is not None:
+            for i in range(t.shape[0]):
+                flat, fsel = t[i].view(-1), sel[i].view(-1)
+                for k in range(keep_classes):
+                    hits = (flat == k).nonzero()
+                    if len(hits):
+                        fsel[int(hits[0])] = False
+        t[sel] = value
+        return t

@@ -90,8 +90,8 @@ fn bad_requests_exit_2_with_one_line() {
         (vec!["eval"], "{not json", "bad request JSON"),
         (
             vec!["eval"],
-            r#"{"loss": {"type": "dice"}, "inputs": {}}"#,
-            "unknown variant `dice`",
+            r#"{"loss": {"type": "dyce"}, "inputs": {}}"#,
+            "unknown variant `dyce`",
         ),
         (
             vec!["eval"],

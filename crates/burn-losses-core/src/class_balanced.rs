@@ -365,6 +365,10 @@ impl LossModule for ClassBalancedLoss {
         self.forward_named(inputs)
     }
 
+    fn target_kind(&self) -> crate::TargetKind {
+        crate::TargetKind::ClassIndices
+    }
+
     fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
         self.try_forward(input, targets, None)
     }

@@ -68,6 +68,10 @@ macro_rules! binary_loss_api {
                 self.forward_named(inputs)
             }
 
+            fn target_kind(&self) -> $crate::TargetKind {
+                $crate::TargetKind::Probabilities
+            }
+
             fn input_kind(&self) -> $crate::InputKind {
                 if self.config.from_logits {
                     $crate::InputKind::Logits
@@ -296,6 +300,17 @@ pub(crate) fn binary_log_likelihoods<const D: usize>(
     }
 }
 
+/// One-hot `[N, C, S]` floats of class indices `[N, S]` (all in `[0, C)`), in `dtype`.
+pub(crate) fn one_hot_classes(t: Tensor<2, Int>, c: usize, dtype: burn::tensor::DType) -> Tensor<3> {
+    let [n, s] = t.dims();
+    t.reshape([n * s])
+        .one_hot::<2>(c)
+        .reshape([n, s, c])
+        .swap_dims(1, 2)
+        .float()
+        .cast(dtype)
+}
+
 /// Per-sample weights `[N]` broadcast to `[N, M]`.
 pub(crate) fn sample_weight_2d(weight: Option<&DynTensor<Float>>, n: usize, m: usize) -> Option<Tensor<2>> {
     weight.map(|w| w.view([n, 1]).expand([n, m]))
@@ -314,6 +329,19 @@ pub fn log_sigmoid<const D: usize>(x: Tensor<D>) -> Tensor<D> {
     let upper = x_pos.neg().exp().log1p().neg();
     let lower = x_neg.clone() - x_neg.exp().log1p();
     upper.mask_where(negative, lower)
+}
+
+/// `σ(x)` as `exp(log σ(x))`: the same value as burn's `sigmoid`, with a backward pass
+/// `σ(x)·σ(−x)` that has no `1 − σ(x)` cancellation, so that every backend agrees to f32 rounding
+/// (smp computes its probabilities as `logsigmoid(x).exp()` for the same reason).
+pub(crate) fn stable_sigmoid<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    log_sigmoid(x).exp()
+}
+
+/// Softmax over `dim` as `exp(log_softmax(x))` (smp's form), for the same cross-backend
+/// agreement of the gradient.
+pub(crate) fn stable_softmax<const D: usize>(x: Tensor<D>, dim: usize) -> Tensor<D> {
+    burn::tensor::activation::log_softmax(x, dim).exp()
 }
 
 /// Reduces element losses to what the named-argument form returns: the unreduced values with
@@ -392,4 +420,58 @@ pub(crate) trait InputTargetLoss {
         let (terms, shape) = self.element_loss(&input, &target, weight.as_ref())?;
         Ok(reduce_to_dyn(terms, shape, self.reduction()))
     }
+}
+
+/// `[N, spatial…]`: the shape of the class-index target of an input `[N, C, spatial…]`.
+pub(crate) fn pixel_shape(input_shape: &[usize]) -> Vec<usize> {
+    std::iter::once(input_shape[0])
+        .chain(input_shape[2..].iter().copied())
+        .collect()
+}
+
+/// Class-index targets of an input `[N, C, spatial…]` must have shape `[N, spatial…]`;
+/// `alternative` (e.g. ", or probabilities …") is added to the expectation.
+pub(crate) fn check_class_target_shape(
+    loss: &'static str,
+    input_shape: &[usize],
+    target_shape: &[usize],
+    alternative: &str,
+) -> LossResult<()> {
+    let expected = pixel_shape(input_shape);
+    if target_shape == expected.as_slice() {
+        return Ok(());
+    }
+    Err(LossError::input(
+        loss,
+        "target",
+        format!(
+            "class indices of shape {} (input shape {} without the class dim 1){alternative}",
+            fmt_shape(&expected),
+            fmt_shape(input_shape)
+        ),
+        fmt_shape(target_shape),
+    ))
+}
+
+/// One-hot `[N, C, spatial…]` floats (dtype of `input`) of class indices `[N, spatial…]`.
+pub(crate) fn one_hot_target(
+    name: &'static str,
+    input: &DynTensor,
+    target: &DynTensor<Int>,
+) -> LossResult<DynTensor> {
+    if input.shape.len() < 2 {
+        return Err(LossError::input(
+            name,
+            "input",
+            "shape [N, C, spatial...] to one-hot the class-index target",
+            fmt_shape(&input.shape),
+        ));
+    }
+    let (n, c) = (input.shape[0], input.shape[1]);
+    check_class_target_shape(name, &input.shape, &target.shape, "")?;
+    let s = target.numel().checked_div(n).unwrap_or(0);
+    let t = target.view([n, s]);
+    check_class_indices(name, &t, c, None)?;
+    let one_hot = one_hot_classes(t, c, input.flat.dtype());
+    Ok(DynTensor::new(one_hot.reshape([n * c * s]), input.shape.clone()))
 }

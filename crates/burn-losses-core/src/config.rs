@@ -7,7 +7,7 @@
 //!
 //! Both enums, the name table, `from_name`, `try_init`, [`LossConfig::list`] and the dispatch of
 //! [`Loss`] are generated from the one registry list at the bottom of this file
-//! ([`register_losses!`]). Adding a loss = its family file (config with `try_init`, module
+//! (the `register_losses!` macro). Adding a loss = its family file (config with `try_init`, module
 //! implementing [`LossModule`]) + one registry line.
 
 use burn::tensor::activation::{sigmoid, softmax};
@@ -15,10 +15,17 @@ use burn::tensor::{Int, Tensor};
 
 use crate::bce::{BalancedBceLoss, BalancedBceLossConfig, BceLoss, BceLossConfig};
 use crate::class_balanced::{ClassBalancedLoss, ClassBalancedLossConfig};
-use crate::dynamic::{DynTensor, LossInputs};
+use crate::composite::{SumLoss, SumLossConfig};
+use crate::dsc::{DscLoss, DscLossConfig};
+use crate::dynamic::{DynInput, DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, or_panic};
 use crate::focal::{BinaryFocalLoss, BinaryFocalLossConfig, FocalLoss, FocalLossConfig};
 use crate::ghm::{GhmCLoss, GhmCLossConfig, GhmRLoss, GhmRLossConfig};
+use crate::lovasz::{LovaszLoss, LovaszLossConfig};
+use crate::overlap::{
+    DiceLoss, DiceLossConfig, FocalTverskyLoss, FocalTverskyLossConfig, GeneralizedDiceLoss,
+    GeneralizedDiceLossConfig, LogCoshDiceLoss, LogCoshDiceLossConfig, TverskyLoss, TverskyLossConfig,
+};
 
 /// What a loss expects in its `input` argument.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +36,19 @@ pub enum InputKind {
     SoftmaxProbabilities,
     /// Independent sigmoid probabilities.
     SigmoidProbabilities,
+}
+
+/// What a loss accepts as `target`: how a composite loss ([`SumLoss`])
+/// feeds one target to several terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetKind {
+    /// Class indices only (softmax losses).
+    ClassIndices,
+    /// Float targets of the shape of `input` (binary / multi-label losses): class indices are
+    /// one-hot encoded for them.
+    Probabilities,
+    /// Either form (the overlap losses), or a loss that checks its target itself.
+    Either,
 }
 
 /// What every loss module provides to the config-driven [`Loss`] (and so to the CLI, the Learner
@@ -42,6 +62,11 @@ pub trait LossModule {
     /// What the loss expects in `input` (default: logits).
     fn input_kind(&self) -> InputKind {
         InputKind::Logits
+    }
+
+    /// What the loss accepts as `target` (default: either form).
+    fn target_kind(&self) -> TargetKind {
+        TargetKind::Either
     }
 
     /// The configured loss of `input [N, C]` (already turned into what [`input_kind`]
@@ -181,6 +206,35 @@ impl Loss {
     pub fn input_kind(&self) -> InputKind {
         self.module().input_kind()
     }
+
+    /// The scalar training loss (`[1]`) of dense logits `[N, C, spatial…]` against class indices
+    /// `[N, spatial…]` (segmentation; `DT = D − 1`): the logits become what the loss expects
+    /// (softmax over dim 1 or sigmoid for probability losses), class indices become one-hot
+    /// `[N, C, spatial…]` for binary / multi-label losses, and a `"none"` reduction is averaged.
+    pub fn dense_loss<const D: usize, const DT: usize>(
+        &self,
+        logits: Tensor<D>,
+        targets: Tensor<DT, Int>,
+    ) -> LossResult<Tensor<1>> {
+        let input = match self.input_kind() {
+            InputKind::Logits => logits,
+            InputKind::SoftmaxProbabilities => softmax(logits, 1),
+            InputKind::SigmoidProbabilities => sigmoid(logits),
+        };
+        let input = DynTensor::from_tensor(input);
+        let target = DynTensor::from_tensor(targets);
+        let target = match self.module().target_kind() {
+            TargetKind::Probabilities => {
+                DynInput::Float(crate::common::one_hot_target(self.name(), &input, &target)?)
+            }
+            TargetKind::ClassIndices | TargetKind::Either => DynInput::Int(target),
+        };
+        let mut inputs = LossInputs::new();
+        inputs.insert("input", DynInput::Float(input));
+        inputs.insert("target", target);
+        let out = self.forward_inputs(&inputs)?.flat;
+        Ok(if out.dims()[0] == 1 { out } else { out.mean() })
+    }
 }
 
 /// A loss that scores class logits `[N, C]` against class indices `[N]`: what the Learner
@@ -220,4 +274,20 @@ register_losses! {
         "gradient harmonizing classification loss (Li et al. 2019, mmdet GHMC)",
     GhmR("ghm_r", GhmRLossConfig => GhmRLoss):
         "gradient harmonizing regression loss, authentic smooth L1 (mmdet GHMR)",
+    Dice("dice", DiceLossConfig => DiceLoss):
+        "soft Dice / Jaccard loss for segmentation (MONAI DiceLoss, V-Net)",
+    GeneralizedDice("generalized_dice", GeneralizedDiceLossConfig => GeneralizedDiceLoss):
+        "generalized Dice, classes weighted by inverse target volume (MONAI GeneralizedDiceLoss)",
+    Tversky("tversky", TverskyLossConfig => TverskyLoss):
+        "Tversky loss, alpha on false positives and beta on false negatives (MONAI TverskyLoss)",
+    FocalTversky("focal_tversky", FocalTverskyLossConfig => FocalTverskyLoss):
+        "focal Tversky loss (Abraham & Khan 2019; smp TverskyLoss(gamma=))",
+    LogCoshDice("log_cosh_dice", LogCoshDiceLossConfig => LogCoshDiceLoss):
+        "log(cosh(Dice loss)) per sample and class (Jadon 2020)",
+    Lovasz("lovasz", LovaszLossConfig => LovaszLoss):
+        "Lovasz-softmax / Lovasz hinge surrogate of the IoU loss (Berman et al. 2018, smp LovaszLoss)",
+    Dsc("dsc", DscLossConfig => DscLoss):
+        "self-adjusting Dice for imbalanced classification / tagging (Li et al. 2020, ShannonAI)",
+    Sum("sum", SumLossConfig => SumLoss):
+        "weighted sum of losses fed the same input and target (MONAI DiceCELoss, DiceFocalLoss)",
 }

@@ -27,8 +27,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::common::{
     InputTargetLoss, binary_log_likelihoods, binary_loss_api, check_binary_inputs, check_class_indices,
-    check_probability_input, check_sample_weight, config_init, config_setters, sample_weight_2d,
-    smooth_binary_target,
+    check_class_target_shape, check_probability_input, check_sample_weight, config_init, config_setters,
+    sample_weight_2d, smooth_binary_target,
 };
 use crate::dynamic::{DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
@@ -384,21 +384,7 @@ impl InputTargetLoss for FocalLoss {
             ));
         }
         let (n, c) = (input.shape[0], input.shape[1]);
-        let expected_target: Vec<usize> = std::iter::once(n)
-            .chain(input.shape[2..].iter().copied())
-            .collect();
-        if target.shape != expected_target {
-            return Err(LossError::input(
-                name,
-                "target",
-                format!(
-                    "class indices of shape {} (input shape {} without the class dim 1)",
-                    fmt_shape(&expected_target),
-                    fmt_shape(&input.shape)
-                ),
-                fmt_shape(&target.shape),
-            ));
-        }
+        check_class_target_shape(name, &input.shape, &target.shape, "")?;
         if let Some(alpha) = &self.config.alpha
             && alpha.len() != c
         {
@@ -447,14 +433,7 @@ impl InputTargetLoss for FocalLoss {
         // `weight=`), with smoothed targets Σₖ αₖ qₖ … (PyTorch `cross_entropy(weight=,
         // label_smoothing=)`, Keras with a per-class `alpha`).
         let (loss, alpha_t) = if self.config.label_smoothing > 0.0 {
-            let one_hot: Tensor<3> = t
-                .clone()
-                .reshape([n * s])
-                .one_hot::<2>(c)
-                .reshape([n, s, c])
-                .swap_dims(1, 2)
-                .float()
-                .cast(log_p.dtype());
+            let one_hot = crate::common::one_hot_classes(t.clone(), c, log_p.dtype());
             let mut q =
                 one_hot * (1.0 - self.config.label_smoothing) + self.config.label_smoothing / c as f64;
             if let Some(alpha) = alpha {
@@ -486,6 +465,10 @@ fn validate_smoothing_and_epsilon(loss: &'static str, label_smoothing: f64, epsi
 impl crate::config::LossModule for FocalLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         self.forward_named(inputs)
+    }
+
+    fn target_kind(&self) -> crate::TargetKind {
+        crate::TargetKind::ClassIndices
     }
 
     fn input_kind(&self) -> crate::InputKind {

@@ -8,20 +8,32 @@
 
 pub mod bce;
 pub mod class_balanced;
+pub mod composite;
 pub mod config;
+pub mod dsc;
 pub mod dynamic;
 pub mod error;
 pub mod focal;
 pub mod ghm;
+pub mod lovasz;
+pub mod overlap;
 pub mod reduction;
 
 mod common;
 
 pub use bce::{BalancedBceLoss, BalancedBceLossConfig, BceLoss, BceLossConfig};
 pub use class_balanced::{ClassBalancedBase, ClassBalancedLoss, ClassBalancedLossConfig, class_counts};
-pub use config::{ClassificationLoss, InputKind, Loss, LossConfig, LossModule};
+pub use composite::{SumLoss, SumLossConfig, SumTerm};
+pub use config::{ClassificationLoss, InputKind, Loss, LossConfig, LossModule, TargetKind};
+pub use dsc::{DscLoss, DscLossConfig};
 pub use dynamic::{DynInput, DynTensor, LossInputs};
 pub use error::{ErrorKind, LossError, LossResult};
 pub use focal::{BinaryFocalLoss, BinaryFocalLossConfig, FocalLoss, FocalLossConfig};
 pub use ghm::{GhmCLoss, GhmCLossConfig, GhmRLoss, GhmRLossConfig, GhmState};
+pub use lovasz::{LovaszClasses, LovaszLoss, LovaszLossConfig, LovaszMode};
+pub use overlap::{
+    Activation, DiceLoss, DiceLossConfig, FocalTverskyLoss, FocalTverskyLossConfig, GeneralizedDiceLoss,
+    GeneralizedDiceLossConfig, GeneralizedDiceWeight, LogCoshDiceLoss, LogCoshDiceLossConfig, TverskyLoss,
+    TverskyLossConfig,
+};
 pub use reduction::{ElementLoss, Reduction};

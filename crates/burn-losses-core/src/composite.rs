@@ -1,0 +1,249 @@
+//! [`SumLoss`]: a weighted sum of any losses of this crate from one config, each term fed the
+//! same `input` and `target`.
+//!
+//! ```json
+//! {"type": "sum", "terms": [
+//!   {"weight": 1.0, "loss": {"type": "dice", "activation": "softmax"}},
+//!   {"weight": 1.0, "loss": {"type": "focal", "gamma": 0.0}}]}
+//! ```
+//!
+//! ```python
+//! monai.losses.DiceCELoss(softmax=True, to_onehot_y=True, lambda_dice=1, lambda_ce=1)   # dice + focal γ=0 (= cross-entropy)
+//! monai.losses.DiceFocalLoss(softmax=True, to_onehot_y=True, gamma=2)                   # dice + binary_focal (alpha null)
+//! ```
+
+use burn::tensor::{Int, Tensor};
+use serde::{Deserialize, Serialize};
+
+use crate::common::one_hot_target;
+use crate::config::{InputKind, Loss, LossConfig, TargetKind};
+use crate::dynamic::{DynInput, DynTensor, LossInputs};
+use crate::error::{LossError, LossResult, fmt_shape};
+
+fn default_weight() -> f64 {
+    1.0
+}
+
+/// One term of a [`SumLossConfig`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SumTerm {
+    /// The term's factor, finite and >= 0. Default `1.0`.
+    #[serde(default = "default_weight")]
+    pub weight: f64,
+    /// The term's loss; its reduction must be `"mean"` or `"sum"` (terms are added as scalars).
+    pub loss: LossConfig,
+}
+
+impl SumTerm {
+    /// A term of weight `weight`.
+    pub fn new(weight: f64, loss: LossConfig) -> Self {
+        Self { weight, loss }
+    }
+}
+
+/// Configuration of [`SumLoss`] (`"type": "sum"` in a [`LossConfig`]).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SumLossConfig {
+    /// The terms, at least one (required).
+    pub terms: Vec<SumTerm>,
+}
+
+impl burn::config::Config for SumLossConfig {}
+
+impl SumLossConfig {
+    const NAME: &'static str = "sum";
+
+    /// A sum of `terms`.
+    pub fn new(terms: Vec<SumTerm>) -> Self {
+        Self { terms }
+    }
+
+    /// Adds a term.
+    pub fn with_term(mut self, weight: f64, loss: LossConfig) -> Self {
+        self.terms.push(SumTerm::new(weight, loss));
+        self
+    }
+
+    /// Validates every term and builds the loss.
+    pub fn try_init(&self) -> LossResult<SumLoss> {
+        if self.terms.is_empty() {
+            return Err(LossError::config(
+                Self::NAME,
+                "terms",
+                "at least one {\"weight\": w, \"loss\": {...}} term",
+                "an empty list",
+            ));
+        }
+        let mut losses = Vec::with_capacity(self.terms.len());
+        for (k, term) in self.terms.iter().enumerate() {
+            if !(term.weight.is_finite() && term.weight >= 0.0) {
+                return Err(LossError::config(
+                    Self::NAME,
+                    format!("terms[{k}].weight"),
+                    "a finite number >= 0",
+                    term.weight,
+                ));
+            }
+            let reduction = serde_json::to_value(&term.loss)
+                .ok()
+                .and_then(|v| v.get("reduction").and_then(|r| r.as_str().map(str::to_string)));
+            if reduction.as_deref() == Some("none") {
+                return Err(LossError::config(
+                    Self::NAME,
+                    format!("terms[{k}].loss.reduction"),
+                    "\"mean\" or \"sum\" (the terms are added as scalars)",
+                    "\"none\"",
+                ));
+            }
+            let loss = term.loss.try_init()?;
+            if let Some(first) = losses.first().map(Loss::input_kind)
+                && loss.input_kind() != first
+            {
+                return Err(LossError::config(
+                    Self::NAME,
+                    format!("terms[{k}].loss"),
+                    format!("a loss that takes the input of terms[0] ({})", describe(first)),
+                    format!("{} which takes {}", loss.name(), describe(loss.input_kind())),
+                ));
+            }
+            losses.push(loss);
+        }
+        Ok(SumLoss {
+            terms: losses,
+            config: self.clone(),
+        })
+    }
+
+    /// Builds the loss; panics with the [`try_init`](Self::try_init) message on a bad term.
+    #[track_caller]
+    pub fn init(&self) -> SumLoss {
+        crate::error::or_panic(self.try_init())
+    }
+}
+
+fn describe(kind: InputKind) -> &'static str {
+    match kind {
+        InputKind::Logits => "logits",
+        InputKind::SoftmaxProbabilities => "softmax probabilities",
+        InputKind::SigmoidProbabilities => "sigmoid probabilities",
+    }
+}
+
+/// `Σ_k w_k · loss_k(input, target)`: composite losses such as MONAI's `DiceCELoss` (dice +
+/// cross-entropy = `focal` with γ = 0) and `DiceFocalLoss` (dice + `binary_focal` with
+/// `alpha: null` on the one-hot target — MONAI's focal term is a sigmoid focal even next to a
+/// softmax Dice), or a U-Net's "CE + Dice".
+///
+/// Every term gets the same arguments. Class-index targets `[N, spatial…]` are turned into
+/// one-hot `[N, C, spatial…]` (C = dim 1 of `input`) for the terms that take binary /
+/// probability targets (`binary_focal`, `bce`, …); the others get them as they are. Other
+/// arguments (`mask`, `weight`) go to every term, so every term must accept them. All terms take
+/// the same kind of `input` (logits, or probabilities) — checked by `try_init`.
+#[derive(burn::module::Module, Debug)]
+pub struct SumLoss {
+    /// The built terms, in config order.
+    pub terms: Vec<Loss>,
+    /// The validated configuration.
+    #[module(skip)]
+    pub config: SumLossConfig,
+}
+
+impl SumLoss {
+    /// The weighted sum for `input [N, C, spatial…]` and class indices `[N, spatial…]`.
+    pub fn try_forward<const D: usize, const DT: usize>(
+        &self,
+        input: Tensor<D>,
+        target: Tensor<DT, Int>,
+    ) -> LossResult<Tensor<1>> {
+        let out = self.forward_named(
+            &LossInputs::new()
+                .with_float("input", input)
+                .with_int("target", target),
+        )?;
+        Ok(out.flat)
+    }
+
+    /// As [`try_forward`](Self::try_forward); panics on bad input.
+    #[track_caller]
+    pub fn forward<const D: usize, const DT: usize>(
+        &self,
+        input: Tensor<D>,
+        target: Tensor<DT, Int>,
+    ) -> Tensor<1> {
+        crate::error::or_panic(self.try_forward(input, target))
+    }
+
+    fn forward_named(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
+        let name = SumLossConfig::NAME;
+        let input = inputs.float(name, "input")?;
+        let target = inputs.get(name, "target")?;
+        let mut one_hot_inputs: Option<LossInputs> = None;
+        let mut total: Option<Tensor<1>> = None;
+        for (k, (loss, term)) in self.terms.iter().zip(&self.config.terms).enumerate() {
+            let term_inputs = match (target, loss.module().target_kind()) {
+                (DynInput::Int(t), TargetKind::Probabilities) => {
+                    if one_hot_inputs.is_none() {
+                        let mut converted = inputs.clone();
+                        converted.insert("target", DynInput::Float(one_hot_target(name, &input, t)?));
+                        one_hot_inputs = Some(converted);
+                    }
+                    one_hot_inputs.as_ref().expect("set above")
+                }
+                (DynInput::Float(t), TargetKind::ClassIndices) => {
+                    return Err(LossError::input(
+                        name,
+                        "target",
+                        format!(
+                            "class indices (terms[{k}] is {}, which takes class indices)",
+                            loss.name()
+                        ),
+                        format!("a float tensor of shape {}", fmt_shape(&t.shape)),
+                    ));
+                }
+                _ => inputs,
+            };
+            let out = loss.forward_inputs(term_inputs)?;
+            if !out.shape.is_empty() {
+                return Err(LossError::input(
+                    name,
+                    format!("terms[{k}]"),
+                    "a scalar loss",
+                    format!("shape {}", fmt_shape(&out.shape)),
+                ));
+            }
+            let weighted = out.flat * term.weight;
+            total = Some(match total {
+                Some(t) => t + weighted,
+                None => weighted,
+            });
+        }
+        Ok(DynTensor::new(total.expect("at least one term"), vec![]))
+    }
+}
+
+impl crate::config::LossModule for SumLoss {
+    fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
+        self.forward_named(inputs)
+    }
+
+    fn input_kind(&self) -> InputKind {
+        self.terms[0].input_kind()
+    }
+
+    fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
+        let mut total: Option<Tensor<1>> = None;
+        for (loss, term) in self.terms.iter().zip(&self.config.terms) {
+            let value = loss
+                .module()
+                .classification_loss(input.clone(), targets.clone())?;
+            let value = if value.dims()[0] == 1 { value } else { value.mean() } * term.weight;
+            total = Some(match total {
+                Some(t) => t + value,
+                None => value,
+            });
+        }
+        Ok(total.expect("at least one term"))
+    }
+}

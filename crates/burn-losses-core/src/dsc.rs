@@ -1,0 +1,234 @@
+//! [`DscLoss`]: the self-adjusting Dice loss for imbalanced classification and tagging (Li et
+//! al., ACL 2020, "Dice Loss for Data-imbalanced NLP Tasks", <https://arxiv.org/abs/1911.02855>).
+//!
+//! ```python
+//! # ShannonAI/dice_loss_for_NLP, loss/dice_loss.py
+//! DiceLoss(smooth=1.0, square_denominator=True, with_logits=True, alpha=1.0, reduction="mean")(x, t)
+//! ```
+
+use burn::tensor::{Float, Int, Tensor};
+use serde::{Deserialize, Serialize};
+
+use crate::common::{
+    check_class_indices, check_float_range, check_same_dtype, config_init, config_setters, reduce_to_dyn,
+    stable_sigmoid, stable_softmax,
+};
+use crate::dynamic::{DynTensor, LossInputs};
+use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
+use crate::overlap::safe_ratio;
+use crate::reduction::{ElementLoss, Reduction};
+
+/// Configuration of [`DscLoss`] (`"type": "dsc"` in a [`LossConfig`](crate::LossConfig)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DscLossConfig {
+    /// α >= 0 of the self-adjusting factor `(1 − p)^α`: 0 gives plain soft Dice. Default `1.0`
+    /// (the paper; ShannonAI's default is 0).
+    pub alpha: f64,
+    /// Smoothing γ >= 0 added to numerator and denominator. Default `1.0` (the paper's
+    /// formula; ShannonAI's default is 1e-4).
+    pub smooth: f64,
+    /// `true`: denominator `p̃² + y²` (ShannonAI `square_denominator=True`). Default `false`:
+    /// `p̃ + y` (the paper's DSC).
+    pub square_denominator: bool,
+    /// `true`: the sums run over all (unmasked) instances before the ratio — one ratio per class
+    /// (ShannonAI's binary path; the survey document's TensorFlow `dsc_loss` / `dice_loss`).
+    /// Default `false`: one ratio per instance and class.
+    pub batch: bool,
+    /// `"mean"` (default: over instances), `"sum"` or `"none"` (`[N]`, or `[1]` with `batch`).
+    pub reduction: Reduction,
+}
+
+impl Default for DscLossConfig {
+    fn default() -> Self {
+        Self {
+            alpha: 1.0,
+            smooth: 1.0,
+            square_denominator: false,
+            batch: false,
+            reduction: Reduction::Mean,
+        }
+    }
+}
+
+impl burn::config::Config for DscLossConfig {}
+
+config_setters!(DscLossConfig {
+    with_alpha => alpha: f64,
+    with_smooth => smooth: f64,
+    with_square_denominator => square_denominator: bool,
+    with_batch => batch: bool,
+    with_reduction => reduction: Reduction,
+});
+
+impl DscLossConfig {
+    const NAME: &'static str = "dsc";
+
+    /// The defaults (α = 1, smooth 1, per instance, mean).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Checks every field; the error names the field and its expected range.
+    pub fn validate(&self) -> LossResult<()> {
+        check::non_negative(Self::NAME, "alpha", self.alpha)?;
+        check::non_negative(Self::NAME, "smooth", self.smooth)
+    }
+}
+
+config_init!(DscLossConfig => DscLoss);
+
+/// Self-adjusting Dice loss. With `p` the softmax (`input [N, C]`) or sigmoid (`input [N]`,
+/// binary: the positive class only) probability, `y` the one-hot target and
+/// `p̃ = (1 − p)^α · p`, per instance `i` and class `c`:
+///
+/// ```text
+/// ℓ_ic = 1 − (2·p̃·y + γ) / (p̃ + y + γ)          (square_denominator: p̃² + y²)
+/// DSC_i = Σ_c ℓ_ic,   "mean" = mean over instances
+/// batch: the sums Σ_i p̃·y, Σ_i p̃, Σ_i y are taken over all instances first: one ratio per class
+/// ```
+///
+/// The multiclass path with `square_denominator` equals ShannonAI's `DiceLoss(square_denominator=
+/// True)`, whose binary path equals `batch: true`; `{"alpha": 1, "batch": true}` on `[N]` logits
+/// is the survey document's TensorFlow `dsc_loss`, `{"alpha": 0, "batch": true}` its
+/// `dice_loss`. An optional `mask [N]` (0 = the instance is left out of every sum, ShannonAI's
+/// `mask`) multiplies `p` and `y` before the self-adjusting factor; `"mean"` still divides by
+/// all N instances, as ShannonAI's `loss.mean()` does. `(1 − p)` is floored at the smallest normal f32 before the
+/// power, so α < 1 keeps a finite gradient at `p = 1`.
+///
+/// # Shapes
+/// - `input`: `[N, C]` logits (softmax) or `[N]` logits (sigmoid)
+/// - `target`: class indices `[N]` (0 / 1 for `[N]` input)
+/// - `mask` (optional): `[N]`
+/// - output: `[1]` (mean, sum), `[N]` or `[1]` with `batch` (none)
+#[derive(burn::module::Module, Debug)]
+pub struct DscLoss {
+    /// The validated configuration.
+    #[module(skip)]
+    pub config: DscLossConfig,
+}
+
+impl DscLoss {
+    /// The configured reduction of logits `[N, C]` (or `[N]`, `D = 1`) against class indices `[N]`.
+    #[track_caller]
+    pub fn forward<const D: usize>(&self, input: Tensor<D>, target: Tensor<1, Int>) -> Tensor<1> {
+        or_panic(self.try_forward(input, target, None))
+    }
+
+    /// As [`forward`](Self::forward) with an optional instance `mask [N]`, returning an error
+    /// instead of panicking.
+    pub fn try_forward<const D: usize>(
+        &self,
+        input: Tensor<D>,
+        target: Tensor<1, Int>,
+        mask: Option<Tensor<1>>,
+    ) -> LossResult<Tensor<1>> {
+        let (terms, _) = self.element_loss(
+            &DynTensor::from_tensor(input),
+            &DynTensor::from_tensor(target),
+            mask.map(DynTensor::from_tensor).as_ref(),
+        )?;
+        Ok(terms.reduce(self.config.reduction))
+    }
+
+    fn element_loss(
+        &self,
+        input: &DynTensor<Float>,
+        target: &DynTensor<Int>,
+        mask: Option<&DynTensor<Float>>,
+    ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
+        let name = DscLossConfig::NAME;
+        if input.shape.is_empty() || input.shape.len() > 2 {
+            return Err(LossError::input(
+                name,
+                "input",
+                "logits of shape [N, C] (softmax) or [N] (sigmoid)",
+                fmt_shape(&input.shape),
+            ));
+        }
+        let n = input.shape[0];
+        if target.shape != [n] {
+            return Err(LossError::input(
+                name,
+                "target",
+                format!("class indices of shape [{n}]"),
+                fmt_shape(&target.shape),
+            ));
+        }
+        let t = target.view([n, 1]);
+        let (p, y) = if input.shape.len() == 1 {
+            check_class_indices(name, &t, 2, None)?;
+            let x = input.view([n, 1]);
+            (stable_sigmoid(x.clone()), t.float().cast(x.dtype()))
+        } else {
+            let c = input.shape[1];
+            check_class_indices(name, &t, c, None)?;
+            let x = input.view([n, c]);
+            let y = t.reshape([n]).one_hot::<2>(c).float().cast(x.dtype());
+            (stable_softmax(x, 1), y)
+        };
+        // ShannonAI masks the probabilities and targets before the self-adjusting factor.
+        let (p, y) = match mask {
+            Some(m) => {
+                if m.shape != [n] {
+                    return Err(LossError::input(
+                        name,
+                        "mask",
+                        format!("shape [{n}] (one value per instance)"),
+                        fmt_shape(&m.shape),
+                    ));
+                }
+                check_same_dtype(name, "mask", Some(m), input)?;
+                check_float_range(name, "mask", m, 0.0, 1.0, "mask values")?;
+                let m = m.view([n, 1]);
+                (p * m.clone(), y * m)
+            }
+            None => (p, y),
+        };
+        let p_adj = if self.config.alpha == 0.0 {
+            p
+        } else {
+            (p.clone().neg() + 1.0)
+                .clamp_min(f32::MIN_POSITIVE as f64)
+                .powf_scalar(self.config.alpha)
+                * p
+        };
+        let intersection = p_adj.clone() * y.clone();
+        let (mut pred, mut truth) = if self.config.square_denominator {
+            (p_adj.clone().powi_scalar(2), y.clone().powi_scalar(2))
+        } else {
+            (p_adj, y)
+        };
+        let mut intersection = intersection;
+        if self.config.batch {
+            intersection = intersection.sum_dim(0);
+            pred = pred.sum_dim(0);
+            truth = truth.sum_dim(0);
+        }
+        let smooth = self.config.smooth;
+        let per_class = safe_ratio(intersection * 2.0 + smooth, pred + truth + smooth).neg() + 1.0;
+        let per_instance = per_class.sum_dim(1);
+        let rows = per_instance.dims()[0];
+        Ok((ElementLoss::new(per_instance), vec![rows]))
+    }
+}
+
+impl crate::config::LossModule for DscLoss {
+    fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
+        let name = DscLossConfig::NAME;
+        inputs.only(name, &["input", "target", "mask"])?;
+        let input = inputs.float(name, "input")?;
+        let target = inputs.int(name, "target")?;
+        let mask = inputs.float_opt("mask")?;
+        let (terms, shape) = self.element_loss(&input, &target, mask.as_ref())?;
+        Ok(reduce_to_dyn(terms, shape, self.config.reduction))
+    }
+
+    fn target_kind(&self) -> crate::TargetKind {
+        crate::TargetKind::ClassIndices
+    }
+
+    fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
+        self.try_forward(input, targets, None)
+    }
+}

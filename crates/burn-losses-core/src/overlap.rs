@@ -1,0 +1,963 @@
+//! Overlap (region) losses for segmentation: [`DiceLoss`] (with its Jaccard / IoU form),
+//! [`GeneralizedDiceLoss`], [`TverskyLoss`], [`FocalTverskyLoss`] and [`LogCoshDiceLoss`].
+//!
+//! All five share one option vocabulary — MONAI's (`monai.losses.DiceLoss`) — and one code path:
+//! the input becomes probabilities `p` (`activation`), the target becomes one-hot / soft `g`, both
+//! are multiplied by the pixel mask (`mask` argument, `ignore_index`), channel 0 is dropped without
+//! `include_background`, and the per-(sample, class) sums
+//!
+//! ```text
+//! I = Σ p·g      P = Σ p      G = Σ g      (over the spatial positions; also over the batch with batch = true)
+//! ```
+//!
+//! feed each loss's ratio. Inputs: `input [N, C, spatial…]` (or `[N, C]`), `target` class indices
+//! `[N, spatial…]` or one-hot / soft probabilities of the shape of `input`, optional `mask`
+//! `[N, spatial…]` or `[N, 1, spatial…]` (0 = the pixel is left out of every sum; a constant for
+//! autodiff).
+//!
+//! ```python
+//! monai.losses.DiceLoss(softmax=True, to_onehot_y=True, include_background=True, batch=False,
+//!                       smooth_nr=1e-5, smooth_dr=1e-5, reduction="mean")(x, t[:, None])      # dice
+//! monai.losses.GeneralizedDiceLoss(w_type="square", ...)                                      # generalized_dice
+//! monai.losses.TverskyLoss(alpha=0.5, beta=0.5, ...)                                          # tversky
+//! segmentation_models_pytorch.losses.TverskyLoss(gamma=γ)        # focal_tversky, exponent_after_mean = true
+//! ```
+//!
+//! **Empty classes.** A class absent from both prediction and target has `I = P = G = 0`: with
+//! the default smoothing (`smooth_nr = smooth_dr = 1e-5`) its Dice loss is `1 − 1e-5/1e-5 = 0`
+//! (MONAI). With `smooth_dr = 0` the ratio would be `0/0`; such a class scores loss 0 (a perfect
+//! match: nothing to find, nothing predicted) with zero gradient, never NaN.
+
+use burn::tensor::{Float, Int, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+use crate::common::{
+    check_class_indices, check_class_target_shape, check_float_range, check_same_dtype, config_setters,
+    one_hot_classes, pixel_shape, reduce_to_dyn, stable_sigmoid, stable_softmax,
+};
+use crate::dynamic::{DynInput, DynTensor, LossInputs};
+use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
+use crate::reduction::{ElementLoss, Reduction};
+
+/// How `input` becomes the probabilities `p` of the overlap losses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+    /// `input` already holds probabilities in `[0, 1]` (MONAI's default: neither `sigmoid` nor
+    /// `softmax`). Checked: logits give a clear error.
+    #[default]
+    None,
+    /// Softmax over the class dim 1 (needs `C >= 2`; MONAI `softmax=True`, smp multiclass).
+    Softmax,
+    /// Independent sigmoid per channel (MONAI `sigmoid=True`, smp binary / multilabel).
+    Sigmoid,
+}
+
+impl core::fmt::Display for Activation {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Activation::None => "none",
+            Activation::Softmax => "softmax",
+            Activation::Sigmoid => "sigmoid",
+        })
+    }
+}
+
+/// The options every overlap loss shares (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct OverlapOptions {
+    pub activation: Activation,
+    pub smooth_nr: f64,
+    pub smooth_dr: f64,
+    pub include_background: bool,
+    pub batch: bool,
+    pub ignore_index: Option<i64>,
+    pub reduction: Reduction,
+}
+
+impl OverlapOptions {
+    fn validate(&self, loss: &'static str) -> LossResult<()> {
+        check::non_negative(loss, "smooth_nr", self.smooth_nr)?;
+        check::non_negative(loss, "smooth_dr", self.smooth_dr)
+    }
+}
+
+/// Declares an overlap loss config: the shared fields (MONAI's vocabulary) plus the loss's own,
+/// with serde defaults, `deny_unknown_fields`, `Default`, burn `Config` and `with_*` setters.
+macro_rules! overlap_config {
+    (
+        $(#[$meta:meta])*
+        $config:ident ($name:literal) {
+            $( $(#[$fmeta:meta])* $setter:ident => $field:ident : $ty:ty = $default:expr ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(default, deny_unknown_fields)]
+        pub struct $config {
+            /// `"none"` (default, MONAI: `input` holds probabilities), `"softmax"` (over dim 1)
+            /// or `"sigmoid"`.
+            pub activation: Activation,
+            /// Added to the numerator of the ratio, >= 0. Default `1e-5` (MONAI).
+            pub smooth_nr: f64,
+            /// Added to the denominator of the ratio, >= 0. Default `1e-5` (MONAI).
+            pub smooth_dr: f64,
+            /// `false` drops channel 0 (after the activation) from the loss. Default `true`
+            /// (MONAI); ignored with a single channel, as MONAI does.
+            pub include_background: bool,
+            /// `true` sums over the batch too before the ratio (one score per class, MONAI
+            /// `batch=True`; smp always does this). Default `false`.
+            pub batch: bool,
+            /// Class-index targets only: pixels whose target equals it are left out of every
+            /// sum (smp `ignore_index`). Default `None`.
+            pub ignore_index: Option<i64>,
+            $( $(#[$fmeta])* pub $field: $ty, )*
+            /// `"mean"` (default: over samples × classes, MONAI), `"sum"` or `"none"`.
+            pub reduction: Reduction,
+        }
+
+        impl Default for $config {
+            fn default() -> Self {
+                Self {
+                    activation: Activation::None,
+                    smooth_nr: 1e-5,
+                    smooth_dr: 1e-5,
+                    include_background: true,
+                    batch: false,
+                    ignore_index: None,
+                    $( $field: $default, )*
+                    reduction: Reduction::Mean,
+                }
+            }
+        }
+
+        impl burn::config::Config for $config {}
+
+        config_setters!($config {
+            with_activation => activation: Activation,
+            with_smooth_nr => smooth_nr: f64,
+            with_smooth_dr => smooth_dr: f64,
+            with_include_background => include_background: bool,
+            with_batch => batch: bool,
+            with_ignore_index => ignore_index: Option<i64>,
+            with_reduction => reduction: Reduction,
+            $( $setter => $field: $ty, )*
+        });
+
+        impl $config {
+            const NAME: &'static str = $name;
+
+            /// The defaults.
+            pub fn new() -> Self {
+                Self::default()
+            }
+
+            fn options(&self) -> OverlapOptions {
+                OverlapOptions {
+                    activation: self.activation,
+                    smooth_nr: self.smooth_nr,
+                    smooth_dr: self.smooth_dr,
+                    include_background: self.include_background,
+                    batch: self.batch,
+                    ignore_index: self.ignore_index,
+                    reduction: self.reduction,
+                }
+            }
+        }
+    };
+}
+
+/// The target of an overlap loss.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum OverlapTarget<'a> {
+    /// Class indices `[N, spatial…]`.
+    Classes(&'a DynTensor<Int>),
+    /// One-hot / soft probabilities of the shape of `input`.
+    Probabilities(&'a DynTensor<Float>),
+}
+
+/// Probabilities and targets after activation, one-hot, masking and `include_background`, as
+/// `[N, C', S]`, and how to sum them.
+pub(crate) struct OverlapTerms {
+    /// `p`, masked.
+    pub pred: Tensor<3>,
+    /// `g`, masked.
+    pub target: Tensor<3>,
+    batch: bool,
+}
+
+impl OverlapTerms {
+    /// Σ over the spatial positions (and the batch with `batch`): `[N, C']` or `[1, C']`.
+    pub fn sum(&self, t: Tensor<3>) -> Tensor<2> {
+        let [n, c, _] = t.dims();
+        let per_sample = t.sum_dim(2).reshape([n, c]);
+        if self.batch {
+            per_sample.sum_dim(0)
+        } else {
+            per_sample
+        }
+    }
+
+    /// `Σ p·g`.
+    pub fn intersection(&self) -> Tensor<2> {
+        self.sum(self.pred.clone() * self.target.clone())
+    }
+}
+
+/// `num / den`, with `1` where `den = 0` (an empty class with `smooth_dr = 0`: loss 0, no
+/// gradient) instead of NaN.
+pub(crate) fn safe_ratio(num: Tensor<2>, den: Tensor<2>) -> Tensor<2> {
+    let zero = den.clone().equal_elem(0.0);
+    num.mask_fill(zero.clone(), 1.0) / den.mask_fill(zero, 1.0)
+}
+
+/// Checks the arguments and builds the masked `p` and `g` every overlap loss sums.
+pub(crate) fn overlap_terms(
+    loss: &'static str,
+    options: &OverlapOptions,
+    input: &DynTensor<Float>,
+    target: OverlapTarget<'_>,
+    mask: Option<&DynTensor<Float>>,
+) -> LossResult<OverlapTerms> {
+    if input.shape.len() < 2 {
+        return Err(LossError::input(
+            loss,
+            "input",
+            "shape [N, C, spatial...] (or [N, C])",
+            fmt_shape(&input.shape),
+        ));
+    }
+    let (n, c) = (input.shape[0], input.shape[1]);
+    let spatial = &input.shape[2..];
+    let s: usize = spatial.iter().product();
+    let pixel_shape = pixel_shape(&input.shape);
+    if options.activation == Activation::Softmax && c < 2 {
+        return Err(LossError::input(
+            loss,
+            "input",
+            "at least 2 channels along dim 1 for activation \"softmax\" (use \"sigmoid\" for one channel)",
+            format!("{c} channel (input shape {})", fmt_shape(&input.shape)),
+        ));
+    }
+
+    let x = input.view([n, c, s]);
+    let mut pred = match options.activation {
+        Activation::Softmax => stable_softmax(x, 1),
+        Activation::Sigmoid => stable_sigmoid(x),
+        Activation::None => {
+            check_float_range(
+                loss,
+                "input",
+                input,
+                0.0,
+                1.0,
+                "probabilities (activation \"none\"; set \"softmax\" or \"sigmoid\" for logits)",
+            )?;
+            x
+        }
+    };
+
+    // Pixels that count: the mask argument times the non-ignored pixels.
+    let mut keep: Option<Tensor<2>> = None;
+    if let Some(m) = mask {
+        let with_channel: Vec<usize> = [n, 1].iter().chain(spatial).copied().collect();
+        if m.shape != pixel_shape && m.shape != with_channel {
+            return Err(LossError::input(
+                loss,
+                "mask",
+                format!(
+                    "shape {} or {} (input shape {} without / with a single channel)",
+                    fmt_shape(&pixel_shape),
+                    fmt_shape(&with_channel),
+                    fmt_shape(&input.shape)
+                ),
+                fmt_shape(&m.shape),
+            ));
+        }
+        check_same_dtype(loss, "mask", Some(m), input)?;
+        check_float_range(loss, "mask", m, 0.0, 1.0, "mask values")?;
+        // which pixels count is data, like the target: no gradient flows into the mask
+        keep = Some(m.view([n, s]).detach());
+    }
+
+    let mut onehot = match target {
+        OverlapTarget::Classes(t) => {
+            check_class_target_shape(
+                loss,
+                &input.shape,
+                &t.shape,
+                ", or probabilities of the shape of `input`",
+            )?;
+            let t = t.view([n, s]);
+            let t = match options.ignore_index {
+                Some(ignore) => {
+                    let ignored = t.clone().equal_elem(ignore);
+                    let valid = ignored.clone().bool_not().float().cast(pred.dtype());
+                    keep = Some(match keep.take() {
+                        Some(k) => k * valid,
+                        None => valid,
+                    });
+                    t.mask_fill(ignored, 0)
+                }
+                None => t,
+            };
+            if c == 1 {
+                // A single channel: the indices (0 / 1) are the foreground itself (MONAI ignores
+                // `to_onehot_y` for one channel).
+                check_class_indices(loss, &t, 2, options.ignore_index)?;
+                t.float().cast(pred.dtype()).reshape([n, 1, s])
+            } else {
+                check_class_indices(loss, &t, c, options.ignore_index)?;
+                one_hot_classes(t, c, pred.dtype())
+            }
+        }
+        OverlapTarget::Probabilities(t) => {
+            if t.shape != input.shape {
+                return Err(LossError::input(
+                    loss,
+                    "target",
+                    format!(
+                        "one-hot / soft probabilities of the shape of `input` {}, or class indices of shape {}",
+                        fmt_shape(&input.shape),
+                        fmt_shape(&pixel_shape)
+                    ),
+                    fmt_shape(&t.shape),
+                ));
+            }
+            if let Some(ignore) = options.ignore_index {
+                return Err(LossError::input(
+                    loss,
+                    "target",
+                    format!("class indices (config field `ignore_index` is {ignore})"),
+                    format!("float probabilities of shape {}", fmt_shape(&t.shape)),
+                ));
+            }
+            check_same_dtype(loss, "target", Some(t), input)?;
+            check_float_range(loss, "target", t, 0.0, 1.0, "target probabilities")?;
+            t.view([n, c, s])
+        }
+    };
+
+    if let Some(keep) = keep {
+        let keep = keep.reshape([n, 1, s]);
+        pred = pred * keep.clone();
+        onehot = onehot * keep;
+    }
+    if !options.include_background && c > 1 {
+        pred = pred.narrow(1, 1, c - 1);
+        onehot = onehot.narrow(1, 1, c - 1);
+    }
+    Ok(OverlapTerms {
+        pred,
+        target: onehot,
+        batch: options.batch,
+    })
+}
+
+/// A per-class weight list (length `C'` or 1) as a `[1, C']` tensor, or an error naming the field.
+fn class_weights(
+    loss: &'static str,
+    field: &str,
+    weights: &[f32],
+    scores: &Tensor<2>,
+    include_background: bool,
+) -> LossResult<Tensor<2>> {
+    let c = scores.dims()[1];
+    if weights.len() != c && weights.len() != 1 {
+        let note = if include_background {
+            ""
+        } else {
+            " without the background channel 0"
+        };
+        return Err(LossError::input(
+            loss,
+            "input",
+            format!(
+                "{} classes{note} (the length of config field `{field}`)",
+                weights.len()
+            ),
+            format!("{c} classes{note}"),
+        ));
+    }
+    let w = Tensor::<1>::from_data(
+        TensorData::new(weights.to_vec(), [weights.len()]),
+        (&scores.device(), scores.dtype()),
+    );
+    Ok(w.reshape([1, -1]).expand([1, c]))
+}
+
+/// The Dice-specific options shared by [`DiceLoss`] and [`LogCoshDiceLoss`].
+struct DiceForm<'a> {
+    squared_pred: bool,
+    jaccard: bool,
+    weight: Option<&'a [f32]>,
+}
+
+/// The per-(sample, class) Dice loss `1 − (2I + s_nr) / (G + P + s_dr)` (Jaccard:
+/// `1 − (2I + s_nr) / (2(G + P − I) + s_dr)`), optionally from squared sums, weighted per class.
+fn dice_scores(
+    loss: &'static str,
+    options: &OverlapOptions,
+    form: &DiceForm<'_>,
+    terms: &OverlapTerms,
+) -> LossResult<Tensor<2>> {
+    let intersection = terms.intersection();
+    let (pred, target) = if form.squared_pred {
+        (
+            terms.sum(terms.pred.clone().powi_scalar(2)),
+            terms.sum(terms.target.clone().powi_scalar(2)),
+        )
+    } else {
+        (terms.sum(terms.pred.clone()), terms.sum(terms.target.clone()))
+    };
+    let mut denominator = pred + target;
+    if form.jaccard {
+        denominator = (denominator - intersection.clone()) * 2.0;
+    }
+    let f = safe_ratio(
+        intersection * 2.0 + options.smooth_nr,
+        denominator + options.smooth_dr,
+    )
+    .neg()
+        + 1.0;
+    Ok(match form.weight {
+        Some(w) => f.clone() * class_weights(loss, "weight", w, &f, options.include_background)?,
+        None => f,
+    })
+}
+
+/// The per-(sample, class) Tversky loss `1 − (I + s_nr) / (I + α·FP + β·FN + s_dr)` with
+/// `FP = Σ p·(1 − g)`, `FN = Σ (1 − p)·g`.
+fn tversky_scores(alpha: f64, beta: f64, smooth_nr: f64, smooth_dr: f64, terms: &OverlapTerms) -> Tensor<2> {
+    let tp = terms.intersection();
+    let fp = terms.sum(terms.pred.clone() * (terms.target.clone().neg() + 1.0));
+    let fn_ = terms.sum((terms.pred.clone().neg() + 1.0) * terms.target.clone());
+    let denominator = tp.clone() + fp * alpha + fn_ * beta + smooth_dr;
+    safe_ratio(tp + smooth_nr, denominator).neg() + 1.0
+}
+
+/// `log(cosh(x))` without overflow: `|x| + log1p(exp(−2|x|)) − log 2`.
+fn log_cosh(x: Tensor<2>) -> Tensor<2> {
+    let a = x.abs();
+    a.clone() + (a * -2.0).exp().log1p() - std::f64::consts::LN_2
+}
+
+/// The unreduced scores of an overlap loss as element losses, with their logical shape.
+fn scored(scores: Tensor<2>, batch: bool) -> (ElementLoss<2>, Vec<usize>) {
+    let [n, c] = scores.dims();
+    let shape = if batch { vec![c] } else { vec![n, c] };
+    (ElementLoss::new(scores), shape)
+}
+
+/// The typed and named-argument API of an overlap loss whose `scores` method builds the
+/// unreduced `[N, C']` (or `[1, C']`) element losses.
+macro_rules! overlap_loss_api {
+    ($loss:ident, $config:ident) => {
+        impl $loss {
+            /// The configured reduction for class-index targets `[N, spatial…]` (`DT = D − 1`).
+            #[track_caller]
+            pub fn forward<const D: usize, const DT: usize>(
+                &self,
+                input: Tensor<D>,
+                target: Tensor<DT, Int>,
+            ) -> Tensor<1> {
+                or_panic(self.try_forward(input, target, None::<Tensor<DT>>))
+            }
+
+            /// The configured reduction for one-hot / soft targets of the shape of `input`.
+            #[track_caller]
+            pub fn forward_probabilities<const D: usize>(
+                &self,
+                input: Tensor<D>,
+                target: Tensor<D>,
+            ) -> Tensor<1> {
+                or_panic(self.try_forward_probabilities(input, target, None::<Tensor<D>>))
+            }
+
+            /// As [`forward`](Self::forward) with an optional pixel `mask` (`[N, spatial…]` or
+            /// `[N, 1, spatial…]`, 0 = left out), returning an error instead of panicking.
+            pub fn try_forward<const D: usize, const DT: usize, const DM: usize>(
+                &self,
+                input: Tensor<D>,
+                target: Tensor<DT, Int>,
+                mask: Option<Tensor<DM>>,
+            ) -> LossResult<Tensor<1>> {
+                let target = DynTensor::from_tensor(target);
+                self.reduce_typed(input, OverlapTarget::Classes(&target), mask)
+            }
+
+            /// As [`forward_probabilities`](Self::forward_probabilities) with an optional pixel
+            /// `mask`, returning an error instead of panicking.
+            pub fn try_forward_probabilities<const D: usize, const DM: usize>(
+                &self,
+                input: Tensor<D>,
+                target: Tensor<D>,
+                mask: Option<Tensor<DM>>,
+            ) -> LossResult<Tensor<1>> {
+                let target = DynTensor::from_tensor(target);
+                self.reduce_typed(input, OverlapTarget::Probabilities(&target), mask)
+            }
+
+            /// The unreduced loss for class-index targets, flattened row-major (see the
+            /// `"none"` shape in the loss docs).
+            #[track_caller]
+            pub fn forward_no_reduction<const D: usize, const DT: usize>(
+                &self,
+                input: Tensor<D>,
+                target: Tensor<DT, Int>,
+            ) -> Tensor<1> {
+                let target = DynTensor::from_tensor(target);
+                let (terms, _) = or_panic(self.scores(
+                    &DynTensor::from_tensor(input),
+                    OverlapTarget::Classes(&target),
+                    None,
+                ));
+                terms.reduce(Reduction::None)
+            }
+
+            fn reduce_typed<const D: usize, const DM: usize>(
+                &self,
+                input: Tensor<D>,
+                target: OverlapTarget<'_>,
+                mask: Option<Tensor<DM>>,
+            ) -> LossResult<Tensor<1>> {
+                let mask = mask.map(DynTensor::from_tensor);
+                let (terms, _) = self.scores(&DynTensor::from_tensor(input), target, mask.as_ref())?;
+                Ok(self.reduce(terms))
+            }
+        }
+
+        impl $crate::config::LossModule for $loss {
+            fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
+                let name = $config::NAME;
+                inputs.only(name, &["input", "target", "mask"])?;
+                let input = inputs.float(name, "input")?;
+                let mask = inputs.float_opt("mask")?;
+                let (terms, shape) = match inputs.get(name, "target")? {
+                    DynInput::Int(t) => self.scores(&input, OverlapTarget::Classes(t), mask.as_ref())?,
+                    DynInput::Float(t) => {
+                        self.scores(&input, OverlapTarget::Probabilities(t), mask.as_ref())?
+                    }
+                };
+                let reduction = self.config.reduction;
+                Ok(match reduction {
+                    Reduction::None => reduce_to_dyn(terms, shape, reduction),
+                    _ => DynTensor::new(self.reduce(terms), vec![]),
+                })
+            }
+
+            fn input_kind(&self) -> $crate::InputKind {
+                match self.config.activation {
+                    Activation::None => $crate::InputKind::SoftmaxProbabilities,
+                    Activation::Softmax | Activation::Sigmoid => $crate::InputKind::Logits,
+                }
+            }
+
+            fn classification_loss(
+                &self,
+                input: Tensor<2>,
+                targets: Tensor<1, Int>,
+            ) -> LossResult<Tensor<1>> {
+                self.try_forward(input, targets, None::<Tensor<1>>)
+            }
+        }
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
+// dice and log_cosh_dice
+// ---------------------------------------------------------------------------------------------
+
+/// Declares a config with [`DiceLossConfig`]'s fields (the shared ones plus `squared_pred`,
+/// `jaccard`, `weight`), its `validate` and its Dice form.
+macro_rules! dice_config {
+    ($(#[$meta:meta])* $config:ident($name:literal)) => {
+        overlap_config! {
+            $(#[$meta])*
+            $config($name) {
+                /// `true`: `P = Σ p²` and `G = Σ g²` (V-Net; MONAI `squared_pred`). Default `false`.
+                with_squared_pred => squared_pred: bool = false,
+                /// `true`: the Jaccard / IoU form, denominator `2(G + P − I)` (MONAI `jaccard`).
+                /// Default `false`.
+                with_jaccard => jaccard: bool = false,
+                /// Per-class weights multiplying each class's loss before the reduction, length C
+                /// (C − 1 without the background) or 1 (MONAI `weight`). Default `None`.
+                with_weight => weight: Option<Vec<f32>> = None,
+            }
+        }
+
+        impl $config {
+            /// Checks every field; the error names the field and its expected range.
+            pub fn validate(&self) -> LossResult<()> {
+                self.options().validate(Self::NAME)?;
+                if let Some(w) = &self.weight {
+                    check::weights(Self::NAME, "weight", w)?;
+                }
+                Ok(())
+            }
+
+            fn form(&self) -> DiceForm<'_> {
+                DiceForm {
+                    squared_pred: self.squared_pred,
+                    jaccard: self.jaccard,
+                    weight: self.weight.as_deref(),
+                }
+            }
+        }
+    };
+}
+
+dice_config! {
+    /// Configuration of [`DiceLoss`] (`"type": "dice"` in a [`LossConfig`](crate::LossConfig)):
+    /// MONAI `DiceLoss`'s options.
+    DiceLossConfig("dice")
+}
+
+crate::common::config_init!(DiceLossConfig => DiceLoss);
+
+/// Soft Dice loss (Milletari et al. 2016, V-Net, <https://arxiv.org/abs/1606.04797>), per sample
+/// and class:
+///
+/// ```text
+/// f = 1 − (2·I + smooth_nr) / (G + P + smooth_dr)            (jaccard: denominator 2·(G + P − I))
+/// ```
+///
+/// with the sums of the module docs (squared with `squared_pred`), times the class `weight`;
+/// `"mean"` averages `f` over `[N, C']` (`[C']` with `batch`), `"none"` returns it (`C'` = C, or
+/// C − 1 without the background). Equals MONAI `DiceLoss` (`to_onehot_y=True` for class
+/// targets, `MaskedDiceLoss` for `mask`) option by option. The V-Net / survey-document PyTorch
+/// Dice (`sigmoid`, global sums, smooth 1) is `{"activation": "sigmoid", "batch": true,
+/// "smooth_nr": 1, "smooth_dr": 1}` on one channel.
+///
+/// # Shapes
+/// - `input`: `[N, C, spatial…]` (or `[N, C]`)
+/// - `target`: class indices `[N, spatial…]` or probabilities `[N, C, spatial…]`
+/// - `mask` (optional): `[N, spatial…]` or `[N, 1, spatial…]`
+/// - output: `[1]` (mean, sum); `[N, C']` or `[C']` with `batch` (none)
+#[derive(burn::module::Module, Debug)]
+pub struct DiceLoss {
+    /// The validated configuration.
+    #[module(skip)]
+    pub config: DiceLossConfig,
+}
+
+impl DiceLoss {
+    fn scores(
+        &self,
+        input: &DynTensor<Float>,
+        target: OverlapTarget<'_>,
+        mask: Option<&DynTensor<Float>>,
+    ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
+        let options = self.config.options();
+        let name = DiceLossConfig::NAME;
+        let terms = overlap_terms(name, &options, input, target, mask)?;
+        let f = dice_scores(name, &options, &self.config.form(), &terms)?;
+        Ok(scored(f, options.batch))
+    }
+
+    fn reduce(&self, terms: ElementLoss<2>) -> Tensor<1> {
+        terms.reduce(self.config.reduction)
+    }
+}
+
+overlap_loss_api!(DiceLoss, DiceLossConfig);
+
+dice_config! {
+    /// Configuration of [`LogCoshDiceLoss`] (`"type": "log_cosh_dice"`): the options of
+    /// [`DiceLossConfig`] (`weight` applies before the `log cosh`).
+    LogCoshDiceLossConfig("log_cosh_dice")
+}
+
+crate::common::config_init!(LogCoshDiceLossConfig => LogCoshDiceLoss);
+
+/// Log-cosh Dice loss (Jadon 2020, "A survey of loss functions for semantic segmentation",
+/// <https://arxiv.org/abs/2006.14822>): `log(cosh(f))` of each (sample, class) [`DiceLoss`] value
+/// `f` before the reduction (so `"none"` is `[N, C']`), computed as
+/// `|f| + log1p(exp(−2|f|)) − log 2` (no overflow). Same options, shapes and anchors as
+/// [`DiceLoss`]; the reference is MONAI `DiceLoss(reduction="none")` followed by `log(cosh(·))`.
+#[derive(burn::module::Module, Debug)]
+pub struct LogCoshDiceLoss {
+    /// The validated configuration.
+    #[module(skip)]
+    pub config: LogCoshDiceLossConfig,
+}
+
+impl LogCoshDiceLoss {
+    fn scores(
+        &self,
+        input: &DynTensor<Float>,
+        target: OverlapTarget<'_>,
+        mask: Option<&DynTensor<Float>>,
+    ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
+        let options = self.config.options();
+        let name = LogCoshDiceLossConfig::NAME;
+        let terms = overlap_terms(name, &options, input, target, mask)?;
+        let f = dice_scores(name, &options, &self.config.form(), &terms)?;
+        Ok(scored(log_cosh(f), options.batch))
+    }
+
+    fn reduce(&self, terms: ElementLoss<2>) -> Tensor<1> {
+        terms.reduce(self.config.reduction)
+    }
+}
+
+overlap_loss_api!(LogCoshDiceLoss, LogCoshDiceLossConfig);
+
+// ---------------------------------------------------------------------------------------------
+// generalized_dice
+// ---------------------------------------------------------------------------------------------
+
+/// The class weights of [`GeneralizedDiceLoss`], from the target volume `G` of each class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GeneralizedDiceWeight {
+    /// `w = 1 / G²` (Sudre et al. 2017; MONAI default).
+    #[default]
+    Square,
+    /// `w = 1 / G`.
+    Simple,
+    /// `w = 1`.
+    Uniform,
+}
+
+overlap_config! {
+    /// Configuration of [`GeneralizedDiceLoss`] (`"type": "generalized_dice"`): MONAI
+    /// `GeneralizedDiceLoss`'s options.
+    GeneralizedDiceLossConfig("generalized_dice") {
+        /// `"square"` (default, `1/G²`), `"simple"` (`1/G`) or `"uniform"` (1).
+        with_w_type => w_type: GeneralizedDiceWeight = GeneralizedDiceWeight::Square,
+    }
+}
+
+impl GeneralizedDiceLossConfig {
+    /// Checks every field; the error names the field and its expected range.
+    pub fn validate(&self) -> LossResult<()> {
+        self.options().validate(Self::NAME)
+    }
+}
+
+crate::common::config_init!(GeneralizedDiceLossConfig => GeneralizedDiceLoss);
+
+/// Generalized Dice loss (Sudre et al. 2017, <https://arxiv.org/abs/1707.03237>): one ratio per
+/// sample over all classes, each class weighted by the inverse of its target volume,
+///
+/// ```text
+/// f = 1 − (2·Σ_c w_c·I_c + smooth_nr) / (Σ_c w_c·(G_c + P_c) + smooth_dr)
+/// ```
+///
+/// A class absent from the target (`G_c = 0`, infinite weight) gets the largest finite weight of
+/// its sample (of the batch with `batch`), as MONAI `GeneralizedDiceLoss` does. `"none"` returns
+/// `[N]` (`[1]` with `batch`), `"mean"` averages it. Inputs as [`DiceLoss`].
+#[derive(burn::module::Module, Debug)]
+pub struct GeneralizedDiceLoss {
+    /// The validated configuration.
+    #[module(skip)]
+    pub config: GeneralizedDiceLossConfig,
+}
+
+impl GeneralizedDiceLoss {
+    fn scores(
+        &self,
+        input: &DynTensor<Float>,
+        target: OverlapTarget<'_>,
+        mask: Option<&DynTensor<Float>>,
+    ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
+        let config = &self.config;
+        let terms = overlap_terms(
+            GeneralizedDiceLossConfig::NAME,
+            &config.options(),
+            input,
+            target,
+            mask,
+        )?;
+        let intersection = terms.intersection();
+        let ground = terms.sum(terms.target.clone());
+        let pred = terms.sum(terms.pred.clone());
+        let w = match config.w_type {
+            GeneralizedDiceWeight::Uniform => ground.ones_like(),
+            kind => {
+                let empty = ground.clone().equal_elem(0.0);
+                let safe = ground.clone().mask_fill(empty.clone(), 1.0);
+                let w = match kind {
+                    GeneralizedDiceWeight::Square => safe.powi_scalar(2).recip(),
+                    _ => safe.recip(),
+                };
+                let w = w.mask_fill(empty.clone(), 0.0);
+                let largest = w.clone().max_dim(1);
+                w + empty.float().cast(largest.dtype()) * largest
+            }
+        };
+        let numerator = (intersection * w.clone()).sum_dim(1) * 2.0 + config.smooth_nr;
+        let denominator = ((ground + pred) * w).sum_dim(1) + config.smooth_dr;
+        let f = safe_ratio(numerator, denominator).neg() + 1.0;
+        let n = f.dims()[0];
+        Ok((ElementLoss::new(f), vec![n]))
+    }
+
+    fn reduce(&self, terms: ElementLoss<2>) -> Tensor<1> {
+        terms.reduce(self.config.reduction)
+    }
+}
+
+overlap_loss_api!(GeneralizedDiceLoss, GeneralizedDiceLossConfig);
+
+// ---------------------------------------------------------------------------------------------
+// tversky and focal_tversky
+// ---------------------------------------------------------------------------------------------
+
+overlap_config! {
+    /// Configuration of [`TverskyLoss`] (`"type": "tversky"`): MONAI `TverskyLoss`'s options.
+    TverskyLossConfig("tversky") {
+        /// α >= 0, the weight of false positives. Default `0.5` (MONAI; α = β = 0.5 is Dice).
+        with_alpha => alpha: f64 = 0.5,
+        /// β >= 0, the weight of false negatives. Default `0.5` (MONAI).
+        with_beta => beta: f64 = 0.5,
+    }
+}
+
+impl TverskyLossConfig {
+    /// Checks every field; the error names the field and its expected range.
+    pub fn validate(&self) -> LossResult<()> {
+        self.options().validate(Self::NAME)?;
+        check::non_negative(Self::NAME, "alpha", self.alpha)?;
+        check::non_negative(Self::NAME, "beta", self.beta)
+    }
+}
+
+crate::common::config_init!(TverskyLossConfig => TverskyLoss);
+
+/// Tversky loss (Salehi et al. 2017, <https://arxiv.org/abs/1706.05721>), per sample and class:
+///
+/// ```text
+/// f = 1 − (I + smooth_nr) / (I + α·FP + β·FN + smooth_dr),   FP = Σ p·(1 − g),  FN = Σ (1 − p)·g
+/// ```
+///
+/// MONAI `TverskyLoss` option by option; `"none"` is `[N, C']` (`[C']` with `batch`). Inputs as
+/// [`DiceLoss`].
+#[derive(burn::module::Module, Debug)]
+pub struct TverskyLoss {
+    /// The validated configuration.
+    #[module(skip)]
+    pub config: TverskyLossConfig,
+}
+
+impl TverskyLoss {
+    fn scores(
+        &self,
+        input: &DynTensor<Float>,
+        target: OverlapTarget<'_>,
+        mask: Option<&DynTensor<Float>>,
+    ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
+        let c = &self.config;
+        let terms = overlap_terms(TverskyLossConfig::NAME, &c.options(), input, target, mask)?;
+        Ok(scored(
+            tversky_scores(c.alpha, c.beta, c.smooth_nr, c.smooth_dr, &terms),
+            c.batch,
+        ))
+    }
+
+    fn reduce(&self, terms: ElementLoss<2>) -> Tensor<1> {
+        terms.reduce(self.config.reduction)
+    }
+}
+
+overlap_loss_api!(TverskyLoss, TverskyLossConfig);
+
+overlap_config! {
+    /// Configuration of [`FocalTverskyLoss`] (`"type": "focal_tversky"`).
+    FocalTverskyLossConfig("focal_tversky") {
+        /// As [`TverskyLossConfig::alpha`] (false positives). Default `0.5`.
+        with_alpha => alpha: f64 = 0.5,
+        /// As [`TverskyLossConfig::beta`] (false negatives). Default `0.5`.
+        with_beta => beta: f64 = 0.5,
+        /// γ > 0, the exponent of `(1 − TI)`. Default `0.75` — Abraham & Khan's recommended
+        /// `1/γ` with their γ = 4/3 (they write the exponent as `1/γ`; here it is γ itself, as
+        /// smp).
+        with_gamma => gamma: f64 = 0.75,
+        /// `false` (default): `(1 − TI_c)^γ` per sample and class, then the reduction (the
+        /// paper). `true`: `(mean of (1 − TI_c))^γ`, smp `TverskyLoss(gamma=)`; needs
+        /// `"reduction": "mean"`.
+        with_exponent_after_mean => exponent_after_mean: bool = false,
+    }
+}
+
+impl FocalTverskyLossConfig {
+    /// Checks every field; the error names the field and its expected range.
+    pub fn validate(&self) -> LossResult<()> {
+        self.options().validate(Self::NAME)?;
+        check::non_negative(Self::NAME, "alpha", self.alpha)?;
+        check::non_negative(Self::NAME, "beta", self.beta)?;
+        if !(self.gamma.is_finite() && self.gamma > 0.0) {
+            return Err(LossError::config(
+                Self::NAME,
+                "gamma",
+                "a finite number > 0",
+                self.gamma,
+            ));
+        }
+        if self.exponent_after_mean && self.reduction != Reduction::Mean {
+            return Err(LossError::config(
+                Self::NAME,
+                "reduction",
+                "\"mean\" with exponent_after_mean = true (the exponent applies to the mean)",
+                format!("\"{}\"", self.reduction),
+            ));
+        }
+        Ok(())
+    }
+}
+
+crate::common::config_init!(FocalTverskyLossConfig => FocalTverskyLoss);
+
+/// Focal Tversky loss (Abraham & Khan 2019, <https://arxiv.org/abs/1810.07842>): the
+/// [`TverskyLoss`] value `f_c = 1 − TI_c` of each sample and class raised to γ,
+///
+/// ```text
+/// FTL = (1 − TI_c)^γ                 per (sample, class), then the reduction ("none": [N, C'])
+/// FTL = (mean_{n,c} (1 − TI))^γ      with exponent_after_mean (smp TverskyLoss(gamma=))
+/// ```
+///
+/// Abraham & Khan write the exponent as `1/γ` (γ ∈ [1, 3], recommended 4/3); here γ is the
+/// exponent itself (default 0.75 ≈ 1/(4/3)). `1 − TI` is floored at the smallest normal f32
+/// before the power, so γ < 1 has a finite gradient at a perfect score. Inputs as [`DiceLoss`].
+#[derive(burn::module::Module, Debug)]
+pub struct FocalTverskyLoss {
+    /// The validated configuration.
+    #[module(skip)]
+    pub config: FocalTverskyLossConfig,
+}
+
+impl FocalTverskyLoss {
+    fn scores(
+        &self,
+        input: &DynTensor<Float>,
+        target: OverlapTarget<'_>,
+        mask: Option<&DynTensor<Float>>,
+    ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
+        let c = &self.config;
+        let terms = overlap_terms(FocalTverskyLossConfig::NAME, &c.options(), input, target, mask)?;
+        let f = tversky_scores(c.alpha, c.beta, c.smooth_nr, c.smooth_dr, &terms);
+        let f = if c.exponent_after_mean {
+            f
+        } else {
+            focal_power(f, c.gamma)
+        };
+        Ok(scored(f, c.batch))
+    }
+
+    fn reduce(&self, terms: ElementLoss<2>) -> Tensor<1> {
+        let reduced = terms.reduce(self.config.reduction);
+        if self.config.exponent_after_mean {
+            focal_power(reduced.reshape([1, 1]), self.config.gamma).reshape([1])
+        } else {
+            reduced
+        }
+    }
+}
+
+/// `max(x, f32::MIN_POSITIVE)^γ`.
+fn focal_power(x: Tensor<2>, gamma: f64) -> Tensor<2> {
+    x.clamp_min(f32::MIN_POSITIVE as f64).powf_scalar(gamma)
+}
+
+overlap_loss_api!(FocalTverskyLoss, FocalTverskyLossConfig);

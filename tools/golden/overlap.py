@@ -1,0 +1,584 @@
+#!/usr/bin/env python3
+"""Golden fixtures for the overlap (Dice-type) losses -> tests/fixtures/overlap.json.
+
+Anchors (see each case's `anchor`), pinned in requirements.txt:
+  * dice -- monai.losses.DiceLoss (MONAI 1.6.1), including its `ignore_index`; masks via
+    monai.losses.MaskedDiceLoss (fed one-hot targets: with `to_onehot_y` it multiplies the class
+    indices by the mask, turning masked pixels into background targets); the V-Net-style PyTorch
+    Dice of the survey's seed snippet 003 (re-created here verbatim); smp DiceLoss / JaccardLoss
+    (segmentation-models-pytorch 0.6.0, multiclass and binary modes, with `ignore_index`), whose
+    `smooth` s is our smooth_nr = smooth_dr = 2 s (smp 0.6.0 computes Dice as the Tversky index
+    (I + s) / (I + fp/2 + fn/2 + s) and Jaccard as (I + s) / (I + fp + fn + s)).
+  * generalized_dice -- monai.losses.GeneralizedDiceLoss (square / simple / uniform weights; classes
+    absent from the target get the largest finite weight, per sample or over the batch); with a mask
+    or ignore_index: monai.losses.MaskedLoss(GeneralizedDiceLoss) on probabilities and one-hot targets.
+  * tversky -- monai.losses.TverskyLoss (with its `ignore_index`); masks via
+    monai.losses.MaskedLoss(TverskyLoss) on probabilities; smp TverskyLoss(gamma=1) for one case.
+  * focal_tversky -- per (sample, class) (MONAI TverskyLoss(reduction="none")) ** gamma, then the
+    reduction (re-created on top of MONAI); with exponent_after_mean: smp TverskyLoss(gamma=)
+    (multiclass / multilabel / binary modes, every class present so that smp's zeroing of classes
+    absent from the target plays no part; smp's `smooth` is smooth_nr = smooth_dr).
+  * log_cosh_dice -- log(cosh(f)) of each (sample, class) output f of MONAI DiceLoss(reduction="none")
+    (Jadon 2020, "A survey of loss functions for semantic segmentation"), then the reduction; re-created
+    on top of MONAI (f includes MONAI's class weight when `weight` is given).
+
+Inputs are small (e.g. [2, 3, 2, 3], [2, 3, 2, 4], [2, 3, 2, 2, 2]) and drawn on short binary
+grids (logits: multiples of 1/32; probabilities for activation "none": k/64; soft targets: k/16),
+exactly representable in float32, to keep the file small; the references run in float64 on exactly
+those values. Gradients are d(sum of the loss output)/d(input); targets and masks take no gradient.
+Class-index targets are [N, spatial...] (the anchors get [N, 1, spatial...]); outputs of reduction
+"none" are flattened from MONAI's broadcastable shapes to [N, C] / [C] (GeneralizedDice: [N] / [1]).
+
+Every case is also checked, inside this script, against an independent float64 re-creation of the
+Rust config semantics (sums over the unmasked, non-ignored pixels; reduction over [N, C]) to 1e-10
+relative, value and gradient; 1e-6 where the anchor rounds through float32: GeneralizedDice's class
+weights (`ground_o.float()`) and squared_pred on class-index targets (MONAI's float32 one-hot and
+its float32 2-norm, squared).
+
+Re-run:  scripts/setup-torch-venv.sh --with-fixtures  &&  <venv>/bin/python tools/golden/overlap.py
+"""
+import os
+import sys
+import warnings
+
+import monai
+import segmentation_models_pytorch as smp
+import torch
+import torch.nn.functional as F
+from monai.losses import DiceLoss, GeneralizedDiceLoss, MaskedDiceLoss, MaskedLoss, TverskyLoss
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import Case, Grid, write_fixtures  # noqa: E402
+
+# MONAI warns (and does nothing) for softmax / to_onehot_y / include_background=False on one channel.
+warnings.filterwarnings("ignore", message="single channel prediction")
+
+torch.manual_seed(20261130)
+G = torch.Generator().manual_seed(17)
+
+DEFAULTS = {"activation": "none", "smooth_nr": 1e-5, "smooth_dr": 1e-5, "include_background": True,
+            "batch": False, "ignore_index": None, "reduction": "mean", "squared_pred": False, "jaccard": False,
+            "weight": None, "w_type": "square", "alpha": 0.5, "beta": 0.5, "gamma": 0.75,
+            "exponent_after_mean": False}
+
+
+# ------------------------------------------------------------------ inputs (common.Grid)
+_grid = Grid(G)
+logits, probs, class_targets, onehot = _grid.logits, _grid.probs, _grid.class_targets, Grid.onehot
+binary_targets, soft_targets, spatial_mask, with_ignored = (
+    _grid.binary_targets, _grid.soft_targets, _grid.spatial_mask, _grid.with_ignored)
+
+
+# ------------------------------------------------------------------ independent re-creation of the config
+def recreate(cfg, x, target, mask=None):
+    c = {**DEFAULTS, **cfg}
+    p = {"none": lambda v: v, "softmax": lambda v: torch.softmax(v, 1), "sigmoid": torch.sigmoid}[c["activation"]](x)
+    n, ch = p.shape[:2]
+    m = torch.ones(n, 1, *p.shape[2:], dtype=torch.float64)
+    if target.is_floating_point():
+        g = target
+    else:
+        valid = torch.ones_like(target, dtype=torch.bool) if c["ignore_index"] is None else target != c["ignore_index"]
+        m = m * valid.unsqueeze(1)
+        t = torch.where(valid, target, torch.zeros_like(target))
+        g = t.unsqueeze(1).double() if ch == 1 else onehot(t, ch)
+    if mask is not None:
+        m = m * mask.reshape(m.shape)
+    p, g = p * m, g * m
+    if not c["include_background"] and ch > 1:
+        p, g = p[:, 1:], g[:, 1:]
+    axes = list(range(2, p.dim()))
+    if c["batch"]:
+        axes = [0] + axes
+    tp = (p * g).sum(axes)
+    snr, sdr = c["smooth_nr"], c["smooth_dr"]
+    kind = c["type"]
+    if kind == "generalized_dice":
+        ground = g.sum(axes)
+        w = {"square": 1.0 / ground ** 2, "simple": 1.0 / ground, "uniform": torch.ones_like(ground)}[c["w_type"]]
+        inf = torch.isinf(w)
+        w = torch.where(inf, torch.zeros_like(w), w)
+        big = w.max() if c["batch"] else w.max(dim=1, keepdim=True)[0]
+        w = torch.where(inf, big * torch.ones_like(w), w)
+        f = 1 - (2 * (w * tp).sum(-1) + snr) / ((w * (p.sum(axes) + ground)).sum(-1) + sdr)
+        f = f.reshape(-1)
+    else:
+        k = 2 if c["squared_pred"] and kind in ("dice", "log_cosh_dice") else 1
+        fp, fn = (p ** k).sum(axes) - tp, (g ** k).sum(axes) - tp
+        if kind in ("dice", "log_cosh_dice"):
+            if c["jaccard"]:
+                f = 1 - (2 * tp + snr) / (2 * (tp + fp + fn) + sdr)
+            else:
+                f = 1 - (2 * tp + snr) / (2 * tp + fp + fn + sdr)
+            if c["weight"] is not None:
+                f = f * torch.tensor(c["weight"], dtype=torch.float64)
+            if kind == "log_cosh_dice":
+                f = torch.log(torch.cosh(f))
+        else:
+            f = 1 - (tp + snr) / (tp + c["alpha"] * fp + c["beta"] * fn + sdr)
+            if kind == "focal_tversky":
+                if c["exponent_after_mean"]:
+                    assert c["reduction"] == "mean"
+                    return f.mean() ** c["gamma"]
+                f = f ** c["gamma"]
+    return {"none": f, "sum": f.sum(), "mean": f.mean()}[c["reduction"]]
+
+
+# ------------------------------------------------------------------ MONAI / smp calls
+def fmt(kw):
+    return ", ".join(f"{k}={v!r}" for k, v in kw.items())
+
+
+def monai_kwargs(cfg, x, target, keys):
+    c = {**DEFAULTS, **cfg}
+    kw = {}
+    if c["activation"] != "none":
+        kw[c["activation"]] = True
+    if not target.is_floating_point() and x.shape[1] > 1:
+        kw["to_onehot_y"] = True
+    for k in keys:
+        if k in c and c[k] != DEFAULTS[k]:
+            kw[k] = c[k]
+    return kw
+
+
+COMMON_KEYS = ["include_background", "batch", "smooth_nr", "smooth_dr", "reduction"]
+
+
+def monai_target(target):
+    return target if target.is_floating_point() else target.unsqueeze(1)
+
+
+def monai_dice(cfg, x, target, mask=None):
+    """MONAI DiceLoss (or MaskedDiceLoss given a mask) on our config; returns (output, anchor)."""
+    c = {**DEFAULTS, **cfg}
+    kw = monai_kwargs(cfg, x, target, COMMON_KEYS + ["squared_pred", "jaccard", "weight", "ignore_index"])
+    if mask is None:
+        out = DiceLoss(**kw)(x, monai_target(target))
+        anchor = f"monai.losses.DiceLoss({fmt(kw)})"
+    else:
+        t = target
+        if not target.is_floating_point():  # one-hot first: MaskedLoss would multiply the class indices
+            kw.pop("to_onehot_y", None)
+            t = onehot(target, x.shape[1])
+        m = mask if mask.dim() == x.dim() else mask.unsqueeze(1)
+        out = MaskedDiceLoss(**kw)(x, t, mask=m)
+        anchor = f"monai.losses.MaskedDiceLoss({fmt(kw)})(input, target{'' if t is target else ' one-hot'}, mask)"
+    if c["reduction"] == "none":
+        out = out.reshape(x.shape[0], -1) if not c["batch"] else out.reshape(-1)
+    return out, anchor
+
+
+def activate(cfg, x):
+    a = {**DEFAULTS, **cfg}["activation"]
+    return {"none": x, "softmax": torch.softmax(x, 1), "sigmoid": torch.sigmoid(x)}[a]
+
+
+def monai_masked_generic(cls, cfg, x, target, mask, keys):
+    """cls(...) wrapped in MaskedLoss, on probabilities (our activation applied first) and one-hot
+    targets, with the mask (and ignore_index) as MaskedLoss's mask."""
+    c = {**DEFAULTS, **cfg}
+    # no activation / to_onehot_y / ignore_index inside: MaskedLoss multiplies its inputs by the mask
+    kw = monai_kwargs({**cfg, "activation": "none", "ignore_index": None}, x, torch.zeros(1), keys)
+    m = torch.ones(x.shape[0], 1, *x.shape[2:], dtype=torch.float64)
+    if mask is not None:
+        m = m * mask.reshape(m.shape)
+    t = target
+    if not target.is_floating_point():
+        valid = torch.ones_like(target, dtype=torch.bool) if c["ignore_index"] is None else target != c["ignore_index"]
+        m = m * valid.unsqueeze(1)
+        t = onehot(torch.where(valid, target, torch.zeros_like(target)), x.shape[1])
+    out = MaskedLoss(cls, **kw)(activate(cfg, x), t, mask=m)
+    act = "" if c["activation"] == "none" else f"{c['activation']}(input), "
+    what = "mask" if mask is not None else ""
+    if c["ignore_index"] is not None:
+        what += (" * " if what else "") + f"(target != {c['ignore_index']})"
+    anchor = (f"monai.losses.MaskedLoss({', '.join([cls.__name__] + ([fmt(kw)] if kw else []))})({act or 'input, '}"
+              f"{'one-hot ' if t is not target else ''}target, mask={what})")
+    return out, anchor
+
+
+def monai_gdl(cfg, x, target, mask=None):
+    c = {**DEFAULTS, **cfg}
+    keys = COMMON_KEYS + ["w_type"]
+    if mask is not None or c["ignore_index"] is not None:
+        out, anchor = monai_masked_generic(GeneralizedDiceLoss, cfg, x, target, mask, keys)
+    else:
+        kw = monai_kwargs(cfg, x, target, keys)
+        out = GeneralizedDiceLoss(**kw)(x, monai_target(target))
+        anchor = f"monai.losses.GeneralizedDiceLoss({fmt(kw)})"
+    if c["reduction"] == "none":
+        out = out.reshape(-1)
+    return out, anchor
+
+
+def monai_tversky(cfg, x, target, mask=None):
+    c = {**DEFAULTS, **cfg}
+    keys = COMMON_KEYS + ["alpha", "beta"]
+    if mask is not None:
+        return monai_masked_generic(TverskyLoss, cfg, x, target, mask, keys)
+    kw = monai_kwargs(cfg, x, target, keys + ["ignore_index"])
+    return TverskyLoss(**kw)(x, monai_target(target)), f"monai.losses.TverskyLoss({fmt(kw)})"
+
+
+cases = []
+
+
+def add(name, cfg, x, target, out, anchor, mask=None, rtol_check=1e-10):
+    ref = recreate(cfg, x, target, mask)
+    assert ref.shape == out.shape, (name, ref.shape, out.shape)
+    assert torch.allclose(out, ref, rtol=rtol_check, atol=1e-12), (name, out, ref, (out - ref).abs().max())
+    g_out, = torch.autograd.grad(out.sum(), x, retain_graph=True)
+    g_ref, = torch.autograd.grad(ref.sum(), x)
+    assert torch.allclose(g_out, g_ref, rtol=max(rtol_check, 1e-9), atol=1e-9), (name, (g_out - g_ref).abs().max())
+    inputs = {"input": x, "target": target}
+    if mask is not None:
+        inputs["mask"] = mask
+    cases.append(Case(name, anchor, cfg, inputs, out))
+
+
+# ================================================================== dice (MONAI DiceLoss)
+N, C = 2, 3
+for name, cfg, make in [
+    ("dice_defaults_probabilities_onehot_target_mean", {"type": "dice"},
+     lambda: (probs(N, C, 2, 3), onehot(class_targets(N, C, 2, 3), C))),
+    ("dice_softmax_class_targets_mean", {"type": "dice", "activation": "softmax"},
+     lambda: (logits(N, C, 2, 3), class_targets(N, C, 2, 3))),
+    ("dice_softmax_class_targets_include_background_false_weight_mean",
+     {"type": "dice", "activation": "softmax", "include_background": False, "weight": [0.5, 2.0]},
+     lambda: (logits(N, C, 2, 3), class_targets(N, C, 2, 3))),
+    ("dice_softmax_class_targets_weight_none",
+     {"type": "dice", "activation": "softmax", "weight": [0.25, 1.5, 3.0], "reduction": "none"},
+     lambda: (logits(N, C, 2, 4), class_targets(N, C, 2, 4))),
+    ("dice_sigmoid_multilabel_targets_batch_weight_mean",
+     {"type": "dice", "activation": "sigmoid", "batch": True, "weight": [1.0, 0.0, 2.5]},
+     lambda: (logits(N, C, 2, 3), binary_targets(N, C, 2, 3))),
+    ("dice_sigmoid_soft_targets_squared_pred_mean", {"type": "dice", "activation": "sigmoid", "squared_pred": True},
+     lambda: (logits(N, C, 2, 3), soft_targets(N, C, 2, 3))),
+    ("dice_softmax_class_targets_jaccard_squared_pred_batch_none",
+     {"type": "dice", "activation": "softmax", "jaccard": True, "squared_pred": True, "batch": True,
+      "reduction": "none"},
+     lambda: (logits(N, C, 2, 4), class_targets(N, C, 2, 4))),
+    ("dice_probabilities_soft_targets_smooth1_none",
+     {"type": "dice", "smooth_nr": 1.0, "smooth_dr": 1.0, "reduction": "none"},
+     lambda: (probs(N, C, 2, 3), soft_targets(N, C, 2, 3))),
+    ("dice_probabilities_smooth_nr0_smooth_dr1_batch_sum",
+     {"type": "dice", "smooth_nr": 0.0, "smooth_dr": 1.0, "batch": True, "reduction": "sum"},
+     lambda: (probs(N, C, 2, 3), onehot(class_targets(N, C, 2, 3), C))),
+    ("dice_softmax_class_targets_3d_batch_mean", {"type": "dice", "activation": "softmax", "batch": True},
+     lambda: (logits(N, C, 2, 2, 2), class_targets(N, C, 2, 2, 2))),
+    ("dice_sigmoid_multilabel_targets_3d_include_background_false_none",
+     {"type": "dice", "activation": "sigmoid", "include_background": False, "reduction": "none"},
+     lambda: (logits(N, C, 2, 2, 2), binary_targets(N, C, 2, 2, 2))),
+    ("dice_softmax_class_targets_ignore_index_255_mean", {"type": "dice", "activation": "softmax",
+                                                          "ignore_index": 255},
+     lambda: (logits(N, C, 2, 3), with_ignored(class_targets(N, C, 2, 3), 255))),
+    ("dice_sigmoid_class_targets_ignore_index_minus1_batch_sum",
+     {"type": "dice", "activation": "sigmoid", "ignore_index": -1, "batch": True, "reduction": "sum"},
+     lambda: (logits(N, C, 2, 4), with_ignored(class_targets(N, C, 2, 4), -1))),
+    ("dice_softmax_class_targets_ignore_index_class0_none",
+     {"type": "dice", "activation": "softmax", "ignore_index": 0, "include_background": False, "reduction": "none"},
+     lambda: (logits(N, C, 2, 3), class_targets(N, C, 2, 3))),
+]:
+    x, t = make()
+    x.requires_grad_()
+    out, anchor = monai_dice(cfg, x, t)
+    # squared_pred on class targets: MONAI's one-hot is float32, and its ||target||_2 is squared back in float32
+    add(name, cfg, x, t, out, anchor, rtol_check=1e-6 if cfg.get("squared_pred") and not t.is_floating_point()
+        else 1e-10)
+
+# the empty class: a class absent from the target, with probability exactly 0 everywhere -> its loss
+# is 1 - smooth_nr / smooth_dr = 0 (and its gradient smooth_nr / smooth_dr^2 per pixel)
+t = class_targets(N, C, 2, 3, absent=((None, 2),))
+x = probs(N, 2, 2, 3)
+x = torch.cat([x, torch.zeros(N, 1, 2, 3, dtype=torch.float64)], 1).requires_grad_()
+cfg = {"type": "dice", "reduction": "none"}
+out, anchor = monai_dice(cfg, x, t)
+assert (out[:, 2] == 0).all()
+add("dice_probabilities_class_targets_empty_class_zero_loss_none", cfg, x, t, out, anchor)
+
+# masks: MaskedDiceLoss
+for name, cfg, make in [
+    ("dice_softmax_onehot_target_mask_nhw_mean", {"type": "dice", "activation": "softmax"},
+     lambda: (logits(N, C, 2, 3), onehot(class_targets(N, C, 2, 3), C), spatial_mask(N, 2, 3))),
+    ("dice_sigmoid_multilabel_targets_mask_n1hw_batch_none",
+     {"type": "dice", "activation": "sigmoid", "batch": True, "reduction": "none"},
+     lambda: (logits(N, C, 2, 4), binary_targets(N, C, 2, 4), spatial_mask(N, 2, 4, channel=True))),
+    ("dice_softmax_class_targets_mask_nhw_include_background_false_weight_sum",
+     {"type": "dice", "activation": "softmax", "include_background": False, "weight": [2.0, 0.5],
+      "reduction": "sum"},
+     lambda: (logits(N, C, 2, 3), class_targets(N, C, 2, 3), spatial_mask(N, 2, 3))),
+    ("dice_probabilities_soft_targets_3d_mask_jaccard_sum",
+     {"type": "dice", "jaccard": True, "reduction": "sum"},
+     lambda: (probs(N, C, 2, 2, 2), soft_targets(N, C, 2, 2, 2), spatial_mask(N, 2, 2, 2))),
+]:
+    x, t, m = make()
+    x.requires_grad_()
+    out, anchor = monai_dice(cfg, x, t, mask=m)
+    add(name, cfg, x, t, out, anchor, mask=m)
+
+
+# the survey's seed snippet 003 (one channel, sigmoid, sums over the whole batch, smooth 1)
+def seed_dice_loss(pred, target, smooth=1.0):
+    pred = torch.sigmoid(pred).view(-1)
+    target = target.view(-1)
+    intersection = (pred * target).sum()
+    return 1 - (2. * intersection + smooth) / (pred.sum() + target.sum() + smooth)
+
+
+SEED_CFG = {"type": "dice", "activation": "sigmoid", "batch": True, "smooth_nr": 1.0, "smooth_dr": 1.0}
+SEED_ANCHOR = ("survey seed 003 PyTorch dice_loss(pred, target, smooth=1.0) snippet, re-created verbatim "
+               "(sigmoid, view(-1), 1 - (2I + smooth) / (P + G + smooth)); = monai.losses.DiceLoss(sigmoid=True, "
+               "batch=True, smooth_nr=1.0, smooth_dr=1.0)")
+x = logits(N, 1, 2, 3).requires_grad_()
+y = (torch.rand(N, 1, 2, 3, generator=G) < 0.4).double()
+add("dice_seed003_snippet_sigmoid_one_channel_float_target", SEED_CFG, x, y, seed_dice_loss(x, y), SEED_ANCHOR)
+assert torch.allclose(monai_dice(SEED_CFG, x, y)[0], seed_dice_loss(x, y), rtol=1e-12)
+x = logits(N, 1, 2, 4).requires_grad_()
+t = (torch.rand(N, 2, 4, generator=G) < 0.4).long()
+add("dice_seed003_snippet_sigmoid_one_channel_class_targets", SEED_CFG, x, t, seed_dice_loss(x, t.double()),
+    SEED_ANCHOR + " with the 0/1 class indices as the target (MONAI ignores to_onehot_y on one channel)")
+assert torch.allclose(monai_dice(SEED_CFG, x, t)[0], seed_dice_loss(x, t.double()), rtol=1e-12)
+
+
+# smp DiceLoss / JaccardLoss: smooth s -> smooth_nr = smooth_dr = 2 s (checked against MONAI too)
+def smp_case(name, cls, mode, cfg, x, t, smp_kw):
+    loss = cls(mode=mode, from_logits=True, **smp_kw)
+    out = loss(x, t)
+    mon, _ = monai_dice(cfg, x, t)
+    assert torch.allclose(out, mon, rtol=1e-12), (name, out, mon)
+    kw = fmt({"mode": mode, "from_logits": True, **smp_kw})
+    add(name, cfg, x, t, out, f"segmentation_models_pytorch.losses.{cls.__name__}({kw})")
+
+
+for name, cls, s, ignore, jaccard in [
+    ("dice_smp_multiclass_softmax_batch_smooth0", smp.losses.DiceLoss, 0.0, None, False),
+    ("dice_smp_multiclass_softmax_batch_smooth05_ignore_index_255", smp.losses.DiceLoss, 0.5, 255, False),
+    ("dice_smp_jaccard_multiclass_softmax_batch_smooth05", smp.losses.JaccardLoss, 0.5, None, True),
+    ("dice_smp_jaccard_multiclass_softmax_batch_smooth0_ignore_index_minus1", smp.losses.JaccardLoss, 0.0, -1,
+     True),
+]:
+    x = logits(N, C, 2, 3).requires_grad_()
+    t = class_targets(N, C, 2, 3)
+    if ignore is not None:
+        t = with_ignored(t, ignore, keep_classes=C)
+    cfg = {"type": "dice", "activation": "softmax", "batch": True, "smooth_nr": 2 * s, "smooth_dr": 2 * s}
+    if jaccard:
+        cfg["jaccard"] = True
+    if ignore is not None:
+        cfg["ignore_index"] = ignore
+    smp_kw = {"smooth": s} if ignore is None else {"smooth": s, "ignore_index": ignore}
+    smp_case(name, cls, "multiclass", cfg, x, t, smp_kw)
+
+# binary mode (one channel, class indices 0/1 with ignored pixels)
+x = logits(N, 1, 2, 3).requires_grad_()
+t = with_ignored((torch.rand(N, 2, 3, generator=G) < 0.4).long(), 255)
+t[:, 0, 0], t[:, 0, 1] = 1, 0
+smp_case("dice_smp_binary_sigmoid_one_channel_class_targets_smooth1_ignore_index_255", smp.losses.DiceLoss,
+         "binary", {"type": "dice", "activation": "sigmoid", "batch": True, "smooth_nr": 2.0, "smooth_dr": 2.0,
+                    "ignore_index": 255}, x, t, {"smooth": 1.0, "ignore_index": 255})
+
+# ================================================================== generalized_dice (MONAI GeneralizedDiceLoss)
+GDL_RTOL = 1e-6  # MONAI computes the class weights in float32 (ground_o.float())
+for name, cfg, make in [
+    ("generalized_dice_softmax_class_targets_square_mean", {"type": "generalized_dice", "activation": "softmax"},
+     lambda: (logits(N, C, 2, 3), class_targets(N, C, 2, 3))),
+    ("generalized_dice_sigmoid_multilabel_targets_3d_simple_sum",
+     {"type": "generalized_dice", "activation": "sigmoid", "w_type": "simple", "reduction": "sum"},
+     lambda: (logits(N, C, 2, 2, 2), binary_targets(N, C, 2, 2, 2))),
+    ("generalized_dice_probabilities_soft_targets_include_background_false_uniform_none",
+     {"type": "generalized_dice", "w_type": "uniform", "include_background": False, "reduction": "none"},
+     lambda: (probs(N, C, 2, 3), soft_targets(N, C, 2, 3))),
+    # a class absent from sample 0's target: infinite weight -> the sample's largest finite weight
+    ("generalized_dice_softmax_class_absent_in_one_sample_square_none",
+     {"type": "generalized_dice", "activation": "softmax", "reduction": "none"},
+     lambda: (logits(N, C, 2, 3), class_targets(N, C, 2, 3, absent=((0, 1),)))),
+    ("generalized_dice_softmax_class_absent_in_one_sample_simple_mean",
+     {"type": "generalized_dice", "activation": "softmax", "w_type": "simple"},
+     lambda: (logits(N, C, 2, 3), class_targets(N, C, 2, 3, absent=((0, 2),)))),
+    ("generalized_dice_softmax_class_absent_in_one_sample_uniform_sum",
+     {"type": "generalized_dice", "activation": "softmax", "w_type": "uniform", "reduction": "sum"},
+     lambda: (logits(N, C, 2, 3), class_targets(N, C, 2, 3, absent=((1, 0),)))),
+    # batch: the weight is infinite only for a class absent from the whole batch -> the batch's largest
+    ("generalized_dice_softmax_class_absent_in_batch_square_batch_none",
+     {"type": "generalized_dice", "activation": "softmax", "batch": True, "reduction": "none"},
+     lambda: (logits(N, C, 2, 3), class_targets(N, C, 2, 3, absent=((None, 1),)))),
+    ("generalized_dice_softmax_class_absent_in_batch_simple_batch_mean",
+     {"type": "generalized_dice", "activation": "softmax", "batch": True, "w_type": "simple"},
+     lambda: (logits(N, C, 2, 3), class_targets(N, C, 2, 3, absent=((None, 2),)))),
+    ("generalized_dice_softmax_class_absent_in_batch_uniform_batch_sum",
+     {"type": "generalized_dice", "activation": "softmax", "batch": True, "w_type": "uniform", "reduction": "sum"},
+     lambda: (logits(N, C, 2, 4), class_targets(N, C, 2, 4, absent=((None, 0),)))),
+    ("generalized_dice_softmax_class_absent_in_one_sample_square_batch_mean",
+     {"type": "generalized_dice", "activation": "softmax", "batch": True},
+     lambda: (logits(N, C, 2, 3), class_targets(N, C, 2, 3, absent=((1, 2),)))),
+    # a sample whose target holds only background, background excluded: every weight infinite -> all 0,
+    # the sample's loss is 1 - smooth_nr / smooth_dr = 0
+    ("generalized_dice_softmax_sample_all_background_include_background_false_none",
+     {"type": "generalized_dice", "activation": "softmax", "include_background": False, "reduction": "none"},
+     lambda: (logits(N, C, 2, 3), class_targets(N, C, 2, 3, absent=((0, 1), (0, 2))))),
+]:
+    x, t = make()
+    x.requires_grad_()
+    out, anchor = monai_gdl(cfg, x, t)
+    add(name, cfg, x, t, out, anchor, rtol_check=GDL_RTOL)
+    if "all_background" in name:
+        assert out[0] == 0
+
+for name, cfg, make in [
+    ("generalized_dice_softmax_class_targets_mask_nhw_square_mean",
+     {"type": "generalized_dice", "activation": "softmax"},
+     lambda: (logits(N, C, 2, 3), class_targets(N, C, 2, 3), spatial_mask(N, 2, 3))),
+    ("generalized_dice_sigmoid_multilabel_targets_mask_n1hw_simple_batch_none",
+     {"type": "generalized_dice", "activation": "sigmoid", "w_type": "simple", "batch": True, "reduction": "none"},
+     lambda: (logits(N, C, 2, 4), binary_targets(N, C, 2, 4), spatial_mask(N, 2, 4, channel=True))),
+    ("generalized_dice_softmax_class_targets_ignore_index_255_square_sum",
+     {"type": "generalized_dice", "activation": "softmax", "ignore_index": 255, "reduction": "sum"},
+     lambda: (logits(N, C, 2, 3), with_ignored(class_targets(N, C, 2, 3), 255), None)),
+]:
+    x, t, m = make()
+    x.requires_grad_()
+    out, anchor = monai_gdl(cfg, x, t, mask=m)
+    add(name, cfg, x, t, out, anchor, mask=m, rtol_check=GDL_RTOL)
+
+# ================================================================== tversky (MONAI TverskyLoss)
+for name, cfg, make in [
+    ("tversky_defaults_probabilities_onehot_target_mean", {"type": "tversky"},
+     lambda: (probs(N, C, 2, 3), onehot(class_targets(N, C, 2, 3), C), None)),
+    ("tversky_sigmoid_multilabel_targets_alpha07_beta03_batch_sum",
+     {"type": "tversky", "activation": "sigmoid", "alpha": 0.7, "beta": 0.3, "batch": True, "reduction": "sum"},
+     lambda: (logits(N, C, 2, 4), binary_targets(N, C, 2, 4), None)),
+    ("tversky_softmax_class_targets_include_background_false_alpha02_beta08_none",
+     {"type": "tversky", "activation": "softmax", "include_background": False, "alpha": 0.2, "beta": 0.8,
+      "reduction": "none"},
+     lambda: (logits(N, C, 2, 3), class_targets(N, C, 2, 3), None)),
+    ("tversky_probabilities_soft_targets_3d_smooth1_none",
+     {"type": "tversky", "smooth_nr": 1.0, "smooth_dr": 1.0, "alpha": 0.4, "beta": 0.6, "reduction": "none"},
+     lambda: (probs(N, C, 2, 2, 2), soft_targets(N, C, 2, 2, 2), None)),
+    ("tversky_softmax_class_targets_ignore_index_255_alpha03_beta07_mean",
+     {"type": "tversky", "activation": "softmax", "ignore_index": 255, "alpha": 0.3, "beta": 0.7},
+     lambda: (logits(N, C, 2, 3), with_ignored(class_targets(N, C, 2, 3), 255), None)),
+    ("tversky_sigmoid_multilabel_targets_mask_nhw_alpha06_beta04_mean",
+     {"type": "tversky", "activation": "sigmoid", "alpha": 0.6, "beta": 0.4},
+     lambda: (logits(N, C, 2, 3), binary_targets(N, C, 2, 3), spatial_mask(N, 2, 3))),
+    ("tversky_softmax_class_targets_3d_mask_n1hw_batch_sum",
+     {"type": "tversky", "activation": "softmax", "batch": True, "reduction": "sum"},
+     lambda: (logits(N, C, 2, 2, 2), class_targets(N, C, 2, 2, 2), spatial_mask(N, 2, 2, 2, channel=True))),
+]:
+    x, t, m = make()
+    x.requires_grad_()
+    out, anchor = monai_tversky(cfg, x, t, mask=m)
+    add(name, cfg, x, t, out, anchor, mask=m)
+
+# smp TverskyLoss at gamma 1 (sums over the batch): our tversky with batch, smooth_nr = smooth_dr = smooth
+x = logits(N, C, 2, 3).requires_grad_()
+t = class_targets(N, C, 2, 3)
+cfg = {"type": "tversky", "activation": "softmax", "batch": True, "smooth_nr": 1.0, "smooth_dr": 1.0,
+       "alpha": 0.3, "beta": 0.7}
+smp_kw = {"mode": "multiclass", "from_logits": True, "smooth": 1.0, "alpha": 0.3, "beta": 0.7, "gamma": 1.0}
+out = smp.losses.TverskyLoss(**smp_kw)(x, t)
+assert torch.allclose(out, monai_tversky(cfg, x, t)[0], rtol=1e-12)
+add("tversky_smp_multiclass_softmax_batch_smooth1_alpha03_beta07", cfg, x, t, out,
+    f"segmentation_models_pytorch.losses.TverskyLoss({fmt(smp_kw)})")
+
+# ================================================================== focal_tversky
+# per (sample, class): (MONAI TverskyLoss(reduction="none")) ** gamma, then the reduction
+for name, cfg, make in [
+    ("focal_tversky_softmax_class_targets_defaults_mean", {"type": "focal_tversky", "activation": "softmax"},
+     lambda: (logits(N, C, 2, 3), class_targets(N, C, 2, 3), None)),
+    ("focal_tversky_sigmoid_multilabel_targets_alpha07_beta03_gamma133_none",
+     {"type": "focal_tversky", "activation": "sigmoid", "alpha": 0.7, "beta": 0.3, "gamma": 4.0 / 3.0,
+      "reduction": "none"},
+     lambda: (logits(N, C, 2, 4), binary_targets(N, C, 2, 4), None)),
+    ("focal_tversky_probabilities_soft_targets_3d_batch_smooth1_sum",
+     {"type": "focal_tversky", "batch": True, "smooth_nr": 1.0, "smooth_dr": 1.0, "gamma": 2.0, "reduction": "sum"},
+     lambda: (probs(N, C, 2, 2, 2), soft_targets(N, C, 2, 2, 2), None)),
+    ("focal_tversky_softmax_class_targets_include_background_false_ignore_index_255_mean",
+     {"type": "focal_tversky", "activation": "softmax", "include_background": False, "ignore_index": 255,
+      "alpha": 0.3, "beta": 0.7, "gamma": 0.5},
+     lambda: (logits(N, C, 2, 3), with_ignored(class_targets(N, C, 2, 3), 255, keep_classes=C), None)),
+    ("focal_tversky_softmax_class_targets_mask_n1hw_batch_none",
+     {"type": "focal_tversky", "activation": "softmax", "batch": True, "reduction": "none"},
+     lambda: (logits(N, C, 2, 3), class_targets(N, C, 2, 3), spatial_mask(N, 2, 3, channel=True))),
+]:
+    x, t, m = make()
+    x.requires_grad_()
+    c = {**DEFAULTS, **cfg}
+    tcfg = {**cfg, "type": "tversky", "reduction": "none"}
+    for k in ("gamma", "exponent_after_mean"):
+        tcfg.pop(k, None)
+    per_class, anchor = monai_tversky(tcfg, x, t, mask=m)
+    el = per_class ** c["gamma"]
+    out = {"none": el, "sum": el.sum(), "mean": el.mean()}[c["reduction"]]
+    red = "" if c["reduction"] == "none" else f", then .{c['reduction']}()"
+    add(name, cfg, x, t, out, f"({anchor}) ** {c['gamma']!r}{red}; re-created on top of MONAI", mask=m)
+
+# exponent_after_mean: smp TverskyLoss(gamma=) = (mean over classes of (1 - TI))^gamma, sums over the batch
+for name, mode, gamma, s, alpha, beta, ignore in [
+    ("focal_tversky_smp_multiclass_softmax_batch_smooth0_gamma2_exponent_after_mean", "multiclass", 2.0, 0.0,
+     0.5, 0.5, None),
+    ("focal_tversky_smp_multiclass_softmax_batch_ignore_index_255_gamma15_exponent_after_mean", "multiclass", 1.5,
+     0.5, 0.7, 0.3, 255),
+    ("focal_tversky_smp_multilabel_sigmoid_batch_smooth1_gamma133_exponent_after_mean", "multilabel", 4.0 / 3.0,
+     1.0, 0.4, 0.6, None),
+    ("focal_tversky_smp_binary_sigmoid_one_channel_class_targets_gamma075_exponent_after_mean", "binary", 0.75,
+     1.0, 0.3, 0.7, None),
+]:
+    if mode == "multiclass":
+        x, t = logits(N, C, 2, 3), class_targets(N, C, 2, 3)
+        if ignore is not None:
+            t = with_ignored(t, ignore, keep_classes=C)
+    elif mode == "multilabel":
+        x, t = logits(N, C, 2, 4), binary_targets(N, C, 2, 4)
+    else:
+        x, t = logits(N, 1, 2, 3), (torch.rand(N, 2, 3, generator=G) < 0.4).long()
+        t[:, 0, 0] = 1
+    x.requires_grad_()
+    cfg = {"type": "focal_tversky", "activation": "softmax" if mode == "multiclass" else "sigmoid", "batch": True,
+           "smooth_nr": s, "smooth_dr": s, "alpha": alpha, "beta": beta, "gamma": gamma,
+           "exponent_after_mean": True}
+    if ignore is not None:
+        cfg["ignore_index"] = ignore
+    smp_kw = {"mode": mode, "from_logits": True, "smooth": s, "alpha": alpha, "beta": beta, "gamma": gamma}
+    if ignore is not None:
+        smp_kw["ignore_index"] = ignore
+    out = smp.losses.TverskyLoss(**smp_kw)(x, t)
+    add(name, cfg, x, t, out, f"segmentation_models_pytorch.losses.TverskyLoss({fmt(smp_kw)})")
+
+# ================================================================== log_cosh_dice: log(cosh(MONAI DiceLoss "none"))
+for name, cfg, make in [
+    ("log_cosh_dice_softmax_class_targets_mean", {"type": "log_cosh_dice", "activation": "softmax"},
+     lambda: (logits(N, C, 2, 3), class_targets(N, C, 2, 3), None)),
+    ("log_cosh_dice_sigmoid_multilabel_targets_squared_pred_none",
+     {"type": "log_cosh_dice", "activation": "sigmoid", "squared_pred": True, "reduction": "none"},
+     lambda: (logits(N, C, 2, 4), binary_targets(N, C, 2, 4), None)),
+    ("log_cosh_dice_probabilities_soft_targets_jaccard_batch_sum",
+     {"type": "log_cosh_dice", "jaccard": True, "batch": True, "reduction": "sum"},
+     lambda: (probs(N, C, 2, 3), soft_targets(N, C, 2, 3), None)),
+    ("log_cosh_dice_softmax_class_targets_include_background_false_weight_mean",
+     {"type": "log_cosh_dice", "activation": "softmax", "include_background": False, "weight": [1.5, 0.5]},
+     lambda: (logits(N, C, 2, 3), class_targets(N, C, 2, 3), None)),
+    ("log_cosh_dice_softmax_class_targets_3d_smooth1_ignore_index_255_none",
+     {"type": "log_cosh_dice", "activation": "softmax", "smooth_nr": 1.0, "smooth_dr": 1.0, "ignore_index": 255,
+      "reduction": "none"},
+     lambda: (logits(N, C, 2, 2, 2), with_ignored(class_targets(N, C, 2, 2, 2), 255), None)),
+    ("log_cosh_dice_softmax_class_targets_mask_nhw_batch_mean",
+     {"type": "log_cosh_dice", "activation": "softmax", "batch": True},
+     lambda: (logits(N, C, 2, 3), class_targets(N, C, 2, 3), spatial_mask(N, 2, 3))),
+]:
+    x, t, m = make()
+    x.requires_grad_()
+    c = {**DEFAULTS, **cfg}
+    f, anchor = monai_dice({**cfg, "type": "dice", "reduction": "none"}, x, t, mask=m)
+    el = torch.log(torch.cosh(f))
+    out = {"none": el, "sum": el.sum(), "mean": el.mean()}[c["reduction"]]
+    red = "" if c["reduction"] == "none" else f", then .{c['reduction']}()"
+    add(name, cfg, x, t, out, f"log(cosh({anchor})){red}; "
+        "re-created on top of MONAI (Jadon 2020)", mask=m)
+
+names = [c.name for c in cases]
+assert len(names) == len(set(names)), "duplicate case names"
+
+write_fixtures("overlap", __doc__, cases, {
+    "torch": torch.__version__, "monai": monai.__version__, "segmentation_models_pytorch": smp.__version__,
+})
