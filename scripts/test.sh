@@ -59,6 +59,15 @@ for lane in $lanes; do
       [ -s "$study_out/$f" ] || { echo "long_tailed_mnist did not write $f" >&2; exit 1; }
     done
     rm -rf "$study_out"
+    echo "=== lane $lane: MNIST segmentation example, smoke run (digits, dice + CE, 64 images, 1 epoch)"
+    seg_out="$(mktemp -d)"
+    cargo run -q --no-default-features --features "$lane_list" --example mnist_segmentation -- \
+      --device "$lane" --task digits --loss dice_ce --train-limit 64 --test-limit 64 --epochs 1 --workers 1 \
+      --out "$seg_out"
+    for f in mnist_segmentation.md mnist_segmentation.png; do
+      [ -s "$seg_out/$f" ] || { echo "mnist_segmentation did not write $f" >&2; exit 1; }
+    done
+    rm -rf "$seg_out"
   fi
   echo "[time] lane $lane: $(( $(date +%s) - t )) s"
 done

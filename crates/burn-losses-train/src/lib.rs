@@ -10,6 +10,15 @@
 //! ```
 //!
 //! The training batches are [`ClassificationBatch`]es of the model's input and class indices.
+//!
+//! Segmentation is the same two lines with [`LossSegmenter`] (model → logits `[N, C, H, W]`,
+//! targets `[N, H, W]`); its [`SegmentationOutput`] works with burn's `LossMetric` and
+//! `DiceMetric` and with [`PixelAccuracyMetric`] / [`MeanIouMetric`]:
+//!
+//! ```ignore
+//! let loss = LossConfig::parse(r#"{"type": "dice", "activation": "softmax"}"#)?.try_init()?;
+//! let learner_model = LossSegmenter::new(model, loss); // model: impl Segmenter
+//! ```
 
 use burn::module::Module;
 use burn::tensor::{Int, Tensor};
@@ -18,9 +27,14 @@ use burn_losses_core::{ClassificationLoss, Loss};
 
 mod metrics;
 mod renderer;
+pub mod segmentation;
 pub use burn_losses_core::class_counts;
 pub use metrics::ConfusionMatrix;
 pub use renderer::{EpochLogRenderer, EpochMetrics};
+pub use segmentation::{
+    LossSegmenter, MeanIouMetric, PixelAccuracyMetric, SegmentationBatch, SegmentationCounts,
+    SegmentationInput, SegmentationOutput, Segmenter,
+};
 
 /// A model that maps its input to class logits `[N, C]`.
 pub trait Classifier: Module + burn::module::ModuleDisplay {
