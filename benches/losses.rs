@@ -47,7 +47,59 @@ fn configs(classes: usize) -> Vec<(&'static str, String, bool)> {
             false,
         ),
         ("ghm_r", r#"{"type": "ghm_r"}"#.to_string(), false),
+        ("dsc", r#"{"type": "dsc"}"#.to_string(), true),
     ]
+}
+
+/// Segmentation losses on logits `[N, C, H, W]` and class indices `[N, H, W]`.
+const DENSE: [(&str, &str); 7] = [
+    ("dice softmax", r#"{"type": "dice", "activation": "softmax"}"#),
+    ("generalized_dice", r#"{"type": "generalized_dice", "activation": "softmax"}"#),
+    ("tversky", r#"{"type": "tversky", "activation": "softmax", "alpha": 0.3, "beta": 0.7}"#),
+    ("focal_tversky", r#"{"type": "focal_tversky", "activation": "softmax"}"#),
+    ("log_cosh_dice", r#"{"type": "log_cosh_dice", "activation": "softmax"}"#),
+    ("lovasz softmax", r#"{"type": "lovasz"}"#),
+    (
+        "sum dice + cross-entropy",
+        r#"{"type": "sum", "terms": [{"loss": {"type": "dice", "activation": "softmax"}}, {"loss": {"type": "focal", "gamma": 0.0}}]}"#,
+    ),
+];
+
+/// Dense logits `[n, c, h, w]` and class indices `[n, h, w]`.
+fn dense_data(device: &Device, [n, c, h, w]: [usize; 4]) -> (Tensor<4>, Tensor<3, Int>) {
+    let logits: Vec<f32> = (0..n * c * h * w)
+        .map(|i| ((i * 7919) % 1000) as f32 / 250.0 - 2.0)
+        .collect();
+    let classes: Vec<i64> = (0..n * h * w).map(|i| ((i * 31 + i / w) % c) as i64).collect();
+    (
+        Tensor::from_data(TensorData::new(logits, [n, c, h, w]), device),
+        Tensor::from_data(TensorData::new(classes, [n, h, w]), device),
+    )
+}
+
+fn bench_dense(c: &mut Criterion) {
+    let shape = [8, 4, 64, 64];
+    for (name, device) in burn_losses::device::test_devices() {
+        let mut g = c.benchmark_group(format!("{name}/dense{shape:?}"));
+        g.sample_size(10);
+        let (x, t) = dense_data(&device, shape);
+        let ad = device.clone().autodiff();
+        let (xa, ta) = dense_data(&ad, shape);
+        for (label, json) in DENSE {
+            let loss = LossConfig::parse(json).unwrap().init();
+            g.bench_function(format!("{label} forward"), |b| {
+                b.iter(|| loss.dense_loss(x.clone(), t.clone()).unwrap().into_scalar::<f32>())
+            });
+            g.bench_function(format!("{label} forward+backward"), |b| {
+                b.iter(|| {
+                    let x = xa.clone().require_grad();
+                    let grads = loss.dense_loss(x.clone(), ta.clone()).unwrap().backward();
+                    x.grad(&grads).unwrap().sum().into_scalar::<f32>()
+                })
+            });
+        }
+        g.finish();
+    }
 }
 
 fn bench(c: &mut Criterion) {
@@ -87,5 +139,5 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+criterion_group!(benches, bench, bench_dense);
 criterion_main!(benches);

@@ -755,3 +755,169 @@ fn bad_overlap_inputs_name_the_argument() {
         }
     }
 }
+
+#[test]
+fn invalid_lovasz_dsc_and_sum_configs_name_the_field() {
+    let cases = [
+        (
+            r#"{"type": "dsc", "alpha": -1}"#,
+            "dsc: config field `alpha`: expected a finite number >= 0, got -1",
+        ),
+        (
+            r#"{"type": "dsc", "smooth": -0.5}"#,
+            "dsc: config field `smooth`: expected a finite number >= 0, got -0.5",
+        ),
+        (
+            r#"{"type": "sum", "terms": []}"#,
+            "sum: config field `terms`: expected at least one {\"weight\": w, \"loss\": {...}} term, got an empty list",
+        ),
+        (
+            r#"{"type": "sum", "terms": [{"weight": -1, "loss": {"type": "focal"}}]}"#,
+            "sum: config field `terms[0].weight`: expected a finite number >= 0, got -1",
+        ),
+        (
+            r#"{"type": "sum", "terms": [{"loss": {"type": "focal"}}, {"loss": {"type": "dice", "reduction": "none"}}]}"#,
+            "sum: config field `terms[1].loss.reduction`: expected \"mean\" or \"sum\" (the terms are added as scalars), \
+             got \"none\"",
+        ),
+        (
+            r#"{"type": "sum", "terms": [{"loss": {"type": "focal"}}, {"loss": {"type": "dice"}}]}"#,
+            "sum: config field `terms[1].loss`: expected a loss that takes the input of terms[0] (logits), got dice \
+             which takes softmax probabilities",
+        ),
+        (
+            r#"{"type": "sum", "terms": [{"loss": {"type": "focal", "gamma": -1}}]}"#,
+            "focal: config field `gamma`: expected a finite number >= 0, got -1",
+        ),
+    ];
+    for (json, message) in cases {
+        assert_eq!(config_error(json), message, "{json}");
+    }
+    for (json, wanted) in [
+        (r#"{"type": "lovasz", "mode": "multiclass"}"#, "unknown variant `multiclass`, expected `softmax` or `hinge`"),
+        (r#"{"type": "lovasz", "classes": "some"}"#, "unknown variant `some`, expected `present` or `all`"),
+        (r#"{"type": "lovasz", "smooth": 1}"#, "unknown field `smooth`"),
+        (r#"{"type": "dsc", "gamma": 1}"#, "unknown field `gamma`"),
+        (r#"{"type": "sum", "terms": [{"loss": {"type": "focal"}, "scale": 2}]}"#, "unknown field `scale`"),
+        (r#"{"type": "sum", "terms": [{"weight": 1}]}"#, "missing field `loss`"),
+    ] {
+        let e = LossConfig::parse(json).unwrap_err().to_string();
+        assert!(e.contains(wanted), "{json}: {e}");
+    }
+}
+
+#[test]
+fn bad_lovasz_dsc_and_sum_inputs_name_the_argument() {
+    for (device_name, device) in common::test_devices() {
+        let x4 = Tensor::<4>::zeros([2, 3, 2, 2], &device);
+        let t3 = Tensor::<3, Int>::ones([2, 2, 2], &device);
+        let x2 = Tensor::<2>::zeros([4, 3], &device);
+        let classes = |v: [i64; 4]| Tensor::<1, Int>::from_ints(v, &device);
+        let cases = [
+            (
+                input_error(
+                    r#"{"type": "lovasz"}"#,
+                    LossInputs::new().with_float("input", x4.clone()).with_float("target", x4.clone()),
+                ),
+                "lovasz: argument `target`: expected class indices of shape [2, 2, 2] (mode \"softmax\"), got a float \
+                 tensor of shape [2, 3, 2, 2]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "lovasz"}"#,
+                    LossInputs::new().with_float("input", x4.clone()).with_int("target", Tensor::<2, Int>::ones([2, 2], &device)),
+                ),
+                "lovasz: argument `target`: expected class indices of shape [2, 2, 2] (input shape [2, 3, 2, 2] \
+                 without the class dim 1), got [2, 2]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "lovasz", "ignore_index": 255}"#,
+                    LossInputs::new().with_float("input", x4.clone()).with_int("target", t3.clone().mul_scalar(3)),
+                ),
+                "lovasz: argument `target`: expected class indices in [0, 3) (or ignore_index 255), got indices in [3, 3]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "lovasz", "mode": "hinge"}"#,
+                    LossInputs::new().with_float("input", x4.clone()).with_int("target", t3.clone()),
+                ),
+                "lovasz: argument `target`: expected 0/1 targets of the shape of `input` [2, 3, 2, 2] (mode \"hinge\"), \
+                 got [2, 2, 2]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "lovasz", "mode": "hinge"}"#,
+                    LossInputs::new().with_float("input", x4.clone()).with_float("target", x4.clone().add_scalar(2.0)),
+                ),
+                "lovasz: argument `target`: expected binary targets in [0, 1], got values in [2, 2]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "dsc"}"#,
+                    LossInputs::new().with_float("input", x4.clone()).with_int("target", t3.clone()),
+                ),
+                "dsc: argument `input`: expected logits of shape [N, C] (softmax) or [N] (sigmoid), got [2, 3, 2, 2]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "dsc"}"#,
+                    LossInputs::new().with_float("input", x2.clone()).with_int("target", Tensor::<1, Int>::ones([3], &device)),
+                ),
+                "dsc: argument `target`: expected class indices of shape [4], got [3]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "dsc"}"#,
+                    LossInputs::new().with_float("input", x2.clone()).with_int("target", classes([0, 1, 2, 3])),
+                ),
+                "dsc: argument `target`: expected class indices in [0, 3), got indices in [0, 3]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "dsc"}"#,
+                    LossInputs::new()
+                        .with_float("input", Tensor::<1>::zeros([4], &device))
+                        .with_int("target", classes([0, 1, 2, 0])),
+                ),
+                "dsc: argument `target`: expected class indices in [0, 2), got indices in [0, 2]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "dsc"}"#,
+                    LossInputs::new()
+                        .with_float("input", x2.clone())
+                        .with_int("target", classes([0, 1, 2, 0]))
+                        .with_float("mask", Tensor::<1>::ones([3], &device)),
+                ),
+                "dsc: argument `mask`: expected shape [4] (one value per instance), got [3]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "sum", "terms": [{"loss": {"type": "focal"}}]}"#,
+                    LossInputs::new().with_float("input", x4.clone()).with_float("target", x4.clone()),
+                ),
+                "sum: argument `target`: expected class indices (terms[0] is focal, which takes class indices), got a \
+                 float tensor of shape [2, 3, 2, 2]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "sum", "terms": [{"loss": {"type": "dice", "activation": "softmax"}}, {"loss": {"type": "binary_focal"}}]}"#,
+                    LossInputs::new().with_float("input", x4.clone()).with_int("target", Tensor::<2, Int>::ones([2, 2], &device)),
+                ),
+                "dice: argument `target`: expected class indices of shape [2, 2, 2] (input shape [2, 3, 2, 2] without \
+                 the class dim 1), or probabilities of the shape of `input`, got [2, 2]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "sum", "terms": [{"loss": {"type": "binary_focal"}}]}"#,
+                    LossInputs::new().with_float("input", x4.clone()).with_int("target", t3.clone().mul_scalar(5)),
+                ),
+                "sum: argument `target`: expected class indices in [0, 3), got indices in [5, 5]",
+            ),
+        ];
+        for (got, message) in cases {
+            assert_eq!(got, message, "on {device_name}");
+        }
+    }
+}

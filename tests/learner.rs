@@ -136,6 +136,8 @@ fn every_classification_loss_trains_with_the_learner() {
         r#"{"type": "bce", "pos_weight": [2.0, 2.0, 2.0]}"#,
         r#"{"type": "balanced_bce"}"#,
         r#"{"type": "ghm_c", "bins": 10}"#,
+        r#"{"type": "sum", "terms": [{"loss": {"type": "focal", "gamma": 2.0}}, {"weight": 0.5, "loss": {"type": "binary_focal"}}]}"#,
+        r#"{"type": "dsc", "alpha": 0.5}"#,
     ] {
         let (accuracy, losses, _) = train_and_score(loss, &device);
         assert!(accuracy > 0.9, "{loss}: test accuracy {accuracy}");
