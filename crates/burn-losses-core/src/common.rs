@@ -224,6 +224,24 @@ pub(crate) fn check_class_indices(
     Ok(())
 }
 
+/// Class indices `[N, S]` with an `ignore_index`: the ignored positions are pointed at class 0
+/// (so that gathers and one-hot encodings stay in range) and returned as the mask of the kept
+/// positions (`None` without an `ignore_index`); every other index must lie in `[0, classes)`.
+pub(crate) fn class_indices_without_ignored(
+    loss: &'static str,
+    t: Tensor<2, Int>,
+    classes: usize,
+    ignore: Option<i64>,
+) -> LossResult<(Tensor<2, Int>, Option<Tensor<2, burn::tensor::Bool>>)> {
+    let valid = ignore.map(|ignore| t.clone().not_equal_elem(ignore));
+    let t = match &valid {
+        Some(valid) => t.mask_fill(valid.clone().bool_not(), 0),
+        None => t,
+    };
+    check_class_indices(loss, &t, classes, ignore)?;
+    Ok((t, valid))
+}
+
 /// With `from_logits = false`, `input` must hold probabilities in `[0, 1]`.
 pub(crate) fn check_probability_input(
     loss: &'static str,

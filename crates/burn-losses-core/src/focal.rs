@@ -26,8 +26,8 @@ use burn::tensor::{Float, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::common::{
-    InputTargetLoss, binary_log_likelihoods, binary_loss_api, check_binary_inputs, check_class_indices,
-    check_class_target_shape, check_probability_input, check_sample_weight, config_init, config_setters,
+    InputTargetLoss, binary_log_likelihoods, binary_loss_api, check_binary_inputs, check_class_target_shape,
+    check_probability_input, check_sample_weight, class_indices_without_ignored, config_init, config_setters,
     sample_weight_2d, smooth_binary_target,
 };
 use crate::dynamic::{DynTensor, LossInputs};
@@ -402,17 +402,8 @@ impl InputTargetLoss for FocalLoss {
         check_probability_input(name, self.config.from_logits, input)?;
         let s = target.numel().checked_div(n).unwrap_or(0);
         let t = target.view([n, s]);
-        let valid = self
-            .config
-            .ignore_index
-            .map(|ignore| t.clone().not_equal_elem(ignore));
-        // Ignored positions are pointed at class 0 so that the gather stays in range; the mask
-        // zeroes them afterwards.
-        let t = match &valid {
-            Some(valid) => t.mask_fill(valid.clone().bool_not(), 0),
-            None => t,
-        };
-        check_class_indices(name, &t, c, self.config.ignore_index)?;
+        // ignored positions point at class 0 for the gather; the mask zeroes them afterwards
+        let (t, valid) = class_indices_without_ignored(name, t, c, self.config.ignore_index)?;
 
         let x = input.view([n, c, s]);
         let log_p = if self.config.from_logits {

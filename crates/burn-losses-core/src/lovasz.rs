@@ -12,8 +12,8 @@ use burn::tensor::{Bool, Float, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::common::{
-    check_class_indices, check_class_target_shape, check_float_range, check_same_dtype, config_init,
-    config_setters, one_hot_classes, pixel_shape, reduce_to_dyn,
+    check_class_target_shape, check_float_range, check_same_dtype, class_indices_without_ignored,
+    config_init, config_setters, one_hot_classes, pixel_shape, reduce_to_dyn,
 };
 use crate::dynamic::{DynInput, DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, fmt_shape, or_panic};
@@ -245,12 +245,8 @@ impl LovaszLoss {
         check_class_target_shape(name, &input.shape, &target.shape, "")?;
         let s = target.numel().checked_div(n).unwrap_or(0);
         let t = target.view([n, s]);
-        let valid = match self.config.ignore_index {
-            Some(ignore) => t.clone().not_equal_elem(ignore),
-            None => t.clone().ones_like().equal_elem(1),
-        };
-        let t = t.mask_fill(valid.clone().bool_not(), 0);
-        check_class_indices(name, &t, c, self.config.ignore_index)?;
+        let (t, valid) = class_indices_without_ignored(name, t, c, self.config.ignore_index)?;
+        let valid = valid.unwrap_or_else(|| t.clone().ones_like().equal_elem(1));
 
         let p = softmax(input.view([n, c, s]), 1);
         let fg = one_hot_classes(t, c, p.dtype()) * valid.clone().float().cast(p.dtype()).reshape([n, 1, s]);

@@ -32,8 +32,8 @@ use burn::tensor::{Float, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::common::{
-    check_class_indices, check_class_target_shape, check_float_range, check_same_dtype, config_setters,
-    one_hot_classes, pixel_shape, reduce_to_dyn, stable_sigmoid, stable_softmax,
+    check_class_target_shape, check_float_range, check_same_dtype, class_indices_without_ignored,
+    config_setters, one_hot_classes, pixel_shape, reduce_to_dyn, stable_sigmoid, stable_softmax,
 };
 use crate::dynamic::{DynInput, DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
@@ -288,26 +288,21 @@ pub(crate) fn overlap_terms(
                 &t.shape,
                 ", or probabilities of the shape of `input`",
             )?;
-            let t = t.view([n, s]);
-            let t = match options.ignore_index {
-                Some(ignore) => {
-                    let ignored = t.clone().equal_elem(ignore);
-                    let valid = ignored.clone().bool_not().float().cast(pred.dtype());
-                    keep = Some(match keep.take() {
-                        Some(k) => k * valid,
-                        None => valid,
-                    });
-                    t.mask_fill(ignored, 0)
-                }
-                None => t,
-            };
+            // a single channel: the indices (0 / 1) are the foreground itself (MONAI ignores
+            // `to_onehot_y` for one channel)
+            let classes = if c == 1 { 2 } else { c };
+            let (t, valid) =
+                class_indices_without_ignored(loss, t.view([n, s]), classes, options.ignore_index)?;
+            if let Some(valid) = valid {
+                let valid = valid.float().cast(pred.dtype());
+                keep = Some(match keep.take() {
+                    Some(k) => k * valid,
+                    None => valid,
+                });
+            }
             if c == 1 {
-                // A single channel: the indices (0 / 1) are the foreground itself (MONAI ignores
-                // `to_onehot_y` for one channel).
-                check_class_indices(loss, &t, 2, options.ignore_index)?;
                 t.float().cast(pred.dtype()).reshape([n, 1, s])
             } else {
-                check_class_indices(loss, &t, c, options.ignore_index)?;
                 one_hot_classes(t, c, pred.dtype())
             }
         }
