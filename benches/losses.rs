@@ -54,10 +54,22 @@ fn configs(classes: usize) -> Vec<(&'static str, String, bool)> {
 /// Segmentation losses on logits `[N, C, H, W]` and class indices `[N, H, W]`.
 const DENSE: [(&str, &str); 7] = [
     ("dice softmax", r#"{"type": "dice", "activation": "softmax"}"#),
-    ("generalized_dice", r#"{"type": "generalized_dice", "activation": "softmax"}"#),
-    ("tversky", r#"{"type": "tversky", "activation": "softmax", "alpha": 0.3, "beta": 0.7}"#),
-    ("focal_tversky", r#"{"type": "focal_tversky", "activation": "softmax"}"#),
-    ("log_cosh_dice", r#"{"type": "log_cosh_dice", "activation": "softmax"}"#),
+    (
+        "generalized_dice",
+        r#"{"type": "generalized_dice", "activation": "softmax"}"#,
+    ),
+    (
+        "tversky",
+        r#"{"type": "tversky", "activation": "softmax", "alpha": 0.3, "beta": 0.7}"#,
+    ),
+    (
+        "focal_tversky",
+        r#"{"type": "focal_tversky", "activation": "softmax"}"#,
+    ),
+    (
+        "log_cosh_dice",
+        r#"{"type": "log_cosh_dice", "activation": "softmax"}"#,
+    ),
     ("lovasz softmax", r#"{"type": "lovasz"}"#),
     (
         "sum dice + cross-entropy",
@@ -88,7 +100,11 @@ fn bench_dense(c: &mut Criterion) {
         for (label, json) in DENSE {
             let loss = LossConfig::parse(json).unwrap().init();
             g.bench_function(format!("{label} forward"), |b| {
-                b.iter(|| loss.dense_loss(x.clone(), t.clone()).unwrap().into_scalar::<f32>())
+                b.iter(|| {
+                    loss.dense_loss(x.clone(), t.clone())
+                        .unwrap()
+                        .into_scalar::<f32>()
+                })
             });
             g.bench_function(format!("{label} forward+backward"), |b| {
                 b.iter(|| {

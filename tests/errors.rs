@@ -794,12 +794,24 @@ fn invalid_lovasz_dsc_and_sum_configs_name_the_field() {
         assert_eq!(config_error(json), message, "{json}");
     }
     for (json, wanted) in [
-        (r#"{"type": "lovasz", "mode": "multiclass"}"#, "unknown variant `multiclass`, expected `softmax` or `hinge`"),
-        (r#"{"type": "lovasz", "classes": "some"}"#, "unknown variant `some`, expected `present` or `all`"),
+        (
+            r#"{"type": "lovasz", "mode": "multiclass"}"#,
+            "unknown variant `multiclass`, expected `softmax` or `hinge`",
+        ),
+        (
+            r#"{"type": "lovasz", "classes": "some"}"#,
+            "unknown variant `some`, expected `present` or `all`",
+        ),
         (r#"{"type": "lovasz", "smooth": 1}"#, "unknown field `smooth`"),
         (r#"{"type": "dsc", "gamma": 1}"#, "unknown field `gamma`"),
-        (r#"{"type": "sum", "terms": [{"loss": {"type": "focal"}, "scale": 2}]}"#, "unknown field `scale`"),
-        (r#"{"type": "sum", "terms": [{"weight": 1}]}"#, "missing field `loss`"),
+        (
+            r#"{"type": "sum", "terms": [{"loss": {"type": "focal"}, "scale": 2}]}"#,
+            "unknown field `scale`",
+        ),
+        (
+            r#"{"type": "sum", "terms": [{"weight": 1}]}"#,
+            "missing field `loss`",
+        ),
     ] {
         let e = LossConfig::parse(json).unwrap_err().to_string();
         assert!(e.contains(wanted), "{json}: {e}");
@@ -817,7 +829,9 @@ fn bad_lovasz_dsc_and_sum_inputs_name_the_argument() {
             (
                 input_error(
                     r#"{"type": "lovasz"}"#,
-                    LossInputs::new().with_float("input", x4.clone()).with_float("target", x4.clone()),
+                    LossInputs::new()
+                        .with_float("input", x4.clone())
+                        .with_float("target", x4.clone()),
                 ),
                 "lovasz: argument `target`: expected class indices of shape [2, 2, 2] (mode \"softmax\"), got a float \
                  tensor of shape [2, 3, 2, 2]",
@@ -825,7 +839,9 @@ fn bad_lovasz_dsc_and_sum_inputs_name_the_argument() {
             (
                 input_error(
                     r#"{"type": "lovasz"}"#,
-                    LossInputs::new().with_float("input", x4.clone()).with_int("target", Tensor::<2, Int>::ones([2, 2], &device)),
+                    LossInputs::new()
+                        .with_float("input", x4.clone())
+                        .with_int("target", Tensor::<2, Int>::ones([2, 2], &device)),
                 ),
                 "lovasz: argument `target`: expected class indices of shape [2, 2, 2] (input shape [2, 3, 2, 2] \
                  without the class dim 1), got [2, 2]",
@@ -833,14 +849,18 @@ fn bad_lovasz_dsc_and_sum_inputs_name_the_argument() {
             (
                 input_error(
                     r#"{"type": "lovasz", "ignore_index": 255}"#,
-                    LossInputs::new().with_float("input", x4.clone()).with_int("target", t3.clone().mul_scalar(3)),
+                    LossInputs::new()
+                        .with_float("input", x4.clone())
+                        .with_int("target", t3.clone().mul_scalar(3)),
                 ),
                 "lovasz: argument `target`: expected class indices in [0, 3) (or ignore_index 255), got indices in [3, 3]",
             ),
             (
                 input_error(
                     r#"{"type": "lovasz", "mode": "hinge"}"#,
-                    LossInputs::new().with_float("input", x4.clone()).with_int("target", t3.clone()),
+                    LossInputs::new()
+                        .with_float("input", x4.clone())
+                        .with_int("target", t3.clone()),
                 ),
                 "lovasz: argument `target`: expected 0/1 targets of the shape of `input` [2, 3, 2, 2] (mode \"hinge\"), \
                  got [2, 2, 2]",
@@ -848,28 +868,36 @@ fn bad_lovasz_dsc_and_sum_inputs_name_the_argument() {
             (
                 input_error(
                     r#"{"type": "lovasz", "mode": "hinge"}"#,
-                    LossInputs::new().with_float("input", x4.clone()).with_float("target", x4.clone().add_scalar(2.0)),
+                    LossInputs::new()
+                        .with_float("input", x4.clone())
+                        .with_float("target", x4.clone().add_scalar(2.0)),
                 ),
                 "lovasz: argument `target`: expected binary targets in [0, 1], got values in [2, 2]",
             ),
             (
                 input_error(
                     r#"{"type": "dsc"}"#,
-                    LossInputs::new().with_float("input", x4.clone()).with_int("target", t3.clone()),
+                    LossInputs::new()
+                        .with_float("input", x4.clone())
+                        .with_int("target", t3.clone()),
                 ),
                 "dsc: argument `input`: expected logits of shape [N, C] (softmax) or [N] (sigmoid), got [2, 3, 2, 2]",
             ),
             (
                 input_error(
                     r#"{"type": "dsc"}"#,
-                    LossInputs::new().with_float("input", x2.clone()).with_int("target", Tensor::<1, Int>::ones([3], &device)),
+                    LossInputs::new()
+                        .with_float("input", x2.clone())
+                        .with_int("target", Tensor::<1, Int>::ones([3], &device)),
                 ),
                 "dsc: argument `target`: expected class indices of shape [4], got [3]",
             ),
             (
                 input_error(
                     r#"{"type": "dsc"}"#,
-                    LossInputs::new().with_float("input", x2.clone()).with_int("target", classes([0, 1, 2, 3])),
+                    LossInputs::new()
+                        .with_float("input", x2.clone())
+                        .with_int("target", classes([0, 1, 2, 3])),
                 ),
                 "dsc: argument `target`: expected class indices in [0, 3), got indices in [0, 3]",
             ),
@@ -895,7 +923,9 @@ fn bad_lovasz_dsc_and_sum_inputs_name_the_argument() {
             (
                 input_error(
                     r#"{"type": "sum", "terms": [{"loss": {"type": "focal"}}]}"#,
-                    LossInputs::new().with_float("input", x4.clone()).with_float("target", x4.clone()),
+                    LossInputs::new()
+                        .with_float("input", x4.clone())
+                        .with_float("target", x4.clone()),
                 ),
                 "sum: argument `target`: expected class indices (terms[0] is focal, which takes class indices), got a \
                  float tensor of shape [2, 3, 2, 2]",
@@ -903,7 +933,9 @@ fn bad_lovasz_dsc_and_sum_inputs_name_the_argument() {
             (
                 input_error(
                     r#"{"type": "sum", "terms": [{"loss": {"type": "dice", "activation": "softmax"}}, {"loss": {"type": "binary_focal"}}]}"#,
-                    LossInputs::new().with_float("input", x4.clone()).with_int("target", Tensor::<2, Int>::ones([2, 2], &device)),
+                    LossInputs::new()
+                        .with_float("input", x4.clone())
+                        .with_int("target", Tensor::<2, Int>::ones([2, 2], &device)),
                 ),
                 "dice: argument `target`: expected class indices of shape [2, 2, 2] (input shape [2, 3, 2, 2] without \
                  the class dim 1), or probabilities of the shape of `input`, got [2, 2]",
@@ -911,7 +943,9 @@ fn bad_lovasz_dsc_and_sum_inputs_name_the_argument() {
             (
                 input_error(
                     r#"{"type": "sum", "terms": [{"loss": {"type": "binary_focal"}}]}"#,
-                    LossInputs::new().with_float("input", x4.clone()).with_int("target", t3.clone().mul_scalar(5)),
+                    LossInputs::new()
+                        .with_float("input", x4.clone())
+                        .with_int("target", t3.clone().mul_scalar(5)),
                 ),
                 "sum: argument `target`: expected class indices in [0, 3), got indices in [5, 5]",
             ),
