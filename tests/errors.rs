@@ -75,7 +75,7 @@ fn parse_errors_are_clear() {
     let e = LossConfig::parse("focall").unwrap_err().to_string();
     assert_eq!(
         e,
-        r#"loss_config: loss name: expected one of ["binary_focal", "focal", "class_balanced", "bce", "balanced_bce", "ghm_c", "ghm_r", "dice", "generalized_dice", "tversky", "focal_tversky", "log_cosh_dice", "lovasz", "dsc", "sum"], got "focall""#
+        r#"loss_config: loss name: expected one of ["binary_focal", "focal", "class_balanced", "bce", "balanced_bce", "ghm_c", "ghm_r", "dice", "generalized_dice", "tversky", "focal_tversky", "log_cosh_dice", "lovasz", "dsc", "sum", "triplet_margin", "triplet_mined", "contrastive", "nt_xent", "supcon", "arcface", "cosface"], got "focall""#
     );
     let e = LossConfig::parse(r#"{"type": "focal", "gama": 2}"#)
         .unwrap_err()

@@ -126,6 +126,26 @@ pub fn all_configs() -> Vec<LossConfig> {
         r#"{"type": "dsc", "alpha": 0.0, "reduction": "none"}"#,
         r#"{"type": "sum", "terms": [{"loss": {"type": "dice", "activation": "softmax"}}, {"weight": 0.5, "loss": {"type": "focal", "gamma": 0.0}}]}"#,
         r#"{"type": "sum", "terms": [{"loss": {"type": "dice", "activation": "softmax", "include_background": false}}, {"loss": {"type": "binary_focal", "alpha": null}}]}"#,
+        r#"{"type": "triplet_margin"}"#,
+        r#"{"type": "triplet_margin", "p": 1.0, "swap": true, "margin": 0.5, "reduction": "sum"}"#,
+        r#"{"type": "triplet_margin", "p": 3.0, "eps": 0.0, "distance": "euclidean"}"#,
+        r#"{"type": "triplet_margin", "distance": "cosine", "soft_margin": true, "reduction": "none"}"#,
+        r#"{"type": "triplet_margin", "distance": "squared_euclidean", "swap": true}"#,
+        r#"{"type": "triplet_mined"}"#,
+        r#"{"type": "triplet_mined", "mining": "batch_hard", "soft_margin": true, "reduction": "sum"}"#,
+        r#"{"type": "triplet_mined", "mining": "semi_hard", "distance": "squared_euclidean", "nonzero_mean": true}"#,
+        r#"{"type": "triplet_mined", "distance": "cosine", "normalize_embeddings": true, "margin": 0.2, "reduction": "none"}"#,
+        r#"{"type": "contrastive"}"#,
+        r#"{"type": "contrastive", "squared": false, "pos_margin": 0.1, "normalize_embeddings": true, "nonzero_mean": true}"#,
+        r#"{"type": "contrastive", "distance": "squared_euclidean", "margin": 2.0, "reduction": "none"}"#,
+        r#"{"type": "contrastive", "normalize_embeddings": true, "reduction": "sum"}"#,
+        r#"{"type": "nt_xent", "temperature": 0.5}"#,
+        r#"{"type": "nt_xent", "reduction": "none"}"#,
+        r#"{"type": "supcon", "temperature": 0.5, "reduction": "sum"}"#,
+        r#"{"type": "supcon"}"#,
+        r#"{"type": "arcface", "num_classes": 4, "embedding_size": 3, "scale": 8.0}"#,
+        r#"{"type": "arcface", "num_classes": 4, "embedding_size": 3, "margin": 10.0, "scale": 16.0, "reduction": "none"}"#,
+        r#"{"type": "cosface", "num_classes": 4, "embedding_size": 3, "scale": 8.0, "reduction": "sum"}"#,
     ]
     .iter()
     .map(|s| parse(s))
@@ -262,11 +282,77 @@ fn overlap_options(config: &LossConfig) -> Option<(burn_losses::Activation, Opti
     })
 }
 
+/// `[rows, cols]` normal values of scale `scale`.
+fn normal_rows(rng: &mut Lcg, scale: f64, rows: usize, cols: usize) -> HostInput {
+    let v = (0..rows * cols).map(|_| (rng.normal() * scale) as f32).collect();
+    HostInput::Float(v, vec![rows, cols])
+}
+
+/// Labels of a metric-learning batch of 8: classes of 3, 2, 2 members and a singleton (an anchor
+/// without positives).
+const BATCH_LABELS: [i64; 8] = [0, 2, 0, 1, 2, 0, 1, 3];
+
+/// Inputs of the metric-learning losses (embeddings of scale `scale`, D = 3), `None` for other
+/// losses. `contrastive` takes a labelled batch when `normalize_embeddings` is set, precomputed
+/// distances with `"squared_euclidean"`, else two embedding rows and 0/1 targets.
+fn metric_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64) -> Option<HostInputs> {
+    let labels = || HostInput::Int(BATCH_LABELS.to_vec(), vec![BATCH_LABELS.len()]);
+    let n = BATCH_LABELS.len();
+    Some(match config {
+        LossConfig::TripletMargin(_) => vec![
+            ("anchor", normal_rows(rng, scale, 4, 3)),
+            ("positive", normal_rows(rng, scale, 4, 3)),
+            ("negative", normal_rows(rng, scale, 4, 3)),
+        ],
+        LossConfig::TripletMined(_) | LossConfig::NtXent(_) | LossConfig::SupCon(_) => {
+            vec![("embeddings", normal_rows(rng, scale, n, 3)), ("labels", labels())]
+        }
+        LossConfig::Contrastive(cfg) => {
+            let target = HostInput::Float((0..5).map(|i| (i % 2) as f32).collect(), vec![5]);
+            if cfg.normalize_embeddings {
+                vec![("embeddings", normal_rows(rng, scale, n, 3)), ("labels", labels())]
+            } else if cfg.distance == burn_losses::Distance::SquaredEuclidean {
+                let d = (0..5).map(|_| (0.05 + 2.0 * rng.uniform()) as f32 * scale as f32).collect();
+                vec![("distance", HostInput::Float(d, vec![5])), ("target", target)]
+            } else {
+                vec![
+                    ("input1", normal_rows(rng, scale, 5, 3)),
+                    ("input2", normal_rows(rng, scale, 5, 3)),
+                    ("target", target),
+                ]
+            }
+        }
+        LossConfig::ArcFace(_) | LossConfig::CosFace(_) => {
+            let (classes, dim) = match config {
+                LossConfig::ArcFace(c) => (c.num_classes, c.embedding_size),
+                LossConfig::CosFace(c) => (c.num_classes, c.embedding_size),
+                _ => unreachable!(),
+            };
+            let batch = 5;
+            let labels = (0..batch).map(|_| rng.below(classes) as i64).collect();
+            vec![
+                ("embeddings", normal_rows(rng, scale, batch, dim)),
+                ("labels", HostInput::Int(labels, vec![batch])),
+                ("class_weights", normal_rows(rng, 1.0, classes, dim)),
+            ]
+        }
+        _ => return None,
+    })
+}
+
+/// Whether `config` is a metric-learning loss (inputs from [`metric_inputs`]).
+pub fn is_metric_loss(config: &LossConfig) -> bool {
+    metric_inputs(config, &mut Lcg::new(0), 1.0).is_some()
+}
+
 /// Random inputs suited to `config` (logit scale `scale`), with per-sample weights (GHM: a
 /// `valid` mask with one zero; overlap losses: a pixel `mask` with one zero) when `with_weight`.
 pub fn sample_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64, with_weight: bool) -> HostInputs {
     let (n, c, d) = (3usize, 4usize, 2usize);
     let mut inputs: HostInputs = Vec::new();
+    if let Some(inputs) = metric_inputs(config, rng, scale) {
+        return inputs;
+    }
     if let Some((activation, ignore_index)) = overlap_options(config) {
         let mut inputs = overlap_inputs(activation, ignore_index, rng, scale);
         let takes_mask = !matches!(config, LossConfig::Lovasz(_) | LossConfig::Sum(_));

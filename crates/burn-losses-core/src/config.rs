@@ -13,15 +13,20 @@
 use burn::tensor::activation::{sigmoid, softmax};
 use burn::tensor::{Int, Tensor};
 
+use crate::angular_margin::{ArcFaceLoss, ArcFaceLossConfig, CosFaceLoss, CosFaceLossConfig};
 use crate::bce::{BalancedBceLoss, BalancedBceLossConfig, BceLoss, BceLossConfig};
 use crate::class_balanced::{ClassBalancedLoss, ClassBalancedLossConfig};
 use crate::composite::{SumLoss, SumLossConfig};
+use crate::contrastive::{
+    ContrastiveLoss, ContrastiveLossConfig, NtXentLoss, NtXentLossConfig, SupConLoss, SupConLossConfig,
+};
 use crate::dsc::{DscLoss, DscLossConfig};
 use crate::dynamic::{DynInput, DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, or_panic};
 use crate::focal::{BinaryFocalLoss, BinaryFocalLossConfig, FocalLoss, FocalLossConfig};
 use crate::ghm::{GhmCLoss, GhmCLossConfig, GhmRLoss, GhmRLossConfig};
 use crate::lovasz::{LovaszLoss, LovaszLossConfig};
+use crate::triplet::{TripletMarginLoss, TripletMarginLossConfig, TripletMinedLoss, TripletMinedLossConfig};
 use crate::overlap::{
     DiceLoss, DiceLossConfig, FocalTverskyLoss, FocalTverskyLossConfig, GeneralizedDiceLoss,
     GeneralizedDiceLossConfig, LogCoshDiceLoss, LogCoshDiceLossConfig, TverskyLoss, TverskyLossConfig,
@@ -83,6 +88,17 @@ pub trait LossModule {
 pub(crate) fn one_hot_like(input: &Tensor<2>, targets: Tensor<1, Int>) -> Tensor<2> {
     let [_, c] = input.dims();
     targets.one_hot::<2>(c).float().cast(input.dtype())
+}
+
+/// The error of [`LossModule::classification_loss`] for a loss that does not score class logits
+/// against class indices (a metric-learning loss): says what it takes instead.
+pub(crate) fn not_a_classification_loss(loss: &'static str, takes: &str) -> LossError {
+    LossError::input(
+        loss,
+        "input",
+        format!("{takes} (it is not a loss of class logits against class indices; train it with an embedding adapter)"),
+        "class logits [N, C]",
+    )
 }
 
 /// Generates [`LossConfig`], [`Loss`] and everything that dispatches over them from one list of
@@ -237,6 +253,20 @@ impl Loss {
     }
 }
 
+impl Loss {
+    /// The scalar training loss (`[1]`) of a labelled batch of `embeddings [N, D]` with integer
+    /// `labels [N]`: the metric-learning losses (`triplet_mined`, `contrastive` over every pair,
+    /// `nt_xent`, `supcon`, `arcface`, `cosface`); a `"none"` reduction is averaged. Other losses
+    /// say which arguments they take.
+    pub fn embedding_loss(&self, embeddings: Tensor<2>, labels: Tensor<1, Int>) -> LossResult<Tensor<1>> {
+        let inputs = LossInputs::new()
+            .with_float("embeddings", embeddings)
+            .with_int("labels", labels);
+        let out = self.forward_inputs(&inputs)?.flat;
+        Ok(if out.dims()[0] == 1 { out } else { out.mean() })
+    }
+}
+
 /// A loss that scores class logits `[N, C]` against class indices `[N]`: what the Learner
 /// adapter of `burn-losses-train` needs.
 pub trait ClassificationLoss {
@@ -290,4 +320,18 @@ register_losses! {
         "self-adjusting Dice for imbalanced classification / tagging (Li et al. 2020, ShannonAI)",
     Sum("sum", SumLossConfig => SumLoss):
         "weighted sum of losses fed the same input and target (MONAI DiceCELoss, DiceFocalLoss)",
+    TripletMargin("triplet_margin", TripletMarginLossConfig => TripletMarginLoss):
+        "triplet margin loss on anchor / positive / negative rows (PyTorch TripletMarginLoss)",
+    TripletMined("triplet_mined", TripletMinedLossConfig => TripletMinedLoss):
+        "triplet loss mined in a labelled batch: batch-all, batch-hard, semi-hard (PML, TF-Addons)",
+    Contrastive("contrastive", ContrastiveLossConfig => ContrastiveLoss):
+        "contrastive loss on pairs, distances or every pair of a labelled batch (TF-Addons, PML)",
+    NtXent("nt_xent", NtXentLossConfig => NtXentLoss):
+        "NT-Xent / InfoNCE over cosine similarities (SimCLR; PML NTXentLoss)",
+    SupCon("supcon", SupConLossConfig => SupConLoss):
+        "supervised contrastive loss (Khosla et al. 2020; PML SupConLoss)",
+    ArcFace("arcface", ArcFaceLossConfig => ArcFaceLoss):
+        "additive angular margin softmax with trainable class weights (Deng et al. 2019; PML ArcFaceLoss)",
+    CosFace("cosface", CosFaceLossConfig => CosFaceLoss):
+        "additive cosine margin softmax with trainable class weights (Wang et al. 2018; PML CosFaceLoss)",
 }

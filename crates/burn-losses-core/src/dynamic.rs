@@ -112,6 +112,11 @@ impl LossInputs {
         self.inputs.keys().map(String::as_str)
     }
 
+    /// Whether an argument called `name` was given.
+    pub fn contains(&self, name: &str) -> bool {
+        self.inputs.contains_key(name)
+    }
+
     /// Checks that no argument outside `allowed` was given.
     pub fn only(&self, loss: &'static str, allowed: &[&str]) -> LossResult<()> {
         for name in self.names() {

@@ -132,6 +132,15 @@ pub(crate) mod check {
         }
     }
 
+    /// `value` must be finite and > 0 (temperatures, scales).
+    pub fn positive(loss: &'static str, field: &str, value: f64) -> LossResult<()> {
+        if value.is_finite() && value > 0.0 {
+            Ok(())
+        } else {
+            Err(LossError::config(loss, field, "a finite number > 0", value))
+        }
+    }
+
     /// A non-empty list of finite weights >= 0, one per class (`alpha`, `pos_weight`, …).
     pub fn weights(loss: &'static str, field: &str, weights: &[f32]) -> LossResult<()> {
         if weights.is_empty() {

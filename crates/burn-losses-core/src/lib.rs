@@ -6,27 +6,36 @@
 //! every loss shares, [`error`] the one error type, [`config`] the serde-tagged [`LossConfig`].
 #![warn(missing_docs)]
 
+pub mod angular_margin;
 pub mod bce;
 pub mod class_balanced;
 pub mod composite;
 pub mod config;
+pub mod contrastive;
 pub mod dsc;
 pub mod dynamic;
+pub mod embedding;
 pub mod error;
 pub mod focal;
 pub mod ghm;
 pub mod lovasz;
 pub mod overlap;
 pub mod reduction;
+pub mod triplet;
 
 mod common;
 
+pub use angular_margin::{ArcFaceLoss, ArcFaceLossConfig, CosFaceLoss, CosFaceLossConfig};
 pub use bce::{BalancedBceLoss, BalancedBceLossConfig, BceLoss, BceLossConfig};
 pub use class_balanced::{ClassBalancedBase, ClassBalancedLoss, ClassBalancedLossConfig, class_counts};
 pub use composite::{SumLoss, SumLossConfig, SumTerm};
+pub use contrastive::{
+    ContrastiveLoss, ContrastiveLossConfig, NtXentLoss, NtXentLossConfig, SupConLoss, SupConLossConfig,
+};
 pub use config::{ClassificationLoss, InputKind, Loss, LossConfig, LossModule, TargetKind};
 pub use dsc::{DscLoss, DscLossConfig};
 pub use dynamic::{DynInput, DynTensor, LossInputs};
+pub use embedding::Distance;
 pub use error::{ErrorKind, LossError, LossResult};
 pub use focal::{BinaryFocalLoss, BinaryFocalLossConfig, FocalLoss, FocalLossConfig};
 pub use ghm::{GhmCLoss, GhmCLossConfig, GhmRLoss, GhmRLossConfig, GhmState};
@@ -37,3 +46,4 @@ pub use overlap::{
     TverskyLossConfig,
 };
 pub use reduction::{ElementLoss, Reduction};
+pub use triplet::{Mining, TripletMarginLoss, TripletMarginLossConfig, TripletMinedLoss, TripletMinedLossConfig};

@@ -25,10 +25,16 @@ use burn::tensor::{Int, Tensor};
 use burn::train::{ClassificationOutput, InferenceStep, TrainOutput, TrainStep};
 use burn_losses_core::{ClassificationLoss, Loss};
 
+pub mod embedding;
 mod metrics;
 mod renderer;
 pub mod segmentation;
 pub use burn_losses_core::class_counts;
+pub use embedding::{
+    EmbeddingBatch, EmbeddingInput, EmbeddingOutput, Embedder, LossEmbedder, LossSiamese, PairAccuracyMetric,
+    PairBatch, PairInput, PairOutput, PkDataset, RecallAtOneMetric, best_threshold_accuracy, pk_batches,
+    recall_at_1,
+};
 pub use metrics::ConfusionMatrix;
 pub use renderer::{EpochLogRenderer, EpochMetrics};
 pub use segmentation::{

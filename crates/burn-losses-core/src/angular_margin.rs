@@ -1,0 +1,289 @@
+//! Additive-margin softmax losses with a trainable class-weight matrix: [`ArcFaceLoss`]
+//! (additive angular margin) and [`CosFaceLoss`] (additive cosine margin).
+//!
+//! ```python
+//! pml.losses.ArcFaceLoss(num_classes, embedding_size, margin=28.6, scale=64)(embeddings, labels)
+//! pml.losses.CosFaceLoss(num_classes, embedding_size, margin=0.35, scale=64)(embeddings, labels)
+//! ```
+
+use burn::module::Param;
+use burn::tensor::activation::log_softmax;
+use burn::tensor::{Device, Int, Tensor};
+use serde::{Deserialize, Serialize};
+
+use crate::common::{check_same_dtype, config_setters, reduce_to_dyn};
+use crate::dynamic::{DynTensor, LossInputs};
+use crate::embedding::{check_label_range, embeddings_and_labels, l2_normalize, safe_sqrt};
+use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
+use crate::reduction::{ElementLoss, Reduction};
+
+/// Generates the config, the module and the shared forward of an additive-margin softmax loss;
+/// the variant only says how the target class's cosine is modified (`modify_target_cosine`).
+macro_rules! margin_softmax_loss {
+    (
+        $(#[$config_meta:meta])* $config:ident,
+        $(#[$loss_meta:meta])* $loss:ident,
+        $name:literal, margin: $margin:literal, $margin_doc:literal
+    ) => {
+        $(#[$config_meta])*
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(default, deny_unknown_fields)]
+        pub struct $config {
+            /// Number of classes `C >= 1` (rows of the class-weight matrix). Required.
+            pub num_classes: usize,
+            /// Embedding size `D >= 1` (columns of the class-weight matrix). Required.
+            pub embedding_size: usize,
+            #[doc = $margin_doc]
+            pub margin: f64,
+            /// Scale `s > 0` of the logits. Default `64` (PML, the papers).
+            pub scale: f64,
+            /// `"mean"` (default), `"sum"` or `"none"` (`[N]`).
+            pub reduction: Reduction,
+        }
+
+        impl Default for $config {
+            fn default() -> Self {
+                Self {
+                    num_classes: 0,
+                    embedding_size: 0,
+                    margin: $margin,
+                    scale: 64.0,
+                    reduction: Reduction::Mean,
+                }
+            }
+        }
+
+        impl burn::config::Config for $config {}
+
+        config_setters!($config {
+            with_margin => margin: f64,
+            with_scale => scale: f64,
+            with_reduction => reduction: Reduction,
+        });
+
+        impl $config {
+            const NAME: &'static str = $name;
+
+            /// The defaults for `num_classes` classes of `embedding_size`-dimensional embeddings.
+            pub fn new(num_classes: usize, embedding_size: usize) -> Self {
+                Self {
+                    num_classes,
+                    embedding_size,
+                    ..Self::default()
+                }
+            }
+
+            /// Checks every field; the error names the field and its expected range.
+            pub fn validate(&self) -> LossResult<()> {
+                for (field, value) in [("num_classes", self.num_classes), ("embedding_size", self.embedding_size)] {
+                    if value == 0 {
+                        return Err(LossError::config(Self::NAME, field, "an integer >= 1 (required)", value));
+                    }
+                }
+                self.validate_margin()?;
+                check::positive(Self::NAME, "scale", self.scale)
+            }
+
+            /// Builds the loss; the class weights are drawn from N(0, 1) (PML's `normal_`) on the
+            /// default device when first used — move the loss with `Module::to_device` (the
+            /// embedding adapters of `burn-losses-train` put it on the model's device).
+            pub fn try_init(&self) -> LossResult<$loss> {
+                self.try_init_on(&Device::default())
+            }
+
+            /// As [`try_init`](Self::try_init), with the class weights on `device`.
+            pub fn try_init_on(&self, device: &Device) -> LossResult<$loss> {
+                self.validate()?;
+                let class_weights = burn::nn::Initializer::Normal { mean: 0.0, std: 1.0 }
+                    .init([self.num_classes, self.embedding_size], device);
+                Ok($loss {
+                    class_weights,
+                    config: self.clone(),
+                })
+            }
+
+            /// Builds the loss; panics with the [`try_init`](Self::try_init) message on a bad field.
+            #[track_caller]
+            pub fn init(&self) -> $loss {
+                or_panic(self.try_init())
+            }
+        }
+
+        $(#[$loss_meta])*
+        #[derive(burn::module::Module, Debug)]
+        pub struct $loss {
+            /// The class-weight matrix `W [C, D]` (one learned centre per class), trained with
+            /// the model.
+            pub class_weights: Param<Tensor<2>>,
+            /// The validated configuration.
+            #[module(skip)]
+            pub config: $config,
+        }
+
+        impl $loss {
+            /// The configured reduction for `embeddings [N, D]` and class indices `[N]`.
+            #[track_caller]
+            pub fn forward(&self, embeddings: Tensor<2>, labels: Tensor<1, Int>) -> Tensor<1> {
+                or_panic(self.try_forward(embeddings, labels, None))
+            }
+
+            /// As [`forward`](Self::forward), optionally with a class-weight matrix `[C, D]` that
+            /// replaces the module's for this call; returns an error instead of panicking.
+            pub fn try_forward(
+                &self,
+                embeddings: Tensor<2>,
+                labels: Tensor<1, Int>,
+                class_weights: Option<Tensor<2>>,
+            ) -> LossResult<Tensor<1>> {
+                let mut inputs = LossInputs::new()
+                    .with_float("embeddings", embeddings)
+                    .with_int("labels", labels);
+                if let Some(w) = class_weights {
+                    inputs = inputs.with_float("class_weights", w);
+                }
+                Ok(self.forward_named(&inputs)?.flat)
+            }
+
+            fn forward_named(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
+                let name = $config::NAME;
+                inputs.only(name, &["embeddings", "labels", "class_weights"])?;
+                let (e, labels) = embeddings_and_labels(name, inputs)?;
+                let (c, d) = (self.config.num_classes, self.config.embedding_size);
+                let [n, dim] = e.dims();
+                if dim != d {
+                    return Err(LossError::input(
+                        name,
+                        "embeddings",
+                        format!("embeddings of shape [N, {d}] (embedding_size = {d})"),
+                        fmt_shape(&[n, dim]),
+                    ));
+                }
+                check_label_range(name, &labels, c)?;
+                let w = match inputs.float_opt("class_weights")? {
+                    Some(w) => {
+                        if w.shape != [c, d] {
+                            return Err(LossError::input(
+                                name,
+                                "class_weights",
+                                format!("a class-weight matrix of shape [{c}, {d}] ([num_classes, embedding_size])"),
+                                fmt_shape(&w.shape),
+                            ));
+                        }
+                        check_same_dtype(name, "class_weights", Some(&w), &DynTensor::from_tensor(e.clone()))?;
+                        w.view([c, d])
+                    }
+                    None => {
+                        let w = self.class_weights.val();
+                        let device = e.device();
+                        if w.device() != device || w.device().is_autodiff() != device.is_autodiff() {
+                            w.to_device(&device)
+                        } else {
+                            w
+                        }
+                    }
+                };
+                let dtype = e.dtype();
+                let cosine = l2_normalize(e, 1e-12).matmul(l2_normalize(w, 1e-12).transpose());
+                let one_hot = labels.one_hot::<2>(c).float().cast(dtype);
+                let target = (cosine.clone() * one_hot.clone()).sum_dim(1);
+                let modified = self.modify_target_cosine(target.clone());
+                let logits = (cosine + one_hot.clone() * (modified - target)) * self.config.scale;
+                let per_sample = (log_softmax(logits, 1) * one_hot).sum_dim(1).neg();
+                Ok(reduce_to_dyn(ElementLoss::new(per_sample), vec![n], self.config.reduction))
+            }
+        }
+
+        impl crate::config::LossModule for $loss {
+            fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
+                self.forward_named(inputs)
+            }
+
+            fn classification_loss(&self, _input: Tensor<2>, _targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
+                Err(crate::config::not_a_classification_loss(
+                    $config::NAME,
+                    "embeddings and labels",
+                ))
+            }
+        }
+    };
+}
+
+margin_softmax_loss!(
+    /// Configuration of [`ArcFaceLoss`] (`"type": "arcface"` in a [`LossConfig`](crate::LossConfig)).
+    ArcFaceLossConfig,
+    /// ArcFace (Deng et al. 2019, "ArcFace: Additive Angular Margin Loss for Deep Face
+    /// Recognition"), PML `ArcFaceLoss`: with `cos θ_ic` the cosine between the L2-normalised
+    /// embedding `i` and class weight `c`,
+    ///
+    /// ```text
+    /// logit_ic = s·cos(θ_ic + m) for the target class c = y_i,  s·cos θ_ic otherwise
+    ///            (past θ = π − m: s·(cos θ − m·sin m), keeping the target logit decreasing in θ)
+    /// ℓ_i = cross-entropy(logit_i, y_i);  mean over N (PML MeanReducer)
+    /// ```
+    ///
+    /// `cos(θ + m)` is computed as `cos θ·cos m − sin θ·sin m` with `sin θ = √(1 − cos²θ)` (a
+    /// safe root): the same value as PML's `cos(acos(cos θ) + m)` without `acos`'s infinite
+    /// derivative at `cos θ = ±1` (insightface's `easy_margin` is not offered).
+    ///
+    /// The class weights `W [C, D]` are a trainable [`Param`]; the named-argument form also takes
+    /// `class_weights [C, D]` replacing them for one call (fixtures, CLI).
+    ///
+    /// # Shapes
+    /// - `embeddings`: `[N, D]`, `labels`: `[N]` class indices, `class_weights` (optional): `[C, D]`
+    /// - output: `[1]` (mean, sum) or `[N]` (none)
+    ArcFaceLoss,
+    "arcface", margin: 28.6,
+    "Additive angular margin in degrees, in [0, 180). Default `28.6` (PML; 0.5 rad in the paper)."
+);
+
+margin_softmax_loss!(
+    /// Configuration of [`CosFaceLoss`] (`"type": "cosface"` in a [`LossConfig`](crate::LossConfig)).
+    CosFaceLossConfig,
+    /// CosFace / large-margin cosine loss (Wang et al. 2018), PML `CosFaceLoss`:
+    ///
+    /// ```text
+    /// logit_ic = s·(cos θ_ic − m) for the target class c = y_i,  s·cos θ_ic otherwise
+    /// ℓ_i = cross-entropy(logit_i, y_i);  mean over N
+    /// ```
+    ///
+    /// The class weights `W [C, D]` are a trainable [`Param`]; the named-argument form also takes
+    /// `class_weights [C, D]` replacing them for one call.
+    ///
+    /// # Shapes
+    /// - `embeddings`: `[N, D]`, `labels`: `[N]` class indices, `class_weights` (optional): `[C, D]`
+    /// - output: `[1]` (mean, sum) or `[N]` (none)
+    CosFaceLoss,
+    "cosface", margin: 0.35,
+    "Additive cosine margin `m >= 0`. Default `0.35` (PML, the paper)."
+);
+
+impl ArcFaceLossConfig {
+    fn validate_margin(&self) -> LossResult<()> {
+        check::in_range(Self::NAME, "margin", self.margin, 0.0, 180.0, true)
+    }
+}
+
+impl ArcFaceLoss {
+    /// `cos(θ + m)` from `cos θ`, or `cos θ − m·sin m` past `θ = π − m` (PML).
+    fn modify_target_cosine(&self, cosine: Tensor<2>) -> Tensor<2> {
+        let m = self.config.margin.to_radians();
+        let sine = safe_sqrt((cosine.clone().powi_scalar(2).neg() + 1.0).clamp_min(0.0));
+        let shifted = cosine.clone() * m.cos() - sine * m.sin();
+        // θ > π − m  ⇔  cos θ < −cos m
+        let past_limit = cosine.clone().lower_elem(-m.cos());
+        shifted.mask_where(past_limit, cosine - m * m.sin())
+    }
+}
+
+impl CosFaceLossConfig {
+    fn validate_margin(&self) -> LossResult<()> {
+        check::non_negative(Self::NAME, "margin", self.margin)
+    }
+}
+
+impl CosFaceLoss {
+    /// `cos θ − m`.
+    fn modify_target_cosine(&self, cosine: Tensor<2>) -> Tensor<2> {
+        cosine - self.config.margin
+    }
+}

@@ -1,0 +1,195 @@
+//! What the metric-learning losses share: the [`Distance`] between embeddings, the pairwise
+//! distance matrix of a batch (one `[N, N]` matrix, safe square root), the positive / negative
+//! pair masks of a batch's labels, the checks of `embeddings` + `labels` inputs, stable
+//! soft-plus and masked log-sum-exp, and the reduction of losses over the pairs or triplets
+//! formed inside a batch.
+
+use burn::tensor::{Bool, Float, Int, Tensor};
+use serde::{Deserialize, Serialize};
+
+use crate::common::int_min_max;
+use crate::dynamic::{DynTensor, LossInputs};
+use crate::error::{LossError, LossResult, fmt_shape};
+use crate::reduction::Reduction;
+
+/// The distance between two embeddings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Distance {
+    /// `‖x − y‖₂` (PML `LpDistance(p=2, power=1)`, PyTorch `pairwise_distance`). Default.
+    #[default]
+    Euclidean,
+    /// `‖x − y‖₂²` (PML `LpDistance(power=2)`, TF-Addons `"squared-L2"`, FaceNet).
+    SquaredEuclidean,
+    /// `1 − cos(x, y)` (PML `CosineSimilarity`, which PML uses as a similarity: the loss values
+    /// are the same).
+    Cosine,
+}
+
+/// Huge stand-in for "no candidate" in masked min / max selections (finite, so that no
+/// `inf − inf` appears in a backward pass).
+pub(crate) const NO_CANDIDATE: f64 = 1e30;
+
+/// `√x` for `x >= 0` with value and gradient 0 at `x = 0` (PyTorch `cdist`'s convention), so that
+/// a zero distance (the diagonal, duplicate embeddings) never gives an infinite or NaN gradient.
+pub(crate) fn safe_sqrt<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    let zero = x.clone().lower_equal_elem(0.0);
+    x.mask_fill(zero.clone(), 1.0).sqrt().mask_fill(zero, 0.0)
+}
+
+/// Rows divided by their L2 norm floored at `eps` (PyTorch `F.normalize(x, dim=1, eps)`).
+pub(crate) fn l2_normalize(x: Tensor<2>, eps: f64) -> Tensor<2> {
+    let norm = safe_sqrt(x.clone().powi_scalar(2).sum_dim(1)).clamp_min(eps);
+    x / norm
+}
+
+/// The `[N, N]` matrix of distances between the rows of `e [N, D]`, from one matrix product
+/// (`‖a‖² + ‖b‖² − 2·a·b`, clamped at 0, exact 0 on the diagonal) — never per pair.
+pub(crate) fn pairwise_distances(e: Tensor<2>, distance: Distance) -> Tensor<2> {
+    let [n, _] = e.dims();
+    let diagonal = eye(n, &e.device());
+    match distance {
+        Distance::Cosine => {
+            let u = l2_normalize(e, 1e-12);
+            (u.clone().matmul(u.transpose()).neg() + 1.0).mask_fill(diagonal, 0.0)
+        }
+        Distance::Euclidean | Distance::SquaredEuclidean => {
+            let sq = e.clone().powi_scalar(2).sum_dim(1);
+            let squared = (sq.clone() + sq.transpose() - e.clone().matmul(e.transpose()) * 2.0)
+                .clamp_min(0.0)
+                .mask_fill(diagonal, 0.0);
+            if distance == Distance::Euclidean {
+                safe_sqrt(squared)
+            } else {
+                squared
+            }
+        }
+    }
+}
+
+/// Distances `[N]` between matching rows of `x` and `y` (`[N, D]`): `‖x − y‖₂`, its square or
+/// `1 − cos` (norms floored at 1e-8, as PyTorch `cosine_similarity`).
+pub(crate) fn paired_distances(x: Tensor<2>, y: Tensor<2>, distance: Distance) -> Tensor<1> {
+    let [n, _] = x.dims();
+    let d = match distance {
+        Distance::Cosine => (l2_normalize(x, 1e-8) * l2_normalize(y, 1e-8)).sum_dim(1).neg() + 1.0,
+        Distance::SquaredEuclidean => (x - y).powi_scalar(2).sum_dim(1),
+        Distance::Euclidean => safe_sqrt((x - y).powi_scalar(2).sum_dim(1)),
+    };
+    d.reshape([n])
+}
+
+/// Boolean identity `[n, n]`.
+pub(crate) fn eye(n: usize, device: &burn::tensor::Device) -> Tensor<2, Bool> {
+    let idx = Tensor::<1, Int>::arange(0..n as i64, device);
+    idx.clone().reshape([n, 1]).equal(idx.reshape([1, n]))
+}
+
+/// The pairs of a labelled batch: `positive[i, j]` = same label and `i ≠ j`, `negative[i, j]` =
+/// different labels (PML `get_all_pairs_indices`).
+pub(crate) struct LabelPairs {
+    pub positive: Tensor<2, Bool>,
+    pub negative: Tensor<2, Bool>,
+}
+
+impl LabelPairs {
+    pub fn of(labels: &Tensor<1, Int>) -> Self {
+        let [n] = labels.dims();
+        let same = labels
+            .clone()
+            .reshape([n, 1])
+            .equal(labels.clone().reshape([1, n]));
+        let diagonal = eye(n, &labels.device());
+        Self {
+            positive: same.clone().bool_and(diagonal.bool_not()),
+            negative: same.bool_not(),
+        }
+    }
+}
+
+/// Float 0/1 of a mask, in `dtype`.
+pub(crate) fn as_float<const D: usize>(mask: Tensor<D, Bool>, dtype: burn::tensor::DType) -> Tensor<D> {
+    mask.float().cast(dtype)
+}
+
+/// `max(x, 0)` or, with `soft`, `softplus(x) = max(x, 0) + log1p(exp(−|x|))` (no overflow).
+pub(crate) fn hinge_or_softplus<const D: usize>(x: Tensor<D>, soft: bool) -> Tensor<D> {
+    if soft {
+        x.clone().clamp_min(0.0) + x.abs().neg().exp().log1p()
+    } else {
+        x.clamp_min(0.0)
+    }
+}
+
+/// Row-wise `log Σ_{j: mask} exp(x_ij)` as `[N, 1]`, computed around the (detached) row maximum;
+/// a row with an empty mask gives a value near `−1e30` (its `softplus(· − s)` is exactly 0 with
+/// a zero gradient) instead of `−∞`.
+pub(crate) fn masked_logsumexp(x: Tensor<2>, mask: Tensor<2, Bool>) -> Tensor<2> {
+    let masked = x.mask_fill(mask.bool_not(), -NO_CANDIDATE);
+    let max = masked.clone().max_dim(1).detach();
+    (masked - max.clone()).exp().sum_dim(1).log() + max
+}
+
+/// The `embeddings [N, D]` and integer `labels [N]` arguments of a batch loss, checked.
+pub(crate) fn embeddings_and_labels(
+    loss: &'static str,
+    inputs: &LossInputs,
+) -> LossResult<(Tensor<2>, Tensor<1, Int>)> {
+    let embeddings = inputs.float(loss, "embeddings")?;
+    let labels = inputs.int(loss, "labels")?;
+    let e = embeddings_2d(loss, "embeddings", &embeddings)?;
+    let n = e.dims()[0];
+    if labels.shape != [n] {
+        return Err(LossError::input(
+            loss,
+            "labels",
+            format!("integer labels of shape [{n}] (one per embedding)"),
+            fmt_shape(&labels.shape),
+        ));
+    }
+    Ok((e, labels.view([n])))
+}
+
+/// A float argument of shape `[N, D]` with `N, D >= 1`.
+pub(crate) fn embeddings_2d(loss: &'static str, argument: &str, t: &DynTensor<Float>) -> LossResult<Tensor<2>> {
+    match t.shape.as_slice() {
+        &[n, d] if n > 0 && d > 0 => Ok(t.view([n, d])),
+        other => Err(LossError::input(
+            loss,
+            argument,
+            "embeddings of shape [N, D] with N, D >= 1",
+            fmt_shape(other),
+        )),
+    }
+}
+
+/// Class indices `[N]` must lie in `[0, classes)`.
+pub(crate) fn check_label_range(loss: &'static str, labels: &Tensor<1, Int>, classes: usize) -> LossResult<()> {
+    let (min, max) = int_min_max(labels);
+    if min < 0 || max >= classes as i64 {
+        return Err(LossError::input(
+            loss,
+            "labels",
+            format!("class indices in [0, {classes}) (num_classes = {classes})"),
+            format!("indices in [{min}, {max}]"),
+        ));
+    }
+    Ok(())
+}
+
+/// The reduction of a loss over the pairs / triplets formed in a batch: `per_anchor [N]` holds each
+/// anchor's summed terms (`"none"` returns it), `"sum"` adds them, `"mean"` divides the sum by
+/// `count` (the number of terms averaged over; a count of 0 gives 0 with a zero gradient).
+pub(crate) fn reduce_batch(per_anchor: Tensor<1>, count: Tensor<1>, reduction: Reduction) -> DynTensor {
+    let [n] = per_anchor.dims();
+    match reduction {
+        Reduction::None => DynTensor::new(per_anchor, vec![n]),
+        Reduction::Sum => DynTensor::new(per_anchor.sum(), vec![]),
+        Reduction::Mean => DynTensor::new(per_anchor.sum() / count.clamp_min(1.0), vec![]),
+    }
+}
+
+/// The number of `true` entries of `mask`, as a one-element float tensor of `dtype`.
+pub(crate) fn count<const D: usize>(mask: Tensor<D, Bool>, dtype: burn::tensor::DType) -> Tensor<1> {
+    as_float(mask, dtype).sum()
+}

@@ -1,0 +1,412 @@
+//! Triplet losses: [`TripletMarginLoss`] on explicit (anchor, positive, negative) rows, and
+//! [`TripletMinedLoss`] on a labelled batch whose triplets are mined online (batch-all,
+//! batch-hard, semi-hard).
+//!
+//! ```python
+//! torch.nn.TripletMarginLoss(margin=1.0, p=2, eps=1e-6, swap=False)(a, p, n)            # triplet_margin
+//! pml.losses.TripletMarginLoss(margin=1.0, distance=LpDistance(normalize_embeddings=False),
+//!                              reducer=MeanReducer())(embeddings, labels)               # triplet_mined, batch_all
+//! tfa.losses.TripletSemiHardLoss(margin=1.0)(labels, embeddings)                         # triplet_mined, semi_hard
+//! ```
+
+use burn::tensor::{Int, Tensor};
+use serde::{Deserialize, Serialize};
+
+use crate::common::{check_same_dtype, config_init, config_setters, reduce_to_dyn};
+use crate::dynamic::{DynTensor, LossInputs};
+use crate::embedding::{
+    Distance, LabelPairs, NO_CANDIDATE, count, embeddings_2d, embeddings_and_labels, hinge_or_softplus,
+    l2_normalize, paired_distances, pairwise_distances, reduce_batch, safe_sqrt,
+};
+use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
+use crate::reduction::{ElementLoss, Reduction};
+
+/// Configuration of [`TripletMarginLoss`] (`"type": "triplet_margin"` in a
+/// [`LossConfig`](crate::LossConfig)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TripletMarginLossConfig {
+    /// Margin `m >= 0`. Default `1.0` (PyTorch).
+    pub margin: f64,
+    /// Norm degree `p >= 1` of the `"euclidean"` distance `‖a − p + ε‖_p`. Default `2`.
+    pub p: f64,
+    /// `ε >= 0` added to the difference before the norm (PyTorch `pairwise_distance`). Default
+    /// `1e-6`.
+    pub eps: f64,
+    /// Distance swap (Balntas et al. 2016): `d(a, n) ← min(d(a, n), d(p, n))`. Default `false`.
+    pub swap: bool,
+    /// `softplus(d(a, p) − d(a, n) + m)` instead of the hinge (PML `smooth_loss`; Hermans et al.
+    /// 2017's soft margin is this with `margin: 0`). Default `false`.
+    pub soft_margin: bool,
+    /// `"euclidean"` (the p-norm, default), `"squared_euclidean"` (`‖a − p + ε‖₂²`) or
+    /// `"cosine"` (`1 − cos`, PyTorch `TripletMarginWithDistanceLoss` with that function).
+    pub distance: Distance,
+    /// `"mean"` (default), `"sum"` or `"none"` (`[N]`).
+    pub reduction: Reduction,
+}
+
+impl Default for TripletMarginLossConfig {
+    fn default() -> Self {
+        Self {
+            margin: 1.0,
+            p: 2.0,
+            eps: 1e-6,
+            swap: false,
+            soft_margin: false,
+            distance: Distance::Euclidean,
+            reduction: Reduction::Mean,
+        }
+    }
+}
+
+impl burn::config::Config for TripletMarginLossConfig {}
+
+config_setters!(TripletMarginLossConfig {
+    with_margin => margin: f64,
+    with_p => p: f64,
+    with_eps => eps: f64,
+    with_swap => swap: bool,
+    with_soft_margin => soft_margin: bool,
+    with_distance => distance: Distance,
+    with_reduction => reduction: Reduction,
+});
+
+impl TripletMarginLossConfig {
+    const NAME: &'static str = "triplet_margin";
+
+    /// The PyTorch defaults (margin 1, p 2, eps 1e-6, mean).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Checks every field; the error names the field and its expected range.
+    pub fn validate(&self) -> LossResult<()> {
+        check::non_negative(Self::NAME, "margin", self.margin)?;
+        check::in_range(Self::NAME, "p", self.p, 1.0, f64::MAX, false)?;
+        check::non_negative(Self::NAME, "eps", self.eps)
+    }
+}
+
+config_init!(TripletMarginLossConfig => TripletMarginLoss);
+
+/// Triplet margin loss (Schroff et al. 2015, "FaceNet"; Balntas et al. 2016 for the swap):
+///
+/// ```text
+/// ℓ_i = max(d(a_i, p_i) − d(a_i, n_i) + margin, 0)        (soft_margin: softplus(·))
+/// d(x, y) = ‖x − y + ε‖_p  |  ‖x − y + ε‖₂²  |  1 − cos(x, y)
+/// swap: d(a, n) ← min(d(a, n), d(p, n))
+/// ```
+///
+/// Equals `torch.nn.TripletMarginLoss(margin, p, eps, swap, reduction)` for the Euclidean
+/// distance and `torch.nn.TripletMarginWithDistanceLoss` for the others.
+///
+/// # Shapes
+/// - `anchor`, `positive`, `negative`: `[N, D]`
+/// - output: `[1]` (mean, sum) or `[N]` (none)
+#[derive(burn::module::Module, Debug)]
+pub struct TripletMarginLoss {
+    /// The validated configuration.
+    #[module(skip)]
+    pub config: TripletMarginLossConfig,
+}
+
+impl TripletMarginLoss {
+    /// The configured reduction of the loss of `anchor`, `positive`, `negative` (`[N, D]`).
+    #[track_caller]
+    pub fn forward(&self, anchor: Tensor<2>, positive: Tensor<2>, negative: Tensor<2>) -> Tensor<1> {
+        or_panic(self.try_forward(anchor, positive, negative))
+    }
+
+    /// As [`forward`](Self::forward), returning an error instead of panicking on bad shapes.
+    pub fn try_forward(&self, anchor: Tensor<2>, positive: Tensor<2>, negative: Tensor<2>) -> LossResult<Tensor<1>> {
+        let out = self.forward_named(
+            &LossInputs::new()
+                .with_float("anchor", anchor)
+                .with_float("positive", positive)
+                .with_float("negative", negative),
+        )?;
+        Ok(out.flat)
+    }
+
+    /// `[N, 1]` distances between matching rows.
+    fn pair_distance(&self, x: Tensor<2>, y: Tensor<2>) -> Tensor<2> {
+        let [n, _] = x.dims();
+        match self.config.distance {
+            // PyTorch's cosine_similarity has no ε shift
+            Distance::Cosine => paired_distances(x, y, Distance::Cosine).reshape([n, 1]),
+            Distance::SquaredEuclidean => (x - y + self.config.eps).powi_scalar(2).sum_dim(1),
+            Distance::Euclidean => lp_norm(x - y + self.config.eps, self.config.p),
+        }
+    }
+
+    fn forward_named(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
+        let name = TripletMarginLossConfig::NAME;
+        inputs.only(name, &["anchor", "positive", "negative"])?;
+        let anchor_dyn = inputs.float(name, "anchor")?;
+        let anchor = embeddings_2d(name, "anchor", &anchor_dyn)?;
+        let mut rows = Vec::with_capacity(2);
+        for argument in ["positive", "negative"] {
+            let t = inputs.float(name, argument)?;
+            if t.shape != anchor_dyn.shape {
+                return Err(LossError::input(
+                    name,
+                    argument,
+                    format!("the shape of `anchor` {}", fmt_shape(&anchor_dyn.shape)),
+                    fmt_shape(&t.shape),
+                ));
+            }
+            check_same_dtype(name, argument, Some(&t), &anchor_dyn)?;
+            rows.push(t.view::<2>([anchor_dyn.shape[0], anchor_dyn.shape[1]]));
+        }
+        let negative = rows.pop().expect("two rows");
+        let positive = rows.pop().expect("two rows");
+        let d_ap = self.pair_distance(anchor.clone(), positive.clone());
+        let mut d_an = self.pair_distance(anchor, negative.clone());
+        if self.config.swap {
+            d_an = d_an.min_pair(self.pair_distance(positive, negative));
+        }
+        let terms = hinge_or_softplus(d_ap - d_an + self.config.margin, self.config.soft_margin);
+        let n = terms.dims()[0];
+        Ok(reduce_to_dyn(ElementLoss::new(terms), vec![n], self.config.reduction))
+    }
+}
+
+/// `‖x‖_p` per row `[N, 1]`, with a zero gradient at a zero row (safe root).
+fn lp_norm(x: Tensor<2>, p: f64) -> Tensor<2> {
+    if p == 2.0 {
+        return safe_sqrt(x.powi_scalar(2).sum_dim(1));
+    }
+    if p == 1.0 {
+        return x.abs().sum_dim(1);
+    }
+    let s = x.abs().powf_scalar(p).sum_dim(1);
+    let zero = s.clone().lower_equal_elem(0.0);
+    s.mask_fill(zero.clone(), 1.0)
+        .powf_scalar(1.0 / p)
+        .mask_fill(zero, 0.0)
+}
+
+impl crate::config::LossModule for TripletMarginLoss {
+    fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
+        self.forward_named(inputs)
+    }
+
+    fn classification_loss(&self, _input: Tensor<2>, _targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
+        Err(crate::config::not_a_classification_loss(
+            TripletMarginLossConfig::NAME,
+            "anchor, positive, negative embeddings",
+        ))
+    }
+}
+
+/// How [`TripletMinedLoss`] forms triplets from a labelled batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mining {
+    /// Every valid `(a, p, n)`: `a ≠ p` of one label, `n` of another (PML `TripletMarginLoss`
+    /// without a miner; Hermans et al. 2017's batch-all). Default. Costs `N³` memory.
+    #[default]
+    BatchAll,
+    /// Per anchor, its farthest positive and closest negative (PML `BatchHardMiner`; Hermans et
+    /// al.'s batch-hard); anchors lacking either are skipped. `N²` memory.
+    BatchHard,
+    /// Per positive pair `(a, p)`, the closest negative farther than `p`, else the farthest
+    /// negative (FaceNet; TF-Addons `TripletSemiHardLoss`). `N³` memory.
+    SemiHard,
+}
+
+/// Configuration of [`TripletMinedLoss`] (`"type": "triplet_mined"` in a
+/// [`LossConfig`](crate::LossConfig)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TripletMinedLossConfig {
+    /// `"batch_all"` (default), `"batch_hard"` or `"semi_hard"`.
+    pub mining: Mining,
+    /// Margin `m >= 0`. Default `1.0` (PyTorch, TF-Addons; PML's default is 0.05 on normalised
+    /// embeddings).
+    pub margin: f64,
+    /// `"euclidean"` (default), `"squared_euclidean"` or `"cosine"`. TF-Addons'
+    /// `TripletSemiHardLoss` uses `distance_metric="L2"` (= `"euclidean"`) by default; the
+    /// original `tf.contrib` function used squared distances (`"squared_euclidean"`).
+    pub distance: Distance,
+    /// L2-normalise the embeddings first. Default `false` (PML's `LpDistance` default is
+    /// `true`: set it to match PML's defaults).
+    pub normalize_embeddings: bool,
+    /// `softplus(d_ap − d_an + m)` instead of the hinge (PML `smooth_loss`). Default `false`.
+    pub soft_margin: bool,
+    /// `"mean"` divides by the number of mined terms with a positive loss (Hermans et al.'s
+    /// batch-all, PML's `AvgNonZeroReducer`) instead of all mined terms (PML `MeanReducer`,
+    /// TF-Addons). Default `false`.
+    pub nonzero_mean: bool,
+    /// `"mean"` (default), `"sum"` or `"none"` (each anchor's summed terms, `[N]`).
+    pub reduction: Reduction,
+}
+
+impl Default for TripletMinedLossConfig {
+    fn default() -> Self {
+        Self {
+            mining: Mining::BatchAll,
+            margin: 1.0,
+            distance: Distance::Euclidean,
+            normalize_embeddings: false,
+            soft_margin: false,
+            nonzero_mean: false,
+            reduction: Reduction::Mean,
+        }
+    }
+}
+
+impl burn::config::Config for TripletMinedLossConfig {}
+
+config_setters!(TripletMinedLossConfig {
+    with_mining => mining: Mining,
+    with_margin => margin: f64,
+    with_distance => distance: Distance,
+    with_normalize_embeddings => normalize_embeddings: bool,
+    with_soft_margin => soft_margin: bool,
+    with_nonzero_mean => nonzero_mean: bool,
+    with_reduction => reduction: Reduction,
+});
+
+impl TripletMinedLossConfig {
+    const NAME: &'static str = "triplet_mined";
+
+    /// The defaults (batch-all, margin 1, Euclidean, mean over all mined triplets).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Checks every field; the error names the field and its expected range.
+    pub fn validate(&self) -> LossResult<()> {
+        check::non_negative(Self::NAME, "margin", self.margin)
+    }
+}
+
+config_init!(TripletMinedLossConfig => TripletMinedLoss);
+
+/// Triplet loss with online mining over a labelled batch (Hermans et al. 2017, "In Defense of
+/// the Triplet Loss"; Schroff et al. 2015 for semi-hard):
+///
+/// ```text
+/// D = pairwise distances of the batch, one [N, N] matrix (safe √: zero gradient at 0)
+/// batch_all:  ℓ_apn = max(D_ap − D_an + m, 0)  for every a ≠ p same label, n other label
+/// batch_hard: ℓ_a   = max(max_p D_ap − min_n D_an + m, 0)
+/// semi_hard:  ℓ_ap  = max(D_ap − D_an* + m, 0), n* = argmin {D_an : D_an > D_ap}, else argmax_n D_an
+/// soft_margin: softplus instead of max(·, 0)
+/// mean = Σ ℓ / #terms   (nonzero_mean: / #{ℓ > 0});  none = per-anchor sums [N]
+/// ```
+///
+/// `batch_all` with the default mean equals PML `TripletMarginLoss(distance=LpDistance(
+/// normalize_embeddings=False), reducer=MeanReducer())` with no miner (PML's
+/// `TripletMarginMiner("all")` would keep only the margin violators, i.e. `nonzero_mean`);
+/// `batch_hard` PML's `BatchHardMiner` followed by that loss; `semi_hard` TF-Addons'
+/// `TripletSemiHardLoss` (which averages over all positive pairs). A batch with no valid
+/// triplet gives 0 with a zero gradient.
+///
+/// # Shapes
+/// - `embeddings`: `[N, D]`, `labels`: `[N]` integers
+/// - output: `[1]` (mean, sum) or `[N]` (none)
+#[derive(burn::module::Module, Debug)]
+pub struct TripletMinedLoss {
+    /// The validated configuration.
+    #[module(skip)]
+    pub config: TripletMinedLossConfig,
+}
+
+impl TripletMinedLoss {
+    /// The configured reduction for `embeddings [N, D]` and `labels [N]`.
+    #[track_caller]
+    pub fn forward(&self, embeddings: Tensor<2>, labels: Tensor<1, Int>) -> Tensor<1> {
+        or_panic(self.try_forward(embeddings, labels))
+    }
+
+    /// As [`forward`](Self::forward), returning an error instead of panicking on bad shapes.
+    pub fn try_forward(&self, embeddings: Tensor<2>, labels: Tensor<1, Int>) -> LossResult<Tensor<1>> {
+        let out = self.forward_named(
+            &LossInputs::new()
+                .with_float("embeddings", embeddings)
+                .with_int("labels", labels),
+        )?;
+        Ok(out.flat)
+    }
+
+    fn forward_named(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
+        let name = TripletMinedLossConfig::NAME;
+        inputs.only(name, &["embeddings", "labels"])?;
+        let (e, labels) = embeddings_and_labels(name, inputs)?;
+        let [n, _] = e.dims();
+        let dtype = e.dtype();
+        let e = if self.config.normalize_embeddings {
+            l2_normalize(e, 1e-12)
+        } else {
+            e
+        };
+        let d = pairwise_distances(e, self.config.distance);
+        let pairs = LabelPairs::of(&labels);
+        let (margin, soft) = (self.config.margin, self.config.soft_margin);
+        // (terms, which terms exist), both [N, M]: summed per anchor over M
+        let (terms, kept): (Tensor<2>, Tensor<2, burn::tensor::Bool>) = match self.config.mining {
+            Mining::BatchAll => {
+                let d_ap = d.clone().reshape([n, n, 1]).expand([n, n, n]);
+                let d_an = d.reshape([n, 1, n]).expand([n, n, n]);
+                let valid = pairs
+                    .positive
+                    .reshape([n, n, 1])
+                    .expand([n, n, n])
+                    .bool_and(pairs.negative.reshape([n, 1, n]).expand([n, n, n]));
+                let terms = hinge_or_softplus(d_ap - d_an + margin, soft);
+                (terms.reshape([n, n * n]), valid.reshape([n, n * n]))
+            }
+            Mining::BatchHard => {
+                let hardest_positive = d.clone().mask_fill(pairs.positive.clone().bool_not(), -1.0).max_dim(1);
+                let hardest_negative = d
+                    .mask_fill(pairs.negative.clone().bool_not(), NO_CANDIDATE)
+                    .min_dim(1);
+                let kept = pairs
+                    .positive
+                    .any_dim(1)
+                    .bool_and(pairs.negative.any_dim(1));
+                let terms = hinge_or_softplus(hardest_positive - hardest_negative + margin, soft);
+                (terms, kept)
+            }
+            Mining::SemiHard => {
+                let d_ap = d.clone().reshape([n, n, 1]);
+                let d_an = d.clone().reshape([n, 1, n]).expand([n, n, n]);
+                let negative = pairs.negative.clone().reshape([n, 1, n]).expand([n, n, n]);
+                let farther = d_an.clone().greater(d_ap.clone().expand([n, n, n])).bool_and(negative);
+                let has_semi_hard = farther.clone().any_dim(2);
+                let semi_hard = d_an.mask_fill(farther.bool_not(), NO_CANDIDATE).min_dim(2);
+                let farthest = d
+                    .mask_fill(pairs.negative.clone().bool_not(), -1.0)
+                    .max_dim(1)
+                    .reshape([n, 1, 1])
+                    .expand([n, n, 1]);
+                let chosen = semi_hard.mask_where(has_semi_hard.bool_not(), farthest);
+                let terms = hinge_or_softplus(d_ap - chosen + margin, soft).reshape([n, n]);
+                let kept = pairs.positive.bool_and(pairs.negative.any_dim(1).expand([n, n]));
+                (terms, kept)
+            }
+        };
+        let terms = terms.mask_fill(kept.clone().bool_not(), 0.0);
+        let counted = if self.config.nonzero_mean {
+            terms.clone().greater_elem(0.0).bool_and(kept)
+        } else {
+            kept
+        };
+        let per_anchor = terms.sum_dim(1).reshape([n]);
+        Ok(reduce_batch(per_anchor, count(counted, dtype), self.config.reduction))
+    }
+}
+
+impl crate::config::LossModule for TripletMinedLoss {
+    fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
+        self.forward_named(inputs)
+    }
+
+    fn classification_loss(&self, _input: Tensor<2>, _targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
+        Err(crate::config::not_a_classification_loss(
+            TripletMinedLossConfig::NAME,
+            "embeddings and labels",
+        ))
+    }
+}
