@@ -955,3 +955,235 @@ fn bad_lovasz_dsc_and_sum_inputs_name_the_argument() {
         }
     }
 }
+
+#[test]
+fn invalid_metric_configs_name_the_field() {
+    let cases = [
+        (
+            r#"{"type": "triplet_margin", "margin": -1}"#,
+            "triplet_margin: config field `margin`: expected a finite number >= 0, got -1",
+        ),
+        (
+            r#"{"type": "triplet_margin", "p": 0.5}"#,
+            "triplet_margin: config field `p`: expected a finite norm degree >= 1, got 0.5",
+        ),
+        (
+            r#"{"type": "triplet_margin", "eps": -1e-6}"#,
+            "triplet_margin: config field `eps`: expected a finite number >= 0, got -0.000001",
+        ),
+        (
+            r#"{"type": "triplet_mined", "margin": -0.1}"#,
+            "triplet_mined: config field `margin`: expected a finite number >= 0, got -0.1",
+        ),
+        (
+            r#"{"type": "contrastive", "neg_margin": -1}"#,
+            "contrastive: config field `margin`: expected a finite number >= 0, got -1",
+        ),
+        (
+            r#"{"type": "contrastive", "pos_margin": -1}"#,
+            "contrastive: config field `pos_margin`: expected a finite number >= 0, got -1",
+        ),
+        (
+            r#"{"type": "nt_xent", "temperature": 0}"#,
+            "nt_xent: config field `temperature`: expected a finite number > 0, got 0",
+        ),
+        (
+            r#"{"type": "supcon", "temperature": -0.1}"#,
+            "supcon: config field `temperature`: expected a finite number > 0, got -0.1",
+        ),
+        (
+            r#"{"type": "arcface", "embedding_size": 8}"#,
+            "arcface: config field `num_classes`: expected an integer >= 1 (required), got 0",
+        ),
+        (
+            r#"{"type": "cosface", "num_classes": 10}"#,
+            "cosface: config field `embedding_size`: expected an integer >= 1 (required), got 0",
+        ),
+        (
+            r#"{"type": "arcface", "num_classes": 10, "embedding_size": 8, "margin": 180}"#,
+            "arcface: config field `margin`: expected a number in [0, 180), got 180",
+        ),
+        (
+            r#"{"type": "cosface", "num_classes": 10, "embedding_size": 8, "margin": -0.35}"#,
+            "cosface: config field `margin`: expected a finite number >= 0, got -0.35",
+        ),
+        (
+            r#"{"type": "arcface", "num_classes": 10, "embedding_size": 8, "scale": 0}"#,
+            "arcface: config field `scale`: expected a finite number > 0, got 0",
+        ),
+    ];
+    for (json, message) in cases {
+        assert_eq!(config_error(json), message, "{json}");
+    }
+    for (json, wanted) in [
+        (
+            r#"{"type": "triplet_mined", "mining": "hard"}"#,
+            "unknown variant `hard`, expected one of `batch_all`, `batch_hard`, `semi_hard`",
+        ),
+        (
+            r#"{"type": "triplet_margin", "distance": "l2"}"#,
+            "unknown variant `l2`, expected one of `euclidean`, `squared_euclidean`, `cosine`",
+        ),
+        (r#"{"type": "nt_xent", "tau": 0.1}"#, "unknown field `tau`"),
+        (
+            r#"{"type": "arcface", "num_classes": "ten"}"#,
+            "invalid type: string \"ten\", expected usize",
+        ),
+    ] {
+        let e = LossConfig::parse(json).unwrap_err().to_string();
+        assert!(e.contains(wanted), "{json}: {e}");
+    }
+    // PML's name for the negative margin is accepted
+    let LossConfig::Contrastive(c) = LossConfig::parse(r#"{"type": "contrastive", "neg_margin": 0.5}"#).unwrap()
+    else {
+        unreachable!()
+    };
+    assert_eq!(c.margin, 0.5);
+}
+
+#[test]
+fn bad_metric_inputs_name_the_argument() {
+    for (device_name, device) in common::test_devices() {
+        let rows = |n: usize, d: usize| Tensor::<2>::ones([n, d], &device);
+        let labels = |n: usize| Tensor::<1, Int>::zeros([n], &device);
+        let cases = [
+            (
+                input_error(
+                    r#"{"type": "triplet_margin"}"#,
+                    LossInputs::new()
+                        .with_float("anchor", rows(4, 3))
+                        .with_float("positive", rows(4, 3))
+                        .with_float("negative", rows(4, 2)),
+                ),
+                "triplet_margin: argument `negative`: expected the shape of `anchor` [4, 3], got [4, 2]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "triplet_margin"}"#,
+                    LossInputs::new()
+                        .with_float("anchor", Tensor::<1>::ones([4], &device))
+                        .with_float("positive", rows(4, 3))
+                        .with_float("negative", rows(4, 3)),
+                ),
+                "triplet_margin: argument `anchor`: expected embeddings of shape [N, D] with N, D >= 1, got [4]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "triplet_margin"}"#,
+                    LossInputs::new()
+                        .with_float("anchor", rows(4, 3))
+                        .with_float("positive", rows(4, 3)),
+                ),
+                "triplet_margin: argument `negative`: expected a float tensor, got nothing (missing argument)",
+            ),
+            (
+                input_error(
+                    r#"{"type": "triplet_mined"}"#,
+                    LossInputs::new()
+                        .with_float("embeddings", rows(4, 3))
+                        .with_int("labels", labels(5)),
+                ),
+                "triplet_mined: argument `labels`: expected integer labels of shape [4] (one per embedding), got [5]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "supcon"}"#,
+                    LossInputs::new()
+                        .with_float("embeddings", rows(4, 3))
+                        .with_float("labels", Tensor::<1>::zeros([4], &device)),
+                ),
+                "supcon: argument `labels`: expected an integer tensor of class indices, got a float tensor of shape [4]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "nt_xent"}"#,
+                    LossInputs::new()
+                        .with_float("embeddings", rows(4, 3))
+                        .with_int("labels", labels(4))
+                        .with_float("weight", Tensor::<1>::ones([4], &device)),
+                ),
+                "nt_xent: argument `weight`: expected one of the arguments [\"embeddings\", \"labels\"], got unknown \
+                 argument `weight`",
+            ),
+            (
+                input_error(
+                    r#"{"type": "contrastive"}"#,
+                    LossInputs::new()
+                        .with_float("input1", rows(4, 3))
+                        .with_float("input2", rows(3, 3))
+                        .with_float("target", Tensor::<1>::ones([4], &device)),
+                ),
+                "contrastive: argument `input2`: expected the shape of `input1` [4, 3], got [3, 3]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "contrastive"}"#,
+                    LossInputs::new()
+                        .with_float("distance", Tensor::<1>::ones([4], &device))
+                        .with_float("target", Tensor::<1>::ones([4], &device).mul_scalar(2)),
+                ),
+                "contrastive: argument `target`: expected similarity targets (1 = similar) in [0, 1], got values in [2, 2]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "contrastive"}"#,
+                    LossInputs::new()
+                        .with_float("distance", Tensor::<1>::ones([4], &device))
+                        .with_float("target", Tensor::<1>::ones([3], &device)),
+                ),
+                "contrastive: argument `target`: expected similarity targets of shape [4] (1 = similar, 0 = \
+                 dissimilar), got [3]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "contrastive"}"#,
+                    LossInputs::new().with_float("target", Tensor::<1>::ones([3], &device)),
+                ),
+                "contrastive: argument `inputs`: expected `input1`, `input2` and `target`; or `distance` and \
+                 `target`; or `embeddings` and `labels`, got arguments [\"target\"]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "arcface", "num_classes": 3, "embedding_size": 4}"#,
+                    LossInputs::new()
+                        .with_float("embeddings", rows(2, 5))
+                        .with_int("labels", labels(2)),
+                ),
+                "arcface: argument `embeddings`: expected embeddings of shape [N, 4] (embedding_size = 4), got [2, 5]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "arcface", "num_classes": 3, "embedding_size": 4}"#,
+                    LossInputs::new()
+                        .with_float("embeddings", rows(2, 4))
+                        .with_int("labels", labels(2))
+                        .with_float("class_weights", rows(3, 5)),
+                ),
+                "arcface: argument `class_weights`: expected a class-weight matrix of shape [3, 4] ([num_classes, \
+                 embedding_size]), got [3, 5]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "cosface", "num_classes": 3, "embedding_size": 4}"#,
+                    LossInputs::new()
+                        .with_float("embeddings", rows(2, 4))
+                        .with_int("labels", Tensor::<1, Int>::from_ints([0, 3], &device)),
+                ),
+                "cosface: argument `labels`: expected class indices in [0, 3) (num_classes = 3), got indices in [0, 3]",
+            ),
+        ];
+        for (got, want) in cases {
+            assert_eq!(got, want, "on {device_name}");
+        }
+        // a metric loss in the classification adapter says what it takes instead
+        let loss = LossConfig::parse(r#"{"type": "triplet_mined"}"#).unwrap().init();
+        let e = burn_losses::ClassificationLoss::classification_loss(&loss, rows(2, 3), labels(2))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "triplet_mined: argument `input`: expected embeddings and labels (it is not a loss of class logits \
+             against class indices; train it with an embedding adapter), got class logits [N, C]"
+        );
+    }
+}

@@ -17,6 +17,18 @@ use crate::embedding::{check_label_range, embeddings_and_labels, l2_normalize, s
 use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
 use crate::reduction::{ElementLoss, Reduction};
 
+/// `w` on the device of `like`, with its autodiff context (a loss built on the default device and
+/// called on another one, e.g. by the CLI; a module moved with `fork` + `train` needs no move).
+fn on_device_of(w: Tensor<2>, like: &Tensor<2>) -> Tensor<2> {
+    let device = like.device();
+    let w = if w.device() != device { w.to_device(&device) } else { w };
+    match (w.device().is_autodiff(), device.is_autodiff()) {
+        (false, true) => Tensor::from_inner(w),
+        (true, false) => w.without_autodiff(),
+        _ => w,
+    }
+}
+
 /// Generates the config, the module and the shared forward of an additive-margin softmax loss;
 /// the variant only says how the target class's cosine is modified (`modify_target_cosine`).
 macro_rules! margin_softmax_loss {
@@ -172,15 +184,7 @@ macro_rules! margin_softmax_loss {
                         check_same_dtype(name, "class_weights", Some(&w), &DynTensor::from_tensor(e.clone()))?;
                         w.view([c, d])
                     }
-                    None => {
-                        let w = self.class_weights.val();
-                        let device = e.device();
-                        if w.device() != device || w.device().is_autodiff() != device.is_autodiff() {
-                            w.to_device(&device)
-                        } else {
-                            w
-                        }
-                    }
+                    None => on_device_of(self.class_weights.val(), &e),
                 };
                 let dtype = e.dtype();
                 let cosine = l2_normalize(e, 1e-12).matmul(l2_normalize(w, 1e-12).transpose());

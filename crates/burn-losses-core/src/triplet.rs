@@ -82,7 +82,9 @@ impl TripletMarginLossConfig {
     /// Checks every field; the error names the field and its expected range.
     pub fn validate(&self) -> LossResult<()> {
         check::non_negative(Self::NAME, "margin", self.margin)?;
-        check::in_range(Self::NAME, "p", self.p, 1.0, f64::MAX, false)?;
+        if !(self.p.is_finite() && self.p >= 1.0) {
+            return Err(LossError::config(Self::NAME, "p", "a finite norm degree >= 1", self.p));
+        }
         check::non_negative(Self::NAME, "eps", self.eps)
     }
 }

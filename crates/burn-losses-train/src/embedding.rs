@@ -37,9 +37,12 @@ pub trait Embedder: Module + burn::module::ModuleDisplay {
     fn embed(&self, input: Self::Input) -> Tensor<2>;
 }
 
-/// Moves a loss to the device of `model` (`fork`: its parameters, if any, are trained there).
+/// Moves a loss to the device of `model` (`fork`), with autodiff on when the model has it
+/// (`train`: `fork` keeps a parameter's autodiff context), so that its parameters, if any, are
+/// trained with the model's.
 fn loss_on_device_of<M: Module>(model: &M, loss: Loss) -> Loss {
     match model.devices().into_iter().next() {
+        Some(device) if device.is_autodiff() => loss.fork(&device).train(),
         Some(device) => loss.fork(&device),
         None => loss,
     }
