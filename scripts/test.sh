@@ -68,6 +68,16 @@ for lane in $lanes; do
       [ -s "$seg_out/$f" ] || { echo "mnist_segmentation did not write $f" >&2; exit 1; }
     done
     rm -rf "$seg_out"
+    echo "=== lane $lane: metric-learning examples, smoke runs (triplet P=4 K=4 on 400 images; Siamese on 64 pairs; 1 epoch)"
+    metric_out="$(mktemp -d)"
+    cargo run -q --no-default-features --features "$lane_list" --example triplet_mnist -- \
+      --device "$lane" --train-limit 400 --test-limit 200 --p 4 --k 4 --epochs 1 --out "$metric_out"
+    cargo run -q --no-default-features --features "$lane_list" --example siamese_mnist -- \
+      --device "$lane" --train-pairs 64 --valid-pairs 64 --test-pairs 64 --epochs 1 --out "$metric_out"
+    for f in triplet_mnist.md triplet_mnist_embeddings.png triplet_mnist_embeddings.svg siamese_mnist.md; do
+      [ -s "$metric_out/$f" ] || { echo "metric-learning examples did not write $f" >&2; exit 1; }
+    done
+    rm -rf "$metric_out"
   fi
   echo "[time] lane $lane: $(( $(date +%s) - t )) s"
 done

@@ -1034,7 +1034,8 @@ fn invalid_metric_configs_name_the_field() {
         assert!(e.contains(wanted), "{json}: {e}");
     }
     // PML's name for the negative margin is accepted
-    let LossConfig::Contrastive(c) = LossConfig::parse(r#"{"type": "contrastive", "neg_margin": 0.5}"#).unwrap()
+    let LossConfig::Contrastive(c) =
+        LossConfig::parse(r#"{"type": "contrastive", "neg_margin": 0.5}"#).unwrap()
     else {
         unreachable!()
     };

@@ -23,7 +23,14 @@ fn ints(v: &[i64], device: &burn::tensor::Device) -> Tensor<1, Int> {
 }
 
 /// Every labelled-batch loss: the loss value and the embedding gradient.
-fn batch_loss(json: &str, e: &[f32], n: usize, d: usize, labels: &[i64], device: &burn::tensor::Device) -> (f64, Vec<f64>) {
+fn batch_loss(
+    json: &str,
+    e: &[f32],
+    n: usize,
+    d: usize,
+    labels: &[i64],
+    device: &burn::tensor::Device,
+) -> (f64, Vec<f64>) {
     let ad = device.clone().autodiff();
     let loss = LossConfig::parse(json).unwrap().init();
     let x = rows(e, n, d, &ad).require_grad();
@@ -49,16 +56,24 @@ const BATCH_LOSSES: [&str; 9] = [
 fn zero_distances_give_finite_gradients() {
     // rows 0, 1 and 3 coincide (distance exactly 0, same and different labels), rows 0 and 2 are
     // 1e-4 apart: the safe square root keeps every gradient finite
-    let e = [0.5f32, -1.0, 0.25, 0.5, -1.0, 0.25, 0.5001, -1.0, 0.25, 0.5, -1.0, 0.25, 2.0, 1.0, -1.0, -1.5, 0.5, 0.0];
+    let e = [
+        0.5f32, -1.0, 0.25, 0.5, -1.0, 0.25, 0.5001, -1.0, 0.25, 0.5, -1.0, 0.25, 2.0, 1.0, -1.0, -1.5, 0.5,
+        0.0,
+    ];
     let labels = [0i64, 0, 0, 1, 1, 2];
     for (name, device) in common::test_devices() {
         for json in BATCH_LOSSES {
             let (value, grad) = batch_loss(json, &e, 6, 3, &labels, &device);
             assert!(value.is_finite(), "{name} {json}: loss {value}");
-            assert!(grad.iter().all(|g| g.is_finite()), "{name} {json}: gradient {grad:?}");
+            assert!(
+                grad.iter().all(|g| g.is_finite()),
+                "{name} {json}: gradient {grad:?}"
+            );
         }
         // triplet_margin with eps 0 on identical anchor and positive
-        let loss = LossConfig::parse(r#"{"type": "triplet_margin", "eps": 0.0}"#).unwrap().init();
+        let loss = LossConfig::parse(r#"{"type": "triplet_margin", "eps": 0.0}"#)
+            .unwrap()
+            .init();
         let ad = device.clone().autodiff();
         let a = rows(&e[..6], 2, 3, &ad).require_grad();
         let inputs = LossInputs::new()
@@ -167,10 +182,16 @@ fn class_weights_input_replaces_the_parameter() {
                 values(loss.forward_inputs(&inputs).unwrap().flat)
             };
             let given = with(w.clone());
-            assert!((own[0] - given[0]).abs() <= 1e-6 * own[0].abs().max(1.0), "{name} {json}: {own:?} vs {given:?}");
+            assert!(
+                (own[0] - given[0]).abs() <= 1e-6 * own[0].abs().max(1.0),
+                "{name} {json}: {own:?} vs {given:?}"
+            );
             // other weights: another loss
             let other = with(w.neg());
-            assert!((own[0] - other[0]).abs() > 1e-3, "{name} {json}: {own:?} vs {other:?}");
+            assert!(
+                (own[0] - other[0]).abs() > 1e-3,
+                "{name} {json}: {own:?} vs {other:?}"
+            );
         }
     }
 }
@@ -198,9 +219,17 @@ fn triplet_margin_equals_burn_nn_without_eps() {
                     .with_p(p_norm)
                     .with_margin(margin)
                     .init()
-                    .forward(rows(&a, 4, 3, &device), rows(&p, 4, 3, &device), rows(&n, 4, 3, &device), NnReduction::Mean);
+                    .forward(
+                        rows(&a, 4, 3, &device),
+                        rows(&p, 4, 3, &device),
+                        rows(&n, 4, 3, &device),
+                        NnReduction::Mean,
+                    );
                 let want = values(burn_nn)[0];
-                assert!((got - want).abs() <= 1e-6, "{name} p={p_norm} margin={margin}: {got} vs burn-nn {want}");
+                assert!(
+                    (got - want).abs() <= 1e-6,
+                    "{name} p={p_norm} margin={margin}: {got} vs burn-nn {want}"
+                );
             }
         }
     }
@@ -229,14 +258,23 @@ fn pk_batches_hold_p_classes_of_k_items_and_follow_the_seed() {
     // groups of 2: 3 + 3 + 2 + 4 + 1 = 13 groups, batches of 3 distinct classes use at most 12
     assert!(batches.len() >= 3, "{}", batches.len());
     assert_eq!(pk_batches(&labels, 3, 2, 7), batches, "same seed, same batches");
-    assert_ne!(pk_batches(&labels, 3, 2, 8), batches, "another seed, other batches");
+    assert_ne!(
+        pk_batches(&labels, 3, 2, 8),
+        batches,
+        "another seed, other batches"
+    );
 }
 
 #[test]
 fn recall_at_1_and_best_threshold_accuracy() {
     for (name, device) in common::test_devices() {
         // two tight clusters and one point nearer the other cluster
-        let e = rows(&[0.0, 0.0, 0.1, 0.0, 0.0, 0.1, 5.0, 5.0, 5.1, 5.0, 4.8, 4.9], 6, 2, &device);
+        let e = rows(
+            &[0.0, 0.0, 0.1, 0.0, 0.0, 0.1, 5.0, 5.0, 5.1, 5.0, 4.8, 4.9],
+            6,
+            2,
+            &device,
+        );
         let labels = ints(&[0, 0, 0, 1, 1, 0], &device);
         let r = recall_at_1(e, labels, burn_losses::Distance::Euclidean);
         // rows 0-2 find a 0, rows 3-4 find a 1, row 5 (label 0) finds a 1

@@ -305,14 +305,22 @@ fn metric_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64) -> Option<HostI
             ("negative", normal_rows(rng, scale, 4, 3)),
         ],
         LossConfig::TripletMined(_) | LossConfig::NtXent(_) | LossConfig::SupCon(_) => {
-            vec![("embeddings", normal_rows(rng, scale, n, 3)), ("labels", labels())]
+            vec![
+                ("embeddings", normal_rows(rng, scale, n, 3)),
+                ("labels", labels()),
+            ]
         }
         LossConfig::Contrastive(cfg) => {
             let target = HostInput::Float((0..5).map(|i| (i % 2) as f32).collect(), vec![5]);
             if cfg.normalize_embeddings {
-                vec![("embeddings", normal_rows(rng, scale, n, 3)), ("labels", labels())]
+                vec![
+                    ("embeddings", normal_rows(rng, scale, n, 3)),
+                    ("labels", labels()),
+                ]
             } else if cfg.distance == burn_losses::Distance::SquaredEuclidean {
-                let d = (0..5).map(|_| (0.05 + 2.0 * rng.uniform()) as f32 * scale as f32).collect();
+                let d = (0..5)
+                    .map(|_| (0.05 + 2.0 * rng.uniform()) as f32 * scale as f32)
+                    .collect();
                 vec![("distance", HostInput::Float(d, vec![5])), ("target", target)]
             } else {
                 vec![

@@ -21,7 +21,11 @@ use crate::reduction::{ElementLoss, Reduction};
 /// called on another one, e.g. by the CLI; a module moved with `fork` + `train` needs no move).
 fn on_device_of(w: Tensor<2>, like: &Tensor<2>) -> Tensor<2> {
     let device = like.device();
-    let w = if w.device() != device { w.to_device(&device) } else { w };
+    let w = if w.device() != device {
+        w.to_device(&device)
+    } else {
+        w
+    };
     match (w.device().is_autodiff(), device.is_autodiff()) {
         (false, true) => Tensor::from_inner(w),
         (true, false) => w.without_autodiff(),

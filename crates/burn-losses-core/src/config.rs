@@ -26,11 +26,11 @@ use crate::error::{LossError, LossResult, or_panic};
 use crate::focal::{BinaryFocalLoss, BinaryFocalLossConfig, FocalLoss, FocalLossConfig};
 use crate::ghm::{GhmCLoss, GhmCLossConfig, GhmRLoss, GhmRLossConfig};
 use crate::lovasz::{LovaszLoss, LovaszLossConfig};
-use crate::triplet::{TripletMarginLoss, TripletMarginLossConfig, TripletMinedLoss, TripletMinedLossConfig};
 use crate::overlap::{
     DiceLoss, DiceLossConfig, FocalTverskyLoss, FocalTverskyLossConfig, GeneralizedDiceLoss,
     GeneralizedDiceLossConfig, LogCoshDiceLoss, LogCoshDiceLossConfig, TverskyLoss, TverskyLossConfig,
 };
+use crate::triplet::{TripletMarginLoss, TripletMarginLossConfig, TripletMinedLoss, TripletMinedLossConfig};
 
 /// What a loss expects in its `input` argument.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,7 +96,9 @@ pub(crate) fn not_a_classification_loss(loss: &'static str, takes: &str) -> Loss
     LossError::input(
         loss,
         "input",
-        format!("{takes} (it is not a loss of class logits against class indices; train it with an embedding adapter)"),
+        format!(
+            "{takes} (it is not a loss of class logits against class indices; train it with an embedding adapter)"
+        ),
         "class logits [N, C]",
     )
 }

@@ -129,7 +129,12 @@ impl ContrastiveLoss {
     }
 
     /// As [`forward`](Self::forward), returning an error instead of panicking on bad input.
-    pub fn try_forward(&self, input1: Tensor<2>, input2: Tensor<2>, target: Tensor<1>) -> LossResult<Tensor<1>> {
+    pub fn try_forward(
+        &self,
+        input1: Tensor<2>,
+        input2: Tensor<2>,
+        target: Tensor<1>,
+    ) -> LossResult<Tensor<1>> {
         let out = self.forward_named(
             &LossInputs::new()
                 .with_float("input1", input1)
@@ -179,7 +184,12 @@ impl ContrastiveLoss {
             inputs.only(name, &["distance", "target"])?;
             let d = inputs.float(name, "distance")?;
             if d.shape.len() != 1 {
-                return Err(LossError::input(name, "distance", "distances of shape [N]", fmt_shape(&d.shape)));
+                return Err(LossError::input(
+                    name,
+                    "distance",
+                    "distances of shape [N]",
+                    fmt_shape(&d.shape),
+                ));
             }
             d
         } else if inputs.contains("input1") {
@@ -218,7 +228,14 @@ impl ContrastiveLoss {
             ));
         }
         check_same_dtype(name, "target", Some(&target), &d)?;
-        check_float_range(name, "target", &target, 0.0, 1.0, "similarity targets (1 = similar)")?;
+        check_float_range(
+            name,
+            "target",
+            &target,
+            0.0,
+            1.0,
+            "similarity targets (1 = similar)",
+        )?;
         let (d, y) = (d.view([n, 1]), target.view([n, 1]));
         let terms = self.similar_term(d.clone()) * y.clone() + self.dissimilar_term(d) * (y.neg() + 1.0);
         let counted = if self.config.nonzero_mean {
@@ -243,7 +260,11 @@ impl ContrastiveLoss {
             .mask_fill(pairs.negative.clone().bool_not(), 0.0);
         let per_anchor = (positive.clone() + negative.clone()).sum_dim(1).reshape([n]);
         if self.config.reduction != Reduction::Mean {
-            return Ok(reduce_batch(per_anchor, count(pairs.positive, dtype), self.config.reduction));
+            return Ok(reduce_batch(
+                per_anchor,
+                count(pairs.positive, dtype),
+                self.config.reduction,
+            ));
         }
         let mean_over = |terms: Tensor<2>, mask: Tensor<2, burn::tensor::Bool>| {
             let counted = if self.config.nonzero_mean {
@@ -386,7 +407,8 @@ impl NtXentLoss {
         let n = logits.dims()[0];
         let dtype = logits.dtype();
         let negatives = masked_logsumexp(logits.clone(), pairs.negative);
-        let terms = hinge_or_softplus(negatives - logits, true).mask_fill(pairs.positive.clone().bool_not(), 0.0);
+        let terms =
+            hinge_or_softplus(negatives - logits, true).mask_fill(pairs.positive.clone().bool_not(), 0.0);
         (terms.sum_dim(1).reshape([n]), count(pairs.positive, dtype))
     }
 }
@@ -418,8 +440,8 @@ impl SupConLoss {
         let log_prob = logits.clone() - masked_logsumexp(logits, others);
         let positives = as_float(pairs.positive.clone(), dtype).sum_dim(1).clamp_min(1.0);
         let any_negative = as_float(pairs.negative.any(), dtype).reshape([1, 1]);
-        let per_anchor = (log_prob.mask_fill(pairs.positive.bool_not(), 0.0).sum_dim(1) / positives).neg()
-            * any_negative;
+        let per_anchor =
+            (log_prob.mask_fill(pairs.positive.bool_not(), 0.0).sum_dim(1) / positives).neg() * any_negative;
         let per_anchor = per_anchor.reshape([n]);
         let counted = count(per_anchor.clone().greater_elem(0.0), dtype);
         (per_anchor, counted)

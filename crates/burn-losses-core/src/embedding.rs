@@ -151,7 +151,11 @@ pub(crate) fn embeddings_and_labels(
 }
 
 /// A float argument of shape `[N, D]` with `N, D >= 1`.
-pub(crate) fn embeddings_2d(loss: &'static str, argument: &str, t: &DynTensor<Float>) -> LossResult<Tensor<2>> {
+pub(crate) fn embeddings_2d(
+    loss: &'static str,
+    argument: &str,
+    t: &DynTensor<Float>,
+) -> LossResult<Tensor<2>> {
     match t.shape.as_slice() {
         &[n, d] if n > 0 && d > 0 => Ok(t.view([n, d])),
         other => Err(LossError::input(
@@ -164,7 +168,11 @@ pub(crate) fn embeddings_2d(loss: &'static str, argument: &str, t: &DynTensor<Fl
 }
 
 /// Class indices `[N]` must lie in `[0, classes)`.
-pub(crate) fn check_label_range(loss: &'static str, labels: &Tensor<1, Int>, classes: usize) -> LossResult<()> {
+pub(crate) fn check_label_range(
+    loss: &'static str,
+    labels: &Tensor<1, Int>,
+    classes: usize,
+) -> LossResult<()> {
     let (min, max) = int_min_max(labels);
     if min < 0 || max >= classes as i64 {
         return Err(LossError::input(

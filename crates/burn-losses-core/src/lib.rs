@@ -29,10 +29,10 @@ pub use angular_margin::{ArcFaceLoss, ArcFaceLossConfig, CosFaceLoss, CosFaceLos
 pub use bce::{BalancedBceLoss, BalancedBceLossConfig, BceLoss, BceLossConfig};
 pub use class_balanced::{ClassBalancedBase, ClassBalancedLoss, ClassBalancedLossConfig, class_counts};
 pub use composite::{SumLoss, SumLossConfig, SumTerm};
+pub use config::{ClassificationLoss, InputKind, Loss, LossConfig, LossModule, TargetKind};
 pub use contrastive::{
     ContrastiveLoss, ContrastiveLossConfig, NtXentLoss, NtXentLossConfig, SupConLoss, SupConLossConfig,
 };
-pub use config::{ClassificationLoss, InputKind, Loss, LossConfig, LossModule, TargetKind};
 pub use dsc::{DscLoss, DscLossConfig};
 pub use dynamic::{DynInput, DynTensor, LossInputs};
 pub use embedding::Distance;
@@ -46,4 +46,6 @@ pub use overlap::{
     TverskyLossConfig,
 };
 pub use reduction::{ElementLoss, Reduction};
-pub use triplet::{Mining, TripletMarginLoss, TripletMarginLossConfig, TripletMinedLoss, TripletMinedLossConfig};
+pub use triplet::{
+    Mining, TripletMarginLoss, TripletMarginLossConfig, TripletMinedLoss, TripletMinedLossConfig,
+};

@@ -83,7 +83,12 @@ impl TripletMarginLossConfig {
     pub fn validate(&self) -> LossResult<()> {
         check::non_negative(Self::NAME, "margin", self.margin)?;
         if !(self.p.is_finite() && self.p >= 1.0) {
-            return Err(LossError::config(Self::NAME, "p", "a finite norm degree >= 1", self.p));
+            return Err(LossError::config(
+                Self::NAME,
+                "p",
+                "a finite norm degree >= 1",
+                self.p,
+            ));
         }
         check::non_negative(Self::NAME, "eps", self.eps)
     }
@@ -120,7 +125,12 @@ impl TripletMarginLoss {
     }
 
     /// As [`forward`](Self::forward), returning an error instead of panicking on bad shapes.
-    pub fn try_forward(&self, anchor: Tensor<2>, positive: Tensor<2>, negative: Tensor<2>) -> LossResult<Tensor<1>> {
+    pub fn try_forward(
+        &self,
+        anchor: Tensor<2>,
+        positive: Tensor<2>,
+        negative: Tensor<2>,
+    ) -> LossResult<Tensor<1>> {
         let out = self.forward_named(
             &LossInputs::new()
                 .with_float("anchor", anchor)
@@ -169,7 +179,11 @@ impl TripletMarginLoss {
         }
         let terms = hinge_or_softplus(d_ap - d_an + self.config.margin, self.config.soft_margin);
         let n = terms.dims()[0];
-        Ok(reduce_to_dyn(ElementLoss::new(terms), vec![n], self.config.reduction))
+        Ok(reduce_to_dyn(
+            ElementLoss::new(terms),
+            vec![n],
+            self.config.reduction,
+        ))
     }
 }
 
@@ -360,14 +374,14 @@ impl TripletMinedLoss {
                 (terms.reshape([n, n * n]), valid.reshape([n, n * n]))
             }
             Mining::BatchHard => {
-                let hardest_positive = d.clone().mask_fill(pairs.positive.clone().bool_not(), -1.0).max_dim(1);
+                let hardest_positive = d
+                    .clone()
+                    .mask_fill(pairs.positive.clone().bool_not(), -1.0)
+                    .max_dim(1);
                 let hardest_negative = d
                     .mask_fill(pairs.negative.clone().bool_not(), NO_CANDIDATE)
                     .min_dim(1);
-                let kept = pairs
-                    .positive
-                    .any_dim(1)
-                    .bool_and(pairs.negative.any_dim(1));
+                let kept = pairs.positive.any_dim(1).bool_and(pairs.negative.any_dim(1));
                 let terms = hinge_or_softplus(hardest_positive - hardest_negative + margin, soft);
                 (terms, kept)
             }
@@ -375,7 +389,10 @@ impl TripletMinedLoss {
                 let d_ap = d.clone().reshape([n, n, 1]);
                 let d_an = d.clone().reshape([n, 1, n]).expand([n, n, n]);
                 let negative = pairs.negative.clone().reshape([n, 1, n]).expand([n, n, n]);
-                let farther = d_an.clone().greater(d_ap.clone().expand([n, n, n])).bool_and(negative);
+                let farther = d_an
+                    .clone()
+                    .greater(d_ap.clone().expand([n, n, n]))
+                    .bool_and(negative);
                 let has_semi_hard = farther.clone().any_dim(2);
                 let semi_hard = d_an.mask_fill(farther.bool_not(), NO_CANDIDATE).min_dim(2);
                 let farthest = d
@@ -396,7 +413,11 @@ impl TripletMinedLoss {
             kept
         };
         let per_anchor = terms.sum_dim(1).reshape([n]);
-        Ok(reduce_batch(per_anchor, count(counted, dtype), self.config.reduction))
+        Ok(reduce_batch(
+            per_anchor,
+            count(counted, dtype),
+            self.config.reduction,
+        ))
     }
 }
 

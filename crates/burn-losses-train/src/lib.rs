@@ -31,7 +31,7 @@ mod renderer;
 pub mod segmentation;
 pub use burn_losses_core::class_counts;
 pub use embedding::{
-    EmbeddingBatch, EmbeddingInput, EmbeddingOutput, Embedder, LossEmbedder, LossSiamese, PairAccuracyMetric,
+    Embedder, EmbeddingBatch, EmbeddingInput, EmbeddingOutput, LossEmbedder, LossSiamese, PairAccuracyMetric,
     PairBatch, PairInput, PairOutput, PkDataset, RecallAtOneMetric, best_threshold_accuracy, pk_batches,
     recall_at_1,
 };
