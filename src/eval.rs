@@ -4,8 +4,9 @@
 //! The `burn-losses eval` command and the reference-fixture tests both run through
 //! [`eval_request`], so a fixture that passes in the tests passes through the CLI too.
 //! Integer JSON arrays become `Int` tensors (class indices); anything else becomes `f32`. An
-//! integer array given where the loss wants floats is converted. `grad` is the gradient of the
-//! sum of the loss output with respect to each float input.
+//! integer array given where the loss wants floats is converted (a constant: write `1.0`, not
+//! `1`, for an input whose gradient you want). `grad` is the gradient of the sum of the loss
+//! output with respect to each float input.
 
 use std::collections::BTreeMap;
 
@@ -179,7 +180,16 @@ pub fn eval_inputs(
         inputs.insert(name, input);
     }
     let out = loss.forward_inputs(&inputs).map_err(|e| e.to_string())?;
-    let grad = if grad {
+    let grad = if grad && !out.flat.is_tracked() {
+        // No float input reaches the loss (e.g. every array written as integers: those are
+        // class indices or converted constants): the gradient of each float input is zero.
+        Some(
+            leaves
+                .iter()
+                .map(|(name, leaf)| (name.clone(), nest(&vec![0.0; leaf.numel()], &leaf.shape)))
+                .collect(),
+        )
+    } else if grad {
         let grads = out.flat.clone().sum().backward();
         let mut map = BTreeMap::new();
         for (name, leaf) in &leaves {

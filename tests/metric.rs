@@ -286,3 +286,27 @@ fn recall_at_1_and_best_threshold_accuracy() {
     let (_, acc) = best_threshold_accuracy(&[0.1, 0.2, 0.3], &[0.0, 1.0, 1.0]);
     assert!((acc - 2.0 / 3.0).abs() < 1e-12, "{acc}");
 }
+
+/// `eval` with `"grad": true` where every array is written as JSON integers (so no float input
+/// is tracked): the loss of the same values written as floats, and no gradient entries (integer
+/// arrays are constants), instead of a panic in `backward`.
+#[test]
+fn eval_with_grad_on_integer_written_inputs() {
+    let request = |inputs: serde_json::Value| burn_losses::eval::EvalRequest {
+        loss: LossConfig::parse(r#"{"type": "triplet_margin"}"#).unwrap(),
+        inputs: serde_json::from_value(inputs).unwrap(),
+        grad: true,
+    };
+    for (name, device) in common::test_devices() {
+        let ints =
+            request(serde_json::json!({"anchor": [[1, 0]], "positive": [[0, 1]], "negative": [[1, 1]]}));
+        let floats = request(
+            serde_json::json!({"anchor": [[1.0, 0.0]], "positive": [[0.0, 1.0]], "negative": [[1.0, 1.0]]}),
+        );
+        let from_ints = burn_losses::eval::eval_request(&ints, &device).unwrap();
+        let from_floats = burn_losses::eval::eval_request(&floats, &device).unwrap();
+        assert_eq!(from_ints.loss, from_floats.loss, "{name}");
+        assert_eq!(from_ints.grad, Some(Default::default()), "{name}");
+        assert_eq!(from_floats.grad.unwrap().len(), 3, "{name}");
+    }
+}

@@ -1014,6 +1014,91 @@ for name, loss, margin, scale, reduction, n, d, c, partial in LM_CASES:
     cases.append(f32_ratio(case, lambda x, args=(loss,): reduce(
         large_margin_ref(args[0], x["embeddings"], x["labels"], x["class_weights"], margin, scale), reduction)))
 
+# ================================================================== exact ties and edge batches
+# Hand-written inputs (exact in float32) that the random draws above exclude on purpose: soft-margin
+# terms at an exact tie (softplus'(0) = 1/2, as torch's softplus), a batch of one class for arcface /
+# cosface (one logit: the loss is 0), targets past arcface's monotone branch (theta_y > pi - m, PML's
+# cos(theta) - m sin(m)), and a batch far from the origin (offset 30: distances from the expanded
+# Gram form lose float32 digits unless the batch is centred first).
+
+
+def _leaf(rows):
+    return torch.tensor(rows, dtype=torch.float64).requires_grad_()
+
+
+def _edge_case(name, anchor, cfg, inputs, out, **tol):
+    cases.append(Case(f"edge/{name}", anchor, cfg, inputs, out, **tol))
+
+
+# triplet_margin, soft margin 0, positive == negative in row 0 (a tie), row 1 an ordinary triplet
+a, pos = _leaf([[0.5, -0.25, 1.0], [1.0, 0.5, -0.5]]), _leaf([[0.0, 0.25, 0.5], [0.75, 0.5, 0.0]])
+neg = _leaf([[0.0, 0.25, 0.5], [-0.5, 1.0, 0.25]])
+out = F.softplus(F.pairwise_distance(a, pos, p=2, eps=1e-6) - F.pairwise_distance(a, neg, p=2, eps=1e-6)).mean()
+_edge_case("triplet_margin/soft_margin0_tie_mean",
+           "torch: F.softplus(F.pairwise_distance(a, p, eps=1e-6) - F.pairwise_distance(a, n, eps=1e-6)).mean() "
+           "(PML smooth_loss form, margin 0)",
+           {"type": "triplet_margin", "margin": 0.0, "soft_margin": True}, {"anchor": a, "positive": pos, "negative": neg},
+           out)
+
+# triplet_mined batch_hard / batch_all, soft margin 0: rows 1 and 2 coincide (labels 0 and 1): anchor 0's
+# hardest positive and closest negative tie
+tie_labels = torch.tensor([0, 0, 1, 1])
+for mining in ("batch_hard", "batch_all"):
+    e = _leaf([[0.5, -0.25, 1.0], [0.0, 0.25, 0.5], [0.0, 0.25, 0.5], [1.0, 1.0, -0.5]])
+    dist = distances.LpDistance(normalize_embeddings=False, p=2, power=1)
+    fn = losses.TripletMarginLoss(margin=0.0, smooth_loss=True, distance=dist, reducer=reducers.MeanReducer())
+    if mining == "batch_hard":
+        out = fn(e, tie_labels, miners.BatchHardMiner(distance=dist)(e, tie_labels))
+        text = "miners.BatchHardMiner(distance=LpDistance(normalize_embeddings=False)) triplets"
+    else:
+        out = fn(e, tie_labels)
+        text = "no miner (every triplet)"
+    _edge_case(f"triplet_mined/{mining}_soft_margin0_tie_mean",
+               f"{PML}: losses.TripletMarginLoss(margin=0, smooth_loss=True, distance=LpDistance("
+               f"normalize_embeddings=False, p=2, power=1), reducer=MeanReducer()) on {text}",
+               {"type": "triplet_mined", "mining": mining, "margin": 0.0, "soft_margin": True},
+               {"embeddings": e, "labels": tie_labels}, out)
+
+# nt_xent: anchor 0's positive (row 1) and its negative (row 2) have the same similarity
+e = _leaf([[1.0, 0.0, 0.0], [0.75, 1.0, 0.0], [0.75, 1.0, 0.0], [0.0, 0.5, 1.0]])
+out = losses.NTXentLoss(temperature=0.5)(e, torch.tensor([0, 0, 1, 1]))
+_edge_case("nt_xent/tie_tau05_mean", f"{PML}: losses.NTXentLoss(temperature=0.5) (MeanReducer)",
+           {"type": "nt_xent", "temperature": 0.5}, {"embeddings": e, "labels": torch.tensor([0, 0, 1, 1])}, out)
+
+# arcface / cosface with one class, and arcface past its monotone branch (large margin, far targets)
+for loss_name, c, margin, scale, rows_e, rows_w, labels_e in [
+    ("arcface", 1, 28.6, 64.0, [[0.5, -1.0, 0.25], [1.0, 0.5, 0.0]], [[1.0, 0.5, 0.5]], [0, 0]),
+    ("cosface", 1, 0.35, 64.0, [[0.5, -1.0, 0.25], [1.0, 0.5, 0.0]], [[1.0, 0.5, 0.5]], [0, 0]),
+    # targets at angles ~ 140-170 degrees with margin 60: theta_y > 180 - 60 (the branch cos(theta) - m sin(m))
+    ("arcface", 3, 60.0, 4.0, [[-1.0, 0.125, 0.0], [0.0, -1.0, 0.25], [-0.75, -0.5, 0.25], [1.0, 0.25, 0.0]],
+     [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.5, 0.5, 0.5]], [0, 1, 1, 2]),
+]:
+    e, w = _leaf(rows_e), _leaf(rows_w)
+    lab = torch.tensor(labels_e)
+    fn = pml_large_margin(loss_name, c, 3, margin, scale, reducers.MeanReducer(), w)
+    out = fn(e, lab)
+    if c == 1:
+        assert float(out.detach()) == 0.0
+    else:
+        cos = (F.normalize(e, dim=1) @ F.normalize(w, dim=1).T)[torch.arange(len(lab)), lab]
+        assert int((torch.acos(cos) > math.pi - math.radians(margin)).sum()) >= 2, cos
+    cls_name = "ArcFaceLoss" if loss_name == "arcface" else "CosFaceLoss"
+    _edge_case(f"{loss_name}/{'one_class' if c == 1 else 'large_angle_branch'}_m{margin:g}_s{scale:g}_mean",
+               f"{PML}: losses.{cls_name}(num_classes={c}, embedding_size=3, margin={margin}, scale={scale}) in "
+               "float64, W = class_weights.T, MeanReducer",
+               {"type": loss_name, "num_classes": c, "embedding_size": 3, "margin": margin, "scale": scale},
+               {"embeddings": e, "labels": lab, "class_weights": w}, out)
+
+# batch_all on a clustered batch offset by 30 in every coordinate (norms ~ 50, distances ~ 1)
+off_labels = torch.tensor([0, 0, 1, 1, 2, 2])
+e = _leaf((clustered(off_labels, 3, spread=0.5) + 30.0).tolist())
+out = losses.TripletMarginLoss(margin=1.0, distance=distances.LpDistance(normalize_embeddings=False, p=2, power=1),
+                               reducer=reducers.MeanReducer())(e, off_labels)
+_edge_case("triplet_mined/batch_all_offset30_mean",
+           f"{PML}: losses.TripletMarginLoss(margin=1.0, distance=LpDistance(normalize_embeddings=False, p=2, "
+           "power=1), reducer=MeanReducer()), no miner, embeddings offset by 30",
+           {"type": "triplet_mined"}, {"embeddings": e, "labels": off_labels}, out)
+
 # the float32 recomputation stays well inside every case's tolerances
 worst_case = max(F32_RATIOS, key=F32_RATIOS.get)
 assert F32_RATIOS[worst_case] <= 0.5, (worst_case, F32_RATIOS[worst_case])

@@ -84,10 +84,20 @@ pub trait LossModule {
 }
 
 /// One-hot `[N, C]` float targets of class indices `[N]`, in the dtype of `input [N, C]`: the
-/// multi-label view of a multiclass problem that the binary losses train on.
+/// multi-label view of a multiclass problem that the binary losses train on. Built as
+/// `targets == arange(C)` because burn's `one_hot` refuses `C = 1`, which is a valid (trivial)
+/// problem here (one output logit; PML's ArcFace with one class scores 0).
 pub(crate) fn one_hot_like(input: &Tensor<2>, targets: Tensor<1, Int>) -> Tensor<2> {
-    let [_, c] = input.dims();
-    targets.one_hot::<2>(c).float().cast(input.dtype())
+    let [n, c] = input.dims();
+    let classes = Tensor::<1, Int>::arange(0..c as i64, &targets.device())
+        .reshape([1, c])
+        .expand([n, c]);
+    targets
+        .reshape([n, 1])
+        .expand([n, c])
+        .equal(classes)
+        .float()
+        .cast(input.dtype())
 }
 
 /// The error of [`LossModule::classification_loss`] for a loss that does not score class logits

@@ -4,7 +4,7 @@
 //!
 //! ```python
 //! tfa.losses.contrastive_loss(y_true, distance, margin=1.0)                  # contrastive on `distance`
-//! pml.losses.ContrastiveLoss(pos_margin=0, neg_margin=1)(embeddings, labels)  # contrastive, squared=False, nonzero_mean
+//! pml.losses.ContrastiveLoss(pos_margin=0, neg_margin=1)(embeddings, labels)  # contrastive, squared=False, nonzero_mean, normalize_embeddings
 //! pml.losses.NTXentLoss(temperature=0.07)(embeddings, labels)                # nt_xent
 //! pml.losses.SupConLoss(temperature=0.1)(embeddings, labels)                 # supcon
 //! ```

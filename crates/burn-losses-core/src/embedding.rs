@@ -7,7 +7,7 @@
 use burn::tensor::{Bool, Float, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::common::int_min_max;
+use crate::common::{int_min_max, log_sigmoid};
 use crate::dynamic::{DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, fmt_shape};
 use crate::reduction::Reduction;
@@ -21,8 +21,10 @@ pub enum Distance {
     Euclidean,
     /// `‖x − y‖₂²` (PML `LpDistance(power=2)`, TF-Addons `"squared-L2"`, FaceNet).
     SquaredEuclidean,
-    /// `1 − cos(x, y)` (PML `CosineSimilarity`, which PML uses as a similarity: the loss values
-    /// are the same).
+    /// `1 − cos(x, y)` (PML `CosineSimilarity`, which PML uses as a similarity `s = cos`). The
+    /// triplet losses give the same values (`d_ap − d_an = s_an − s_ap`); a contrastive margin
+    /// changes side: PML's similarity margins `pos_margin = a`, `neg_margin = b` are
+    /// `pos_margin = 1 − a`, `margin = 1 − b` here.
     Cosine,
 }
 
@@ -44,7 +46,12 @@ pub(crate) fn l2_normalize(x: Tensor<2>, eps: f64) -> Tensor<2> {
 }
 
 /// The `[N, N]` matrix of distances between the rows of `e [N, D]`, from one matrix product
-/// (`‖a‖² + ‖b‖² − 2·a·b`, clamped at 0, exact 0 on the diagonal) — never per pair.
+/// (`‖a‖² + ‖b‖² − 2·a·b`, clamped at 0, exact 0 on the diagonal) — never per pair. The
+/// Euclidean forms first subtract the batch mean (distances do not change): the expansion loses
+/// f32 digits to `‖a‖²` when embeddings lie far from the origin, and centring keeps the norms at
+/// the scale of the distances themselves. The mean is a constant for autodiff: its exact gradient
+/// is zero (a translation does not change a distance), and a computed one would only add f32
+/// noise to rows that take part in no pair.
 pub(crate) fn pairwise_distances(e: Tensor<2>, distance: Distance) -> Tensor<2> {
     let [n, _] = e.dims();
     let diagonal = eye(n, &e.device());
@@ -54,6 +61,7 @@ pub(crate) fn pairwise_distances(e: Tensor<2>, distance: Distance) -> Tensor<2> 
             (u.clone().matmul(u.transpose()).neg() + 1.0).mask_fill(diagonal, 0.0)
         }
         Distance::Euclidean | Distance::SquaredEuclidean => {
+            let e = e.clone() - e.mean_dim(0).detach();
             let sq = e.clone().powi_scalar(2).sum_dim(1);
             let squared = (sq.clone() + sq.transpose() - e.clone().matmul(e.transpose()) * 2.0)
                 .clamp_min(0.0)
@@ -112,10 +120,13 @@ pub(crate) fn as_float<const D: usize>(mask: Tensor<D, Bool>, dtype: burn::tenso
     mask.float().cast(dtype)
 }
 
-/// `max(x, 0)` or, with `soft`, `softplus(x) = max(x, 0) + log1p(exp(−|x|))` (no overflow).
+/// `max(x, 0)` or, with `soft`, `softplus(x) = −log σ(−x)` (the two-branch stable
+/// [`log_sigmoid`]: no overflow, and the gradient is `σ(x)` everywhere, `½` at a tie `x = 0` as
+/// PyTorch's `softplus`; `max(x, 0) + log1p(exp(−|x|))` has the right value but passes gradient 1
+/// there).
 pub(crate) fn hinge_or_softplus<const D: usize>(x: Tensor<D>, soft: bool) -> Tensor<D> {
     if soft {
-        x.clone().clamp_min(0.0) + x.abs().neg().exp().log1p()
+        log_sigmoid(x.neg()).neg()
     } else {
         x.clamp_min(0.0)
     }
