@@ -9,14 +9,14 @@ use burn::data::dataloader::DataLoaderBuilder;
 use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataset::InMemDataset;
 use burn::module::{Module, ModuleVisitor, Param};
-use burn::nn::{Linear, LinearConfig, Relu};
+use burn::nn::{Linear, Relu};
 use burn::optim::AdamConfig;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use burn::train::metric::LossMetric;
 use burn::train::{Learner, SupervisedTraining};
 use burn_losses::train::{
-    Embedder, EmbeddingBatch, EpochLogRenderer, LossEmbedder, LossSiamese, PairAccuracyMetric, PairBatch, PkDataset,
-    RecallAtOneMetric, recall_at_1,
+    Embedder, EmbeddingBatch, EpochLogRenderer, LossEmbedder, LossSiamese, PairAccuracyMetric, PairBatch,
+    PkDataset, RecallAtOneMetric, recall_at_1,
 };
 use burn_losses::{Distance, LossConfig};
 
@@ -30,8 +30,8 @@ struct Mlp {
 impl Mlp {
     fn new(device: &Device) -> Self {
         Self {
-            a: LinearConfig::new(2, 16).init(device),
-            b: LinearConfig::new(16, 4).init(device),
+            a: common::seeded_linear(2, 16, 21, device),
+            b: common::seeded_linear(16, 4, 22, device),
             relu: Relu::new(),
         }
     }
@@ -102,8 +102,16 @@ fn weights<M: Module>(m: &M) -> Vec<Vec<f64>> {
 
 /// Trains an embedder with `loss_json`; returns the test recall@1, the train losses per epoch,
 /// and the loss module's parameters before and after.
-fn train_embedder(loss_json: &str, device: &Device) -> (f64, Vec<f64>, Vec<Vec<f64>>, Vec<Vec<f64>>) {
+/// Test recall@1, train losses per epoch, the loss module's parameters before and after.
+type Trained = (f64, Vec<f64>, Vec<Vec<f64>>, Vec<Vec<f64>>);
+
+fn train_embedder(loss_json: &str, device: &Device) -> Trained {
     let ad = device.clone().autodiff();
+    // arcface / cosface draw their class weights from the backend RNG (lazily, on the default
+    // device or the model's): seed both, so that every run of a lane trains the same weights (no
+    // other test of this file draws random numbers)
+    Device::default().seed(31);
+    device.seed(31);
     let loss = LossConfig::parse(loss_json).unwrap().try_init().unwrap();
     let model = LossEmbedder::new(Mlp::new(&ad), loss);
     let before = weights(&model.loss);
@@ -117,14 +125,22 @@ fn train_embedder(loss_json: &str, device: &Device) -> (f64, Vec<f64>, Vec<Vec<f
     };
     let renderer = EpochLogRenderer::new();
     let history = renderer.history();
-    let dir = std::env::temp_dir().join(format!("burn-losses-embedding-test-{}-{}", std::process::id(), loss_json.len()));
-    let distance = if loss_json.contains("face") || loss_json.contains("nt_xent") || loss_json.contains("supcon") {
-        Distance::Cosine
-    } else {
-        Distance::Euclidean
-    };
+    let dir = std::env::temp_dir().join(format!(
+        "burn-losses-embedding-test-{}-{}",
+        std::process::id(),
+        loss_json.len()
+    ));
+    let distance =
+        if loss_json.contains("face") || loss_json.contains("nt_xent") || loss_json.contains("supcon") {
+            Distance::Cosine
+        } else {
+            Distance::Euclidean
+        };
     let result = SupervisedTraining::new(&dir, loader(blobs(480, 1), 1), loader(blobs(120, 2), 2))
-        .metrics((LossMetric::new(), RecallAtOneMetric::new().with_distance(distance)))
+        .metrics((
+            LossMetric::new(),
+            RecallAtOneMetric::new().with_distance(distance),
+        ))
         .renderer(Box::new(renderer))
         .num_epochs(3)
         .launch(Learner::new(model, AdamConfig::new().init(), 1e-2));
@@ -135,7 +151,13 @@ fn train_embedder(loss_json: &str, device: &Device) -> (f64, Vec<f64>, Vec<Vec<f
         history
             .iter()
             .filter(|h| h.split == split)
-            .map(|h| h.values.iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("{name} in {h:?}")).1)
+            .map(|h| {
+                h.values
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .unwrap_or_else(|| panic!("{name} in {h:?}"))
+                    .1
+            })
             .collect()
     };
     let train_losses = metric("train", "Loss");
@@ -146,7 +168,12 @@ fn train_embedder(loss_json: &str, device: &Device) -> (f64, Vec<f64>, Vec<Vec<f
     let labels: Vec<i64> = test.iter().map(|p| p.label).collect();
     let embeddings = result.model.model.embed(points_tensor(&test, device));
     let labels = Tensor::<1, Int>::from_data(TensorData::new(labels, [200]), device);
-    (recall_at_1(embeddings, labels, distance), train_losses, before, after)
+    (
+        recall_at_1(embeddings, labels, distance),
+        train_losses,
+        before,
+        after,
+    )
 }
 
 #[test]
@@ -166,12 +193,19 @@ fn every_batch_loss_trains_an_embedder_with_the_learner() {
         assert!(recall > 0.9, "{loss}: test recall@1 {recall}");
         // with nonzero_mean the mean runs over the still-violating terms only, so it need not fall
         if !loss.contains("nonzero_mean") {
-            assert!(losses.last().unwrap() < losses.first().unwrap(), "{loss}: training loss did not fall: {losses:?}");
+            assert!(
+                losses.last().unwrap() < losses.first().unwrap(),
+                "{loss}: training loss did not fall: {losses:?}"
+            );
         }
         if loss.contains("face") {
             // the class-weight matrix is a parameter of the trained module: the optimizer moved it
             assert_eq!(before.len(), 1, "{loss}: one parameter");
-            let moved = before[0].iter().zip(&after[0]).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+            let moved = before[0]
+                .iter()
+                .zip(&after[0])
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f64::max);
             assert!(moved > 1e-2, "{loss}: class weights moved by at most {moved}");
         } else {
             assert!(before.is_empty(), "{loss}: no parameter");
@@ -205,7 +239,11 @@ fn pairs(n: usize, seed: u64) -> Vec<(Point, Point)> {
     (0..n)
         .map(|i| {
             let first = a[2 * i].clone();
-            let second = if i % 2 == 0 { a[(2 * i + 4) % (2 * n)].clone() } else { a[2 * i + 1].clone() };
+            let second = if i % 2 == 0 {
+                a[(2 * i + 4) % (2 * n)].clone()
+            } else {
+                a[2 * i + 1].clone()
+            };
             (first, second)
         })
         .collect()
@@ -215,9 +253,17 @@ fn pairs(n: usize, seed: u64) -> Vec<(Point, Point)> {
 fn siamese_contrastive_trains_with_the_learner() {
     let device = common::test_devices()[0].1.clone();
     let ad = device.clone().autodiff();
-    let loss = LossConfig::parse(r#"{"type": "contrastive"}"#).unwrap().try_init().unwrap();
+    let loss = LossConfig::parse(r#"{"type": "contrastive"}"#)
+        .unwrap()
+        .try_init()
+        .unwrap();
     let model = LossSiamese::new(Mlp::new(&ad), loss);
-    let loader = |p: Vec<(Point, Point)>| DataLoaderBuilder::new(PairBatcher).batch_size(32).shuffle(3).build(InMemDataset::new(p));
+    let loader = |p: Vec<(Point, Point)>| {
+        DataLoaderBuilder::new(PairBatcher)
+            .batch_size(32)
+            .shuffle(3)
+            .build(InMemDataset::new(p))
+    };
     let renderer = EpochLogRenderer::new();
     let history = renderer.history();
     let dir = std::env::temp_dir().join(format!("burn-losses-siamese-test-{}", std::process::id()));
@@ -235,6 +281,8 @@ fn siamese_contrastive_trains_with_the_learner() {
         .map(|h| h.values.iter().find(|(n, _)| n == "Pair Accuracy").unwrap().1)
         .collect();
     assert_eq!(accuracy.len(), 3, "{history:?}");
-    assert!(*accuracy.last().unwrap() > 90.0, "validation pair accuracy {accuracy:?}");
+    assert!(
+        *accuracy.last().unwrap() > 90.0,
+        "validation pair accuracy {accuracy:?}"
+    );
 }
-

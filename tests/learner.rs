@@ -7,7 +7,7 @@ use burn::data::dataloader::DataLoaderBuilder;
 use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataset::InMemDataset;
 use burn::module::Module;
-use burn::nn::{Linear, LinearConfig, Relu};
+use burn::nn::{Linear, Relu};
 use burn::optim::AdamConfig;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use burn::train::metric::{AccuracyMetric, LossMetric};
@@ -74,8 +74,8 @@ fn train_and_score(loss_json: &str, device: &Device) -> (f64, Vec<f64>, burn_los
     let loss = LossConfig::parse(loss_json).unwrap().try_init().unwrap();
     let ad = device.clone().autodiff();
     let model = Mlp {
-        a: LinearConfig::new(2, 16).init(&ad),
-        b: LinearConfig::new(16, 3).init(&ad),
+        a: common::seeded_linear(2, 16, 11, &ad),
+        b: common::seeded_linear(16, 3, 12, &ad),
         relu: Relu::new(),
     };
     // The two lines of the README: wrap model and loss, hand it to the Learner.

@@ -1,6 +1,8 @@
 //! Cross-backend parity: every loss configuration (`common::cases::all_configs`), random inputs
 //! with per-sample weights, forward value and input gradients on every enabled device agree with
-//! the first enabled device within 1e-5 relative (f32). Prints the worst disagreement per loss.
+//! the first enabled device within 1e-5 relative (f32), or within a few f32 roundings of the
+//! tensor's largest entry for entries that are differences of such entries. Prints the worst
+//! disagreement per loss.
 //! With a single backend compiled in there is nothing to compare and the test says so.
 
 mod common;
@@ -23,11 +25,19 @@ fn run(
         .collect()
 }
 
-/// Largest |a − b| / max(|b|, 1e-3 · max|b| of the tensor, 1e-7).
+/// An absolute floor of 4 f32 roundings of the tensor's largest entry: an entry that is the
+/// difference of entries of that size (a gradient that sums terms of both signs: softmax over
+/// similarities, L2 normalisation, a row that cancels to zero) cannot agree better across
+/// backends that add in another order. Measured worst for such entries: 1.3 roundings (supcon).
+const ROUNDINGS: f64 = 4.0 * f32::EPSILON as f64;
+
+/// Largest |a − b| / max(|b|, 1e-3 · max|b| of the tensor, 1e-7), with the entries within
+/// [`ROUNDINGS`] · max|b| of each other counted as agreeing (gap 0).
 fn relative_gap(a: &[f64], b: &[f64]) -> f64 {
     let scale = b.iter().fold(0.0f64, |m, x| m.max(x.abs()));
     a.iter()
         .zip(b)
+        .filter(|(x, y)| (*x - *y).abs() > ROUNDINGS * scale)
         .map(|(x, y)| (x - y).abs() / y.abs().max(1e-3 * scale).max(1e-7))
         .fold(0.0, f64::max)
 }

@@ -9,6 +9,34 @@ pub use burn_losses::device::test_devices;
 
 pub mod cases;
 
+/// A `Linear` layer initialised as burn's default (`U(-k, k)`, `k = 1/sqrt(d_input)`) from the
+/// tests' own generator instead of the backend's global RNG: the Learner tests train the same
+/// model on every lane and in every run (the backend RNG differs between backends and is shared
+/// by the tests that run in parallel threads, so an unlucky draw made a run fail now and then).
+pub fn seeded_linear(
+    d_input: usize,
+    d_output: usize,
+    seed: u64,
+    device: &burn::tensor::Device,
+) -> burn::nn::Linear {
+    use burn::module::Param;
+    use burn::tensor::TensorData;
+    let mut rng = cases::Lcg::new(seed);
+    let k = 1.0 / (d_input as f64).sqrt();
+    let mut draw =
+        |n: usize| -> Vec<f32> { (0..n).map(|_| (k * (2.0 * rng.uniform() - 1.0)) as f32).collect() };
+    burn::nn::Linear {
+        weight: Param::from_data(
+            TensorData::new(draw(d_input * d_output), [d_input, d_output]),
+            device,
+        ),
+        bias: Some(Param::from_data(
+            TensorData::new(draw(d_output), [d_output]),
+            device,
+        )),
+    }
+}
+
 /// The workspace's `tests/fixtures/<family>.json`, parsed (also from a member crate's tests,
 /// which include this module by path: the nearest ancestor of the manifest dir that has them).
 pub fn load_fixtures() -> Vec<(String, Value)> {

@@ -24,7 +24,7 @@ use burn::train::metric::{
     NumericAttributes, NumericEntry, SerializedEntry, format_float,
 };
 use burn::train::{InferenceStep, TrainOutput, TrainStep};
-use burn_losses_core::{Distance, LossInputs, Loss};
+use burn_losses_core::{Distance, Loss, LossInputs};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -164,7 +164,12 @@ pub fn recall_at_1(embeddings: Tensor<2>, labels: Tensor<1, Int>, distance: Dist
     }
     let e = match distance {
         Distance::Cosine => {
-            let norm = embeddings.clone().powi_scalar(2).sum_dim(1).sqrt().clamp_min(1e-12);
+            let norm = embeddings
+                .clone()
+                .powi_scalar(2)
+                .sum_dim(1)
+                .sqrt()
+                .clamp_min(1e-12);
             embeddings / norm
         }
         Distance::Euclidean | Distance::SquaredEuclidean => embeddings,
@@ -174,15 +179,16 @@ pub fn recall_at_1(embeddings: Tensor<2>, labels: Tensor<1, Int>, distance: Dist
     let mut hits = 0i64;
     for start in (0..n).step_by(1024) {
         let end = (start + 1024).min(n);
-        let queries = e.clone().slice([start..end]);
+        let queries = e.clone().narrow(0, start, end - start);
         // ‖q‖² is the same along a row: it does not change the argmin
         let scores = squared_norms.clone() - queries.matmul(e.clone().transpose()) * 2.0;
         let rows = Tensor::<1, Int>::arange(start as i64..end as i64, &device).reshape([end - start, 1]);
         let cols = Tensor::<1, Int>::arange(0..n as i64, &device).reshape([1, n]);
-        let scores = scores.mask_fill(rows.equal(cols), f64::MAX);
+        // +inf (representable in every float dtype; f64::MAX overflows an f32 tensor on tch)
+        let scores = scores.mask_fill(rows.equal(cols), f64::INFINITY);
         let nearest = scores.argmin(1).reshape([end - start]);
         let found = labels.clone().select(0, nearest);
-        let same = found.equal(labels.clone().slice([start..end]));
+        let same = found.equal(labels.clone().narrow(0, start, end - start));
         hits += same.int().sum().into_data().iter::<i64>().next().unwrap_or(0);
     }
     hits as f64 / n as f64
@@ -461,7 +467,10 @@ pub fn best_threshold_accuracy(distances: &[f64], targets: &[f64]) -> (f64, f64)
             continue; // ties: the threshold cannot split them
         }
         if right > best.1 {
-            best = (next.map_or(distances[i] + 1.0, |d| 0.5 * (distances[i] + d)), right);
+            best = (
+                next.map_or(distances[i] + 1.0, |d| 0.5 * (distances[i] + d)),
+                right,
+            );
         }
     }
     (best.0, best.1 as f64 / n as f64)
@@ -513,10 +522,15 @@ impl Metric for PairAccuracyMetric {
     ) -> Result<SerializedEntry, burn::tensor::TensorReadError> {
         self.distances
             .extend(input.distance.clone().into_data().iter::<f64>());
-        self.targets.extend(input.target.clone().into_data().iter::<f64>());
+        self.targets
+            .extend(input.target.clone().into_data().iter::<f64>());
         let (t, accuracy) = self.threshold_and_accuracy();
         Ok(SerializedEntry::new(
-            format!("{} % at distance {}", format_float(accuracy, 2), format_float(t, 3)),
+            format!(
+                "{} % at distance {}",
+                format_float(accuracy, 2),
+                format_float(t, 3)
+            ),
             NumericEntry::Aggregated {
                 aggregated_value: accuracy,
                 count: input.target.dims()[0],
@@ -528,7 +542,11 @@ impl Metric for PairAccuracyMetric {
     fn compute(&mut self) -> Result<SerializedEntry, burn::tensor::TensorReadError> {
         let (t, accuracy) = self.threshold_and_accuracy();
         Ok(SerializedEntry::new(
-            format!("{} % at distance {}", format_float(accuracy, 2), format_float(t, 3)),
+            format!(
+                "{} % at distance {}",
+                format_float(accuracy, 2),
+                format_float(t, 3)
+            ),
             NumericEntry::Final(accuracy).serialize(),
         ))
     }
@@ -568,7 +586,10 @@ impl Numeric for PairAccuracyMetric {
 /// `k` (a last incomplete group is dropped); batches take one group from each of `p` distinct
 /// classes drawn at random among those with groups left, until fewer than `p` classes have one.
 pub fn pk_batches(labels: &[usize], p: usize, k: usize, seed: u64) -> Vec<Vec<usize>> {
-    assert!(p >= 1 && k >= 1, "pk_batches: p and k must be >= 1 (got p = {p}, k = {k})");
+    assert!(
+        p >= 1 && k >= 1,
+        "pk_batches: p and k must be >= 1 (got p = {p}, k = {k})"
+    );
     let mut rng = StdRng::seed_from_u64(seed);
     let classes = labels.iter().copied().max().map_or(0, |m| m + 1);
     let mut groups: Vec<Vec<Vec<usize>>> = vec![Vec::new(); classes];
@@ -639,10 +660,12 @@ where
     E: std::error::Error + Send + Sync + 'static,
 {
     fn get(&self, index: usize) -> Result<I, E> {
-        let item = *self
-            .order
-            .get(index)
-            .unwrap_or_else(|| panic!("PkDataset: index {index} out of bounds (len {})", self.order.len()));
+        let item = *self.order.get(index).unwrap_or_else(|| {
+            panic!(
+                "PkDataset: index {index} out of bounds (len {})",
+                self.order.len()
+            )
+        });
         self.dataset.get(item)
     }
 
