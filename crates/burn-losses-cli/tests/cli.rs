@@ -114,7 +114,24 @@ fn bad_requests_exit_2_with_one_line() {
             "not compiled in: rebuild with `--features cuda`",
         ),
         (vec!["eval", "--device", "tpu"], r#"{}"#, "unknown device `tpu`"),
-        (vec!["frobnicate"], "", "unknown command"),
+        (vec!["frobnicate"], "", "unrecognized subcommand 'frobnicate'"),
+        (
+            vec![],
+            "",
+            "missing command: expected `eval`, `list` or `completions`",
+        ),
+        (
+            vec!["eval", "--devise", "flex"],
+            "",
+            "unexpected argument '--devise'",
+        ),
+        (
+            vec!["eval", "--device"],
+            "",
+            "a value is required for '--device <NAME>'",
+        ),
+        (vec!["list", "--jsn"], "", "unexpected argument '--jsn'"),
+        (vec!["completions", "tcsh"], "", "invalid value 'tcsh'"),
     ];
     for (args, stdin, needle) in cases {
         if args.contains(&"cuda") && cfg!(feature = "cuda") {
@@ -128,16 +145,79 @@ fn bad_requests_exit_2_with_one_line() {
 }
 
 #[test]
-fn list_prints_every_loss() {
+fn list_prints_every_loss_with_its_defaults() {
     let (code, stdout, _) = run(&["list"], "");
     assert_eq!(code, 0);
-    let names: Vec<&str> = stdout
-        .lines()
+    // a line per loss (name, summary), then an indented line of its fields
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2 * burn_losses::LossConfig::NAMES.len(), "{stdout}");
+    let names: Vec<&str> = lines
+        .iter()
+        .step_by(2)
         .map(|l| l.split_whitespace().next().unwrap())
         .collect();
     assert_eq!(names, burn_losses::LossConfig::NAMES);
     assert!(
-        stdout.lines().all(|l| l.split_whitespace().count() > 2),
+        lines.iter().step_by(2).all(|l| l.split_whitespace().count() > 2),
         "every loss has a summary: {stdout}"
     );
+    assert!(
+        lines
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .all(|l| l.trim_start().starts_with("fields: "))
+    );
+    let focal = lines.iter().position(|l| l.starts_with("focal ")).unwrap();
+    assert!(lines[focal + 1].contains("gamma=2.0"), "{}", lines[focal + 1]);
+
+    let (code, stdout, stderr) = run(&["list", "--json"], "");
+    assert_eq!(code, 0, "{stderr}");
+    let entries: Vec<Value> = serde_json::from_str(&stdout).unwrap();
+    let names: Vec<&str> = entries.iter().map(|e| e["name"].as_str().unwrap()).collect();
+    assert_eq!(names, burn_losses::LossConfig::NAMES);
+    for entry in &entries {
+        // the defaults are a valid config of that loss, as the registry builds it
+        let mut config = entry["defaults"].as_object().unwrap().clone();
+        config.insert("type".into(), entry["name"].clone());
+        let parsed = burn_losses::LossConfig::parse(&Value::Object(config).to_string()).unwrap();
+        assert_eq!(
+            parsed,
+            burn_losses::LossConfig::from_name(entry["name"].as_str().unwrap()).unwrap()
+        );
+        assert!(!entry["summary"].as_str().unwrap().is_empty());
+    }
+    let focal = entries.iter().find(|e| e["name"] == "focal").unwrap();
+    assert_eq!(focal["defaults"]["gamma"], 2.0);
+    assert_eq!(focal["defaults"]["reduction"], "mean");
+}
+
+#[test]
+fn help_and_completions() {
+    let (code, stdout, _) = run(&["--help"], "");
+    assert_eq!(code, 0);
+    for command in ["eval", "list", "completions"] {
+        assert!(stdout.contains(command), "--help lists `{command}`: {stdout}");
+    }
+    for (args, flag) in [
+        (["eval", "--help"], "--device <NAME>"),
+        (["list", "--help"], "--json"),
+    ] {
+        let (code, stdout, _) = run(&args, "");
+        assert_eq!(code, 0);
+        assert!(stdout.contains(flag), "{args:?}: {stdout}");
+    }
+    let (code, stdout, _) = run(&["--version"], "");
+    assert_eq!(
+        (code, stdout.trim()),
+        (0, concat!("burn-losses ", env!("CARGO_PKG_VERSION")))
+    );
+    for shell in ["bash", "zsh", "fish"] {
+        let (code, stdout, stderr) = run(&["completions", shell], "");
+        assert_eq!(code, 0, "{shell}: {stderr}");
+        assert!(
+            stdout.contains("burn-losses") && stdout.contains("completions"),
+            "{shell}: {stdout}"
+        );
+    }
 }
