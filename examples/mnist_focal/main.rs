@@ -22,6 +22,7 @@ use burn::data::dataset::Dataset;
 use burn::data::dataset::transform::PartialDataset;
 use burn_losses::LossConfig;
 use burn_losses::device::{BACKENDS, parse_device};
+use clap::Parser;
 
 use data::{Digit, Digits};
 use train::TrainOptions;
@@ -29,58 +30,41 @@ use train::TrainOptions;
 /// The document's loss: focal γ = 2, α = 0.25 for every class, on softmax probabilities.
 const DOCUMENT_LOSS: &str = r#"{"type": "focal", "gamma": 2.0, "alpha": [0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25], "from_logits": false}"#;
 
+#[derive(Parser, Debug)]
+#[command(
+    about = "The Keras-document MNIST example, trained with burn's Learner and a burn-losses focal loss"
+)]
 struct Args {
+    /// Train and evaluate on the document's 100 random images instead of MNIST.
+    #[arg(long)]
     synthetic: bool,
+    /// MNIST idx files; default: burn's cache, then the shipped `data/mnist`.
+    #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// A LossConfig JSON, or a loss name (its defaults). Default: the document's focal loss.
+    #[arg(long, value_name = "JSON|NAME", default_value = DOCUMENT_LOSS, hide_default_value = true)]
     loss: String,
+    /// Backend: flex | ndarray | wgpu | vulkan | tch | cuda.
+    #[arg(long, value_name = "NAME", default_value = "flex")]
     device: String,
+    /// Train on the first N training images.
+    #[arg(long, value_name = "N")]
     train_limit: Option<usize>,
+    /// Evaluate on the first N test images.
+    #[arg(long, value_name = "N")]
     test_limit: Option<usize>,
+    #[arg(long, default_value_t = 3)]
     epochs: usize,
+    #[arg(long, default_value_t = 16)]
     batch_size: usize,
+    /// Learning rate (Adam).
+    #[arg(long, default_value_t = 1e-3)]
     lr: f64,
+    #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Data-loader worker threads.
+    #[arg(long, default_value_t = 2)]
     workers: usize,
-}
-
-const USAGE: &str = "usage: mnist_focal [--synthetic] [--data-dir DIR] [--loss JSON|NAME] [--device NAME]
-                   [--train-limit N] [--test-limit N] [--epochs 3] [--batch-size 16] [--lr 1e-3] [--seed 42] [--workers 2]";
-
-fn parse_args() -> Result<Args, String> {
-    let mut a = Args {
-        synthetic: false,
-        data_dir: None,
-        loss: DOCUMENT_LOSS.to_string(),
-        device: "flex".to_string(),
-        train_limit: None,
-        test_limit: None,
-        epochs: 3,
-        batch_size: 16,
-        lr: 1e-3,
-        seed: 42,
-        workers: 2,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value\n{USAGE}"));
-        let num = |name: &str, v: String| v.parse::<f64>().map_err(|_| format!("{name}: not a number: {v}"));
-        match flag.as_str() {
-            "--synthetic" => a.synthetic = true,
-            "--data-dir" => a.data_dir = Some(PathBuf::from(value("--data-dir")?)),
-            "--loss" => a.loss = value("--loss")?,
-            "--device" => a.device = value("--device")?,
-            "--train-limit" => a.train_limit = Some(num("--train-limit", value("--train-limit")?)? as usize),
-            "--test-limit" => a.test_limit = Some(num("--test-limit", value("--test-limit")?)? as usize),
-            "--epochs" => a.epochs = num("--epochs", value("--epochs")?)? as usize,
-            "--batch-size" => a.batch_size = num("--batch-size", value("--batch-size")?)? as usize,
-            "--lr" => a.lr = num("--lr", value("--lr")?)?,
-            "--seed" => a.seed = num("--seed", value("--seed")?)? as u64,
-            "--workers" => a.workers = num("--workers", value("--workers")?)? as usize,
-            "-h" | "--help" => return Err(USAGE.to_string()),
-            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
-        }
-    }
-    Ok(a)
 }
 
 fn load(args: &Args) -> Result<(Digits, Digits, String), String> {
@@ -127,7 +111,7 @@ fn first(digits: Digits, limit: Option<usize>) -> Arc<dyn Dataset<Digit>> {
 }
 
 fn main() {
-    let args = or_exit(parse_args(), "");
+    let args = Args::parse();
     let device = or_exit(
         parse_device(&args.device).map_err(|e| format!("{e} (known: {})", BACKENDS.join(", "))),
         "--device: ",
