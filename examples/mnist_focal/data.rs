@@ -2,8 +2,10 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use burn::data::dataloader::batcher::Batcher;
+use burn::data::dataset::transform::PartialDataset;
 use burn::data::dataset::{Dataset, InMemDataset};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use burn_losses::train::ClassificationBatch;
@@ -19,6 +21,45 @@ pub struct Digit {
 
 /// An in-memory split.
 pub type Digits = InMemDataset<Digit>;
+
+/// MNIST for the examples that train on part of it (idx files found by [`locate`]).
+#[allow(dead_code)] // not used by mnist_focal itself
+pub struct LimitedSplits {
+    /// The first `train_limit` training images.
+    pub train: Arc<dyn Dataset<Digit>>,
+    /// The first 1000 of `test` (the Learner's validation split).
+    pub valid: Arc<dyn Dataset<Digit>>,
+    /// The first `test_limit` test images (all 10 000 by default).
+    pub test: Arc<dyn Dataset<Digit>>,
+    /// Where the files were found.
+    pub source: &'static str,
+}
+
+/// The [`LimitedSplits`] of the idx files in `data_dir` (or the default places).
+#[allow(dead_code)] // not used by mnist_focal itself
+pub fn limited_splits(
+    data_dir: Option<&Path>,
+    train_limit: usize,
+    test_limit: Option<usize>,
+) -> Result<LimitedSplits, String> {
+    let (train_dir, test_dir, source) =
+        locate(data_dir).ok_or("no MNIST idx files found (use --data-dir)")?;
+    let full_train = read_split(&train_dir, "train")?;
+    let test = read_split(&test_dir, "test")?;
+    let train: Arc<dyn Dataset<Digit>> =
+        Arc::new(PartialDataset::new(full_train, 0, train_limit.min(60_000)));
+    let test: Arc<dyn Dataset<Digit>> = match test_limit {
+        Some(n) if n < test.len() => Arc::new(PartialDataset::new(test, 0, n)),
+        _ => Arc::new(test),
+    };
+    let valid: Arc<dyn Dataset<Digit>> = Arc::new(PartialDataset::new(test.clone(), 0, 1000.min(test.len())));
+    Ok(LimitedSplits {
+        train,
+        valid,
+        test,
+        source,
+    })
+}
 
 /// The idx file prefix of a split: `train` or `t10k` (for `test`).
 fn prefix(split: &str) -> &'static str {

@@ -25,7 +25,6 @@ use std::time::Instant;
 use burn::data::dataloader::DataLoaderBuilder;
 use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataset::Dataset;
-use burn::data::dataset::transform::PartialDataset;
 use burn::optim::AdamConfig;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use burn::train::metric::LossMetric;
@@ -264,19 +263,15 @@ fn main() {
             })
             .collect()
     };
-    let (train_dir, test_dir, source) = match data::locate(args.data_dir.as_deref()) {
-        Some(found) => found,
-        None => or_exit(Err("no MNIST idx files found (use --data-dir)"), "data: "),
-    };
-    let full_train = or_exit(data::read_split(&train_dir, "train"), "data: ");
-    let test = or_exit(data::read_split(&test_dir, "test"), "data: ");
-    let train_set: Arc<dyn Dataset<Digit>> =
-        Arc::new(PartialDataset::new(full_train, 0, args.train_limit.min(60_000)));
-    let test: Arc<dyn Dataset<Digit>> = match args.test_limit {
-        Some(n) if n < test.len() => Arc::new(PartialDataset::new(test, 0, n)),
-        _ => Arc::new(test),
-    };
-    let valid: Arc<dyn Dataset<Digit>> = Arc::new(PartialDataset::new(test.clone(), 0, 1000.min(test.len())));
+    let data::LimitedSplits {
+        train: train_set,
+        valid,
+        test,
+        source,
+    } = or_exit(
+        data::limited_splits(args.data_dir.as_deref(), args.train_limit, args.test_limit),
+        "data: ",
+    );
     let foreground: f64 = (0..test.len())
         .map(|i| {
             mask(&test.get(i).expect("in range"), Task::Binary)
