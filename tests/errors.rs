@@ -73,10 +73,14 @@ fn init_panics_with_the_same_message() {
 #[test]
 fn parse_errors_are_clear() {
     let e = LossConfig::parse("focall").unwrap_err().to_string();
-    assert_eq!(
-        e,
-        r#"loss_config: loss name: expected one of ["binary_focal", "focal", "class_balanced", "bce", "balanced_bce", "ghm_c", "ghm_r", "dice", "generalized_dice", "tversky", "focal_tversky", "log_cosh_dice", "lovasz", "dsc", "sum", "triplet_margin", "triplet_mined", "contrastive", "nt_xent", "supcon", "arcface", "cosface"], got "focall""#
+    assert!(
+        e.starts_with(r#"loss_config: loss name: expected one of ["binary_focal", "focal", "class_balanced", "#),
+        "{e}"
     );
+    assert!(e.ends_with(r#""hinge_embedding"], got "focall""#), "{e}");
+    for name in LossConfig::NAMES {
+        assert!(e.contains(&format!("\"{name}\"")), "{name} missing from {e}");
+    }
     let e = LossConfig::parse(r#"{"type": "focal", "gama": 2}"#)
         .unwrap_err()
         .to_string();

@@ -146,6 +146,48 @@ pub fn all_configs() -> Vec<LossConfig> {
         r#"{"type": "arcface", "num_classes": 4, "embedding_size": 3, "scale": 8.0}"#,
         r#"{"type": "arcface", "num_classes": 4, "embedding_size": 3, "margin": 10.0, "scale": 16.0, "reduction": "none"}"#,
         r#"{"type": "cosface", "num_classes": 4, "embedding_size": 3, "scale": 8.0, "reduction": "sum"}"#,
+        r#"{"type": "mae"}"#,
+        r#"{"type": "mae", "reduction": "sum"}"#,
+        r#"{"type": "mse", "reduction": "none"}"#,
+        r#"{"type": "rmse"}"#,
+        r#"{"type": "rmse", "epsilon": 1e-3, "reduction": "none"}"#,
+        r#"{"type": "rmse", "reduction": "sum"}"#,
+        r#"{"type": "huber", "delta": 0.5}"#,
+        r#"{"type": "huber", "reduction": "sum"}"#,
+        r#"{"type": "smooth_l1", "beta": 0.5, "reduction": "none"}"#,
+        r#"{"type": "smooth_l1", "beta": 0.0}"#,
+        r#"{"type": "log_cosh"}"#,
+        r#"{"type": "quantile", "quantile": 0.9}"#,
+        r#"{"type": "quantile", "quantile": [0.1, 0.5, 0.9, 0.7], "reduction": "none"}"#,
+        r#"{"type": "mape"}"#,
+        r#"{"type": "smape", "reduction": "sum"}"#,
+        r#"{"type": "msle"}"#,
+        r#"{"type": "poisson"}"#,
+        r#"{"type": "poisson", "log_input": true, "full": true, "reduction": "none"}"#,
+        r#"{"type": "gaussian_nll"}"#,
+        r#"{"type": "gaussian_nll", "full": true, "eps": 1e-3, "reduction": "sum"}"#,
+        r#"{"type": "cross_entropy"}"#,
+        r#"{"type": "cross_entropy", "weight": [0.2, 1.0, 0.5, 2.0], "label_smoothing": 0.1, "ignore_index": 255}"#,
+        r#"{"type": "cross_entropy", "reduction": "none"}"#,
+        r#"{"type": "nll", "weight": [0.2, 1.0, 0.5, 2.0], "reduction": "sum"}"#,
+        r#"{"type": "kl_divergence"}"#,
+        r#"{"type": "kl_divergence", "log_input": false, "reduction": "sum"}"#,
+        r#"{"type": "kl_divergence", "log_target": true, "reduction": "none"}"#,
+        r#"{"type": "poly1"}"#,
+        r#"{"type": "poly1", "epsilon": -1.0, "ignore_index": 255, "reduction": "none"}"#,
+        r#"{"type": "hinge"}"#,
+        r#"{"type": "squared_hinge", "reduction": "sum"}"#,
+        r#"{"type": "categorical_hinge"}"#,
+        r#"{"type": "multi_margin"}"#,
+        r#"{"type": "multi_margin", "p": 2, "margin": 0.5, "weight": [0.2, 1.0, 0.5, 2.0], "reduction": "none"}"#,
+        r#"{"type": "perceptron"}"#,
+        r#"{"type": "exponential", "reduction": "none"}"#,
+        r#"{"type": "logistic"}"#,
+        r#"{"type": "cosine_similarity"}"#,
+        r#"{"type": "cosine_similarity", "axis": 1, "form": "one_minus", "reduction": "none"}"#,
+        r#"{"type": "cosine_embedding", "margin": 0.2}"#,
+        r#"{"type": "margin_ranking", "margin": 0.5, "reduction": "sum"}"#,
+        r#"{"type": "hinge_embedding", "reduction": "none"}"#,
     ]
     .iter()
     .map(|s| parse(s))
@@ -348,6 +390,158 @@ fn metric_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64) -> Option<HostI
     })
 }
 
+/// `len` values `lo + (hi − lo)·u`, each nudged away from `kinks` by at least `gap` (so that a
+/// finite-difference step never crosses a kink).
+fn away_from(rng: &mut Lcg, len: usize, lo: f64, hi: f64, kinks: &[f64], gap: f64) -> Vec<f32> {
+    (0..len)
+        .map(|_| {
+            let mut v = lo + (hi - lo) * rng.uniform();
+            for &k in kinks {
+                if (v - k).abs() < gap {
+                    v = k + gap.copysign(v - k);
+                }
+            }
+            v as f32
+        })
+        .collect()
+}
+
+/// ±1 labels.
+fn plus_minus_one(rng: &mut Lcg, len: usize) -> Vec<f32> {
+    (0..len).map(|_| if rng.uniform() > 0.5 { 1.0 } else { -1.0 }).collect()
+}
+
+/// Inputs of the regression, classification and margin losses of issue 9, `None` for other
+/// losses; `with_weight` adds per-sample weights `[N]` where the loss takes them. Losses whose
+/// value is an exponential of the input (`exponential`, `poisson` with `log_input`) get their
+/// scale capped at 40: `exp(40)` is near f32's range (their overflow beyond is the function's,
+/// not the implementation's).
+fn classic_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64, with_weight: bool) -> Option<HostInputs> {
+    use LossConfig as L;
+    let (n, c, d) = (3usize, 4usize, 2usize);
+    let shape = vec![n, c, d];
+    let numel = n * c * d;
+    let float = |v: Vec<f32>, s: &[usize]| HostInput::Float(v, s.to_vec());
+    let normal = |rng: &mut Lcg, len: usize, scale: f64| (0..len).map(|_| (rng.normal() * scale) as f32).collect();
+    let mut weighted = true;
+    let mut inputs: HostInputs = match config {
+        // positive targets and predictions (rates, percentages, logarithms), errors >= 0.05 away
+        // from 0 and predictions >= 0.05 away from 0
+        L::Mae(_) | L::Mse(_) | L::Rmse(_) | L::Huber(_) | L::SmoothL1(_) | L::LogCosh(_) | L::Mape(_)
+        | L::Smape(_) | L::Msle(_) => {
+            let y = away_from(rng, numel, 0.5, 3.0 * scale.max(1.0), &[], 0.0);
+            let x: Vec<f32> = y
+                .iter()
+                .map(|&t| {
+                    let e = away_from(rng, 1, -0.4, 0.4, &[0.0], 0.05)[0];
+                    t + e * scale.max(1.0) as f32
+                })
+                .collect();
+            vec![("input", float(x, &shape)), ("target", float(y, &shape))]
+        }
+        L::Quantile(cfg) => {
+            let (x_shape, y_shape) = match &cfg.quantile {
+                burn_losses::Quantiles::One(_) => (shape.clone(), shape.clone()),
+                burn_losses::Quantiles::Each(t) => (vec![n, t.len()], vec![n]),
+            };
+            let y: Vec<f32> = normal(rng, y_shape.iter().product(), scale);
+            let x_len: usize = x_shape.iter().product();
+            let x = (0..x_len)
+                .map(|i| {
+                    let target = y[if y_shape.len() == 1 { i / (x_len / n) } else { i }];
+                    target + away_from(rng, 1, -1.0, 1.0, &[0.0], 0.05)[0] * scale as f32
+                })
+                .collect();
+            vec![("input", float(x, &x_shape)), ("target", float(y, &y_shape))]
+        }
+        L::Poisson(cfg) => {
+            let counts = (0..numel).map(|i| [0.0, 1.0, 2.0, 3.0, 5.0][i % 5]).collect();
+            let x = if cfg.log_input {
+                normal(rng, numel, scale.min(40.0))
+            } else {
+                away_from(rng, numel, 0.1, 4.0 * scale.max(1.0), &[], 0.0)
+            };
+            vec![("input", float(x, &shape)), ("target", float(counts, &shape))]
+        }
+        L::GaussianNll(_) => {
+            let var = away_from(rng, n * c, 0.5, 2.0, &[], 0.0);
+            vec![
+                ("input", float(normal(rng, numel, scale), &shape)),
+                ("target", float(normal(rng, numel, scale), &shape)),
+                ("var", float(var, &[n, c, 1])),
+            ]
+        }
+        L::CrossEntropy(_) | L::Nll(_) | L::Poly1(_) => {
+            let ignore = match config {
+                L::CrossEntropy(cfg) => cfg.ignore_index,
+                L::Nll(cfg) => cfg.ignore_index,
+                L::Poly1(cfg) => cfg.ignore_index,
+                _ => unreachable!(),
+            };
+            let mut t: Vec<i64> = (0..n * d).map(|_| rng.below(c) as i64).collect();
+            if ignore == Some(255) {
+                t[1] = 255;
+            }
+            vec![
+                ("input", float(normal(rng, numel, scale), &shape)),
+                ("target", HostInput::Int(t, vec![n, d])),
+            ]
+        }
+        L::KlDivergence(cfg) => {
+            let mut p: Vec<f32> = normal(rng, n * c, 1.0);
+            softmax_dim1(&mut p, n, c, 1);
+            let target = if cfg.log_target { p.iter().map(|v| v.ln()).collect() } else { p };
+            let input = if cfg.log_input {
+                normal(rng, n * c, scale)
+            } else {
+                away_from(rng, n * c, 0.05, 0.95, &[], 0.0)
+            };
+            vec![("input", float(input, &[n, c])), ("target", float(target, &[n, c]))]
+        }
+        // scores 0.05 away from the kinks y·ŷ ∈ {0, ±1}
+        L::Hinge(_) | L::SquaredHinge(_) | L::Perceptron(_) | L::Exponential(_) | L::Logistic(_) => {
+            let s = if matches!(config, L::Exponential(_)) { scale.min(40.0) } else { scale };
+            let x = away_from(rng, numel, -2.0 * s, 2.0 * s, &[-1.0, 0.0, 1.0], 0.05);
+            vec![("input", float(x, &shape)), ("target", float(plus_minus_one(rng, numel), &shape))]
+        }
+        L::CategoricalHinge(_) | L::MultiMargin(_) => {
+            let batch = 5;
+            let t = (0..batch).map(|_| rng.below(c) as i64).collect();
+            vec![
+                ("input", float(normal(rng, batch * c, scale), &[batch, c])),
+                ("target", HostInput::Int(t, vec![batch])),
+            ]
+        }
+        L::CosineSimilarity(_) => vec![
+            ("input", float(normal(rng, numel, scale), &shape)),
+            ("target", float(normal(rng, numel, 1.0), &shape)),
+        ],
+        L::CosineEmbedding(_) | L::MarginRanking(_) => {
+            weighted = false;
+            let rows = if matches!(config, L::CosineEmbedding(_)) { vec![5, 3] } else { vec![5] };
+            let len = rows.iter().product();
+            vec![
+                ("input1", float(normal(rng, len, scale), &rows)),
+                ("input2", float(normal(rng, len, scale), &rows)),
+                ("target", float(plus_minus_one(rng, 5), &[5])),
+            ]
+        }
+        L::HingeEmbedding(cfg) => {
+            let x = away_from(rng, n * c, 0.05, 3.0 * scale.max(1.0), &[cfg.margin], 0.05);
+            vec![("input", float(x, &[n, c])), ("target", float(plus_minus_one(rng, n * c), &[n, c]))]
+        }
+        _ => return None,
+    };
+    if with_weight && weighted {
+        let batch = match &inputs[0].1 {
+            HostInput::Float(_, shape) | HostInput::Int(_, shape) => shape[0],
+        };
+        let w: Vec<f32> = (0..batch).map(|_| (0.5 + rng.uniform()) as f32).collect();
+        inputs.push(("weight", HostInput::Float(w, vec![batch])));
+    }
+    Some(inputs)
+}
+
 /// Whether `config` is a metric-learning loss (inputs from [`metric_inputs`]).
 pub fn is_metric_loss(config: &LossConfig) -> bool {
     metric_inputs(config, &mut Lcg::new(0), 1.0).is_some()
@@ -359,6 +553,9 @@ pub fn sample_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64, with_weight
     let (n, c, d) = (3usize, 4usize, 2usize);
     let mut inputs: HostInputs = Vec::new();
     if let Some(inputs) = metric_inputs(config, rng, scale) {
+        return inputs;
+    }
+    if let Some(inputs) = classic_inputs(config, rng, scale, with_weight) {
         return inputs;
     }
     if let Some((activation, ignore_index)) = overlap_options(config) {

@@ -22,10 +22,9 @@ macro_rules! config_setters {
 }
 pub(crate) use config_setters;
 
-/// The typed `forward` / `try_forward` / `forward_no_reduction` of a binary loss whose `input` and
-/// `target` have the same shape (any rank), and its [`LossModule`] impl (one-hot targets for the
-/// Learner adapter).
-macro_rules! binary_loss_api {
+/// The typed `forward` / `try_forward` / `forward_no_reduction` of a loss whose `input` and
+/// `target` have the same shape (any rank).
+macro_rules! same_shape_forward_api {
     ($loss:ident) => {
         impl $loss {
             /// The configured reduction of the loss. `input` and `target` have the same shape (any
@@ -37,7 +36,9 @@ macro_rules! binary_loss_api {
                 input: burn::tensor::Tensor<D>,
                 target: burn::tensor::Tensor<D>,
             ) -> burn::tensor::Tensor<1> {
-                $crate::error::or_panic(self.try_forward_typed::<D, D>(input, target, None))
+                $crate::error::or_panic($crate::common::InputTargetLoss::try_forward_typed::<D, D>(
+                    self, input, target, None,
+                ))
             }
 
             /// As [`forward`](Self::forward), with optional per-sample weights of shape `[N]`,
@@ -48,7 +49,7 @@ macro_rules! binary_loss_api {
                 target: burn::tensor::Tensor<D>,
                 weight: Option<burn::tensor::Tensor<1>>,
             ) -> $crate::LossResult<burn::tensor::Tensor<1>> {
-                self.try_forward_typed::<D, D>(input, target, weight)
+                $crate::common::InputTargetLoss::try_forward_typed::<D, D>(self, input, target, weight)
             }
 
             /// The unreduced loss, same shape as `input` (ignores the configured reduction).
@@ -59,13 +60,36 @@ macro_rules! binary_loss_api {
                 target: burn::tensor::Tensor<D>,
             ) -> burn::tensor::Tensor<D> {
                 let dims = input.dims();
-                $crate::error::or_panic(self.forward_no_reduction_typed(input, target, dims))
+                $crate::error::or_panic($crate::common::InputTargetLoss::forward_no_reduction_typed(
+                    self, input, target, dims,
+                ))
             }
         }
+    };
+}
+pub(crate) use same_shape_forward_api;
+
+/// [`same_shape_forward_api`] plus the [`LossModule`](crate::LossModule) impl of a loss on float
+/// targets of the input's shape: class indices become one-hot `[N, C]` targets for the Learner
+/// adapter. `binary` (the BCE / focal family): the input kind follows `config.from_logits`;
+/// `raw`: the loss takes the model output as it is (regression and margin losses).
+macro_rules! binary_loss_api {
+    ($loss:ident) => {
+        $crate::common::binary_loss_api!($loss, |this: &$loss| if this.config.from_logits {
+            $crate::InputKind::Logits
+        } else {
+            $crate::InputKind::SigmoidProbabilities
+        });
+    };
+    ($loss:ident, raw) => {
+        $crate::common::binary_loss_api!($loss, |_: &$loss| $crate::InputKind::Logits);
+    };
+    ($loss:ident, $input_kind:expr) => {
+        $crate::common::same_shape_forward_api!($loss);
 
         impl $crate::config::LossModule for $loss {
             fn forward_inputs(&self, inputs: &$crate::LossInputs) -> $crate::LossResult<$crate::DynTensor> {
-                self.forward_named(inputs)
+                $crate::common::InputTargetLoss::forward_named(self, inputs)
             }
 
             fn target_kind(&self) -> $crate::TargetKind {
@@ -73,11 +97,7 @@ macro_rules! binary_loss_api {
             }
 
             fn input_kind(&self) -> $crate::InputKind {
-                if self.config.from_logits {
-                    $crate::InputKind::Logits
-                } else {
-                    $crate::InputKind::SigmoidProbabilities
-                }
+                ($input_kind)(self)
             }
 
             fn classification_loss(
@@ -116,6 +136,159 @@ macro_rules! config_init {
     };
 }
 pub(crate) use config_init;
+
+/// A loss config and its module from one declaration: the serde struct (`deny_unknown_fields`,
+/// defaults on missing fields), `Default`, burn `Config`, `new`, one `with_<field>` setter per
+/// field, `validate`, `try_init` / `init`, and the module struct holding the validated config.
+/// Doc comments (formula, defaults, anchors) are written at the declaration.
+macro_rules! loss_config {
+    (
+        $(#[$config_doc:meta])*
+        $config:ident ($name:literal, defaults $defaults:literal) {
+            $( $(#[$field_doc:meta])* $field:ident : $ty:ty = $default:expr => $setter:ident, )*
+        }
+        validate(&$this:ident) $validate:block
+        $(#[$loss_doc:meta])*
+        $loss:ident;
+    ) => {
+        $(#[$config_doc])*
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[serde(default, deny_unknown_fields)]
+        pub struct $config {
+            $( $(#[$field_doc])* pub $field: $ty, )*
+        }
+
+        impl Default for $config {
+            fn default() -> Self {
+                Self { $( $field: $default, )* }
+            }
+        }
+
+        impl burn::config::Config for $config {}
+
+        impl $config {
+            #[allow(dead_code)]
+            const NAME: &'static str = $name;
+
+            #[doc = concat!("The defaults (", $defaults, ").")]
+            pub fn new() -> Self {
+                Self::default()
+            }
+
+            /// Checks every field; the error names the field and its expected range.
+            pub fn validate(&$this) -> $crate::LossResult<()> $validate
+
+            $(
+                #[doc = concat!("Sets `", stringify!($field), "`.")]
+                pub fn $setter(mut self, $field: $ty) -> Self {
+                    self.$field = $field;
+                    self
+                }
+            )*
+        }
+
+        $crate::common::config_init!($config => $loss);
+
+        $(#[$loss_doc])*
+        #[derive(burn::module::Module, Debug)]
+        pub struct $loss {
+            /// The validated configuration.
+            #[module(skip)]
+            pub config: $config,
+        }
+    };
+}
+pub(crate) use loss_config;
+
+/// An element-wise loss of `input` and `target` of one shape: the loss implements
+/// [`values`](Self::values) on the `[N, M]` views; [`elementwise_loss_api`] provides its checks,
+/// per-sample weights, reductions, typed `forward`s and [`LossModule`](crate::LossModule).
+pub(crate) trait ElementwiseLoss {
+    /// snake_case loss name used in messages.
+    const NAME: &'static str;
+
+    /// Checks of the values of `input` / `target` beyond their shapes (default: none).
+    fn check_values(&self, _input: &DynTensor<Float>, _target: &DynTensor<Float>) -> LossResult<()> {
+        Ok(())
+    }
+
+    /// `target` as an `[N, M]` tensor for an `input` viewed as `[N, M]` (default: the same shape
+    /// is required).
+    fn target_2d(&self, input: &DynTensor<Float>, target: &DynTensor<Float>) -> LossResult<Tensor<2>> {
+        same_shape_target_2d(Self::NAME, input, target)
+    }
+
+    /// The element losses of `x`, `y` (`[N, M]`).
+    fn values(&self, x: Tensor<2>, y: Tensor<2>) -> Tensor<2>;
+}
+
+/// `target` of the shape of `input` (checked), as its `[N, M]` view.
+pub(crate) fn same_shape_target_2d(
+    loss: &'static str,
+    input: &DynTensor<Float>,
+    target: &DynTensor<Float>,
+) -> LossResult<Tensor<2>> {
+    if target.shape != input.shape {
+        return Err(LossError::input(
+            loss,
+            "target",
+            format!("the shape of `input` {}", fmt_shape(&input.shape)),
+            fmt_shape(&target.shape),
+        ));
+    }
+    let n = input.shape[0];
+    Ok(target.view([n, input.numel().checked_div(n).unwrap_or(0)]))
+}
+
+/// The [`ElementLoss`](crate::ElementLoss) of an [`ElementwiseLoss`]: checks, values, per-sample
+/// weights; the logical shape is the input's.
+pub(crate) fn elementwise_terms<L: ElementwiseLoss>(
+    loss: &L,
+    input: &DynTensor<Float>,
+    target: &DynTensor<Float>,
+    weight: Option<&DynTensor<Float>>,
+) -> LossResult<(crate::ElementLoss<2>, Vec<usize>)> {
+    check_rank_at_least_1(L::NAME, "input", input)?;
+    check_sample_weight(L::NAME, weight, input)?;
+    check_same_dtype(L::NAME, "target", Some(target), input)?;
+    let y = loss.target_2d(input, target)?;
+    loss.check_values(input, target)?;
+    let n = input.shape[0];
+    let m = input.numel().checked_div(n).unwrap_or(0);
+    let values = loss.values(input.view([n, m]), y);
+    let terms = crate::ElementLoss::new(values).weighted(sample_weight_2d(weight, n, m));
+    Ok((terms, input.shape.clone()))
+}
+
+/// [`InputTargetLoss`] for an [`ElementwiseLoss`] and the API of [`binary_loss_api`]`(raw)`.
+macro_rules! elementwise_loss_api {
+    ($loss:ident) => {
+        impl $crate::common::InputTargetLoss for $loss {
+            const NAME: &'static str = <$loss as $crate::common::ElementwiseLoss>::NAME;
+            type Target = burn::tensor::Float;
+
+            fn reduction(&self) -> $crate::Reduction {
+                self.config.reduction
+            }
+
+            fn target_argument(inputs: &$crate::LossInputs) -> $crate::LossResult<$crate::DynTensor> {
+                inputs.float(<Self as $crate::common::InputTargetLoss>::NAME, "target")
+            }
+
+            fn element_loss(
+                &self,
+                input: &$crate::DynTensor,
+                target: &$crate::DynTensor,
+                weight: Option<&$crate::DynTensor>,
+            ) -> $crate::LossResult<($crate::ElementLoss<2>, Vec<usize>)> {
+                $crate::common::elementwise_terms(self, input, target, weight)
+            }
+        }
+
+        $crate::common::binary_loss_api!($loss, raw);
+    };
+}
+pub(crate) use elementwise_loss_api;
 
 /// Reads back `[min, max]` of a float tensor (one device sync).
 pub(crate) fn float_min_max(t: &Tensor<1, Float>) -> (f64, f64) {
@@ -261,24 +434,15 @@ pub(crate) fn check_probability_input(
     )
 }
 
-/// The checks of every binary / multi-label loss called as `(input, target, weight)`: `input` of
-/// rank >= 1, `target` of the same shape, dtype and values in `[0, 1]`, per-sample `weight [N]`,
-/// probabilities in `[0, 1]` when `from_logits = false`.
-pub(crate) fn check_binary_inputs(
+/// The checks of every loss called as `(input, target, weight)` on one shape: `input` of rank
+/// >= 1, `target` of the same shape and dtype, per-sample `weight [N]`.
+pub(crate) fn check_same_shape_inputs(
     loss: &'static str,
     input: &DynTensor<Float>,
     target: &DynTensor<Float>,
     weight: Option<&DynTensor<Float>>,
-    from_logits: bool,
 ) -> LossResult<()> {
-    if input.shape.is_empty() {
-        return Err(LossError::input(
-            loss,
-            "input",
-            "a tensor of rank >= 1",
-            "a scalar",
-        ));
-    }
+    check_rank_at_least_1(loss, "input", input)?;
     if target.shape != input.shape {
         return Err(LossError::input(
             loss,
@@ -288,7 +452,33 @@ pub(crate) fn check_binary_inputs(
         ));
     }
     check_sample_weight(loss, weight, input)?;
-    check_same_dtype(loss, "target", Some(target), input)?;
+    check_same_dtype(loss, "target", Some(target), input)
+}
+
+/// A tensor argument must not be a scalar (its dim 0 is the batch).
+pub(crate) fn check_rank_at_least_1(loss: &'static str, argument: &str, t: &DynTensor<Float>) -> LossResult<()> {
+    if t.shape.is_empty() {
+        return Err(LossError::input(
+            loss,
+            argument,
+            "a tensor of rank >= 1",
+            "a scalar",
+        ));
+    }
+    Ok(())
+}
+
+/// The checks of every binary / multi-label loss called as `(input, target, weight)`: those of
+/// [`check_same_shape_inputs`], target values in `[0, 1]`, probabilities in `[0, 1]` when
+/// `from_logits = false`.
+pub(crate) fn check_binary_inputs(
+    loss: &'static str,
+    input: &DynTensor<Float>,
+    target: &DynTensor<Float>,
+    weight: Option<&DynTensor<Float>>,
+    from_logits: bool,
+) -> LossResult<()> {
+    check_same_shape_inputs(loss, input, target, weight)?;
     check_float_range(loss, "target", target, 0.0, 1.0, "target probabilities")?;
     check_probability_input(loss, from_logits, input)
 }

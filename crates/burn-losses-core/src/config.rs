@@ -30,6 +30,9 @@ use crate::overlap::{
     DiceLoss, DiceLossConfig, FocalTverskyLoss, FocalTverskyLossConfig, GeneralizedDiceLoss,
     GeneralizedDiceLossConfig, LogCoshDiceLoss, LogCoshDiceLossConfig, TverskyLoss, TverskyLossConfig,
 };
+use crate::classification::*;
+use crate::margin::*;
+use crate::regression::*;
 use crate::triplet::{TripletMarginLoss, TripletMarginLossConfig, TripletMinedLoss, TripletMinedLossConfig};
 
 /// What a loss expects in its `input` argument.
@@ -346,4 +349,58 @@ register_losses! {
         "additive angular margin softmax with trainable class weights (Deng et al. 2019; PML ArcFaceLoss)",
     CosFace("cosface", CosFaceLossConfig => CosFaceLoss):
         "additive cosine margin softmax with trainable class weights (Wang et al. 2018; PML CosFaceLoss)",
+    Mae("mae", MaeLossConfig => MaeLoss):
+        "mean absolute error (PyTorch l1_loss, Keras)",
+    Mse("mse", MseLossConfig => MseLoss):
+        "mean squared error (PyTorch mse_loss, Keras, burn-nn MseLoss)",
+    Rmse("rmse", RmseLossConfig => RmseLoss):
+        "root mean squared error with an epsilon under the root (seed 004 my_rmse)",
+    Huber("huber", HuberLossConfig => HuberLoss):
+        "Huber loss with threshold delta (PyTorch huber_loss, Keras Huber)",
+    SmoothL1("smooth_l1", SmoothL1LossConfig => SmoothL1Loss):
+        "smooth L1 loss with beta (PyTorch smooth_l1_loss)",
+    LogCosh("log_cosh", LogCoshLossConfig => LogCoshLoss):
+        "log(cosh(error)), overflow-safe (Keras log_cosh)",
+    Quantile("quantile", QuantileLossConfig => QuantileLoss):
+        "pinball loss for one or several quantiles (TF-Addons pinball_loss)",
+    Mape("mape", MapeLossConfig => MapeLoss):
+        "mean absolute percentage error (Keras)",
+    Smape("smape", SmapeLossConfig => SmapeLoss):
+        "symmetric mean absolute percentage error (Makridakis 1993)",
+    Msle("msle", MsleLossConfig => MsleLoss):
+        "mean squared logarithmic error (Keras)",
+    Poisson("poisson", PoissonLossConfig => PoissonLoss):
+        "Poisson negative log-likelihood (Keras poisson; log_input = PyTorch PoissonNLLLoss)",
+    GaussianNll("gaussian_nll", GaussianNllLossConfig => GaussianNllLoss):
+        "Gaussian negative log-likelihood with predicted variances (PyTorch GaussianNLLLoss)",
+    CrossEntropy("cross_entropy", CrossEntropyLossConfig => CrossEntropyLoss):
+        "softmax cross-entropy with class weights, ignore_index, label smoothing (PyTorch cross_entropy)",
+    Nll("nll", NllLossConfig => NllLoss):
+        "negative log-likelihood of log-probabilities (PyTorch nll_loss)",
+    KlDivergence("kl_divergence", KlDivergenceLossConfig => KlDivergenceLoss):
+        "Kullback-Leibler divergence, batchmean (PyTorch kl_div, Keras kl_divergence)",
+    Poly1("poly1", Poly1LossConfig => Poly1Loss):
+        "Poly-1: cross-entropy + epsilon (1 - p_t) (Leng et al. 2022)",
+    Hinge("hinge", HingeLossConfig => HingeLoss):
+        "hinge loss max(1 - y yhat, 0), labels +-1 or 0/1 (Keras hinge)",
+    SquaredHinge("squared_hinge", SquaredHingeLossConfig => SquaredHingeLoss):
+        "squared hinge loss (Keras squared_hinge)",
+    CategoricalHinge("categorical_hinge", CategoricalHingeLossConfig => CategoricalHingeLoss):
+        "multiclass hinge on one-hot targets (Keras categorical_hinge)",
+    MultiMargin("multi_margin", MultiMarginLossConfig => MultiMarginLoss):
+        "multiclass margin loss with p, margin, class weights (PyTorch multi_margin_loss)",
+    Perceptron("perceptron", PerceptronLossConfig => PerceptronLoss):
+        "perceptron loss max(0, -y yhat)",
+    Exponential("exponential", ExponentialLossConfig => ExponentialLoss):
+        "exponential loss exp(-y yhat) (AdaBoost)",
+    Logistic("logistic", LogisticLossConfig => LogisticLoss):
+        "logistic loss log(1 + exp(-y yhat)), stable",
+    CosineSimilarity("cosine_similarity", CosineSimilarityLossConfig => CosineSimilarityLoss):
+        "negative cosine similarity or 1 - cos along an axis (Keras cosine_similarity)",
+    CosineEmbedding("cosine_embedding", CosineEmbeddingLossConfig => CosineEmbeddingLoss):
+        "cosine embedding loss of pairs with +-1 labels (PyTorch cosine_embedding_loss)",
+    MarginRanking("margin_ranking", MarginRankingLossConfig => MarginRankingLoss):
+        "margin ranking loss of score pairs (PyTorch margin_ranking_loss)",
+    HingeEmbedding("hinge_embedding", HingeEmbeddingLossConfig => HingeEmbeddingLoss):
+        "hinge embedding loss of distances with +-1 labels (PyTorch hinge_embedding_loss)",
 }

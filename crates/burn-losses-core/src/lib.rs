@@ -9,6 +9,7 @@
 pub mod angular_margin;
 pub mod bce;
 pub mod class_balanced;
+pub mod classification;
 pub mod composite;
 pub mod config;
 pub mod contrastive;
@@ -19,8 +20,10 @@ pub mod error;
 pub mod focal;
 pub mod ghm;
 pub mod lovasz;
+pub mod margin;
 pub mod overlap;
 pub mod reduction;
+pub mod regression;
 pub mod triplet;
 
 mod common;
@@ -28,6 +31,10 @@ mod common;
 pub use angular_margin::{ArcFaceLoss, ArcFaceLossConfig, CosFaceLoss, CosFaceLossConfig};
 pub use bce::{BalancedBceLoss, BalancedBceLossConfig, BceLoss, BceLossConfig};
 pub use class_balanced::{ClassBalancedBase, ClassBalancedLoss, ClassBalancedLossConfig, class_counts};
+pub use classification::{
+    CrossEntropyLoss, CrossEntropyLossConfig, KlDivergenceLoss, KlDivergenceLossConfig, KlReduction, NllLoss,
+    NllLossConfig, Poly1Loss, Poly1LossConfig,
+};
 pub use composite::{SumLoss, SumLossConfig, SumTerm};
 pub use config::{ClassificationLoss, InputKind, Loss, LossConfig, LossModule, TargetKind};
 pub use contrastive::{
@@ -40,12 +47,25 @@ pub use error::{ErrorKind, LossError, LossResult};
 pub use focal::{BinaryFocalLoss, BinaryFocalLossConfig, FocalLoss, FocalLossConfig};
 pub use ghm::{GhmCLoss, GhmCLossConfig, GhmRLoss, GhmRLossConfig, GhmState};
 pub use lovasz::{LovaszClasses, LovaszLoss, LovaszLossConfig, LovaszMode};
+pub use margin::{
+    CategoricalHingeLoss, CategoricalHingeLossConfig, CosineEmbeddingLoss, CosineEmbeddingLossConfig, CosineForm,
+    CosineSimilarityLoss, CosineSimilarityLossConfig, ExponentialLoss, ExponentialLossConfig, HingeEmbeddingLoss,
+    HingeEmbeddingLossConfig, HingeLoss, HingeLossConfig, LogisticLoss, LogisticLossConfig, MarginRankingLoss,
+    MarginRankingLossConfig, MultiMarginLoss, MultiMarginLossConfig, PerceptronLoss, PerceptronLossConfig,
+    SquaredHingeLoss, SquaredHingeLossConfig,
+};
 pub use overlap::{
     Activation, DiceLoss, DiceLossConfig, FocalTverskyLoss, FocalTverskyLossConfig, GeneralizedDiceLoss,
     GeneralizedDiceLossConfig, GeneralizedDiceWeight, LogCoshDiceLoss, LogCoshDiceLossConfig, TverskyLoss,
     TverskyLossConfig,
 };
 pub use reduction::{ElementLoss, Reduction};
+pub use regression::{
+    GaussianNllLoss, GaussianNllLossConfig, HuberLoss, HuberLossConfig, LogCoshLoss, LogCoshLossConfig,
+    MaeLoss, MaeLossConfig, MapeLoss, MapeLossConfig, MseLoss, MseLossConfig, MsleLoss, MsleLossConfig,
+    PoissonLoss, PoissonLossConfig, QuantileLoss, QuantileLossConfig, Quantiles, RmseLoss, RmseLossConfig,
+    SmapeLoss, SmapeLossConfig, SmoothL1Loss, SmoothL1LossConfig,
+};
 pub use triplet::{
     Mining, TripletMarginLoss, TripletMarginLossConfig, TripletMinedLoss, TripletMinedLossConfig,
 };

@@ -50,6 +50,9 @@ pub struct ElementLoss<const D: usize> {
     /// reports per-sample sums over `C` classes but averages over `N·C` elements (PyTorch's
     /// `binary_cross_entropy` on a one-hot target), or mmdet's `avg_factor`.
     pub mean_count: Option<f64>,
+    /// The `"mean"` denominator as a tensor `[1]` computed from the batch: PyTorch's
+    /// `cross_entropy(weight=)` divides by the summed class weights of the valid targets.
+    pub mean_denominator: Option<Tensor<1>>,
 }
 
 impl<const D: usize> ElementLoss<D> {
@@ -60,6 +63,7 @@ impl<const D: usize> ElementLoss<D> {
             weights: None,
             valid: None,
             mean_count: None,
+            mean_denominator: None,
         }
     }
 
@@ -91,6 +95,13 @@ impl<const D: usize> ElementLoss<D> {
         self
     }
 
+    /// Sets the `"mean"` denominator to a batch statistic `[1]` (e.g. Σ of the weights of the valid
+    /// targets).
+    pub fn averaged_by(mut self, denominator: Tensor<1>) -> Self {
+        self.mean_denominator = Some(denominator);
+        self
+    }
+
     /// Weighted element losses, 0 where ignored. Same shape as the input loss.
     pub fn unreduced(self) -> Tensor<D> {
         let mut loss = self.values;
@@ -107,20 +118,22 @@ impl<const D: usize> ElementLoss<D> {
     /// flattened in row-major order; `Mean` and `Sum` return a one-element tensor.
     pub fn reduce(self, reduction: Reduction) -> Tensor<1> {
         let count = match (&self.valid, reduction) {
-            (Some(valid), Reduction::Mean) if self.mean_count.is_none() => {
+            (Some(valid), Reduction::Mean) if self.mean_count.is_none() && self.mean_denominator.is_none() => {
                 Some(valid.clone().float().cast(self.values.dtype()).sum())
             }
             _ => None,
         };
         let numel = self.values.shape().num_elements();
         let denominator = self.mean_count.unwrap_or(numel as f64);
+        let tensor_denominator = self.mean_denominator.clone();
         let loss = self.unreduced();
         match reduction {
             Reduction::None => loss.reshape([numel]),
             Reduction::Sum => loss.sum(),
-            Reduction::Mean => match count {
-                Some(count) => loss.sum() / count,
-                None => loss.sum() / denominator,
+            Reduction::Mean => match (tensor_denominator, count) {
+                (Some(denominator), _) => loss.sum() / denominator,
+                (None, Some(count)) => loss.sum() / count,
+                (None, None) => loss.sum() / denominator,
             },
         }
     }

@@ -1,0 +1,504 @@
+//! Classic classification losses on class scores `input [N, C]` or `[N, C, d1, …]` (class dim
+//! 1): [`CrossEntropyLoss`], [`NllLoss`], [`KlDivergenceLoss`] and [`Poly1Loss`].
+//!
+//! Cross-entropy, NLL and Poly-1 share one core ([`class_nll_terms`]): the negative
+//! log-likelihood of the target class under `log p`, PyTorch's class weights with their
+//! Σw-normalised mean, `ignore_index` and label smoothing.
+//!
+//! ```python
+//! F.cross_entropy(x, t, weight=w, ignore_index=i, label_smoothing=s)   # cross_entropy
+//! F.nll_loss(log_p, t, weight=w, ignore_index=i)                       # nll
+//! F.kl_div(log_q, p, reduction="batchmean", log_target=False)          # kl_divergence
+//! keras.losses.kl_divergence(p, q)                                     # kl_divergence, log_input false
+//! ```
+
+use burn::tensor::activation::log_softmax;
+use burn::tensor::{Float, Int, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+use crate::common::{
+    check_class_target_shape, check_float_range, check_probability_input,
+    check_same_shape_inputs, check_sample_weight, class_indices_without_ignored, loss_config,
+    reduce_to_dyn, sample_weight_2d,
+};
+use crate::dynamic::{DynInput, DynTensor, LossInputs};
+use crate::error::{LossError, LossResult, check, fmt_shape};
+use crate::reduction::{ElementLoss, Reduction};
+
+/// PyTorch's default `ignore_index`.
+fn pytorch_ignore_index() -> Option<i64> {
+    Some(-100)
+}
+
+/// `input [N, C, …]`: rank >= 2 (the class dimension is 1); returns `(N, C, S)` with `S` the
+/// product of the spatial dimensions.
+fn class_dims(loss: &'static str, input: &DynTensor<Float>) -> LossResult<(usize, usize, usize)> {
+    if input.shape.len() < 2 {
+        return Err(LossError::input(
+            loss,
+            "input",
+            "shape [N, C] or [N, C, d1, ...]",
+            fmt_shape(&input.shape),
+        ));
+    }
+    let (n, c) = (input.shape[0], input.shape[1]);
+    let s = input.numel().checked_div(n * c).unwrap_or(0);
+    Ok((n, c, s))
+}
+
+/// Class weights `[C]` from a config list whose length must be the input's `C`.
+fn class_weights(
+    loss: &'static str,
+    weight: Option<&Vec<f32>>,
+    c: usize,
+    like: &Tensor<3>,
+) -> LossResult<Option<Tensor<1>>> {
+    let Some(weight) = weight else {
+        return Ok(None);
+    };
+    if weight.len() != c {
+        return Err(LossError::input(
+            loss,
+            "input",
+            format!(
+                "{} classes along dim 1 (the length of config field `weight`)",
+                weight.len()
+            ),
+            format!("{c} classes"),
+        ));
+    }
+    Ok(Some(Tensor::<1>::from_data(
+        TensorData::new(weight.clone(), [c]),
+        (&like.device(), like.dtype()),
+    )))
+}
+
+/// The options of the shared negative log-likelihood core.
+pub(crate) struct NllOptions<'a> {
+    /// Class weights (PyTorch `weight=`).
+    pub weight: Option<&'a Vec<f32>>,
+    /// Skipped target value (PyTorch `ignore_index`).
+    pub ignore_index: Option<i64>,
+    /// Label smoothing `s` (PyTorch `label_smoothing=`).
+    pub label_smoothing: f64,
+}
+
+/// The class-index core of cross-entropy / NLL / Poly-1: `log_p [N, C, S]` against class indices
+/// `target [N, S]`, with PyTorch's semantics:
+///
+/// ```text
+/// ℓᵢ  = (1 − s)·w_{tᵢ}·(−log p_{tᵢ}) + (s / C)·Σ_c w_c·(−log p_c)      (0 where tᵢ = ignore_index)
+/// mean = Σᵢ ℓᵢ / Σᵢ w_{tᵢ}  over the non-ignored i   (the count of them without weights)
+/// ```
+///
+/// Also returns `log p_t [N, S]` (unweighted) for losses that add to it (Poly-1).
+pub(crate) fn class_nll_terms(
+    loss: &'static str,
+    log_p: Tensor<3>,
+    target: &DynTensor<Int>,
+    options: &NllOptions,
+) -> LossResult<(ElementLoss<2>, Tensor<2>)> {
+    let [n, c, s] = log_p.dims();
+    let t = target.view([n, s]);
+    let (t, valid) = class_indices_without_ignored(loss, t, c, options.ignore_index)?;
+    let weight = class_weights(loss, options.weight, c, &log_p)?;
+    let log_p_t = log_p.clone().gather(1, t.clone().reshape([n, 1, s])).reshape([n, s]);
+    let weight_t = weight
+        .as_ref()
+        .map(|w| w.clone().gather(0, t.clone().reshape([n * s])).reshape([n, s]));
+    let mut nll = log_p_t.clone().neg();
+    if let Some(w_t) = &weight_t {
+        nll = nll * w_t.clone();
+    }
+    let smoothing = options.label_smoothing;
+    let values = if smoothing > 0.0 {
+        let weighted = match &weight {
+            Some(w) => log_p * w.clone().reshape([1, c, 1]),
+            None => log_p,
+        };
+        let smooth = weighted.sum_dim(1).reshape([n, s]).neg();
+        nll * (1.0 - smoothing) + smooth * (smoothing / c as f64)
+    } else {
+        nll
+    };
+    let mut terms = ElementLoss::new(values);
+    if let Some(w_t) = weight_t {
+        let kept = match &valid {
+            Some(valid) => w_t.mask_fill(valid.clone().bool_not(), 0.0),
+            None => w_t,
+        };
+        terms = terms.averaged_by(kept.sum());
+    }
+    Ok((terms.masked(valid), log_p_t))
+}
+
+// ---------------------------------------------------------------------------------------------
+// cross_entropy
+// ---------------------------------------------------------------------------------------------
+
+loss_config! {
+    /// Configuration of [`CrossEntropyLoss`] (`"type": "cross_entropy"` in a
+    /// [`LossConfig`](crate::LossConfig)).
+    CrossEntropyLossConfig("cross_entropy", defaults "no class weights, ignore_index -100, no smoothing, mean") {
+        /// Class weights `[C]`, finite and >= 0 (PyTorch `weight=`): with class-index targets the
+        /// `"mean"` divides by the summed weights of the non-ignored targets. Default `None`.
+        weight: Option<Vec<f32>> = None => with_weight,
+        /// Target value that is skipped (loss 0, left out of the mean), class-index targets only.
+        /// Default `-100` (PyTorch); `null` makes every index count.
+        ignore_index: Option<i64> = pytorch_ignore_index() => with_ignore_index,
+        /// Label smoothing `s ∈ [0, 1]`: the target becomes `(1 − s)·target + s/C` (PyTorch).
+        /// Default `0`.
+        label_smoothing: f64 = 0.0 => with_label_smoothing,
+        /// `"mean"` (default), `"sum"` or `"none"` (`[N, d1, …]`).
+        reduction: Reduction = Reduction::Mean => with_reduction,
+    }
+    validate(&self) {
+        if let Some(weight) = &self.weight {
+            check::weights(Self::NAME, "weight", weight)?;
+        }
+        check::in_range(Self::NAME, "label_smoothing", self.label_smoothing, 0.0, 1.0, false)
+    }
+    /// Softmax cross-entropy with PyTorch's semantics (`torch.nn.functional.cross_entropy`), on
+    /// logits `input [N, C, d1, …]` and either class indices `target [N, d1, …]` (integers) or
+    /// class probabilities `target [N, C, d1, …]` (floats). With `log p = log_softmax(x, 1)`:
+    ///
+    /// ```text
+    /// indices:        ℓ = (1 − s)·w_t·(−log p_t) + (s/C)·Σ_c w_c·(−log p_c);  mean = Σℓ / Σ w_t (non-ignored)
+    /// probabilities:  ℓ = −Σ_c w_c·q_c·log p_c,  q = (1 − s)·target + s/C;     mean = Σℓ / (N·d1·…)
+    /// ```
+    ///
+    /// Without weights and smoothing it equals burn-nn's `CrossEntropyLoss`. A per-sample
+    /// `weight [N]` argument multiplies ℓ (not the mean's denominator).
+    CrossEntropyLoss;
+}
+
+impl CrossEntropyLoss {
+    /// The configured reduction for logits `[N, C, …]` and class indices `[N, …]` (`DT = D − 1`).
+    #[track_caller]
+    pub fn forward<const D: usize, const DT: usize>(&self, input: Tensor<D>, target: Tensor<DT, Int>) -> Tensor<1> {
+        let inputs = LossInputs::new().with_float("input", input).with_int("target", target);
+        crate::error::or_panic(crate::LossModule::forward_inputs(self, &inputs)).flat
+    }
+
+    /// The configured reduction for logits and class probabilities of the same shape.
+    #[track_caller]
+    pub fn forward_probabilities<const D: usize>(&self, input: Tensor<D>, target: Tensor<D>) -> Tensor<1> {
+        let inputs = LossInputs::new().with_float("input", input).with_float("target", target);
+        crate::error::or_panic(crate::LossModule::forward_inputs(self, &inputs)).flat
+    }
+
+    fn terms(
+        &self,
+        input: &DynTensor<Float>,
+        target: &DynInput,
+        weight: Option<&DynTensor<Float>>,
+    ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
+        let name = CrossEntropyLossConfig::NAME;
+        let (n, c, s) = class_dims(name, input)?;
+        check_sample_weight(name, weight, input)?;
+        let log_p = log_softmax(input.view([n, c, s]), 1);
+        let smoothing = self.config.label_smoothing;
+        let (terms, shape) = match target {
+            DynInput::Int(t) => {
+                check_class_target_shape(name, &input.shape, &t.shape, ", or probabilities of the input's shape")?;
+                let options = NllOptions {
+                    weight: self.config.weight.as_ref(),
+                    ignore_index: self.config.ignore_index,
+                    label_smoothing: smoothing,
+                };
+                (class_nll_terms(name, log_p, t, &options)?.0, t.shape.clone())
+            }
+            DynInput::Float(t) => {
+                check_same_shape_inputs(name, input, t, None)?;
+                check_float_range(name, "target", t, 0.0, 1.0, "class probabilities")?;
+                let mut q = t.view([n, c, s]);
+                if smoothing > 0.0 {
+                    q = q * (1.0 - smoothing) + smoothing / c as f64;
+                }
+                if let Some(w) = class_weights(name, self.config.weight.as_ref(), c, &log_p)? {
+                    q = q * w.reshape([1, c, 1]);
+                }
+                let values = (q * log_p).sum_dim(1).reshape([n, s]).neg();
+                (ElementLoss::new(values), crate::common::pixel_shape(&input.shape))
+            }
+        };
+        Ok((terms.weighted(sample_weight_2d(weight, n, s)), shape))
+    }
+}
+
+impl crate::LossModule for CrossEntropyLoss {
+    fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
+        let name = CrossEntropyLossConfig::NAME;
+        inputs.only(name, &["input", "target", "weight"])?;
+        let input = inputs.float(name, "input")?;
+        let target = inputs.get(name, "target")?;
+        let weight = inputs.float_opt("weight")?;
+        let (terms, shape) = self.terms(&input, target, weight.as_ref())?;
+        Ok(reduce_to_dyn(terms, shape, self.config.reduction))
+    }
+
+    fn target_kind(&self) -> crate::TargetKind {
+        crate::TargetKind::Either
+    }
+
+    fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
+        let inputs = LossInputs::new().with_float("input", input).with_int("target", targets);
+        Ok(self.forward_inputs(&inputs)?.flat)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// nll
+// ---------------------------------------------------------------------------------------------
+
+loss_config! {
+    /// Configuration of [`NllLoss`] (`"type": "nll"` in a [`LossConfig`](crate::LossConfig)).
+    NllLossConfig("nll", defaults "no class weights, ignore_index -100, mean") {
+        /// Class weights `[C]` (PyTorch `weight=`); `"mean"` divides by the summed weights of the
+        /// non-ignored targets. Default `None`.
+        weight: Option<Vec<f32>> = None => with_weight,
+        /// Target value that is skipped. Default `-100` (PyTorch); `null`: none.
+        ignore_index: Option<i64> = pytorch_ignore_index() => with_ignore_index,
+        /// `"mean"` (default), `"sum"` or `"none"` (`[N, d1, …]`).
+        reduction: Reduction = Reduction::Mean => with_reduction,
+    }
+    validate(&self) {
+        if let Some(weight) = &self.weight {
+            check::weights(Self::NAME, "weight", weight)?;
+        }
+        Ok(())
+    }
+    /// Negative log-likelihood of log-probabilities `input [N, C, d1, …]` (e.g. a
+    /// `log_softmax` output) against class indices `target [N, d1, …]` (PyTorch `nll_loss`):
+    ///
+    /// ```text
+    /// ℓ = −w_t · input_t;    mean = Σℓ / Σ w_t over the non-ignored targets
+    /// ```
+    ///
+    /// As a classification loss of the Learner adapter, logits are turned into log-probabilities
+    /// first (`log_softmax`), which makes it cross-entropy.
+    NllLoss;
+}
+
+impl NllLoss {
+    /// The configured reduction for log-probabilities `[N, C, …]` and class indices `[N, …]`.
+    #[track_caller]
+    pub fn forward<const D: usize, const DT: usize>(&self, input: Tensor<D>, target: Tensor<DT, Int>) -> Tensor<1> {
+        let inputs = LossInputs::new().with_float("input", input).with_int("target", target);
+        crate::error::or_panic(crate::LossModule::forward_inputs(self, &inputs)).flat
+    }
+}
+
+impl crate::LossModule for NllLoss {
+    fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
+        let name = NllLossConfig::NAME;
+        inputs.only(name, &["input", "target", "weight"])?;
+        let input = inputs.float(name, "input")?;
+        let target = inputs.int(name, "target")?;
+        let weight = inputs.float_opt("weight")?;
+        let (n, c, s) = class_dims(name, &input)?;
+        check_class_target_shape(name, &input.shape, &target.shape, "")?;
+        check_sample_weight(name, weight.as_ref(), &input)?;
+        let options = NllOptions {
+            weight: self.config.weight.as_ref(),
+            ignore_index: self.config.ignore_index,
+            label_smoothing: 0.0,
+        };
+        let (terms, _) = class_nll_terms(name, input.view([n, c, s]), &target, &options)?;
+        let terms = terms.weighted(sample_weight_2d(weight.as_ref(), n, s));
+        Ok(reduce_to_dyn(terms, target.shape.clone(), self.config.reduction))
+    }
+
+    fn target_kind(&self) -> crate::TargetKind {
+        crate::TargetKind::ClassIndices
+    }
+
+    fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
+        let inputs = LossInputs::new()
+            .with_float("input", log_softmax(input, 1))
+            .with_int("target", targets);
+        Ok(self.forward_inputs(&inputs)?.flat)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// poly1
+// ---------------------------------------------------------------------------------------------
+
+loss_config! {
+    /// Configuration of [`Poly1Loss`] (`"type": "poly1"` in a [`LossConfig`](crate::LossConfig)).
+    Poly1LossConfig("poly1", defaults "epsilon 1, ignore_index -100, mean") {
+        /// Coefficient `ε` of the first polynomial term, any finite number (`ε >= −1` keeps the
+        /// loss monotone). Default `1.0` (the paper's default).
+        epsilon: f64 = 1.0 => with_epsilon,
+        /// Target value that is skipped. Default `-100` (PyTorch); `null`: none.
+        ignore_index: Option<i64> = pytorch_ignore_index() => with_ignore_index,
+        /// `"mean"` (default, over the non-ignored elements), `"sum"` or `"none"` (`[N, d1, …]`).
+        reduction: Reduction = Reduction::Mean => with_reduction,
+    }
+    validate(&self) {
+        if self.epsilon.is_finite() {
+            Ok(())
+        } else {
+            Err(LossError::config(Self::NAME, "epsilon", "a finite number", self.epsilon))
+        }
+    }
+    /// Poly-1 loss (Leng et al., ICLR 2022, "PolyLoss: A Polynomial Expansion Perspective of
+    /// Classification Loss Functions", <https://arxiv.org/abs/2204.12511>): cross-entropy plus
+    /// the first term of its Taylor expansion in `1 − p_t`, on logits `[N, C, d1, …]` and class
+    /// indices `[N, d1, …]`:
+    ///
+    /// ```text
+    /// ℓ = −log p_t + ε·(1 − p_t),   p_t = softmax(x)_t
+    /// ```
+    ///
+    /// `ε = 0` is cross-entropy.
+    Poly1Loss;
+}
+
+impl crate::LossModule for Poly1Loss {
+    fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
+        let name = Poly1LossConfig::NAME;
+        inputs.only(name, &["input", "target", "weight"])?;
+        let input = inputs.float(name, "input")?;
+        let target = inputs.int(name, "target")?;
+        let weight = inputs.float_opt("weight")?;
+        let (n, c, s) = class_dims(name, &input)?;
+        check_class_target_shape(name, &input.shape, &target.shape, "")?;
+        check_sample_weight(name, weight.as_ref(), &input)?;
+        let options = NllOptions {
+            weight: None,
+            ignore_index: self.config.ignore_index,
+            label_smoothing: 0.0,
+        };
+        let log_p = log_softmax(input.view([n, c, s]), 1);
+        let (mut terms, log_p_t) = class_nll_terms(name, log_p, &target, &options)?;
+        terms.values = terms.values + (log_p_t.exp().neg() + 1.0) * self.config.epsilon;
+        let terms = terms.weighted(sample_weight_2d(weight.as_ref(), n, s));
+        Ok(reduce_to_dyn(terms, target.shape.clone(), self.config.reduction))
+    }
+
+    fn target_kind(&self) -> crate::TargetKind {
+        crate::TargetKind::ClassIndices
+    }
+
+    fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
+        let inputs = LossInputs::new().with_float("input", input).with_int("target", targets);
+        Ok(self.forward_inputs(&inputs)?.flat)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// kl_divergence
+// ---------------------------------------------------------------------------------------------
+
+/// The reductions of [`KlDivergenceLoss`]: [`Reduction`]'s three and `"batchmean"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KlReduction {
+    /// The pointwise terms, the input's shape.
+    None,
+    /// Sum over all elements divided by the element count (PyTorch `"mean"`, rarely wanted).
+    Mean,
+    /// Sum over all elements.
+    Sum,
+    /// Sum divided by the batch size `N`: the KL divergence per sample (PyTorch `"batchmean"`;
+    /// Keras' `kl_divergence` averaged over a batch of `[N, C]`).
+    #[default]
+    Batchmean,
+}
+
+loss_config! {
+    /// Configuration of [`KlDivergenceLoss`] (`"type": "kl_divergence"` in a
+    /// [`LossConfig`](crate::LossConfig)).
+    KlDivergenceLossConfig("kl_divergence", defaults "log_input true, log_target false, epsilon 1e-7, batchmean") {
+        /// `true` (default): `input` holds log-probabilities (PyTorch `kl_div`). `false`:
+        /// probabilities, clipped to `[ε, 1]` (Keras `kl_divergence`).
+        log_input: bool = true => with_log_input,
+        /// `target` holds log-probabilities (PyTorch `log_target=True`). Default `false`.
+        log_target: bool = false => with_log_target,
+        /// Clipping ε of the probabilities with `log_input = false` (Keras). Default `1e-7`.
+        epsilon: f64 = 1e-7 => with_epsilon,
+        /// `"batchmean"` (default: sum / N), `"mean"` (sum / element count), `"sum"` or `"none"`.
+        reduction: KlReduction = KlReduction::Batchmean => with_reduction,
+    }
+    validate(&self) { check::in_open_range(Self::NAME, "epsilon", self.epsilon, 0.0, 0.5) }
+    /// Kullback–Leibler divergence `KL(target ‖ input)` of a target distribution `t` from the
+    /// predicted one, pointwise over `input` / `target` of one shape (class dim anywhere):
+    ///
+    /// ```text
+    /// log_input true  (PyTorch kl_div):   ℓ = t·(log t − input),  0 where t = 0
+    /// log_input false (Keras):            ℓ = t̂·log(t̂ / p̂),  p̂ = clip(input, ε, 1), t̂ = clip(t, ε, 1)
+    /// ```
+    ///
+    /// with `t = exp(target)` when `log_target`. The default `"batchmean"` is the divergence per
+    /// sample, what both anchors mean by the loss. A per-sample `weight [N]` multiplies the terms.
+    KlDivergenceLoss;
+}
+
+impl crate::LossModule for KlDivergenceLoss {
+    fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
+        let name = KlDivergenceLossConfig::NAME;
+        inputs.only(name, &["input", "target", "weight"])?;
+        let input = inputs.float(name, "input")?;
+        let target = inputs.float(name, "target")?;
+        let weight = inputs.float_opt("weight")?;
+        check_same_shape_inputs(name, &input, &target, weight.as_ref())?;
+        if !self.config.log_target {
+            check_float_range(name, "target", &target, 0.0, 1.0, "probabilities (log_target = false)")?;
+        }
+        check_probability_input(name, self.config.log_input, &input)?;
+        let n = input.shape[0];
+        let m = input.numel().checked_div(n).unwrap_or(0);
+        let (x, y) = (input.view([n, m]), target.view([n, m]));
+        let values = if self.config.log_input {
+            if self.config.log_target {
+                y.clone().exp() * (y - x)
+            } else {
+                // xlogy: t·log t is 0 at t = 0
+                let log_t = y.clone().mask_fill(y.clone().lower_equal_elem(0.0), 1.0).log();
+                y * (log_t - x)
+            }
+        } else {
+            let eps = self.config.epsilon;
+            let t = if self.config.log_target { y.exp() } else { y }.clamp(eps, 1.0);
+            let p = x.clamp(eps, 1.0);
+            t.clone() * (t / p).log()
+        };
+        let terms = ElementLoss::new(values).weighted(sample_weight_2d(weight.as_ref(), n, m));
+        let shape = input.shape.clone();
+        Ok(match self.config.reduction {
+            KlReduction::None => reduce_to_dyn(terms, shape, Reduction::None),
+            KlReduction::Mean => reduce_to_dyn(terms, shape, Reduction::Mean),
+            KlReduction::Sum => reduce_to_dyn(terms, shape, Reduction::Sum),
+            KlReduction::Batchmean => reduce_to_dyn(terms.averaged_over(n as f64), shape, Reduction::Mean),
+        })
+    }
+
+    fn input_kind(&self) -> crate::InputKind {
+        if self.config.log_input {
+            crate::InputKind::Logits
+        } else {
+            crate::InputKind::SoftmaxProbabilities
+        }
+    }
+
+    fn target_kind(&self) -> crate::TargetKind {
+        crate::TargetKind::Probabilities
+    }
+
+    /// Logits become log-probabilities (`log_input`), class indices one-hot targets: the
+    /// divergence from a one-hot target is the cross-entropy.
+    fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
+        let one_hot = crate::config::one_hot_like(&input, targets);
+        let input = if self.config.log_input { log_softmax(input, 1) } else { input };
+        let one_hot = if self.config.log_target {
+            // log of a one-hot target: 0 for the class, a very negative number elsewhere
+            one_hot.clamp_min(1e-30).log()
+        } else {
+            one_hot
+        };
+        let inputs = LossInputs::new().with_float("input", input).with_float("target", one_hot);
+        Ok(self.forward_inputs(&inputs)?.flat)
+    }
+}

@@ -1,0 +1,552 @@
+//! Margin losses: the label-margin family on scores `ŷ` and labels `y ∈ {−1, 1}` (hinge, squared
+//! hinge, perceptron, exponential, logistic), the multiclass hinges (categorical hinge, PyTorch's
+//! multi-margin), cosine similarity and the pair losses of PyTorch (cosine embedding, margin
+//! ranking, hinge embedding).
+//!
+//! Subgradients at the kinks follow the anchor as it runs in PyTorch: the Keras hinges (`hinge`,
+//! `squared_hinge`, `categorical_hinge`) and `perceptron` use `max(z, 0)` with `torch.maximum`'s
+//! ½ at `z = 0`; `multi_margin` uses PyTorch's strict `z > 0` (0 at the tie); `margin_ranking`
+//! and `hinge_embedding` PyTorch's `clamp_min` (the full gradient at the tie).
+//!
+//! ```python
+//! keras.losses.hinge(y, x); keras.losses.squared_hinge(y, x); keras.losses.categorical_hinge(y, x)
+//! F.multi_margin_loss(x, t, p=1, margin=1.0, weight=w)
+//! keras.losses.cosine_similarity(y, x, axis=-1)
+//! F.cosine_embedding_loss(x1, x2, y, margin=0.0); F.margin_ranking_loss(x1, x2, y, margin=0.0)
+//! F.hinge_embedding_loss(x, y, margin=1.0)
+//! ```
+
+use burn::tensor::{Float, Int, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+use crate::common::{
+    ElementwiseLoss, check_class_indices, check_same_dtype, check_same_shape_inputs, check_sample_weight,
+    elementwise_loss_api, log_sigmoid, loss_config, reduce_to_dyn, sample_weight_2d,
+};
+use crate::dynamic::{DynInput, DynTensor, LossInputs};
+use crate::error::{LossError, LossResult, check, fmt_shape};
+use crate::reduction::{ElementLoss, Reduction};
+
+/// `max(z, 0)` with the gradient ½ at `z = 0` (`torch.maximum`'s tie rule, what Keras' hinges
+/// give on the torch backend): `(z + |z|) / 2`, exact in value.
+fn max0_half_at_tie<const D: usize>(z: Tensor<D>) -> Tensor<D> {
+    (z.clone() + z.abs()) * 0.5
+}
+
+/// Reads back whether every element of `t` is 0 or 1 (one device sync).
+fn all_zero_or_one(t: &Tensor<2>) -> bool {
+    if t.shape().num_elements() == 0 {
+        return false;
+    }
+    let binary = t.clone().equal_elem(0.0).bool_or(t.clone().equal_elem(1.0));
+    binary.all().into_data().iter::<bool>().next().unwrap_or(false)
+}
+
+/// Keras' `convert_binary_labels_to_hinge`: a target made only of 0s and 1s is read as {0, 1}
+/// labels and mapped to {−1, 1} (`2y − 1`); any other target (e.g. ±1) is used as given.
+fn hinge_labels(y: Tensor<2>) -> Tensor<2> {
+    if all_zero_or_one(&y) { y * 2.0 - 1.0 } else { y }
+}
+
+/// Declares a label-margin loss `ℓ = f(y·ŷ)` with only a `reduction` field.
+macro_rules! label_margin_loss {
+    ($(#[$doc:meta])* $config:ident => $loss:ident, $name:literal, |$m:ident| $value:expr) => {
+        loss_config! {
+            #[doc = concat!("Configuration of [`", stringify!($loss), "`] (`\"type\": \"", $name, "\"` in a [`LossConfig`](crate::LossConfig)).")]
+            $config($name, defaults "mean") {
+                /// `"mean"` (default, over all elements), `"sum"` or `"none"` (the input's shape).
+                reduction: Reduction = Reduction::Mean => with_reduction,
+            }
+            validate(&self) { Ok(()) }
+            $(#[$doc])*
+            ///
+            /// Labels `y` (`target`, the shape of `input`): ±1, or a target made only of 0s and 1s,
+            /// which is mapped to {−1, 1} (Keras' `convert_binary_labels_to_hinge`). An optional
+            /// per-sample `weight [N]` multiplies the terms.
+            $loss;
+        }
+
+        impl ElementwiseLoss for $loss {
+            const NAME: &'static str = $name;
+
+            fn values(&self, x: Tensor<2>, y: Tensor<2>) -> Tensor<2> {
+                let $m = hinge_labels(y) * x;
+                $value
+            }
+        }
+        elementwise_loss_api!($loss);
+    };
+}
+
+label_margin_loss! {
+    /// Hinge loss (Keras `hinge`; SVMs): `ℓ = max(1 − y·ŷ, 0)`, subgradient ½ at `y·ŷ = 1`.
+    HingeLossConfig => HingeLoss, "hinge", |m| max0_half_at_tie(m.neg() + 1.0)
+}
+
+label_margin_loss! {
+    /// Squared hinge loss (Keras `squared_hinge`): `ℓ = max(1 − y·ŷ, 0)²`.
+    SquaredHingeLossConfig => SquaredHingeLoss, "squared_hinge", |m| max0_half_at_tie(m.neg() + 1.0).powi_scalar(2)
+}
+
+label_margin_loss! {
+    /// Perceptron loss (Rosenblatt; scikit-learn's `Perceptron`): `ℓ = max(0, −y·ŷ)`,
+    /// subgradient ½ at `y·ŷ = 0`.
+    PerceptronLossConfig => PerceptronLoss, "perceptron", |m| max0_half_at_tie(m.neg())
+}
+
+label_margin_loss! {
+    /// Exponential loss (AdaBoost; Friedman, Hastie & Tibshirani 2000): `ℓ = exp(−y·ŷ)`.
+    ExponentialLossConfig => ExponentialLoss, "exponential", |m| m.neg().exp()
+}
+
+label_margin_loss! {
+    /// Logistic loss: `ℓ = log(1 + exp(−y·ŷ)) = −log σ(y·ŷ)` (the stable two-branch
+    /// `log_sigmoid`, finite for any margin).
+    LogisticLossConfig => LogisticLoss, "logistic", |m| log_sigmoid(m).neg()
+}
+
+// ---------------------------------------------------------------------------------------------
+// categorical_hinge, multi_margin
+// ---------------------------------------------------------------------------------------------
+
+/// Scores `[N, C]` and a target of class indices `[N]` (or, with `one_hot_ok`, one-hot floats
+/// `[N, C]`), as the one-hot floats `[N, C]`.
+fn scores_and_one_hot(
+    loss: &'static str,
+    input: &DynTensor<Float>,
+    target: &DynInput,
+    one_hot_ok: bool,
+) -> LossResult<(Tensor<2>, Tensor<2>)> {
+    if input.shape.len() != 2 {
+        return Err(LossError::input(loss, "input", "scores of shape [N, C]", fmt_shape(&input.shape)));
+    }
+    let (n, c) = (input.shape[0], input.shape[1]);
+    let x = input.view([n, c]);
+    let one_hot = match target {
+        DynInput::Int(t) if t.shape == [n] => {
+            check_class_indices(loss, &t.view([n, 1]), c, None)?;
+            crate::config::one_hot_like(&x, t.view([n]))
+        }
+        DynInput::Float(t) if one_hot_ok && t.shape == input.shape => {
+            check_same_dtype(loss, "target", Some(t), input)?;
+            t.view([n, c])
+        }
+        other => {
+            let alternative = if one_hot_ok { format!(" or one-hot floats [{n}, {c}]") } else { String::new() };
+            return Err(LossError::input(
+                loss,
+                "target",
+                format!("class indices [{n}]{alternative}"),
+                format!("shape {}", fmt_shape(other.shape())),
+            ));
+        }
+    };
+    Ok((x, one_hot))
+}
+
+loss_config! {
+    /// Configuration of [`CategoricalHingeLoss`] (`"type": "categorical_hinge"` in a
+    /// [`LossConfig`](crate::LossConfig)).
+    CategoricalHingeLossConfig("categorical_hinge", defaults "mean") {
+        /// `"mean"` (default, over the N samples), `"sum"` or `"none"` (`[N]`).
+        reduction: Reduction = Reduction::Mean => with_reduction,
+    }
+    validate(&self) { Ok(()) }
+    /// Categorical hinge loss (Keras `categorical_hinge`; Crammer & Singer 2001) of scores
+    /// `input [N, C]` and a one-hot `target [N, C]` (or class indices `[N]`):
+    ///
+    /// ```text
+    /// pos = Σ_c y_c·ŷ_c,   neg = max_c (1 − y_c)·ŷ_c,   ℓ = max(neg − pos + 1, 0)
+    /// ```
+    ///
+    /// As in Keras the true class enters `neg` as 0. Subgradient ½ at the tie `neg − pos = −1`.
+    CategoricalHingeLoss;
+}
+
+impl crate::LossModule for CategoricalHingeLoss {
+    fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
+        let name = CategoricalHingeLossConfig::NAME;
+        inputs.only(name, &["input", "target", "weight"])?;
+        let input = inputs.float(name, "input")?;
+        let weight = inputs.float_opt("weight")?;
+        let (x, y) = scores_and_one_hot(name, &input, inputs.get(name, "target")?, true)?;
+        check_sample_weight(name, weight.as_ref(), &input)?;
+        let n = input.shape[0];
+        let pos = (y.clone() * x.clone()).sum_dim(1);
+        let neg = ((y.neg() + 1.0) * x).max_dim(1);
+        let values = max0_half_at_tie(neg - pos + 1.0);
+        let terms = ElementLoss::new(values).weighted(sample_weight_2d(weight.as_ref(), n, 1));
+        Ok(reduce_to_dyn(terms, vec![n], self.config.reduction))
+    }
+
+    fn target_kind(&self) -> crate::TargetKind {
+        crate::TargetKind::Either
+    }
+
+    fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
+        let inputs = LossInputs::new().with_float("input", input).with_int("target", targets);
+        Ok(self.forward_inputs(&inputs)?.flat)
+    }
+}
+
+loss_config! {
+    /// Configuration of [`MultiMarginLoss`] (`"type": "multi_margin"` in a
+    /// [`LossConfig`](crate::LossConfig)).
+    MultiMarginLossConfig("multi_margin", defaults "p 1, margin 1, no class weights, mean") {
+        /// Exponent `p`: 1 (default) or 2 (PyTorch `MultiMarginLoss(p=)`).
+        p: u32 = 1 => with_p,
+        /// Margin, finite. Default `1.0`.
+        margin: f64 = 1.0 => with_margin,
+        /// Class weights `[C]`: the weight of the target class multiplies its terms (PyTorch
+        /// `weight=`; the mean does not divide by them). Default `None`.
+        weight: Option<Vec<f32>> = None => with_weight,
+        /// `"mean"` (default, over the N samples), `"sum"` or `"none"` (`[N]`).
+        reduction: Reduction = Reduction::Mean => with_reduction,
+    }
+    validate(&self) {
+        if self.p != 1 && self.p != 2 {
+            return Err(LossError::config(Self::NAME, "p", "1 or 2", self.p));
+        }
+        if !self.margin.is_finite() {
+            return Err(LossError::config(Self::NAME, "margin", "a finite number", self.margin));
+        }
+        if let Some(weight) = &self.weight {
+            check::weights(Self::NAME, "weight", weight)?;
+        }
+        Ok(())
+    }
+    /// Multiclass margin loss (PyTorch `MultiMarginLoss`; Weston & Watkins 1999) of scores
+    /// `input [N, C]` and class indices `target [N]`:
+    ///
+    /// ```text
+    /// ℓᵢ = Σ_{j ≠ t} w_t · max(0, margin − ŷ_t + ŷ_j)^p / C
+    /// ```
+    ///
+    /// Subgradient 0 at a tie `margin − ŷ_t + ŷ_j = 0` (PyTorch's kernel counts `z > 0` only).
+    MultiMarginLoss;
+}
+
+impl crate::LossModule for MultiMarginLoss {
+    fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
+        let name = MultiMarginLossConfig::NAME;
+        inputs.only(name, &["input", "target", "weight"])?;
+        let input = inputs.float(name, "input")?;
+        let weight = inputs.float_opt("weight")?;
+        let target = inputs.get(name, "target")?;
+        if let DynInput::Float(t) = target {
+            return Err(LossError::input(
+                name,
+                "target",
+                "integer class indices [N]",
+                format!("a float tensor of shape {}", fmt_shape(&t.shape)),
+            ));
+        }
+        let (x, one_hot) = scores_and_one_hot(name, &input, target, false)?;
+        check_sample_weight(name, weight.as_ref(), &input)?;
+        let [n, c] = x.dims();
+        if let Some(w) = &self.config.weight
+            && w.len() != c
+        {
+            return Err(LossError::input(
+                name,
+                "input",
+                format!("{} classes along dim 1 (the length of config field `weight`)", w.len()),
+                format!("{c} classes"),
+            ));
+        }
+        let x_t = (x.clone() * one_hot.clone()).sum_dim(1);
+        let z = (x - x_t + self.config.margin).mask_fill(one_hot.clone().bool(), 0.0);
+        let mut hinge = burn::tensor::activation::relu(z);
+        if self.config.p == 2 {
+            hinge = hinge.powi_scalar(2);
+        }
+        let mut values = hinge.sum_dim(1) / c as f64;
+        if let Some(w) = &self.config.weight {
+            let w = Tensor::<1>::from_data(TensorData::new(w.clone(), [c]), (&values.device(), values.dtype()));
+            values = values * (one_hot * w.reshape([1, c])).sum_dim(1);
+        }
+        let terms = ElementLoss::new(values).weighted(sample_weight_2d(weight.as_ref(), n, 1));
+        Ok(reduce_to_dyn(terms, vec![n], self.config.reduction))
+    }
+
+    fn target_kind(&self) -> crate::TargetKind {
+        crate::TargetKind::ClassIndices
+    }
+
+    fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
+        let inputs = LossInputs::new().with_float("input", input).with_int("target", targets);
+        Ok(self.forward_inputs(&inputs)?.flat)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// cosine_similarity
+// ---------------------------------------------------------------------------------------------
+
+/// What [`CosineSimilarityLoss`] returns for a cosine `cos`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CosineForm {
+    /// `−cos` ∈ [−1, 1] (Keras `cosine_similarity`).
+    #[default]
+    Negative,
+    /// `1 − cos` ∈ [0, 2] (seed 001's cosine distance).
+    OneMinus,
+}
+
+/// Keras' `normalize` epsilon.
+const KERAS_NORM_EPSILON: f64 = 1e-7;
+
+/// `x / max(‖x‖₂, ε)` along dim 1 of `[A, K, B]` (Keras 3 `ops.normalize`).
+fn l2_normalize_dim1(x: Tensor<3>) -> Tensor<3> {
+    let norm = x.clone().powi_scalar(2).sum_dim(1).sqrt().clamp_min(KERAS_NORM_EPSILON);
+    x / norm
+}
+
+loss_config! {
+    /// Configuration of [`CosineSimilarityLoss`] (`"type": "cosine_similarity"` in a
+    /// [`LossConfig`](crate::LossConfig)).
+    CosineSimilarityLossConfig("cosine_similarity", defaults "axis -1, negative, mean") {
+        /// The axis along which the vectors lie, negative from the end; not the batch axis 0.
+        /// Default `-1` (Keras).
+        axis: i64 = -1 => with_axis,
+        /// `"negative"` (default): `−cos` (Keras). `"one_minus"`: `1 − cos`.
+        form: CosineForm = CosineForm::Negative => with_form,
+        /// `"mean"` (default, over the vectors), `"sum"` or `"none"` (the input's shape without
+        /// `axis`).
+        reduction: Reduction = Reduction::Mean => with_reduction,
+    }
+    validate(&self) { Ok(()) }
+    /// Cosine similarity loss of `input` and `target` of one shape along `axis`:
+    ///
+    /// ```text
+    /// cos = Σ_axis x̂·ŷ,   x̂ = x / max(‖x‖, ε), ŷ = y / max(‖y‖, ε),  ε = 1e-7
+    /// ℓ = −cos  (form "negative", Keras cosine_similarity)   or   1 − cos  ("one_minus")
+    /// ```
+    ///
+    /// A zero vector has cosine 0 with everything. An optional per-sample `weight [N]`.
+    CosineSimilarityLoss;
+}
+
+impl crate::LossModule for CosineSimilarityLoss {
+    fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
+        let name = CosineSimilarityLossConfig::NAME;
+        inputs.only(name, &["input", "target", "weight"])?;
+        let input = inputs.float(name, "input")?;
+        let target = inputs.float(name, "target")?;
+        let weight = inputs.float_opt("weight")?;
+        check_same_shape_inputs(name, &input, &target, weight.as_ref())?;
+        let rank = input.shape.len() as i64;
+        let axis = if self.config.axis < 0 { self.config.axis + rank } else { self.config.axis };
+        if axis <= 0 || axis >= rank {
+            return Err(LossError::input(
+                name,
+                "input",
+                format!(
+                    "a rank > 1 with config field `axis` {} inside it and not the batch axis 0",
+                    self.config.axis
+                ),
+                format!("shape {}", fmt_shape(&input.shape)),
+            ));
+        }
+        let axis = axis as usize;
+        let a: usize = input.shape[..axis].iter().product();
+        let k = input.shape[axis];
+        let b: usize = input.shape[axis + 1..].iter().product();
+        let cos = (l2_normalize_dim1(input.view([a, k, b])) * l2_normalize_dim1(target.view([a, k, b])))
+            .sum_dim(1);
+        let n = input.shape[0];
+        let per_sample = a * b / n.max(1);
+        let cos = cos.reshape([n, per_sample]);
+        let values = match self.config.form {
+            CosineForm::Negative => cos.neg(),
+            CosineForm::OneMinus => cos.neg() + 1.0,
+        };
+        let terms = ElementLoss::new(values).weighted(sample_weight_2d(weight.as_ref(), n, per_sample));
+        let mut shape = input.shape.clone();
+        shape.remove(axis);
+        Ok(reduce_to_dyn(terms, shape, self.config.reduction))
+    }
+
+    fn target_kind(&self) -> crate::TargetKind {
+        crate::TargetKind::Probabilities
+    }
+
+    fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
+        let one_hot = crate::config::one_hot_like(&input, targets);
+        let inputs = LossInputs::new().with_float("input", input).with_float("target", one_hot);
+        Ok(self.forward_inputs(&inputs)?.flat)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// cosine_embedding, margin_ranking, hinge_embedding (PyTorch)
+// ---------------------------------------------------------------------------------------------
+
+/// Labels `±1` (PyTorch's pair losses): every element of `target` must be −1 or 1.
+fn check_plus_minus_one(loss: &'static str, target: &DynTensor<Float>) -> LossResult<()> {
+    if target.numel() == 0 {
+        return Ok(());
+    }
+    let t = &target.flat;
+    let ok = t.clone().equal_elem(1.0).bool_or(t.clone().equal_elem(-1.0)).all();
+    if ok.into_data().iter::<bool>().next().unwrap_or(false) {
+        Ok(())
+    } else {
+        let (min, max) = crate::common::float_min_max(t);
+        Err(LossError::input(loss, "target", "labels 1 or -1", format!("values in [{min}, {max}]")))
+    }
+}
+
+/// The arguments `input1`, `input2` (one shape, rank >= 1) and `target` `[N]` of a pair loss,
+/// each pair's row being dim 0 (`row_shape` says what `target` must be: the batch only, or the
+/// whole input shape).
+fn pair_arguments(
+    loss: &'static str,
+    inputs: &LossInputs,
+    target_is_batch: bool,
+) -> LossResult<(DynTensor<Float>, DynTensor<Float>, DynTensor<Float>)> {
+    inputs.only(loss, &["input1", "input2", "target"])?;
+    let x1 = inputs.float(loss, "input1")?;
+    let x2 = inputs.float(loss, "input2")?;
+    let target = inputs.float(loss, "target")?;
+    crate::common::check_rank_at_least_1(loss, "input1", &x1)?;
+    if x2.shape != x1.shape {
+        return Err(LossError::input(
+            loss,
+            "input2",
+            format!("the shape of `input1` {}", fmt_shape(&x1.shape)),
+            fmt_shape(&x2.shape),
+        ));
+    }
+    let expected = if target_is_batch { vec![x1.shape[0]] } else { x1.shape.clone() };
+    if target.shape != expected {
+        return Err(LossError::input(loss, "target", format!("shape {}", fmt_shape(&expected)), fmt_shape(&target.shape)));
+    }
+    check_same_dtype(loss, "input2", Some(&x2), &x1)?;
+    check_same_dtype(loss, "target", Some(&target), &x1)?;
+    check_plus_minus_one(loss, &target)?;
+    Ok((x1, x2, target))
+}
+
+/// The error of a pair loss asked to score class logits.
+fn pair_loss_is_not_classification(loss: &'static str) -> LossError {
+    crate::config::not_a_classification_loss(loss, "`input1`, `input2` and ±1 labels `target`")
+}
+
+loss_config! {
+    /// Configuration of [`CosineEmbeddingLoss`] (`"type": "cosine_embedding"` in a
+    /// [`LossConfig`](crate::LossConfig)).
+    CosineEmbeddingLossConfig("cosine_embedding", defaults "margin 0, mean") {
+        /// Margin of dissimilar pairs, in [−1, 1]. Default `0` (PyTorch).
+        margin: f64 = 0.0 => with_margin,
+        /// `"mean"` (default, over the N pairs), `"sum"` or `"none"` (`[N]`).
+        reduction: Reduction = Reduction::Mean => with_reduction,
+    }
+    validate(&self) { check::in_range(Self::NAME, "margin", self.margin, -1.0, 1.0, false) }
+    /// Cosine embedding loss (PyTorch `CosineEmbeddingLoss`, burn-nn `CosineEmbeddingLoss`) of
+    /// pairs `input1`, `input2` `[N, D]` with labels `target [N]` (1 similar, −1 dissimilar):
+    ///
+    /// ```text
+    /// cos = Σ x₁·x₂ / √((Σ x₁² + 1e-12)·(Σ x₂² + 1e-12))      (PyTorch's ε)
+    /// ℓ = 1 − cos  if y = 1;   max(0, cos − margin)  if y = −1   (full gradient at the tie)
+    /// ```
+    CosineEmbeddingLoss;
+}
+
+impl crate::LossModule for CosineEmbeddingLoss {
+    fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
+        let name = CosineEmbeddingLossConfig::NAME;
+        let (x1, x2, target) = pair_arguments(name, inputs, true)?;
+        if x1.shape.len() != 2 {
+            return Err(LossError::input(name, "input1", "shape [N, D]", fmt_shape(&x1.shape)));
+        }
+        let [n, d] = [x1.shape[0], x1.shape[1]];
+        let (a, b) = (x1.view([n, d]), x2.view([n, d]));
+        const EPS: f64 = 1e-12;
+        let dot = (a.clone() * b.clone()).sum_dim(1);
+        let norms = ((a.powi_scalar(2).sum_dim(1) + EPS) * (b.powi_scalar(2).sum_dim(1) + EPS)).sqrt();
+        let cos = dot / norms;
+        let y = target.view([n, 1]);
+        let similar = cos.clone().neg() + 1.0;
+        let dissimilar = (cos - self.config.margin).clamp_min(0.0);
+        let values = dissimilar.mask_where(y.equal_elem(1.0), similar);
+        Ok(reduce_to_dyn(ElementLoss::new(values), vec![n], self.config.reduction))
+    }
+
+    fn classification_loss(&self, _input: Tensor<2>, _targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
+        Err(pair_loss_is_not_classification(CosineEmbeddingLossConfig::NAME))
+    }
+}
+
+loss_config! {
+    /// Configuration of [`MarginRankingLoss`] (`"type": "margin_ranking"` in a
+    /// [`LossConfig`](crate::LossConfig)).
+    MarginRankingLossConfig("margin_ranking", defaults "margin 0, mean") {
+        /// Margin, finite. Default `0` (PyTorch).
+        margin: f64 = 0.0 => with_margin,
+        /// `"mean"` (default), `"sum"` or `"none"` (the inputs' shape).
+        reduction: Reduction = Reduction::Mean => with_reduction,
+    }
+    validate(&self) {
+        if self.margin.is_finite() { Ok(()) } else { Err(LossError::config(Self::NAME, "margin", "a finite number", self.margin)) }
+    }
+    /// Margin ranking loss (PyTorch `MarginRankingLoss`, burn-nn `MarginRankingLoss`) of scores
+    /// `input1`, `input2` and labels `target` of the same shape (1: `input1` should rank higher,
+    /// −1: lower):
+    ///
+    /// ```text
+    /// ℓ = max(0, −y·(x₁ − x₂) + margin)        (PyTorch clamp_min: the full gradient at the tie)
+    /// ```
+    MarginRankingLoss;
+}
+
+impl crate::LossModule for MarginRankingLoss {
+    fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
+        let name = MarginRankingLossConfig::NAME;
+        let (x1, x2, target) = pair_arguments(name, inputs, false)?;
+        let values = ((x1.flat - x2.flat) * target.flat.neg() + self.config.margin).clamp_min(0.0);
+        let numel = x1.shape.iter().product();
+        Ok(reduce_to_dyn(ElementLoss::new(values.reshape([1, numel])), x1.shape, self.config.reduction))
+    }
+
+    fn classification_loss(&self, _input: Tensor<2>, _targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
+        Err(pair_loss_is_not_classification(MarginRankingLossConfig::NAME))
+    }
+}
+
+loss_config! {
+    /// Configuration of [`HingeEmbeddingLoss`] (`"type": "hinge_embedding"` in a
+    /// [`LossConfig`](crate::LossConfig)).
+    HingeEmbeddingLossConfig("hinge_embedding", defaults "margin 1, mean") {
+        /// Margin of dissimilar pairs, finite. Default `1.0` (PyTorch).
+        margin: f64 = 1.0 => with_margin,
+        /// `"mean"` (default, over all elements), `"sum"` or `"none"` (the input's shape).
+        reduction: Reduction = Reduction::Mean => with_reduction,
+    }
+    validate(&self) {
+        if self.margin.is_finite() { Ok(()) } else { Err(LossError::config(Self::NAME, "margin", "a finite number", self.margin)) }
+    }
+    /// Hinge embedding loss (PyTorch `HingeEmbeddingLoss`, burn-nn `HingeEmbeddingLoss`) of
+    /// distances `input` and labels `target` (±1) of the same shape:
+    ///
+    /// ```text
+    /// ℓ = x                   if y = 1
+    ///     max(0, margin − x)  if y = −1      (PyTorch clamp_min: the full gradient at the tie)
+    /// ```
+    HingeEmbeddingLoss;
+}
+
+impl ElementwiseLoss for HingeEmbeddingLoss {
+    const NAME: &'static str = "hinge_embedding";
+
+    fn check_values(&self, _input: &DynTensor<Float>, target: &DynTensor<Float>) -> LossResult<()> {
+        check_plus_minus_one(HingeEmbeddingLossConfig::NAME, target)
+    }
+
+    fn values(&self, x: Tensor<2>, y: Tensor<2>) -> Tensor<2> {
+        let dissimilar = (x.clone().neg() + self.config.margin).clamp_min(0.0);
+        dissimilar.mask_where(y.equal_elem(1.0), x)
+    }
+}
+elementwise_loss_api!(HingeEmbeddingLoss);
