@@ -91,7 +91,7 @@ fn bad_requests_exit_2_with_one_line() {
         (
             vec!["eval"],
             r#"{"loss": {"type": "dyce"}, "inputs": {}}"#,
-            "unknown variant `dyce`",
+            "loss name: expected one of [\"binary_focal\", ",
         ),
         (
             vec!["eval"],
@@ -118,7 +118,7 @@ fn bad_requests_exit_2_with_one_line() {
         (
             vec![],
             "",
-            "missing command: expected `eval`, `list` or `completions`",
+            "missing command: expected `eval`, `list`, `describe`, `plot` or `completions`",
         ),
         (
             vec!["eval", "--devise", "flex"],
@@ -148,28 +148,24 @@ fn bad_requests_exit_2_with_one_line() {
 fn list_prints_every_loss_with_its_defaults() {
     let (code, stdout, _) = run(&["list"], "");
     assert_eq!(code, 0);
-    // a line per loss (name, summary), then an indented line of its fields
+    // a line per loss (name, summary), then indented lines of its anchor and its fields
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 2 * burn_losses::LossConfig::NAMES.len(), "{stdout}");
+    assert_eq!(lines.len(), 3 * burn_losses::LossConfig::NAMES.len(), "{stdout}");
     let names: Vec<&str> = lines
         .iter()
-        .step_by(2)
+        .step_by(3)
         .map(|l| l.split_whitespace().next().unwrap())
         .collect();
     assert_eq!(names, burn_losses::LossConfig::NAMES);
     assert!(
-        lines.iter().step_by(2).all(|l| l.split_whitespace().count() > 2),
+        lines.iter().step_by(3).all(|l| l.split_whitespace().count() > 2),
         "every loss has a summary: {stdout}"
     );
-    assert!(
-        lines
-            .iter()
-            .skip(1)
-            .step_by(2)
-            .all(|l| l.trim_start().starts_with("fields: "))
-    );
+    assert!(lines.iter().skip(1).step_by(3).all(|l| l.trim_start().starts_with("anchor: ")));
+    assert!(lines.iter().skip(2).step_by(3).all(|l| l.trim_start().starts_with("fields: ")));
     let focal = lines.iter().position(|l| l.starts_with("focal ")).unwrap();
-    assert!(lines[focal + 1].contains("gamma=2.0"), "{}", lines[focal + 1]);
+    assert!(lines[focal + 1].contains("kornia focal_loss"), "{}", lines[focal + 1]);
+    assert!(lines[focal + 2].contains("gamma=2.0"), "{}", lines[focal + 2]);
 
     let (code, stdout, stderr) = run(&["list", "--json"], "");
     assert_eq!(code, 0, "{stderr}");
@@ -186,6 +182,7 @@ fn list_prints_every_loss_with_its_defaults() {
             burn_losses::LossConfig::from_name(entry["name"].as_str().unwrap()).unwrap()
         );
         assert!(!entry["summary"].as_str().unwrap().is_empty());
+        assert!(!entry["anchor"].as_str().unwrap().is_empty());
     }
     let focal = entries.iter().find(|e| e["name"] == "focal").unwrap();
     assert_eq!(focal["defaults"]["gamma"], 2.0);
@@ -196,12 +193,14 @@ fn list_prints_every_loss_with_its_defaults() {
 fn help_and_completions() {
     let (code, stdout, _) = run(&["--help"], "");
     assert_eq!(code, 0);
-    for command in ["eval", "list", "completions"] {
+    for command in ["eval", "list", "describe", "plot", "completions"] {
         assert!(stdout.contains(command), "--help lists `{command}`: {stdout}");
     }
     for (args, flag) in [
         (["eval", "--help"], "--device <NAME>"),
         (["list", "--help"], "--json"),
+        (["plot", "--help"], "--preset <PRESET>"),
+        (["describe", "--help"], "<NAME>"),
     ] {
         let (code, stdout, _) = run(&args, "");
         assert_eq!(code, 0);
@@ -220,4 +219,92 @@ fn help_and_completions() {
             "{shell}: {stdout}"
         );
     }
+}
+
+#[test]
+fn describe_prints_the_formula_fields_and_anchor() {
+    let (code, stdout, stderr) = run(&["describe", "huber"], "");
+    assert_eq!(code, 0, "{stderr}");
+    for part in [
+        "huber: Huber loss with threshold delta",
+        "anchor: PyTorch huber_loss, Keras Huber",
+        "ℓ = ½·d²            if |d| ≤ δ",
+        "  delta = 1.0\n      Threshold `δ > 0`",
+        "  reduction = \"mean\"",
+    ] {
+        assert!(stdout.contains(part), "missing {part:?} in\n{stdout}");
+    }
+    for name in burn_losses::LossConfig::NAMES {
+        let (code, stdout, stderr) = run(&["describe", name], "");
+        assert_eq!(code, 0, "{name}: {stderr}");
+        assert!(stdout.contains("fields (JSON defaults):"), "{name}: {stdout}");
+    }
+    let (code, _, stderr) = run(&["describe", "hubber"], "");
+    assert_eq!(code, 2);
+    assert!(stderr.starts_with("burn-losses: loss_config: loss name: expected one of [") && stderr.ends_with("got \"hubber\"\n"), "{stderr}");
+}
+
+#[test]
+fn plot_writes_png_and_svg_of_presets_and_configs() {
+    let dir = std::env::temp_dir().join(format!("burn-losses-plot-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let device = lane_device();
+    for (args, file) in [
+        (vec!["--preset", "focal"], "focal.png"),
+        (vec!["--preset", "margin", "--grad"], "margin_grad.svg"),
+        (vec!["--loss", r#"{"type": "huber", "delta": 0.5}"#, "--loss", "mse", "--set", "target=0.5", "--from", "-1", "--to", "2", "--points", "21"], "custom.png"),
+        (vec!["--loss", "focal", "--vary", "input", "--set", "target=[0]", "--points", "5"], "bad_shape.png"),
+    ] {
+        let out = dir.join(file);
+        let out_s = out.to_str().unwrap();
+        let mut full = vec!["plot", "--device", device, "--out", out_s];
+        full.extend(args.iter().copied());
+        let (code, stdout, stderr) = run(&full, "");
+        if file == "bad_shape.png" {
+            // focal takes logits [N, C]: a one-element input is an error naming it, not a panic
+            assert_eq!(code, 2, "{stdout}");
+            assert!(stderr.contains("focal: argument `input`: expected shape [N, C]"), "{stderr}");
+            continue;
+        }
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+        assert_eq!(stdout, format!("wrote {out_s}\n"));
+        let bytes = std::fs::read(&out).unwrap();
+        if file.ends_with(".png") {
+            assert_eq!(&bytes[1..4], b"PNG", "{file}");
+        } else {
+            let text = String::from_utf8(bytes).unwrap();
+            assert!(text.contains("<svg") && text.contains("squared_hinge"), "{file}");
+        }
+    }
+    for (args, message) in [
+        (vec!["plot", "--points", "1", "--preset", "huber"], "--points: expected at least 2, got 1"),
+        (vec!["plot", "--out", "x.gif", "--preset", "huber"], "--out: expected a .png or .svg file name, got \"x.gif\""),
+        (vec!["plot"], "--loss: expected at least one loss config, or a --preset"),
+        (vec!["plot", "--loss", "mse", "--set", "target"], "--set: expected NAME=VALUE, got \"target\""),
+        (vec!["plot", "--preset", "nope"], "invalid value 'nope' for '--preset <PRESET>'"),
+    ] {
+        let (code, _, stderr) = run(&args, "");
+        assert_eq!(code, 2, "{args:?}");
+        assert!(stderr.contains(message) && stderr.lines().count() == 1, "{args:?}: {stderr}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A program that registers its own loss and runs the command (`burn_losses_cli::run`) gets
+/// `describe` and `plot` for it.
+#[test]
+fn a_user_binary_gets_the_commands_for_its_registered_losses() {
+    burn_losses::custom::register_fn("cli_test_abs", "absolute error", |x: burn::tensor::Tensor<2>, y: burn::tensor::Tensor<2>| {
+        (x - y).abs()
+    });
+    let code = |args: &[&str]| burn_losses_cli::run(args.iter().copied());
+    assert_eq!(code(&["burn-losses", "describe", "cli_test_abs"]), std::process::ExitCode::SUCCESS);
+    let out = std::env::temp_dir().join(format!("burn-losses-custom-{}.svg", std::process::id()));
+    let out_s = out.to_str().unwrap();
+    assert_eq!(
+        code(&["burn-losses", "plot", "--device", lane_device(), "--loss", "cli_test_abs", "--points", "11", "--out", out_s]),
+        std::process::ExitCode::SUCCESS
+    );
+    assert!(std::fs::read_to_string(&out).unwrap().contains("cli_test_abs"));
+    std::fs::remove_file(&out).unwrap();
 }

@@ -117,11 +117,13 @@ pub(crate) fn not_a_classification_loss(loss: &'static str, takes: &str) -> Loss
 }
 
 /// Generates [`LossConfig`], [`Loss`] and everything that dispatches over them from one list of
-/// `Variant("snake_name", ConfigType => LossType): "one-line summary"` entries.
+/// `Variant("snake_name", ConfigType => LossType): "one-line summary"; anchor "reference"`
+/// entries.
 macro_rules! register_losses {
-    ($( $variant:ident($name:literal, $config:ident => $loss:ident): $summary:literal ),* $(,)?) => {
-        /// Any loss of this crate, by its snake_case name in the `"type"` field.
-        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+    ($( $variant:ident($name:literal, $config:ident => $loss:ident): $summary:literal; anchor $anchor:literal ),* $(,)?) => {
+        /// Any loss of this crate, by its snake_case name in the `"type"` field, or a loss
+        /// registered with [`custom`](crate::custom).
+        #[derive(Debug, Clone, PartialEq, serde::Serialize)]
         #[serde(tag = "type")]
         pub enum LossConfig {
             $(
@@ -129,6 +131,39 @@ macro_rules! register_losses {
                 #[serde(rename = $name)]
                 $variant($config),
             )*
+            /// A user-defined loss registered with [`custom`](crate::custom) (any other `"type"`).
+            #[serde(untagged)]
+            Custom(crate::custom::CustomLossConfig),
+        }
+
+        /// The built-in configs as serde derives them (what [`LossConfig`]'s `Deserialize`
+        /// reads a built-in `"type"` with, so that a bad field is reported by its own loss).
+        #[derive(serde::Deserialize)]
+        #[serde(tag = "type")]
+        enum BuiltinLossConfig {
+            $(
+                #[serde(rename = $name)]
+                $variant($config),
+            )*
+        }
+
+        impl<'de> serde::Deserialize<'de> for LossConfig {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                use serde::de::Error;
+                let value = serde_json::Value::deserialize(deserializer)?;
+                let custom = value
+                    .get("type")
+                    .and_then(|t| t.as_str())
+                    .is_some_and(|t| !Self::NAMES.contains(&t));
+                if custom {
+                    return crate::custom::CustomLossConfig::deserialize(value)
+                        .map(LossConfig::Custom)
+                        .map_err(D::Error::custom);
+                }
+                Ok(match BuiltinLossConfig::deserialize(value).map_err(D::Error::custom)? {
+                    $(BuiltinLossConfig::$variant(c) => LossConfig::$variant(c),)*
+                })
+            }
         }
 
         /// A loss built from a [`LossConfig`].
@@ -138,6 +173,8 @@ macro_rules! register_losses {
                 #[doc = concat!("See [`", stringify!($loss), "`].")]
                 $variant($loss),
             )*
+            /// A user-defined loss.
+            Custom(crate::custom::CustomLossModule),
         }
 
         impl LossConfig {
@@ -149,10 +186,23 @@ macro_rules! register_losses {
                 &[$(($name, $summary)),*]
             }
 
+            /// Every built-in loss: name, summary, the reference it matches, and the Rust names of
+            /// its loss and config types (what `burn-losses list` / `describe` print).
+            pub fn catalogue() -> &'static [crate::docs::LossEntry] {
+                &[$(crate::docs::LossEntry {
+                    name: $name,
+                    summary: $summary,
+                    anchor: $anchor,
+                    loss_type: stringify!($loss),
+                    config_type: stringify!($config),
+                }),*]
+            }
+
             /// The snake_case name of this loss.
             pub fn name(&self) -> &'static str {
                 match self {
                     $(LossConfig::$variant(_) => $name,)*
+                    LossConfig::Custom(c) => c.name,
                 }
             }
 
@@ -160,11 +210,7 @@ macro_rules! register_losses {
             pub fn from_name(name: &str) -> LossResult<Self> {
                 match name {
                     $($name => Ok(LossConfig::$variant(Default::default())),)*
-                    other => Err(LossError::parse(
-                        "loss name",
-                        format!("one of {:?}", Self::NAMES),
-                        format!("{other:?}"),
-                    )),
+                    other => crate::custom::CustomLossConfig::new(other).map(LossConfig::Custom),
                 }
             }
 
@@ -172,6 +218,7 @@ macro_rules! register_losses {
             pub fn try_init(&self) -> LossResult<Loss> {
                 Ok(match self {
                     $(LossConfig::$variant(c) => Loss::$variant(c.try_init()?),)*
+                    LossConfig::Custom(c) => Loss::Custom(c.try_init()?),
                 })
             }
         }
@@ -181,6 +228,7 @@ macro_rules! register_losses {
             pub fn name(&self) -> &'static str {
                 match self {
                     $(Loss::$variant(_) => $name,)*
+                    Loss::Custom(l) => l.config.name,
                 }
             }
 
@@ -188,6 +236,7 @@ macro_rules! register_losses {
             pub fn module(&self) -> &dyn LossModule {
                 match self {
                     $(Loss::$variant(l) => l,)*
+                    Loss::Custom(l) => l,
                 }
             }
         }
@@ -210,7 +259,7 @@ impl LossConfig {
             serde_json::from_str(text).map_err(|e| {
                 LossError::parse(
                     "loss config JSON",
-                    format!("{{\"type\": one of {:?}, <fields of that loss>}}", Self::NAMES),
+                    "{\"type\": <a loss name>, <fields of that loss>}",
                     e,
                 )
             })
@@ -306,101 +355,150 @@ impl ClassificationLoss for Loss {
 // The registry: one line per loss.
 register_losses! {
     BinaryFocal("binary_focal", BinaryFocalLossConfig => BinaryFocalLoss):
-        "sigmoid focal loss, binary / multi-label (torchvision sigmoid_focal_loss, Keras)",
+        "sigmoid focal loss, binary / multi-label";
+        anchor "torchvision sigmoid_focal_loss, Keras",
     Focal("focal", FocalLossConfig => FocalLoss):
-        "softmax focal loss, multiclass (kornia focal_loss, PyTorch cross_entropy at gamma 0, Keras)",
+        "softmax focal loss, multiclass";
+        anchor "kornia focal_loss, PyTorch cross_entropy at gamma 0, Keras",
     ClassBalanced("class_balanced", ClassBalancedLossConfig => ClassBalancedLoss):
-        "class-balanced loss of Cui et al. 2019 over softmax / sigmoid / focal / softmax_bce",
+        "class-balanced loss over softmax / sigmoid / focal / softmax_bce";
+        anchor "Cui et al. 2019, official TF code and its PyTorch port",
     Bce("bce", BceLossConfig => BceLoss):
-        "binary cross-entropy with pos_weight (PyTorch binary_cross_entropy_with_logits, Keras)",
+        "binary cross-entropy with pos_weight";
+        anchor "PyTorch binary_cross_entropy_with_logits, Keras",
     BalancedBce("balanced_bce", BalancedBceLossConfig => BalancedBceLoss):
-        "class-balanced BCE of HED (Xie & Tu 2015): beta = fraction of negatives",
+        "class-balanced BCE, beta = fraction of negatives";
+        anchor "HED, Xie & Tu 2015",
     GhmC("ghm_c", GhmCLossConfig => GhmCLoss):
-        "gradient harmonizing classification loss (Li et al. 2019, mmdet GHMC)",
+        "gradient harmonizing classification loss (Li et al. 2019)";
+        anchor "mmdet GHMC",
     GhmR("ghm_r", GhmRLossConfig => GhmRLoss):
-        "gradient harmonizing regression loss, authentic smooth L1 (mmdet GHMR)",
+        "gradient harmonizing regression loss, authentic smooth L1";
+        anchor "mmdet GHMR",
     Dice("dice", DiceLossConfig => DiceLoss):
-        "soft Dice / Jaccard loss for segmentation (MONAI DiceLoss, V-Net)",
+        "soft Dice / Jaccard loss for segmentation";
+        anchor "MONAI DiceLoss, V-Net",
     GeneralizedDice("generalized_dice", GeneralizedDiceLossConfig => GeneralizedDiceLoss):
-        "generalized Dice, classes weighted by inverse target volume (MONAI GeneralizedDiceLoss)",
+        "generalized Dice, classes weighted by inverse target volume";
+        anchor "MONAI GeneralizedDiceLoss",
     Tversky("tversky", TverskyLossConfig => TverskyLoss):
-        "Tversky loss, alpha on false positives and beta on false negatives (MONAI TverskyLoss)",
+        "Tversky loss, alpha on false positives and beta on false negatives";
+        anchor "MONAI TverskyLoss",
     FocalTversky("focal_tversky", FocalTverskyLossConfig => FocalTverskyLoss):
-        "focal Tversky loss (Abraham & Khan 2019; smp TverskyLoss(gamma=))",
+        "focal Tversky loss";
+        anchor "Abraham & Khan 2019; smp TverskyLoss(gamma=)",
     LogCoshDice("log_cosh_dice", LogCoshDiceLossConfig => LogCoshDiceLoss):
-        "log(cosh(Dice loss)) per sample and class (Jadon 2020)",
+        "log(cosh(Dice loss)) per sample and class";
+        anchor "Jadon 2020",
     Lovasz("lovasz", LovaszLossConfig => LovaszLoss):
-        "Lovasz-softmax / Lovasz hinge surrogate of the IoU loss (Berman et al. 2018, smp LovaszLoss)",
+        "Lovasz-softmax / Lovasz hinge surrogate of the IoU loss";
+        anchor "Berman et al. 2018, smp LovaszLoss",
     Dsc("dsc", DscLossConfig => DscLoss):
-        "self-adjusting Dice for imbalanced classification / tagging (Li et al. 2020, ShannonAI)",
+        "self-adjusting Dice for imbalanced classification / tagging";
+        anchor "Li et al. 2020, ShannonAI",
     Sum("sum", SumLossConfig => SumLoss):
-        "weighted sum of losses fed the same input and target (MONAI DiceCELoss, DiceFocalLoss)",
+        "weighted sum of losses fed the same input and target";
+        anchor "MONAI DiceCELoss, DiceFocalLoss",
     TripletMargin("triplet_margin", TripletMarginLossConfig => TripletMarginLoss):
-        "triplet margin loss on anchor / positive / negative rows (PyTorch TripletMarginLoss)",
+        "triplet margin loss on anchor / positive / negative rows";
+        anchor "PyTorch TripletMarginLoss",
     TripletMined("triplet_mined", TripletMinedLossConfig => TripletMinedLoss):
-        "triplet loss mined in a labelled batch: batch-all, batch-hard, semi-hard (PML, TF-Addons)",
+        "triplet loss mined in a labelled batch: batch-all, batch-hard, semi-hard";
+        anchor "PML, TF-Addons",
     Contrastive("contrastive", ContrastiveLossConfig => ContrastiveLoss):
-        "contrastive loss on pairs, distances or every pair of a labelled batch (TF-Addons, PML)",
+        "contrastive loss on pairs, distances or every pair of a labelled batch";
+        anchor "TF-Addons, PML",
     NtXent("nt_xent", NtXentLossConfig => NtXentLoss):
-        "NT-Xent / InfoNCE over cosine similarities (SimCLR; PML NTXentLoss)",
+        "NT-Xent / InfoNCE over cosine similarities";
+        anchor "SimCLR; PML NTXentLoss",
     SupCon("supcon", SupConLossConfig => SupConLoss):
-        "supervised contrastive loss (Khosla et al. 2020; PML SupConLoss)",
+        "supervised contrastive loss";
+        anchor "Khosla et al. 2020; PML SupConLoss",
     ArcFace("arcface", ArcFaceLossConfig => ArcFaceLoss):
-        "additive angular margin softmax with trainable class weights (Deng et al. 2019; PML ArcFaceLoss)",
+        "additive angular margin softmax with trainable class weights";
+        anchor "Deng et al. 2019; PML ArcFaceLoss",
     CosFace("cosface", CosFaceLossConfig => CosFaceLoss):
-        "additive cosine margin softmax with trainable class weights (Wang et al. 2018; PML CosFaceLoss)",
+        "additive cosine margin softmax with trainable class weights";
+        anchor "Wang et al. 2018; PML CosFaceLoss",
     Mae("mae", MaeLossConfig => MaeLoss):
-        "mean absolute error (PyTorch l1_loss, Keras)",
+        "mean absolute error";
+        anchor "PyTorch l1_loss, Keras",
     Mse("mse", MseLossConfig => MseLoss):
-        "mean squared error (PyTorch mse_loss, Keras, burn-nn MseLoss)",
+        "mean squared error";
+        anchor "PyTorch mse_loss, Keras, burn-nn MseLoss",
     Rmse("rmse", RmseLossConfig => RmseLoss):
-        "root mean squared error with an epsilon under the root (seed 004 my_rmse)",
+        "root mean squared error with an epsilon under the root";
+        anchor "seed 004 my_rmse",
     Huber("huber", HuberLossConfig => HuberLoss):
-        "Huber loss with threshold delta (PyTorch huber_loss, Keras Huber)",
+        "Huber loss with threshold delta";
+        anchor "PyTorch huber_loss, Keras Huber",
     SmoothL1("smooth_l1", SmoothL1LossConfig => SmoothL1Loss):
-        "smooth L1 loss with beta (PyTorch smooth_l1_loss)",
+        "smooth L1 loss with beta";
+        anchor "PyTorch smooth_l1_loss",
     LogCosh("log_cosh", LogCoshLossConfig => LogCoshLoss):
-        "log(cosh(error)), overflow-safe (Keras log_cosh)",
+        "log(cosh(error)), overflow-safe";
+        anchor "Keras log_cosh",
     Quantile("quantile", QuantileLossConfig => QuantileLoss):
-        "pinball loss for one or several quantiles (TF-Addons pinball_loss)",
+        "pinball loss for one or several quantiles";
+        anchor "TF-Addons pinball_loss",
     Mape("mape", MapeLossConfig => MapeLoss):
-        "mean absolute percentage error (Keras)",
+        "mean absolute percentage error";
+        anchor "Keras mean_absolute_percentage_error",
     Smape("smape", SmapeLossConfig => SmapeLoss):
-        "symmetric mean absolute percentage error (Makridakis 1993)",
+        "symmetric mean absolute percentage error";
+        anchor "Makridakis 1993, M3/M4 competitions",
     Msle("msle", MsleLossConfig => MsleLoss):
-        "mean squared logarithmic error (Keras)",
+        "mean squared logarithmic error";
+        anchor "Keras mean_squared_logarithmic_error",
     Poisson("poisson", PoissonLossConfig => PoissonLoss):
-        "Poisson negative log-likelihood (Keras poisson; log_input = PyTorch PoissonNLLLoss)",
+        "Poisson negative log-likelihood";
+        anchor "Keras poisson; log_input = PyTorch PoissonNLLLoss",
     GaussianNll("gaussian_nll", GaussianNllLossConfig => GaussianNllLoss):
-        "Gaussian negative log-likelihood with predicted variances (PyTorch GaussianNLLLoss)",
+        "Gaussian negative log-likelihood with predicted variances";
+        anchor "PyTorch GaussianNLLLoss",
     CrossEntropy("cross_entropy", CrossEntropyLossConfig => CrossEntropyLoss):
-        "softmax cross-entropy with class weights, ignore_index, label smoothing (PyTorch cross_entropy)",
+        "softmax cross-entropy with class weights, ignore_index, label smoothing";
+        anchor "PyTorch cross_entropy",
     Nll("nll", NllLossConfig => NllLoss):
-        "negative log-likelihood of log-probabilities (PyTorch nll_loss)",
+        "negative log-likelihood of log-probabilities";
+        anchor "PyTorch nll_loss",
     KlDivergence("kl_divergence", KlDivergenceLossConfig => KlDivergenceLoss):
-        "Kullback-Leibler divergence, batchmean (PyTorch kl_div, Keras kl_divergence)",
+        "Kullback-Leibler divergence, batchmean";
+        anchor "PyTorch kl_div, Keras kl_divergence",
     Poly1("poly1", Poly1LossConfig => Poly1Loss):
-        "Poly-1: cross-entropy + epsilon (1 - p_t) (Leng et al. 2022)",
+        "Poly-1: cross-entropy + epsilon (1 - p_t)";
+        anchor "Leng et al. 2022",
     Hinge("hinge", HingeLossConfig => HingeLoss):
-        "hinge loss max(1 - y yhat, 0), labels +-1 or 0/1 (Keras hinge)",
+        "hinge loss max(1 - y yhat, 0), labels +-1 or 0/1";
+        anchor "Keras hinge",
     SquaredHinge("squared_hinge", SquaredHingeLossConfig => SquaredHingeLoss):
-        "squared hinge loss (Keras squared_hinge)",
+        "squared hinge loss";
+        anchor "Keras squared_hinge",
     CategoricalHinge("categorical_hinge", CategoricalHingeLossConfig => CategoricalHingeLoss):
-        "multiclass hinge on one-hot targets (Keras categorical_hinge)",
+        "multiclass hinge on one-hot targets";
+        anchor "Keras categorical_hinge",
     MultiMargin("multi_margin", MultiMarginLossConfig => MultiMarginLoss):
-        "multiclass margin loss with p, margin, class weights (PyTorch multi_margin_loss)",
+        "multiclass margin loss with p, margin, class weights";
+        anchor "PyTorch multi_margin_loss",
     Perceptron("perceptron", PerceptronLossConfig => PerceptronLoss):
-        "perceptron loss max(0, -y yhat)",
+        "perceptron loss max(0, -y yhat)";
+        anchor "Rosenblatt; scikit-learn Perceptron",
     Exponential("exponential", ExponentialLossConfig => ExponentialLoss):
-        "exponential loss exp(-y yhat) (AdaBoost)",
+        "exponential loss exp(-y yhat)";
+        anchor "AdaBoost",
     Logistic("logistic", LogisticLossConfig => LogisticLoss):
-        "logistic loss log(1 + exp(-y yhat)), stable",
+        "logistic loss log(1 + exp(-y yhat)), stable";
+        anchor "scikit-learn log_loss of margins",
     CosineSimilarity("cosine_similarity", CosineSimilarityLossConfig => CosineSimilarityLoss):
-        "negative cosine similarity or 1 - cos along an axis (Keras cosine_similarity)",
+        "negative cosine similarity or 1 - cos along an axis";
+        anchor "Keras cosine_similarity",
     CosineEmbedding("cosine_embedding", CosineEmbeddingLossConfig => CosineEmbeddingLoss):
-        "cosine embedding loss of pairs with +-1 labels (PyTorch cosine_embedding_loss)",
+        "cosine embedding loss of pairs with +-1 labels";
+        anchor "PyTorch cosine_embedding_loss",
     MarginRanking("margin_ranking", MarginRankingLossConfig => MarginRankingLoss):
-        "margin ranking loss of score pairs (PyTorch margin_ranking_loss)",
+        "margin ranking loss of score pairs";
+        anchor "PyTorch margin_ranking_loss",
     HingeEmbedding("hinge_embedding", HingeEmbeddingLossConfig => HingeEmbeddingLoss):
-        "hinge embedding loss of distances with +-1 labels (PyTorch hinge_embedding_loss)",
+        "hinge embedding loss of distances with +-1 labels";
+        anchor "PyTorch hinge_embedding_loss",
 }

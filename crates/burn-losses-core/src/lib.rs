@@ -13,6 +13,8 @@ pub mod classification;
 pub mod composite;
 pub mod config;
 pub mod contrastive;
+pub mod custom;
+pub mod docs;
 pub mod dsc;
 pub mod dynamic;
 pub mod embedding;
