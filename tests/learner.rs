@@ -86,7 +86,10 @@ fn train_and_score(loss_json: &str, device: &Device) -> (f64, Vec<f64>, burn_los
             .shuffle(1)
             .build(InMemDataset::new(points))
     };
-    let renderer = EpochLogRenderer::new();
+    // progress bars on: their code runs in every training here (drawn nowhere, stderr is no
+    // terminal), and the per-epoch history must be the same as without them
+    let renderer = EpochLogRenderer::new().with_progress(true);
+    assert!(renderer.shows_progress());
     let history = renderer.history();
     let dir = std::env::temp_dir().join(format!(
         "burn-losses-learner-test-{}-{}",
@@ -138,7 +141,22 @@ fn every_classification_loss_trains_with_the_learner() {
         r#"{"type": "ghm_c", "bins": 10}"#,
         r#"{"type": "sum", "terms": [{"loss": {"type": "focal", "gamma": 2.0}}, {"weight": 0.5, "loss": {"type": "binary_focal"}}]}"#,
         r#"{"type": "dsc", "alpha": 0.5}"#,
+        r#"{"type": "cross_entropy", "label_smoothing": 0.1, "weight": [1.0, 1.0, 2.0]}"#,
+        r#"{"type": "nll"}"#,
+        r#"{"type": "poly1", "epsilon": 1.0}"#,
+        r#"{"type": "kl_divergence"}"#,
+        r#"{"type": "multi_margin"}"#,
+        r#"{"type": "categorical_hinge"}"#,
+        r#"{"type": "squared_hinge"}"#,
+        r#"{"type": "mse"}"#,
+        r#"{"type": "learner_test_squared_error"}"#,
     ] {
+        // a user-defined loss trains like a built-in one (one-hot targets of the logits)
+        burn_losses::custom::register_fn(
+            "learner_test_squared_error",
+            "squared error, registered by the test",
+            |x: burn::tensor::Tensor<2>, y: burn::tensor::Tensor<2>| (x - y).powi_scalar(2),
+        );
         let (accuracy, losses, _) = train_and_score(loss, &device);
         assert!(accuracy > 0.9, "{loss}: test accuracy {accuracy}");
         assert!(

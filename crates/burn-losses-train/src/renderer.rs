@@ -1,8 +1,12 @@
 //! A quiet metrics renderer for burn's Learner: one line per epoch and split with the
 //! epoch's aggregated metrics (e.g. `epoch 1/3 train  Loss 0.0412  Accuracy 96.81`), instead of
-//! the CLI renderer's line per batch or the TUI. Used by the examples; usable in any training.
+//! the CLI renderer's line per batch or the TUI. On a terminal it also shows an `indicatif`
+//! progress bar per split (items done, throughput, time left, the running metrics), cleared when
+//! the split's line is printed; piped to a file or CI log, only the lines. Used by the examples;
+//! usable in any training.
 
 use std::collections::HashMap;
+use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 
 use burn::train::logger::{EvaluationProgressLogger, TrainingProgressLogger};
@@ -22,8 +26,8 @@ pub struct EpochMetrics {
     pub values: Vec<(String, f64)>,
 }
 
-/// Prints one line per epoch and split, and keeps them in [`history`](Self::history).
-#[derive(Default)]
+/// Prints one line per epoch and split, and keeps them in [`history`](Self::history); with a
+/// progress bar while a split runs when stdout is a terminal (see [`with_progress`](Self::with_progress)).
 pub struct EpochLogRenderer {
     names: HashMap<MetricId, String>,
     order: Vec<MetricId>,
@@ -32,12 +36,52 @@ pub struct EpochLogRenderer {
     total_epochs: usize,
     split: String,
     history: Arc<Mutex<Vec<EpochMetrics>>>,
+    show_progress: bool,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Default for EpochLogRenderer {
+    fn default() -> Self {
+        Self {
+            names: HashMap::new(),
+            order: Vec::new(),
+            current: HashMap::new(),
+            epoch: 0,
+            total_epochs: 0,
+            split: String::new(),
+            history: Arc::default(),
+            show_progress: std::io::stdout().is_terminal(),
+            bar: None,
+        }
+    }
 }
 
 impl EpochLogRenderer {
-    /// A new renderer.
+    /// A new renderer: progress bars when stdout is a terminal.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Forces the progress bars on or off (default: on when stdout is a terminal).
+    pub fn with_progress(mut self, show: bool) -> Self {
+        self.show_progress = show;
+        self
+    }
+
+    /// Whether progress bars are shown.
+    pub fn shows_progress(&self) -> bool {
+        self.show_progress
+    }
+
+    /// `Loss 0.0412  Accuracy 96.81` of the metrics recorded so far in this split.
+    fn metrics_line(&self) -> (Vec<(String, f64)>, String) {
+        let values: Vec<(String, f64)> = self
+            .order
+            .iter()
+            .filter_map(|id| self.current.get(id).map(|v| (self.names[id].clone(), *v)))
+            .collect();
+        let line: Vec<String> = values.iter().map(|(n, v)| format!("{n} {v:.4}")).collect();
+        (values, line.join("  "))
     }
 
     /// The per-epoch lines recorded so far (shared: read it after training).
@@ -48,6 +92,9 @@ impl EpochLogRenderer {
     fn record(&mut self, state: MetricState) {
         if let MetricState::Numeric(entry, Some(value)) = state {
             self.current.insert(entry.metric_id, value.current());
+            if let Some(bar) = &self.bar {
+                bar.set_message(self.metrics_line().1);
+            }
         }
     }
 }
@@ -82,31 +129,39 @@ impl TrainingProgressLogger for EpochLogRenderer {
 
     fn update_epoch(&mut self, _epoch: usize) {}
 
-    fn start_split(&mut self, split: &str, _total_items: usize) {
+    fn start_split(&mut self, split: &str, total_items: usize) {
         // Each epoch starts with its training split.
         if split == "train" {
             self.epoch += 1;
         }
         self.split = split.to_string();
         self.current.clear();
+        if self.show_progress {
+            let bar = indicatif::ProgressBar::new(total_items as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{prefix} [{bar:30}] {pos}/{len} {per_sec} eta {eta}  {msg}",
+                )
+                .expect("a valid progress template")
+                .progress_chars("=> "),
+            );
+            bar.set_prefix(format!("epoch {}/{} {:<5}", self.epoch, self.total_epochs, split));
+            self.bar = Some(bar);
+        }
     }
 
-    fn update_split(&mut self, _items_processed: usize) {}
+    fn update_split(&mut self, items_processed: usize) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(items_processed as u64);
+        }
+    }
 
     fn end_split(&mut self) {
-        let values: Vec<(String, f64)> = self
-            .order
-            .iter()
-            .filter_map(|id| self.current.get(id).map(|v| (self.names[id].clone(), *v)))
-            .collect();
-        let line: Vec<String> = values.iter().map(|(n, v)| format!("{n} {v:.4}")).collect();
-        println!(
-            "epoch {}/{} {:<5}  {}",
-            self.epoch,
-            self.total_epochs,
-            self.split,
-            line.join("  ")
-        );
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+        let (values, line) = self.metrics_line();
+        println!("epoch {}/{} {:<5}  {}", self.epoch, self.total_epochs, self.split, line);
         self.history.lock().unwrap().push(EpochMetrics {
             epoch: self.epoch,
             split: self.split.clone(),
