@@ -49,6 +49,8 @@ for lane in $lanes; do
   echo "=== lane $lane: Keras-document MNIST example (--train-limit 480 --test-limit 480, 1 epoch)"
   cargo run -q --no-default-features --features "$lane_list" --example mnist_focal -- \
     --device "$lane" --train-limit 480 --test-limit 480 --epochs 1 --workers 1
+  echo "=== lane $lane: user-defined losses example (seed 004's losses vs the built-ins)"
+  cargo run -q --no-default-features --features "$lane_list" --example custom_losses -- --device "$lane"
   if [ "$lane" = "${lanes%% *}" ]; then
     echo "=== lane $lane: long-tailed MNIST study, smoke run (rho 10, n_max 200, 1 epoch, 2 losses)"
     study_out="$(mktemp -d)"

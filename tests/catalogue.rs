@@ -16,18 +16,28 @@ fn every_loss_has_a_doc_an_anchor_and_documented_fields() {
             continue;
         };
         if !doc.doc.contains('`') {
-            missing.push(format!("{}: doc of {} has no formula: {:?}", e.name, e.loss_type, doc.doc));
+            missing.push(format!(
+                "{}: doc of {} has no formula: {:?}",
+                e.name, e.loss_type, doc.doc
+            ));
         }
         for (field, _, field_doc) in &doc.fields {
             if field_doc.is_empty() {
-                missing.push(format!("{}: field `{field}` of {} has no doc", e.name, e.config_type));
+                missing.push(format!(
+                    "{}: field `{field}` of {} has no doc",
+                    e.name, e.config_type
+                ));
             }
         }
     }
     assert!(missing.is_empty(), "{}", missing.join("\n"));
     // one spot check of the content
     let focal = describe("focal").unwrap();
-    assert!(focal.doc.contains("FL = Σₖ αₖ · qₖ · (1 − pₖ)^γ · (−log pₖ)"), "{}", focal.doc);
+    assert!(
+        focal.doc.contains("FL = Σₖ αₖ · qₖ · (1 − pₖ)^γ · (−log pₖ)"),
+        "{}",
+        focal.doc
+    );
     let gamma = focal.fields.iter().find(|f| f.0 == "gamma").unwrap();
     assert_eq!(gamma.1, serde_json::json!(2.0));
     assert!(entry("huber").unwrap().anchor.contains("PyTorch huber_loss"));

@@ -18,7 +18,10 @@ fn float(v: &[f32], shape: &[usize]) -> HostInput {
 }
 
 fn close(a: &[f64], b: &[f64], tol: f64) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= tol * (1.0 + y.abs()))
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| (x - y).abs() <= tol * (1.0 + y.abs()))
 }
 
 const X: [f32; 8] = [0.3, -1.7, 2.2, 0.05, -0.4, 1.1, -2.6, 0.9];
@@ -39,29 +42,64 @@ fn equal_to_burn_nn_where_burn_nn_has_the_loss() {
         let pair = || vec![("input", float(&X, &[2, 4])), ("target", float(&Y, &[2, 4]))];
         let mean = nn::Reduction::Mean;
         let checks = [
-            ("mse", ours(r#"{"type": "mse"}"#, pair()), scalar(nn::MseLoss::new().forward(x.clone(), y.clone(), mean.clone()))),
+            (
+                "mse",
+                ours(r#"{"type": "mse"}"#, pair()),
+                scalar(nn::MseLoss::new().forward(x.clone(), y.clone(), mean.clone())),
+            ),
             (
                 "huber",
                 ours(r#"{"type": "huber", "delta": 0.5}"#, pair()),
-                scalar(nn::HuberLossConfig::new(0.5).init().forward(x.clone(), y.clone(), mean.clone())),
+                scalar(
+                    nn::HuberLossConfig::new(0.5)
+                        .init()
+                        .forward(x.clone(), y.clone(), mean.clone()),
+                ),
             ),
             (
                 "smooth_l1",
                 ours(r#"{"type": "smooth_l1", "beta": 0.5}"#, pair()),
-                scalar(nn::SmoothL1LossConfig::new().with_beta(0.5).init().forward(x.clone(), y.clone()).mean().reshape([1])),
+                scalar(
+                    nn::SmoothL1LossConfig::new()
+                        .with_beta(0.5)
+                        .init()
+                        .forward(x.clone(), y.clone())
+                        .mean()
+                        .reshape([1]),
+                ),
             ),
             (
                 "hinge_embedding",
-                ours(r#"{"type": "hinge_embedding", "margin": 1.5}"#, vec![("input", float(&X.map(f32::abs), &[2, 4])), ("target", float(&SIGNS, &[2, 4]))]),
-                scalar(nn::HingeEmbeddingLossConfig::new().with_margin(1.5).init().forward(x.clone().abs(), s.clone(), mean.clone())),
+                ours(
+                    r#"{"type": "hinge_embedding", "margin": 1.5}"#,
+                    vec![
+                        ("input", float(&X.map(f32::abs), &[2, 4])),
+                        ("target", float(&SIGNS, &[2, 4])),
+                    ],
+                ),
+                scalar(
+                    nn::HingeEmbeddingLossConfig::new()
+                        .with_margin(1.5)
+                        .init()
+                        .forward(x.clone().abs(), s.clone(), mean.clone()),
+                ),
             ),
             (
                 "margin_ranking",
                 ours(
                     r#"{"type": "margin_ranking", "margin": 0.3}"#,
-                    vec![("input1", float(&X, &[2, 4])), ("input2", float(&Y, &[2, 4])), ("target", float(&SIGNS, &[2, 4]))],
+                    vec![
+                        ("input1", float(&X, &[2, 4])),
+                        ("input2", float(&Y, &[2, 4])),
+                        ("target", float(&SIGNS, &[2, 4])),
+                    ],
                 ),
-                scalar(nn::MarginRankingLossConfig::new().with_margin(0.3).init().forward(x.clone(), y.clone(), s.clone(), mean.clone())),
+                scalar(
+                    nn::MarginRankingLossConfig::new()
+                        .with_margin(0.3)
+                        .init()
+                        .forward(x.clone(), y.clone(), s.clone(), mean.clone()),
+                ),
             ),
             (
                 "kl_divergence",
@@ -69,53 +107,118 @@ fn equal_to_burn_nn_where_burn_nn_has_the_loss() {
                     r#"{"type": "kl_divergence", "log_target": true, "reduction": "mean"}"#,
                     vec![("input", float(&X, &[2, 4])), ("target", float(&Y, &[2, 4]))],
                 ),
-                scalar(nn::KLDivLossConfig::new().with_log_target(true).init().forward(x.clone(), y.clone(), mean.clone())),
+                scalar(nn::KLDivLossConfig::new().with_log_target(true).init().forward(
+                    x.clone(),
+                    y.clone(),
+                    mean.clone(),
+                )),
             ),
             (
                 "poisson",
-                ours(r#"{"type": "poisson", "log_input": true, "full": true}"#, vec![("input", float(&X, &[2, 4])), ("target", float(&Y.map(f32::abs), &[2, 4]))]),
-                scalar(nn::PoissonNllLossConfig::new().with_full(true).init().forward(x.clone(), y.clone().abs(), mean.clone())),
+                ours(
+                    r#"{"type": "poisson", "log_input": true, "full": true}"#,
+                    vec![
+                        ("input", float(&X, &[2, 4])),
+                        ("target", float(&Y.map(f32::abs), &[2, 4])),
+                    ],
+                ),
+                scalar(nn::PoissonNllLossConfig::new().with_full(true).init().forward(
+                    x.clone(),
+                    y.clone().abs(),
+                    mean.clone(),
+                )),
             ),
             (
                 "gaussian_nll",
                 ours(
                     r#"{"type": "gaussian_nll", "full": true}"#,
-                    vec![("input", float(&X, &[2, 4])), ("target", float(&Y, &[2, 4])), ("var", float(&X.map(|v| v.abs() + 0.1), &[2, 4]))],
+                    vec![
+                        ("input", float(&X, &[2, 4])),
+                        ("target", float(&Y, &[2, 4])),
+                        ("var", float(&X.map(|v| v.abs() + 0.1), &[2, 4])),
+                    ],
                 ),
-                scalar(nn::GaussianNLLLossConfig::new().with_full(true).init().forward(x.clone(), y.clone(), x.clone().abs() + 0.1, mean.clone())),
+                scalar(nn::GaussianNLLLossConfig::new().with_full(true).init().forward(
+                    x.clone(),
+                    y.clone(),
+                    x.clone().abs() + 0.1,
+                    mean.clone(),
+                )),
             ),
         ];
         for (name, a, b) in checks {
-            assert!(close(&[a], &[b], 1e-5), "{name} on {device_name}: ours {a} vs burn-nn {b}");
+            assert!(
+                close(&[a], &[b], 1e-5),
+                "{name} on {device_name}: ours {a} vs burn-nn {b}"
+            );
         }
         // cosine embedding and multi-margin take [N, D] / [N, C] with integer targets in burn-nn
         let labels = Tensor::<1, Int>::from_ints([1, -1], &device);
         let a = ours(
             r#"{"type": "cosine_embedding", "margin": 0.1}"#,
-            vec![("input1", float(&X, &[2, 4])), ("input2", float(&Y, &[2, 4])), ("target", float(&[1.0, -1.0], &[2]))],
+            vec![
+                ("input1", float(&X, &[2, 4])),
+                ("input2", float(&Y, &[2, 4])),
+                ("target", float(&[1.0, -1.0], &[2])),
+            ],
         );
-        let b = scalar(nn::CosineEmbeddingLossConfig::new().with_margin(0.1).init().forward(x.clone(), y.clone(), labels));
-        assert!(close(&[a], &[b], 1e-5), "cosine_embedding on {device_name}: {a} vs {b}");
+        let b = scalar(
+            nn::CosineEmbeddingLossConfig::new()
+                .with_margin(0.1)
+                .init()
+                .forward(x.clone(), y.clone(), labels),
+        );
+        assert!(
+            close(&[a], &[b], 1e-5),
+            "cosine_embedding on {device_name}: {a} vs {b}"
+        );
         let classes = Tensor::<1, Int>::from_ints([2, 0], &device);
         let a = ours(
             r#"{"type": "multi_margin", "p": 2, "margin": 0.7}"#,
-            vec![("input", float(&X, &[2, 4])), ("target", HostInput::Int(vec![2, 0], vec![2]))],
+            vec![
+                ("input", float(&X, &[2, 4])),
+                ("target", HostInput::Int(vec![2, 0], vec![2])),
+            ],
         );
-        let b = scalar(nn::MultiMarginLossConfig::new().with_p(2).with_margin(0.7).init().forward(x.clone(), classes, mean.clone()));
-        assert!(close(&[a], &[b], 1e-5), "multi_margin on {device_name}: {a} vs {b}");
+        let b = scalar(
+            nn::MultiMarginLossConfig::new()
+                .with_p(2)
+                .with_margin(0.7)
+                .init()
+                .forward(x.clone(), classes, mean.clone()),
+        );
+        assert!(
+            close(&[a], &[b], 1e-5),
+            "multi_margin on {device_name}: {a} vs {b}"
+        );
         // cross-entropy (no weights, no smoothing) = burn-nn's CrossEntropyLoss
         let targets = Tensor::<1, Int>::from_ints([3, 1], &device);
         let a = ours(
             r#"{"type": "cross_entropy"}"#,
-            vec![("input", float(&X, &[2, 4])), ("target", HostInput::Int(vec![3, 1], vec![2]))],
+            vec![
+                ("input", float(&X, &[2, 4])),
+                ("target", HostInput::Int(vec![3, 1], vec![2])),
+            ],
         );
-        let b = scalar(nn::CrossEntropyLossConfig::new().init(&device).forward(x.clone(), targets));
-        assert!(close(&[a], &[b], 1e-5), "cross_entropy on {device_name}: {a} vs {b}");
+        let b = scalar(
+            nn::CrossEntropyLossConfig::new()
+                .init(&device)
+                .forward(x.clone(), targets),
+        );
+        assert!(
+            close(&[a], &[b], 1e-5),
+            "cross_entropy on {device_name}: {a} vs {b}"
+        );
     }
 }
 
 /// `(value, gradient of the input named `wrt`)` of one call.
-fn with_grad(json: &str, inputs: &HostInputs, wrt: &str, device: &burn::tensor::Device) -> (Vec<f64>, Vec<f64>) {
+fn with_grad(
+    json: &str,
+    inputs: &HostInputs,
+    wrt: &str,
+    device: &burn::tensor::Device,
+) -> (Vec<f64>, Vec<f64>) {
     let (v, g) = evaluate(&parse(json), inputs, device, true);
     (v, g[wrt].clone())
 }
@@ -130,31 +233,60 @@ fn subgradients_at_the_kinks_are_pytorchs() {
             (r#"{"type": "mae"}"#, one(0.5, 0.5), "input", 0.0),
             // Huber at |d| = δ: ±δ (continuous)
             (r#"{"type": "huber", "delta": 0.5}"#, one(1.0, 0.5), "input", 0.5),
-            (r#"{"type": "smooth_l1", "beta": 0.0}"#, one(0.5, 0.5), "input", 0.0),
+            (
+                r#"{"type": "smooth_l1", "beta": 0.0}"#,
+                one(0.5, 0.5),
+                "input",
+                0.0,
+            ),
             // pinball at d = 0: the τ branch (TF-Addons), ∂/∂ŷ = −τ
-            (r#"{"type": "quantile", "quantile": 0.3}"#, one(0.5, 0.5), "input", -0.3),
+            (
+                r#"{"type": "quantile", "quantile": 0.3}"#,
+                one(0.5, 0.5),
+                "input",
+                -0.3,
+            ),
             // Keras hinges on torch: torch.maximum's ½ at the tie
             (r#"{"type": "hinge"}"#, one(1.0, 1.0), "input", -0.5),
             (r#"{"type": "hinge"}"#, one(-1.0, -1.0), "input", 0.5),
             (r#"{"type": "perceptron"}"#, one(0.0, 1.0), "input", -0.5),
             (r#"{"type": "squared_hinge"}"#, one(1.0, 1.0), "input", 0.0),
             // PyTorch clamp_min: the full gradient at the tie
-            (r#"{"type": "hinge_embedding", "margin": 1.0}"#, one(1.0, -1.0), "input", -1.0),
+            (
+                r#"{"type": "hinge_embedding", "margin": 1.0}"#,
+                one(1.0, -1.0),
+                "input",
+                -1.0,
+            ),
             (
                 r#"{"type": "margin_ranking", "margin": 0.5}"#,
-                vec![("input1", float(&[1.0], &[1])), ("input2", float(&[0.5], &[1])), ("target", float(&[1.0], &[1]))],
+                vec![
+                    ("input1", float(&[1.0], &[1])),
+                    ("input2", float(&[0.5], &[1])),
+                    ("target", float(&[1.0], &[1])),
+                ],
                 "input1",
                 -1.0,
             ),
         ];
         for (json, inputs, wrt, expected) in cases {
             let (_, g) = with_grad(json, &inputs, wrt, d);
-            assert!((g[0] - expected).abs() < 1e-6, "{json} on {device_name}: d/d{wrt} = {} expected {expected}", g[0]);
+            assert!(
+                (g[0] - expected).abs() < 1e-6,
+                "{json} on {device_name}: d/d{wrt} = {} expected {expected}",
+                g[0]
+            );
         }
         // multi_margin: PyTorch's kernel counts z > 0 only: the tie z = 0 has no gradient
-        let inputs = vec![("input", float(&[1.0, 0.0, -3.0], &[1, 3])), ("target", HostInput::Int(vec![0], vec![1]))];
+        let inputs = vec![
+            ("input", float(&[1.0, 0.0, -3.0], &[1, 3])),
+            ("target", HostInput::Int(vec![0], vec![1])),
+        ];
         let (v, g) = with_grad(r#"{"type": "multi_margin"}"#, &inputs, "input", d);
-        assert!(v[0].abs() < 1e-7 && g.iter().all(|g| g.abs() < 1e-7), "multi_margin tie: {v:?} {g:?}");
+        assert!(
+            v[0].abs() < 1e-7 && g.iter().all(|g| g.abs() < 1e-7),
+            "multi_margin tie: {v:?} {g:?}"
+        );
     }
 }
 
@@ -166,8 +298,14 @@ fn identities_between_losses() {
         let v = |json: &str, inputs: &HostInputs| evaluate(&parse(json), inputs, d, false).0;
         // Huber(δ) / δ = smooth L1(β = δ)
         let huber = v(r#"{"type": "huber", "delta": 0.7, "reduction": "none"}"#, &pair);
-        let smooth = v(r#"{"type": "smooth_l1", "beta": 0.7, "reduction": "none"}"#, &pair);
-        assert!(close(&huber.iter().map(|h| h / 0.7).collect::<Vec<_>>(), &smooth, 1e-6), "{device_name}");
+        let smooth = v(
+            r#"{"type": "smooth_l1", "beta": 0.7, "reduction": "none"}"#,
+            &pair,
+        );
+        assert!(
+            close(&huber.iter().map(|h| h / 0.7).collect::<Vec<_>>(), &smooth, 1e-6),
+            "{device_name}"
+        );
         // quantile 0.5 = MAE / 2
         let pinball = v(r#"{"type": "quantile", "quantile": 0.5}"#, &pair);
         let mae = v(r#"{"type": "mae"}"#, &pair);
@@ -182,7 +320,10 @@ fn identities_between_losses() {
         let classes = HostInput::Int(vec![3, 1], vec![2]);
         let ci = vec![("input", logits.clone()), ("target", classes.clone())];
         let ce = v(r#"{"type": "cross_entropy"}"#, &ci);
-        assert!(close(&v(r#"{"type": "poly1", "epsilon": 0.0}"#, &ci), &ce, 1e-6), "{device_name}");
+        assert!(
+            close(&v(r#"{"type": "poly1", "epsilon": 0.0}"#, &ci), &ce, 1e-6),
+            "{device_name}"
+        );
         let log_p: Vec<f32> = X
             .chunks(4)
             .flat_map(|row| {
@@ -191,25 +332,49 @@ fn identities_between_losses() {
                 row.iter().map(move |r| r - m - z.ln()).collect::<Vec<_>>()
             })
             .collect();
-        let nll = v(r#"{"type": "nll"}"#, &vec![("input", float(&log_p, &[2, 4])), ("target", classes.clone())]);
+        let nll = v(
+            r#"{"type": "nll"}"#,
+            &vec![("input", float(&log_p, &[2, 4])), ("target", classes.clone())],
+        );
         assert!(close(&nll, &ce, 1e-5), "{device_name}: nll {nll:?} ce {ce:?}");
         let one_hot = float(&[0.0, 0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.0], &[2, 4]);
-        let kl = v(r#"{"type": "kl_divergence"}"#, &vec![("input", float(&log_p, &[2, 4])), ("target", one_hot.clone())]);
+        let kl = v(
+            r#"{"type": "kl_divergence"}"#,
+            &vec![("input", float(&log_p, &[2, 4])), ("target", one_hot.clone())],
+        );
         assert!(close(&kl, &ce, 1e-5), "{device_name}: kl {kl:?} ce {ce:?}");
-        let ce_w = v(r#"{"type": "cross_entropy", "weight": [0.5, 2.0, 1.0, 3.0], "label_smoothing": 0.2, "reduction": "sum"}"#, &ci);
-        let focal = v(r#"{"type": "focal", "gamma": 0.0, "alpha": [0.5, 2.0, 1.0, 3.0], "label_smoothing": 0.2, "reduction": "sum"}"#, &ci);
+        let ce_w = v(
+            r#"{"type": "cross_entropy", "weight": [0.5, 2.0, 1.0, 3.0], "label_smoothing": 0.2, "reduction": "sum"}"#,
+            &ci,
+        );
+        let focal = v(
+            r#"{"type": "focal", "gamma": 0.0, "alpha": [0.5, 2.0, 1.0, 3.0], "label_smoothing": 0.2, "reduction": "sum"}"#,
+            &ci,
+        );
         assert!(close(&ce_w, &focal, 1e-5), "{device_name}: {ce_w:?} vs {focal:?}");
         // probability targets: a one-hot target = its class index
-        let ce_p = v(r#"{"type": "cross_entropy"}"#, &vec![("input", logits.clone()), ("target", one_hot.clone())]);
+        let ce_p = v(
+            r#"{"type": "cross_entropy"}"#,
+            &vec![("input", logits.clone()), ("target", one_hot.clone())],
+        );
         assert!(close(&ce_p, &ce, 1e-6), "{device_name}");
         // categorical hinge: class indices = their one-hot
         let a = v(r#"{"type": "categorical_hinge"}"#, &ci);
-        let b = v(r#"{"type": "categorical_hinge"}"#, &vec![("input", logits.clone()), ("target", one_hot)]);
+        let b = v(
+            r#"{"type": "categorical_hinge"}"#,
+            &vec![("input", logits.clone()), ("target", one_hot)],
+        );
         assert!(close(&a, &b, 1e-7), "{device_name}");
         // hinge on 0/1 targets = hinge on their ±1 form
         let zero_one = SIGNS.map(|s| (s + 1.0) / 2.0);
-        let a = v(r#"{"type": "hinge"}"#, &vec![("input", logits.clone()), ("target", float(&zero_one, &[2, 4]))]);
-        let b = v(r#"{"type": "hinge"}"#, &vec![("input", logits), ("target", float(&SIGNS, &[2, 4]))]);
+        let a = v(
+            r#"{"type": "hinge"}"#,
+            &vec![("input", logits.clone()), ("target", float(&zero_one, &[2, 4]))],
+        );
+        let b = v(
+            r#"{"type": "hinge"}"#,
+            &vec![("input", logits), ("target", float(&SIGNS, &[2, 4]))],
+        );
         assert!(close(&a, &b, 1e-7), "{device_name}");
     }
 }
@@ -220,18 +385,46 @@ fn stable_at_extreme_errors() {
         let big = [1e4f32, -1e4, 3e4, -8e3];
         let zeros = [0.0f32; 4];
         let inputs = vec![("input", float(&big, &[4])), ("target", float(&zeros, &[4]))];
-        let (v, g) = evaluate(&parse(r#"{"type": "log_cosh", "reduction": "none"}"#), &inputs, &device, true);
-        let expected: Vec<f64> = big.iter().map(|&b| (b as f64).abs() - std::f64::consts::LN_2).collect();
+        let (v, g) = evaluate(
+            &parse(r#"{"type": "log_cosh", "reduction": "none"}"#),
+            &inputs,
+            &device,
+            true,
+        );
+        let expected: Vec<f64> = big
+            .iter()
+            .map(|&b| (b as f64).abs() - std::f64::consts::LN_2)
+            .collect();
         assert!(close(&v, &expected, 1e-6), "{device_name}: log_cosh {v:?}");
-        assert!(close(&g["input"], &[1.0, -1.0, 1.0, -1.0], 1e-6), "{device_name}: {g:?}");
-        let margins = vec![("input", float(&[50.0, -50.0, 1e4, -1e4], &[4])), ("target", float(&[1.0; 4], &[4]))];
-        let (v, g) = evaluate(&parse(r#"{"type": "logistic", "reduction": "none"}"#), &margins, &device, true);
-        assert!(close(&v, &[0.0, 50.0, 0.0, 1e4], 1e-6), "{device_name}: logistic {v:?}");
+        assert!(
+            close(&g["input"], &[1.0, -1.0, 1.0, -1.0], 1e-6),
+            "{device_name}: {g:?}"
+        );
+        let margins = vec![
+            ("input", float(&[50.0, -50.0, 1e4, -1e4], &[4])),
+            ("target", float(&[1.0; 4], &[4])),
+        ];
+        let (v, g) = evaluate(
+            &parse(r#"{"type": "logistic", "reduction": "none"}"#),
+            &margins,
+            &device,
+            true,
+        );
+        assert!(
+            close(&v, &[0.0, 50.0, 0.0, 1e4], 1e-6),
+            "{device_name}: logistic {v:?}"
+        );
         assert!(g["input"].iter().all(|x| x.is_finite()), "{device_name}: {g:?}");
         // rmse at zero error: finite (zero) gradient through ε
-        let same = vec![("input", float(&[0.5, 0.5], &[2])), ("target", float(&[0.5, 0.5], &[2]))];
+        let same = vec![
+            ("input", float(&[0.5, 0.5], &[2])),
+            ("target", float(&[0.5, 0.5], &[2])),
+        ];
         let (v, g) = evaluate(&parse(r#"{"type": "rmse"}"#), &same, &device, true);
-        assert!((v[0] - 1e-6).abs() < 1e-9 && g["input"].iter().all(|x| *x == 0.0), "{device_name}: {v:?} {g:?}");
+        assert!(
+            (v[0] - 1e-6).abs() < 1e-9 && g["input"].iter().all(|x| *x == 0.0),
+            "{device_name}: {v:?} {g:?}"
+        );
     }
 }
 
@@ -244,52 +437,133 @@ fn config_error(json: &str) -> String {
 #[test]
 fn invalid_configs_name_the_field() {
     for (json, message) in [
-        (r#"{"type": "rmse", "epsilon": -1}"#, "rmse: config field `epsilon`: expected a finite number >= 0, got -1"),
-        (r#"{"type": "huber", "delta": 0}"#, "huber: config field `delta`: expected a finite number > 0, got 0"),
-        (r#"{"type": "smooth_l1", "beta": -0.5}"#, "smooth_l1: config field `beta`: expected a finite number >= 0, got -0.5"),
-        (r#"{"type": "quantile", "quantile": 1.0}"#, "quantile: config field `quantile`: expected a number in (0, 1), got 1"),
-        (r#"{"type": "quantile", "quantile": [0.5, 0.0]}"#, "quantile: config field `quantile[1]`: expected a number in (0, 1), got 0"),
-        (r#"{"type": "quantile", "quantile": []}"#, "quantile: config field `quantile`: expected a number in (0, 1) or a non-empty list of them, got an empty list"),
-        (r#"{"type": "mape", "epsilon": 0}"#, "mape: config field `epsilon`: expected a finite number > 0, got 0"),
-        (r#"{"type": "smape", "epsilon": -1}"#, "smape: config field `epsilon`: expected a finite number > 0, got -1"),
-        (r#"{"type": "msle", "epsilon": 0}"#, "msle: config field `epsilon`: expected a finite number > 0, got 0"),
-        (r#"{"type": "poisson", "epsilon": 0}"#, "poisson: config field `epsilon`: expected a finite number > 0, got 0"),
-        (r#"{"type": "gaussian_nll", "eps": 0}"#, "gaussian_nll: config field `eps`: expected a finite number > 0, got 0"),
-        (r#"{"type": "cross_entropy", "weight": [1.0, -1.0]}"#, "cross_entropy: config field `weight[1]`: expected a finite weight >= 0, got -1"),
-        (r#"{"type": "cross_entropy", "label_smoothing": 1.5}"#, "cross_entropy: config field `label_smoothing`: expected a number in [0, 1], got 1.5"),
-        (r#"{"type": "nll", "weight": []}"#, "nll: config field `weight`: expected one weight per class, got an empty list"),
-        (r#"{"type": "kl_divergence", "epsilon": 0.9}"#, "kl_divergence: config field `epsilon`: expected a number in (0, 0.5), got 0.9"),
-        (r#"{"type": "multi_margin", "p": 3}"#, "multi_margin: config field `p`: expected 1 or 2, got 3"),
-        (r#"{"type": "multi_margin", "weight": [-1.0]}"#, "multi_margin: config field `weight[0]`: expected a finite weight >= 0, got -1"),
-        (r#"{"type": "cosine_embedding", "margin": 2}"#, "cosine_embedding: config field `margin`: expected a number in [-1, 1], got 2"),
+        (
+            r#"{"type": "rmse", "epsilon": -1}"#,
+            "rmse: config field `epsilon`: expected a finite number >= 0, got -1",
+        ),
+        (
+            r#"{"type": "huber", "delta": 0}"#,
+            "huber: config field `delta`: expected a finite number > 0, got 0",
+        ),
+        (
+            r#"{"type": "smooth_l1", "beta": -0.5}"#,
+            "smooth_l1: config field `beta`: expected a finite number >= 0, got -0.5",
+        ),
+        (
+            r#"{"type": "quantile", "quantile": 1.0}"#,
+            "quantile: config field `quantile`: expected a number in (0, 1), got 1",
+        ),
+        (
+            r#"{"type": "quantile", "quantile": [0.5, 0.0]}"#,
+            "quantile: config field `quantile[1]`: expected a number in (0, 1), got 0",
+        ),
+        (
+            r#"{"type": "quantile", "quantile": []}"#,
+            "quantile: config field `quantile`: expected a number in (0, 1) or a non-empty list of them, got an empty list",
+        ),
+        (
+            r#"{"type": "mape", "epsilon": 0}"#,
+            "mape: config field `epsilon`: expected a finite number > 0, got 0",
+        ),
+        (
+            r#"{"type": "smape", "epsilon": -1}"#,
+            "smape: config field `epsilon`: expected a finite number > 0, got -1",
+        ),
+        (
+            r#"{"type": "msle", "epsilon": 0}"#,
+            "msle: config field `epsilon`: expected a finite number > 0, got 0",
+        ),
+        (
+            r#"{"type": "poisson", "epsilon": 0}"#,
+            "poisson: config field `epsilon`: expected a finite number > 0, got 0",
+        ),
+        (
+            r#"{"type": "gaussian_nll", "eps": 0}"#,
+            "gaussian_nll: config field `eps`: expected a finite number > 0, got 0",
+        ),
+        (
+            r#"{"type": "cross_entropy", "weight": [1.0, -1.0]}"#,
+            "cross_entropy: config field `weight[1]`: expected a finite weight >= 0, got -1",
+        ),
+        (
+            r#"{"type": "cross_entropy", "label_smoothing": 1.5}"#,
+            "cross_entropy: config field `label_smoothing`: expected a number in [0, 1], got 1.5",
+        ),
+        (
+            r#"{"type": "nll", "weight": []}"#,
+            "nll: config field `weight`: expected one weight per class, got an empty list",
+        ),
+        (
+            r#"{"type": "kl_divergence", "epsilon": 0.9}"#,
+            "kl_divergence: config field `epsilon`: expected a number in (0, 0.5), got 0.9",
+        ),
+        (
+            r#"{"type": "multi_margin", "p": 3}"#,
+            "multi_margin: config field `p`: expected 1 or 2, got 3",
+        ),
+        (
+            r#"{"type": "multi_margin", "weight": [-1.0]}"#,
+            "multi_margin: config field `weight[0]`: expected a finite weight >= 0, got -1",
+        ),
+        (
+            r#"{"type": "cosine_embedding", "margin": 2}"#,
+            "cosine_embedding: config field `margin`: expected a number in [-1, 1], got 2",
+        ),
     ] {
         assert_eq!(config_error(json), message);
     }
     // non-finite numbers (not writable in JSON) through the builders
     let err = |r: burn_losses::LossResult<()>| r.unwrap_err().to_string();
     assert_eq!(
-        err(burn_losses::Poly1LossConfig::new().with_epsilon(f64::INFINITY).try_init().map(|_| ())),
+        err(burn_losses::Poly1LossConfig::new()
+            .with_epsilon(f64::INFINITY)
+            .try_init()
+            .map(|_| ())),
         "poly1: config field `epsilon`: expected a finite number, got inf"
     );
     assert_eq!(
-        err(burn_losses::MarginRankingLossConfig::new().with_margin(f64::NAN).try_init().map(|_| ())),
+        err(burn_losses::MarginRankingLossConfig::new()
+            .with_margin(f64::NAN)
+            .try_init()
+            .map(|_| ())),
         "margin_ranking: config field `margin`: expected a finite number, got NaN"
     );
     assert_eq!(
-        err(burn_losses::HingeEmbeddingLossConfig::new().with_margin(f64::NEG_INFINITY).try_init().map(|_| ())),
+        err(burn_losses::HingeEmbeddingLossConfig::new()
+            .with_margin(f64::NEG_INFINITY)
+            .try_init()
+            .map(|_| ())),
         "hinge_embedding: config field `margin`: expected a finite number, got -inf"
     );
     assert_eq!(
-        err(burn_losses::MultiMarginLossConfig::new().with_margin(f64::NAN).try_init().map(|_| ())),
+        err(burn_losses::MultiMarginLossConfig::new()
+            .with_margin(f64::NAN)
+            .try_init()
+            .map(|_| ())),
         "multi_margin: config field `margin`: expected a finite number, got NaN"
     );
     // parse errors name the field
     for (json, part) in [
-        (r#"{"type": "huber", "delta": "one"}"#, "invalid type: string \"one\", expected f64"),
-        (r#"{"type": "mse", "beta": 1}"#, "unknown field `beta`, expected `reduction`"),
-        (r#"{"type": "kl_divergence", "reduction": "batch"}"#, "unknown variant `batch`, expected one of `none`, `mean`, `sum`, `batchmean`"),
-        (r#"{"type": "cosine_similarity", "form": "minus"}"#, "unknown variant `minus`, expected `negative` or `one_minus`"),
-        (r#"{"type": "quantile", "quantile": "median"}"#, "data did not match any variant of untagged enum Quantiles"),
+        (
+            r#"{"type": "huber", "delta": "one"}"#,
+            "invalid type: string \"one\", expected f64",
+        ),
+        (
+            r#"{"type": "mse", "beta": 1}"#,
+            "unknown field `beta`, expected `reduction`",
+        ),
+        (
+            r#"{"type": "kl_divergence", "reduction": "batch"}"#,
+            "unknown variant `batch`, expected one of `none`, `mean`, `sum`, `batchmean`",
+        ),
+        (
+            r#"{"type": "cosine_similarity", "form": "minus"}"#,
+            "unknown variant `minus`, expected `negative` or `one_minus`",
+        ),
+        (
+            r#"{"type": "quantile", "quantile": "median"}"#,
+            "data did not match any variant of untagged enum Quantiles",
+        ),
     ] {
         let err = LossConfig::parse(json).unwrap_err().to_string();
         assert!(err.contains(part), "{json}: {err}");
@@ -307,12 +581,19 @@ fn bad_inputs_name_the_argument() {
     for (_, device) in common::test_devices() {
         let d = &device;
         let z = |shape: [usize; 2]| Tensor::<2>::zeros(shape, d);
-        let pair = |x: Tensor<2>, y: Tensor<2>| LossInputs::new().with_float("input", x).with_float("target", y);
+        let pair =
+            |x: Tensor<2>, y: Tensor<2>| LossInputs::new().with_float("input", x).with_float("target", y);
         let ints = |v: Vec<i64>| Tensor::<1, Int>::from_data(TensorData::new(v.clone(), [v.len()]), d);
         let cases = [
-            (input_error("mse", pair(z([2, 3]), z([3, 2]))), "mse: argument `target`: expected the shape of `input` [2, 3], got [3, 2]"),
             (
-                input_error("huber", pair(z([2, 3]), z([2, 3])).with_float("weight", Tensor::<1>::ones([3], d))),
+                input_error("mse", pair(z([2, 3]), z([3, 2]))),
+                "mse: argument `target`: expected the shape of `input` [2, 3], got [3, 2]",
+            ),
+            (
+                input_error(
+                    "huber",
+                    pair(z([2, 3]), z([2, 3])).with_float("weight", Tensor::<1>::ones([3], d)),
+                ),
                 "huber: argument `weight`: expected per-sample weights of shape [2] (the batch size), got shape [3]",
             ),
             (
@@ -320,11 +601,17 @@ fn bad_inputs_name_the_argument() {
                 "mae: argument `mask`: expected one of the arguments [\"input\", \"target\", \"weight\"], got unknown argument `mask`",
             ),
             (
-                input_error(r#"{"type": "quantile", "quantile": [0.1, 0.9]}"#, pair(z([2, 3]), z([2, 3]))),
+                input_error(
+                    r#"{"type": "quantile", "quantile": [0.1, 0.9]}"#,
+                    pair(z([2, 3]), z([2, 3])),
+                ),
                 "quantile: argument `input`: expected shape [N, 2] (one column per level of config field `quantile`), got [2, 3]",
             ),
             (
-                input_error(r#"{"type": "quantile", "quantile": [0.1, 0.9]}"#, pair(z([2, 2]), z([3, 1]))),
+                input_error(
+                    r#"{"type": "quantile", "quantile": [0.1, 0.9]}"#,
+                    pair(z([2, 2]), z([3, 1])),
+                ),
                 "quantile: argument `target`: expected shape [2, 2] or [2], got [3, 1]",
             ),
             (
@@ -336,11 +623,17 @@ fn bad_inputs_name_the_argument() {
                 "poisson: argument `target`: expected counts >= 0 in [0, inf], got values in [-2, -2]",
             ),
             (
-                input_error("gaussian_nll", pair(z([2, 3]), z([2, 3])).with_float("var", z([3, 2]))),
+                input_error(
+                    "gaussian_nll",
+                    pair(z([2, 3]), z([2, 3])).with_float("var", z([3, 2])),
+                ),
                 "gaussian_nll: argument `var`: expected the shape of `input` [2, 3], that shape with the last dimension 1, or without it, got [3, 2]",
             ),
             (
-                input_error("gaussian_nll", pair(z([2, 3]), z([2, 3])).with_float("var", z([2, 3]) - 1.0)),
+                input_error(
+                    "gaussian_nll",
+                    pair(z([2, 3]), z([2, 3])).with_float("var", z([2, 3]) - 1.0),
+                ),
                 "gaussian_nll: argument `var`: expected variances >= 0 in [0, inf], got values in [-1, -1]",
             ),
             (
@@ -348,15 +641,30 @@ fn bad_inputs_name_the_argument() {
                 "gaussian_nll: argument `var`: expected a float tensor, got nothing (missing argument)",
             ),
             (
-                input_error("cross_entropy", LossInputs::new().with_float("input", z([2, 3])).with_int("target", ints(vec![0, 3]))),
+                input_error(
+                    "cross_entropy",
+                    LossInputs::new()
+                        .with_float("input", z([2, 3]))
+                        .with_int("target", ints(vec![0, 3])),
+                ),
                 "cross_entropy: argument `target`: expected class indices in [0, 3) (or ignore_index -100), got indices in [0, 3]",
             ),
             (
-                input_error("cross_entropy", LossInputs::new().with_float("input", z([2, 3])).with_int("target", ints(vec![0, 1, 2]))),
+                input_error(
+                    "cross_entropy",
+                    LossInputs::new()
+                        .with_float("input", z([2, 3]))
+                        .with_int("target", ints(vec![0, 1, 2])),
+                ),
                 "cross_entropy: argument `target`: expected class indices of shape [2] (input shape [2, 3] without the class dim 1), or probabilities of the input's shape, got [3]",
             ),
             (
-                input_error(r#"{"type": "cross_entropy", "weight": [1.0, 2.0]}"#, LossInputs::new().with_float("input", z([2, 3])).with_int("target", ints(vec![0, 1]))),
+                input_error(
+                    r#"{"type": "cross_entropy", "weight": [1.0, 2.0]}"#,
+                    LossInputs::new()
+                        .with_float("input", z([2, 3]))
+                        .with_int("target", ints(vec![0, 1])),
+                ),
                 "cross_entropy: argument `input`: expected 2 classes along dim 1 (the length of config field `weight`), got 3 classes",
             ),
             (
@@ -364,7 +672,12 @@ fn bad_inputs_name_the_argument() {
                 "cross_entropy: argument `target`: expected class probabilities in [0, 1], got values in [2, 2]",
             ),
             (
-                input_error("nll", LossInputs::new().with_float("input", Tensor::<1>::zeros([3], d)).with_int("target", ints(vec![0]))),
+                input_error(
+                    "nll",
+                    LossInputs::new()
+                        .with_float("input", Tensor::<1>::zeros([3], d))
+                        .with_int("target", ints(vec![0])),
+                ),
                 "nll: argument `input`: expected shape [N, C] or [N, C, d1, ...], got [3]",
             ),
             (
@@ -372,7 +685,10 @@ fn bad_inputs_name_the_argument() {
                 "kl_divergence: argument `target`: expected probabilities (log_target = false) in [0, 1], got values in [-0.5, -0.5]",
             ),
             (
-                input_error(r#"{"type": "kl_divergence", "log_input": false}"#, pair(z([2, 3]) + 2.0, z([2, 3]))),
+                input_error(
+                    r#"{"type": "kl_divergence", "log_input": false}"#,
+                    pair(z([2, 3]) + 2.0, z([2, 3])),
+                ),
                 "kl_divergence: argument `input`: expected probabilities (from_logits = false) in [0, 1], got values in [2, 2]",
             ),
             (
@@ -384,28 +700,46 @@ fn bad_inputs_name_the_argument() {
                 "multi_margin: argument `target`: expected integer class indices [N], got a float tensor of shape [2, 3]",
             ),
             (
-                input_error("multi_margin", LossInputs::new().with_float("input", z([2, 3])).with_int("target", ints(vec![0, 5]))),
+                input_error(
+                    "multi_margin",
+                    LossInputs::new()
+                        .with_float("input", z([2, 3]))
+                        .with_int("target", ints(vec![0, 5])),
+                ),
                 "multi_margin: argument `target`: expected class indices in [0, 3), got indices in [0, 5]",
             ),
             (
-                input_error("cosine_similarity", pair(Tensor::<1>::zeros([3], d).reshape([3, 1]), z([3, 1])).with_float("weight", Tensor::<1>::ones([2], d))),
+                input_error(
+                    "cosine_similarity",
+                    pair(Tensor::<1>::zeros([3], d).reshape([3, 1]), z([3, 1]))
+                        .with_float("weight", Tensor::<1>::ones([2], d)),
+                ),
                 "cosine_similarity: argument `weight`: expected per-sample weights of shape [3] (the batch size), got shape [2]",
             ),
             (
-                input_error(r#"{"type": "cosine_similarity", "axis": 0}"#, pair(z([2, 3]), z([2, 3]))),
+                input_error(
+                    r#"{"type": "cosine_similarity", "axis": 0}"#,
+                    pair(z([2, 3]), z([2, 3])),
+                ),
                 "cosine_similarity: argument `input`: expected a rank > 1 with config field `axis` 0 inside it and not the batch axis 0, got shape [2, 3]",
             ),
             (
                 input_error(
                     "cosine_embedding",
-                    LossInputs::new().with_float("input1", z([2, 3])).with_float("input2", z([2, 3])).with_float("target", Tensor::<1>::zeros([2], d)),
+                    LossInputs::new()
+                        .with_float("input1", z([2, 3]))
+                        .with_float("input2", z([2, 3]))
+                        .with_float("target", Tensor::<1>::zeros([2], d)),
                 ),
                 "cosine_embedding: argument `target`: expected labels 1 or -1, got values in [0, 0]",
             ),
             (
                 input_error(
                     "margin_ranking",
-                    LossInputs::new().with_float("input1", z([2, 3])).with_float("input2", z([3, 2])).with_float("target", z([2, 3])),
+                    LossInputs::new()
+                        .with_float("input1", z([2, 3]))
+                        .with_float("input2", z([3, 2]))
+                        .with_float("target", z([2, 3])),
                 ),
                 "margin_ranking: argument `input2`: expected the shape of `input1` [2, 3], got [3, 2]",
             ),
@@ -419,7 +753,14 @@ fn bad_inputs_name_the_argument() {
         }
         // the pair losses do not score class logits
         use burn_losses::ClassificationLoss;
-        let err = parse("margin_ranking").init().classification_loss(z([2, 3]), ints(vec![0, 1])).unwrap_err();
-        assert!(err.to_string().contains("it is not a loss of class logits against class indices"), "{err}");
+        let err = parse("margin_ranking")
+            .init()
+            .classification_loss(z([2, 3]), ints(vec![0, 1]))
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("it is not a loss of class logits against class indices"),
+            "{err}"
+        );
     }
 }

@@ -55,9 +55,11 @@ fn register() {
     custom::register_fn("test_rmse", "rmse as a function", |x: Tensor<2>, y: Tensor<2>| {
         (x - y).powi_scalar(2).mean().sqrt().reshape([1, 1])
     });
-    custom::register_fn("test_per_sample_mae", "per-sample MAE", |x: Tensor<2>, y: Tensor<2>| {
-        (x - y).abs().mean_dim(1)
-    });
+    custom::register_fn(
+        "test_per_sample_mae",
+        "per-sample MAE",
+        |x: Tensor<2>, y: Tensor<2>| (x - y).abs().mean_dim(1),
+    );
     custom::register_with_params("test_huber", "huber wrapper", |p: Threshold| {
         move |x: Tensor<2>, y: Tensor<2>| huber(y - x, p.threshold)
     });
@@ -85,8 +87,16 @@ fn user_losses_equal_the_builtins_they_recreate_with_gradients() {
     let unweighted: common::cases::HostInputs = regression_inputs().into_iter().take(2).collect();
     for (device_name, device) in common::test_devices() {
         for (user, builtin, inputs) in [
-            (r#"{"type": "test_rmse"}"#, r#"{"type": "rmse", "epsilon": 0.0}"#, &unweighted),
-            (r#"{"type": "test_huber"}"#, r#"{"type": "huber"}"#, &regression_inputs()),
+            (
+                r#"{"type": "test_rmse"}"#,
+                r#"{"type": "rmse", "epsilon": 0.0}"#,
+                &unweighted,
+            ),
+            (
+                r#"{"type": "test_huber"}"#,
+                r#"{"type": "huber"}"#,
+                &regression_inputs(),
+            ),
             (
                 r#"{"type": "test_huber", "threshold": 0.5, "reduction": "none"}"#,
                 r#"{"type": "huber", "delta": 0.5, "reduction": "none"}"#,
@@ -97,7 +107,11 @@ fn user_losses_equal_the_builtins_they_recreate_with_gradients() {
                 r#"{"type": "huber", "delta": 2.0, "reduction": "sum"}"#,
                 &regression_inputs(),
             ),
-            (r#"{"type": "test_per_sample_mae", "reduction": "sum"}"#, r#"{"type": "mae", "reduction": "sum"}"#, &unweighted),
+            (
+                r#"{"type": "test_per_sample_mae", "reduction": "sum"}"#,
+                r#"{"type": "mae", "reduction": "sum"}"#,
+                &unweighted,
+            ),
         ] {
             let (a, ga) = evaluate(&parse(user), inputs, &device, true);
             let (mut b, gb) = evaluate(&parse(builtin), inputs, &device, true);
@@ -111,7 +125,10 @@ fn user_losses_equal_the_builtins_they_recreate_with_gradients() {
             }
             if !user.contains("per_sample") {
                 for (x, y) in ga["input"].iter().zip(&gb["input"]) {
-                    assert!((x - y).abs() < 1e-5, "{user} d/dinput on {device_name}: {ga:?} vs {gb:?}");
+                    assert!(
+                        (x - y).abs() < 1e-5,
+                        "{user} d/dinput on {device_name}: {ga:?} vs {gb:?}"
+                    );
                 }
             }
         }
@@ -121,8 +138,12 @@ fn user_losses_equal_the_builtins_they_recreate_with_gradients() {
 #[test]
 fn user_losses_come_from_json_and_toml_by_name_and_round_trip() {
     register();
-    let from_toml: LossConfig = toml::from_str("type = \"test_huber\"\nthreshold = 2.0\nreduction = \"sum\"").unwrap();
-    assert_eq!(from_toml, parse(r#"{"type": "test_huber", "threshold": 2.0, "reduction": "sum"}"#));
+    let from_toml: LossConfig =
+        toml::from_str("type = \"test_huber\"\nthreshold = 2.0\nreduction = \"sum\"").unwrap();
+    assert_eq!(
+        from_toml,
+        parse(r#"{"type": "test_huber", "threshold": 2.0, "reduction": "sum"}"#)
+    );
     assert_eq!(from_toml.name(), "test_huber");
     let json = serde_json::to_string(&from_toml).unwrap();
     assert_eq!(json, r#"{"reduction":"sum","threshold":2.0,"type":"test_huber"}"#);
@@ -132,8 +153,15 @@ fn user_losses_come_from_json_and_toml_by_name_and_round_trip() {
     assert_eq!(loss.name(), "test_class_huber");
     let registered: Vec<_> = custom::registered().into_iter().map(|e| e.0).collect();
     assert!(registered.contains(&"test_huber"), "{registered:?}");
-    let defaults = custom::registered().into_iter().find(|e| e.0 == "test_huber").unwrap().2;
-    assert_eq!(serde_json::Value::Object(defaults), serde_json::json!({"threshold": 1.0}));
+    let defaults = custom::registered()
+        .into_iter()
+        .find(|e| e.0 == "test_huber")
+        .unwrap()
+        .2;
+    assert_eq!(
+        serde_json::Value::Object(defaults),
+        serde_json::json!({"threshold": 1.0})
+    );
 }
 
 #[test]
@@ -147,13 +175,22 @@ fn user_losses_compose_and_train_classifiers() {
         let (total, _) = evaluate(&sum, &inputs, &device, false);
         let (h, _) = evaluate(&parse(r#"{"type": "huber"}"#), &inputs, &device, false);
         let (m, _) = evaluate(&parse(r#"{"type": "mse"}"#), &inputs, &device, false);
-        assert!((total[0] - (h[0] + 0.5 * m[0])).abs() < 1e-5, "{total:?} {h:?} {m:?}");
+        assert!(
+            (total[0] - (h[0] + 0.5 * m[0])).abs() < 1e-5,
+            "{total:?} {h:?} {m:?}"
+        );
 
         // classification_loss: one-hot targets, like the built-in huber
         let logits = Tensor::<2>::from_floats([[2.0, -1.0, 0.5], [0.1, 0.2, 3.0]], &device);
         let targets = Tensor::<1, Int>::from_ints([0, 2], &device);
-        let user = parse("test_huber").init().classification_loss(logits.clone(), targets.clone()).unwrap();
-        let builtin = parse("huber").init().classification_loss(logits, targets).unwrap();
+        let user = parse("test_huber")
+            .init()
+            .classification_loss(logits.clone(), targets.clone())
+            .unwrap();
+        let builtin = parse("huber")
+            .init()
+            .classification_loss(logits, targets)
+            .unwrap();
         let (a, b) = (user.into_scalar::<f32>(), builtin.into_scalar::<f32>());
         assert!((a - b).abs() < 1e-6, "{a} vs {b}");
     }
@@ -162,17 +199,34 @@ fn user_losses_compose_and_train_classifiers() {
 #[test]
 fn bad_user_parameters_and_outputs_are_named() {
     register();
-    let err = LossConfig::parse(r#"{"type": "test_huber", "treshold": 2.0}"#).unwrap_err().to_string();
+    let err = LossConfig::parse(r#"{"type": "test_huber", "treshold": 2.0}"#)
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("test_huber: config field `parameters`: expected the fields of the registered loss, got unknown field `treshold`, expected `threshold`"),
         "{err}"
     );
-    let err = LossConfig::parse(r#"{"type": "test_huber", "threshold": "big"}"#).unwrap_err().to_string();
-    assert!(err.contains("invalid type: string \"big\", expected f64"), "{err}");
-    let err = LossConfig::parse(r#"{"type": "test_huber", "reduction": "avg"}"#).unwrap_err().to_string();
-    assert!(err.contains("test_huber config: expected reduction \"none\", \"mean\" or \"sum\""), "{err}");
-    let err = LossConfig::parse(r#"{"type": "not_registered"}"#).unwrap_err().to_string();
-    assert!(err.contains("loss name: expected one of [\"binary_focal\"") && err.contains("\"test_huber\""), "{err}");
+    let err = LossConfig::parse(r#"{"type": "test_huber", "threshold": "big"}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("invalid type: string \"big\", expected f64"),
+        "{err}"
+    );
+    let err = LossConfig::parse(r#"{"type": "test_huber", "reduction": "avg"}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("test_huber config: expected reduction \"none\", \"mean\" or \"sum\""),
+        "{err}"
+    );
+    let err = LossConfig::parse(r#"{"type": "not_registered"}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("loss name: expected one of [\"binary_focal\"") && err.contains("\"test_huber\""),
+        "{err}"
+    );
     assert!(err.ends_with(r#"got "not_registered""#), "{err}");
     let err = LossConfig::parse("not_registered").unwrap_err().to_string();
     assert!(err.ends_with(r#"got "not_registered""#), "{err}");
@@ -190,8 +244,15 @@ fn bad_user_parameters_and_outputs_are_named() {
     let inputs = LossInputs::new()
         .with_float("input", Tensor::<2>::zeros([2, 3], device))
         .with_float("target", Tensor::<2>::zeros([3, 2], device));
-    let err = parse("test_huber").init().forward_inputs(&inputs).unwrap_err().to_string();
-    assert_eq!(err, "test_huber: argument `target`: expected the shape of `input` [2, 3], got [3, 2]");
+    let err = parse("test_huber")
+        .init()
+        .forward_inputs(&inputs)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "test_huber: argument `target`: expected the shape of `input` [2, 3], got [3, 2]"
+    );
 }
 
 #[test]

@@ -74,7 +74,9 @@ fn init_panics_with_the_same_message() {
 fn parse_errors_are_clear() {
     let e = LossConfig::parse("focall").unwrap_err().to_string();
     assert!(
-        e.starts_with(r#"loss_config: loss name: expected one of ["binary_focal", "focal", "class_balanced", "#),
+        e.starts_with(
+            r#"loss_config: loss name: expected one of ["binary_focal", "focal", "class_balanced", "#
+        ),
         "{e}"
     );
     assert!(e.ends_with(r#""hinge_embedding"], got "focall""#), "{e}");
@@ -86,7 +88,10 @@ fn parse_errors_are_clear() {
         .to_string();
     assert!(e.contains("unknown field `gama`"), "{e}");
     let e = LossConfig::parse(r#"{"type": "dyce"}"#).unwrap_err().to_string();
-    assert!(e.contains(r#"loss name: expected one of ["binary_focal", "#) && e.ends_with(r#"got "dyce""#), "{e}");
+    assert!(
+        e.contains(r#"loss name: expected one of ["binary_focal", "#) && e.ends_with(r#"got "dyce""#),
+        "{e}"
+    );
     let e = LossConfig::parse(r#"{"type": "focal", "reduction": "avg"}"#)
         .unwrap_err()
         .to_string();

@@ -99,7 +99,11 @@ impl CustomLoss for MyHuberLoss {
 /// Registers the five losses (a program does this once, at start-up).
 fn register_all() {
     custom::register_fn("my_rmse", "seed 004's my_rmse (a function)", my_rmse);
-    custom::register_fn("my_huber_loss", "seed 004's my_huber_loss, threshold 1 (a function)", my_huber_loss);
+    custom::register_fn(
+        "my_huber_loss",
+        "seed 004's my_huber_loss, threshold 1 (a function)",
+        my_huber_loss,
+    );
     custom::register_with_params(
         "my_huber_loss_with_threshold",
         "seed 004's wrapper my_huber_loss_with_threshold(threshold)",
@@ -130,7 +134,8 @@ fn eval_loss(config: &str, inputs: serde_json::Value, device: &Device) -> f64 {
         "grad": true,
     }))
     .unwrap();
-    let response = burn_losses::eval::eval_request(&request, device).unwrap_or_else(|e| panic!("{config}: {e}"));
+    let response =
+        burn_losses::eval::eval_request(&request, device).unwrap_or_else(|e| panic!("{config}: {e}"));
     response.loss.as_f64().unwrap()
 }
 
@@ -153,15 +158,30 @@ fn main() {
     let distance_form = serde_json::json!({"distance": [0.2, 1.4, 0.7, 0.1, 2.0, 0.9], "target": [1.0, 0.0, 1.0, 0.0, 0.0, 1.0]});
 
     let checks = [
-        (r#"{"type": "my_rmse"}"#, &regression, r#"{"type": "rmse", "epsilon": 0.0}"#, &regression),
-        (r#"{"type": "my_huber_loss"}"#, &regression, r#"{"type": "huber"}"#, &regression),
+        (
+            r#"{"type": "my_rmse"}"#,
+            &regression,
+            r#"{"type": "rmse", "epsilon": 0.0}"#,
+            &regression,
+        ),
+        (
+            r#"{"type": "my_huber_loss"}"#,
+            &regression,
+            r#"{"type": "huber"}"#,
+            &regression,
+        ),
         (
             r#"{"type": "my_huber_loss_with_threshold", "threshold": 0.5}"#,
             &regression,
             r#"{"type": "huber", "delta": 0.5}"#,
             &regression,
         ),
-        (r#"{"type": "my_huber_class", "threshold": 2.0}"#, &regression, r#"{"type": "huber", "delta": 2.0}"#, &regression),
+        (
+            r#"{"type": "my_huber_class", "threshold": 2.0}"#,
+            &regression,
+            r#"{"type": "huber", "delta": 2.0}"#,
+            &regression,
+        ),
         (
             r#"{"type": "contrastive_loss_with_margin", "margin": 1.5}"#,
             &distances,
@@ -169,7 +189,10 @@ fn main() {
             &distance_form,
         ),
     ];
-    println!("{:<58} {:>12} {:>12} {:>10}", "user-defined loss (eval, the CLI's path)", "value", "built-in", "|diff|");
+    println!(
+        "{:<58} {:>12} {:>12} {:>10}",
+        "user-defined loss (eval, the CLI's path)", "value", "built-in", "|diff|"
+    );
     let mut worst = 0.0f64;
     for (custom, inputs, builtin, builtin_inputs) in checks {
         let a = eval_loss(custom, inputs.clone(), &device);
@@ -177,15 +200,25 @@ fn main() {
         worst = worst.max((a - b).abs());
         println!("{custom:<58} {a:>12.6} {b:>12.6} {:>10.1e}", (a - b).abs());
     }
-    assert!(worst < 1e-5, "a user-defined loss disagrees with its built-in: {worst}");
+    assert!(
+        worst < 1e-5,
+        "a user-defined loss disagrees with its built-in: {worst}"
+    );
 
     // From a TOML training config, by name, with its own parameter.
-    let toml_config: LossConfig = toml::from_str("type = \"my_huber_class\"\nthreshold = 2.0\nreduction = \"sum\"").unwrap();
+    let toml_config: LossConfig =
+        toml::from_str("type = \"my_huber_class\"\nthreshold = 2.0\nreduction = \"sum\"").unwrap();
     println!("\nfrom TOML: {toml_config}");
     let x = Tensor::<2>::from_floats([[0.5, -1.0, 3.0]], &device);
     let y = Tensor::<2>::from_floats([[0.0, 0.0, 0.0]], &device);
-    let value = toml_config.init().forward_inputs(&LossInputs::new().with_float("input", x).with_float("target", y)).unwrap();
-    println!("  sum over [0.5, -1, 3] = {:.4} (0.125 + 0.5 + 2·(3 − 1) = 4.625)", value.flat.into_scalar::<f32>());
+    let value = toml_config
+        .init()
+        .forward_inputs(&LossInputs::new().with_float("input", x).with_float("target", y))
+        .unwrap();
+    println!(
+        "  sum over [0.5, -1, 3] = {:.4} (0.125 + 0.5 + 2·(3 − 1) = 4.625)",
+        value.flat.into_scalar::<f32>()
+    );
 
     // A composite: the user's Huber plus half the built-in MSE.
     let sum = r#"{"type": "sum", "terms": [{"loss": {"type": "my_huber_loss"}}, {"weight": 0.5, "loss": {"type": "mse"}}]}"#;
@@ -200,10 +233,16 @@ fn main() {
     let targets = Tensor::<1, Int>::from_ints([0, 2], &device);
     let loss = LossConfig::parse(r#"{"type": "my_huber_class"}"#).unwrap().init();
     let train_loss = loss.classification_loss(logits, targets).unwrap();
-    println!("classification_loss (one-hot targets): {:.6}", train_loss.into_scalar::<f32>());
+    println!(
+        "classification_loss (one-hot targets): {:.6}",
+        train_loss.into_scalar::<f32>()
+    );
 
     // A bad parameter is reported when the config is read.
     let err = LossConfig::parse(r#"{"type": "my_huber_class", "treshold": 2.0}"#).unwrap_err();
     println!("bad field: {err}");
-    println!("\nregistered: {:?}", custom::registered().iter().map(|e| e.0).collect::<Vec<_>>());
+    println!(
+        "\nregistered: {:?}",
+        custom::registered().iter().map(|e| e.0).collect::<Vec<_>>()
+    );
 }

@@ -408,7 +408,9 @@ fn away_from(rng: &mut Lcg, len: usize, lo: f64, hi: f64, kinks: &[f64], gap: f6
 
 /// ±1 labels.
 fn plus_minus_one(rng: &mut Lcg, len: usize) -> Vec<f32> {
-    (0..len).map(|_| if rng.uniform() > 0.5 { 1.0 } else { -1.0 }).collect()
+    (0..len)
+        .map(|_| if rng.uniform() > 0.5 { 1.0 } else { -1.0 })
+        .collect()
 }
 
 /// Inputs of the regression, classification and margin losses of issue 9, `None` for other
@@ -422,13 +424,21 @@ fn classic_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64, with_weight: b
     let shape = vec![n, c, d];
     let numel = n * c * d;
     let float = |v: Vec<f32>, s: &[usize]| HostInput::Float(v, s.to_vec());
-    let normal = |rng: &mut Lcg, len: usize, scale: f64| (0..len).map(|_| (rng.normal() * scale) as f32).collect();
+    let normal =
+        |rng: &mut Lcg, len: usize, scale: f64| (0..len).map(|_| (rng.normal() * scale) as f32).collect();
     let mut weighted = true;
     let mut inputs: HostInputs = match config {
         // positive targets and predictions (rates, percentages, logarithms), errors >= 0.05 away
         // from 0 and predictions >= 0.05 away from 0
-        L::Mae(_) | L::Mse(_) | L::Rmse(_) | L::Huber(_) | L::SmoothL1(_) | L::LogCosh(_) | L::Mape(_)
-        | L::Smape(_) | L::Msle(_) => {
+        L::Mae(_)
+        | L::Mse(_)
+        | L::Rmse(_)
+        | L::Huber(_)
+        | L::SmoothL1(_)
+        | L::LogCosh(_)
+        | L::Mape(_)
+        | L::Smape(_)
+        | L::Msle(_) => {
             let y = away_from(rng, numel, 0.5, 3.0 * scale.max(1.0), &[], 0.0);
             let x: Vec<f32> = y
                 .iter()
@@ -490,19 +500,33 @@ fn classic_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64, with_weight: b
         L::KlDivergence(cfg) => {
             let mut p: Vec<f32> = normal(rng, n * c, 1.0);
             softmax_dim1(&mut p, n, c, 1);
-            let target = if cfg.log_target { p.iter().map(|v| v.ln()).collect() } else { p };
+            let target = if cfg.log_target {
+                p.iter().map(|v| v.ln()).collect()
+            } else {
+                p
+            };
             let input = if cfg.log_input {
                 normal(rng, n * c, scale)
             } else {
                 away_from(rng, n * c, 0.05, 0.95, &[], 0.0)
             };
-            vec![("input", float(input, &[n, c])), ("target", float(target, &[n, c]))]
+            vec![
+                ("input", float(input, &[n, c])),
+                ("target", float(target, &[n, c])),
+            ]
         }
         // scores 0.05 away from the kinks y·ŷ ∈ {0, ±1}
         L::Hinge(_) | L::SquaredHinge(_) | L::Perceptron(_) | L::Exponential(_) | L::Logistic(_) => {
-            let s = if matches!(config, L::Exponential(_)) { scale.min(40.0) } else { scale };
+            let s = if matches!(config, L::Exponential(_)) {
+                scale.min(40.0)
+            } else {
+                scale
+            };
             let x = away_from(rng, numel, -2.0 * s, 2.0 * s, &[-1.0, 0.0, 1.0], 0.05);
-            vec![("input", float(x, &shape)), ("target", float(plus_minus_one(rng, numel), &shape))]
+            vec![
+                ("input", float(x, &shape)),
+                ("target", float(plus_minus_one(rng, numel), &shape)),
+            ]
         }
         L::CategoricalHinge(_) | L::MultiMargin(_) => {
             let batch = 5;
@@ -518,7 +542,11 @@ fn classic_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64, with_weight: b
         ],
         L::CosineEmbedding(_) | L::MarginRanking(_) => {
             weighted = false;
-            let rows = if matches!(config, L::CosineEmbedding(_)) { vec![5, 3] } else { vec![5] };
+            let rows = if matches!(config, L::CosineEmbedding(_)) {
+                vec![5, 3]
+            } else {
+                vec![5]
+            };
             let len = rows.iter().product();
             vec![
                 ("input1", float(normal(rng, len, scale), &rows)),
@@ -528,7 +556,10 @@ fn classic_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64, with_weight: b
         }
         L::HingeEmbedding(cfg) => {
             let x = away_from(rng, n * c, 0.05, 3.0 * scale.max(1.0), &[cfg.margin], 0.05);
-            vec![("input", float(x, &[n, c])), ("target", float(plus_minus_one(rng, n * c), &[n, c]))]
+            vec![
+                ("input", float(x, &[n, c])),
+                ("target", float(plus_minus_one(rng, n * c), &[n, c])),
+            ]
         }
         _ => return None,
     };

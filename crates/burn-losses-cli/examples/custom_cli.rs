@@ -11,8 +11,10 @@
 use burn::tensor::Tensor;
 
 fn main() -> std::process::ExitCode {
-    burn_losses::custom::register_fn("my_abs", "absolute error (a user-defined loss)", |x: Tensor<2>, y: Tensor<2>| {
-        (x - y).abs()
-    });
+    burn_losses::custom::register_fn(
+        "my_abs",
+        "absolute error (a user-defined loss)",
+        |x: Tensor<2>, y: Tensor<2>| (x - y).abs(),
+    );
     burn_losses_cli::run(std::env::args_os())
 }

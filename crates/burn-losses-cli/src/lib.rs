@@ -49,6 +49,11 @@ enum Command {
         /// compiled in).
         #[arg(long, value_name = "NAME")]
         device: Option<String>,
+        /// JSON Lines: one request per stdin line, one response line each, in order (one
+        /// process and device start-up for many requests). The first bad line stops with
+        /// exit code 2 and a message naming its line number.
+        #[arg(long)]
+        lines: bool,
     },
     /// Print every loss accepted in "type": its one-line summary, the reference it matches and
     /// its fields with their defaults (from the loss registry, user-registered losses included).
@@ -159,7 +164,10 @@ fn describe(name: &str) -> ExitCode {
         }
         return print_out(&text);
     }
-    match burn_losses::custom::registered().into_iter().find(|e| e.0 == name) {
+    match burn_losses::custom::registered()
+        .into_iter()
+        .find(|e| e.0 == name)
+    {
         Some((name, summary, defaults)) => {
             let fields: Vec<String> = defaults.iter().map(|(k, v)| format!("  {k} = {v}\n")).collect();
             print_out(&format!(
@@ -167,14 +175,15 @@ fn describe(name: &str) -> ExitCode {
                 fields.concat()
             ))
         }
-        None => fail(burn_losses::LossConfig::from_name(name).err().map_or_else(
-            || format!("no documentation for `{name}`"),
-            |e| e.to_string(),
-        )),
+        None => fail(
+            burn_losses::LossConfig::from_name(name)
+                .err()
+                .map_or_else(|| format!("no documentation for `{name}`"), |e| e.to_string()),
+        ),
     }
 }
 
-fn eval(device: Option<String>) -> ExitCode {
+fn eval(device: Option<String>, lines: bool) -> ExitCode {
     let name = device.unwrap_or_else(|| enabled_names().first().copied().unwrap_or("flex").to_string());
     let device = match parse_device(&name) {
         Ok(d) => d,
@@ -184,17 +193,32 @@ fn eval(device: Option<String>) -> ExitCode {
     if let Err(e) = std::io::stdin().read_to_string(&mut text) {
         return fail(format!("cannot read stdin: {e}"));
     }
-    let request: EvalRequest = match serde_json::from_str(&text) {
-        Ok(r) => r,
-        Err(e) => return fail(format!("bad request JSON: {e}")),
-    };
-    match eval_request(&request, &device) {
-        Ok(response) => print_out(&format!(
+    let respond = |request: &str| -> Result<String, String> {
+        let request: EvalRequest =
+            serde_json::from_str(request).map_err(|e| format!("bad request JSON: {e}"))?;
+        let response = eval_request(&request, &device).map_err(|e| e.to_string())?;
+        Ok(format!(
             "{}\n",
             serde_json::to_string(&response).expect("serialisable")
-        )),
-        Err(e) => fail(e),
+        ))
+    };
+    if !lines {
+        return match respond(&text) {
+            Ok(out) => print_out(&out),
+            Err(e) => fail(e),
+        };
     }
+    let mut out = String::new();
+    for (number, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        match respond(line) {
+            Ok(response) => out.push_str(&response),
+            Err(e) => {
+                let _ = print_out(&out);
+                return fail(format!("line {}: {e}", number + 1));
+            }
+        }
+    }
+    print_out(&out)
 }
 
 /// Runs the `burn-losses` command on `args` (the program name first, as `std::env::args_os()`):
@@ -227,7 +251,7 @@ where
         }
     };
     match cli.command {
-        Command::Eval { device } => eval(device),
+        Command::Eval { device, lines } => eval(device, lines),
         Command::List { json } => list(json),
         Command::Describe { name } => describe(&name),
         Command::Plot(args) => match plot::plot(&args) {

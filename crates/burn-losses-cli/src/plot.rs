@@ -89,6 +89,21 @@ fn parse_config(text: &str) -> Result<LossConfig, String> {
     LossConfig::parse(text).map_err(|e| format!("--loss: {e}"))
 }
 
+/// Regression losses against the error `ŷ − y` ∈ [−3, 3] (`target` 0).
+fn error_figure(title: &str, curves: Vec<(String, LossConfig)>) -> Figure {
+    Figure {
+        title: title.into(),
+        x_label: "ŷ − y".into(),
+        vary: "input".into(),
+        argument_at: identity,
+        from: -3.0,
+        to: 3.0,
+        legend: [SeriesLabelPosition::UpperMiddle, SeriesLabelPosition::UpperLeft],
+        fixed: vec![("target".to_string(), serde_json::json!([0.0]))],
+        curves,
+    }
+}
+
 fn preset(preset: Preset) -> Result<Figure, String> {
     let cfg = |label: &str, json: String| Ok::<_, String>((label.to_string(), parse_config(&json)?));
     let target = |v: f64| vec![("target".to_string(), serde_json::json!([v]))];
@@ -107,42 +122,30 @@ fn preset(preset: Preset) -> Result<Figure, String> {
                 .map(|g| {
                     cfg(
                         &format!("γ = {g}"),
-                        format!(r#"{{"type": "binary_focal", "gamma": {g}, "alpha": null, "from_logits": false}}"#),
+                        format!(
+                            r#"{{"type": "binary_focal", "gamma": {g}, "alpha": null, "from_logits": false}}"#
+                        ),
                     )
                 })
                 .collect::<Result<_, _>>()?,
         },
-        Preset::Huber => Figure {
-            title: "Huber loss vs error".into(),
-            x_label: "ŷ − y".into(),
-            vary: "input".into(),
-            argument_at: identity,
-            from: -3.0,
-            to: 3.0,
-            legend: [SeriesLabelPosition::UpperMiddle, SeriesLabelPosition::UpperLeft],
-            fixed: target(0.0),
-            curves: vec![
+        Preset::Huber => error_figure(
+            "Huber loss vs error",
+            vec![
                 cfg("δ = 0.5", r#"{"type": "huber", "delta": 0.5}"#.into())?,
                 cfg("δ = 1", r#"{"type": "huber", "delta": 1.0}"#.into())?,
                 cfg("δ = 2", r#"{"type": "huber", "delta": 2.0}"#.into())?,
                 cfg("MSE / 2 (δ = ∞)", r#"{"type": "huber", "delta": 1e9}"#.into())?,
             ],
-        },
-        Preset::LogCosh => Figure {
-            title: "log-cosh vs MSE and MAE".into(),
-            x_label: "ŷ − y".into(),
-            vary: "input".into(),
-            argument_at: identity,
-            from: -3.0,
-            to: 3.0,
-            legend: [SeriesLabelPosition::UpperMiddle, SeriesLabelPosition::UpperLeft],
-            fixed: target(0.0),
-            curves: vec![
+        ),
+        Preset::LogCosh => error_figure(
+            "log-cosh vs MSE and MAE",
+            vec![
                 cfg("log_cosh", r#"{"type": "log_cosh"}"#.into())?,
                 cfg("mse", r#"{"type": "mse"}"#.into())?,
                 cfg("mae", r#"{"type": "mae"}"#.into())?,
             ],
-        },
+        ),
         Preset::Pinball => Figure {
             title: "pinball loss vs error".into(),
             x_label: "y − ŷ".into(),
@@ -154,7 +157,12 @@ fn preset(preset: Preset) -> Result<Figure, String> {
             fixed: target(0.0),
             curves: [0.1, 0.5, 0.9]
                 .iter()
-                .map(|t| cfg(&format!("τ = {t}"), format!(r#"{{"type": "quantile", "quantile": {t}}}"#)))
+                .map(|t| {
+                    cfg(
+                        &format!("τ = {t}"),
+                        format!(r#"{{"type": "quantile", "quantile": {t}}}"#),
+                    )
+                })
                 .collect::<Result<_, _>>()?,
         },
         Preset::Margin => Figure {
@@ -179,8 +187,13 @@ fn parse_set(text: &str) -> Result<(String, Value), String> {
     let (name, value) = text
         .split_once('=')
         .ok_or_else(|| format!("--set: expected NAME=VALUE, got {text:?}"))?;
-    let value: Value = serde_json::from_str(value).map_err(|e| format!("--set {name}: expected a number or JSON arrays: {e}"))?;
-    let value = if value.is_number() { Value::Array(vec![value]) } else { value };
+    let value: Value = serde_json::from_str(value)
+        .map_err(|e| format!("--set {name}: expected a number or JSON arrays: {e}"))?;
+    let value = if value.is_number() {
+        Value::Array(vec![value])
+    } else {
+        value
+    };
     Ok((name.to_string(), value))
 }
 
@@ -196,11 +209,19 @@ fn figure(args: &PlotArgs) -> Result<Figure, String> {
         .iter()
         .map(|text| Ok((parse_config(text)?.to_string(), parse_config(text)?)))
         .collect::<Result<Vec<_>, String>>()?;
-    let mut fixed = args.set.iter().map(|s| parse_set(s)).collect::<Result<Vec<_>, _>>()?;
+    let mut fixed = args
+        .set
+        .iter()
+        .map(|s| parse_set(s))
+        .collect::<Result<Vec<_>, _>>()?;
     if !fixed.iter().any(|(n, _)| n == "target") && args.vary != "target" {
         fixed.push(("target".into(), serde_json::json!([1.0])));
     }
-    let title = if curves.len() == 1 { curves[0].1.name().to_string() } else { "losses".into() };
+    let title = if curves.len() == 1 {
+        curves[0].1.name().to_string()
+    } else {
+        "losses".into()
+    };
     Ok(Figure {
         title,
         x_label: args.vary.clone(),
@@ -233,9 +254,15 @@ fn curve(
             inputs: inputs.into_iter().collect(),
             grad,
         };
-        let response = eval_request(&request, device).map_err(|e| format!("{config} at {} = {x}: {e}", fig.vary))?;
+        let response =
+            eval_request(&request, device).map_err(|e| format!("{config} at {} = {x}: {e}", fig.vary))?;
         let y = if grad {
-            let g = response.grad.as_ref().and_then(|g| g.get(&fig.vary)).cloned().unwrap_or(Value::Null);
+            let g = response
+                .grad
+                .as_ref()
+                .and_then(|g| g.get(&fig.vary))
+                .cloned()
+                .unwrap_or(Value::Null);
             // the derivative along the x axis: d/dx = d/d(argument) · d(argument)/dx
             let slope = (fig.argument_at)(1.0) - (fig.argument_at)(0.0);
             first_number(&g).map(|v| v * slope)
@@ -273,7 +300,11 @@ where
     root.fill(&WHITE).map_err(err)?;
     let (lo, hi) = y_window(series);
     let pad = 0.05 * (hi - lo).max(1e-9);
-    let title = if grad { format!("{} — gradient", fig.title) } else { fig.title.clone() };
+    let title = if grad {
+        format!("{} — gradient", fig.title)
+    } else {
+        fig.title.clone()
+    };
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 24))
         .margin(16)
@@ -291,7 +322,10 @@ where
         .map_err(err)?;
     for (k, (label, points)) in series.iter().enumerate() {
         let color = Palette99::pick(k).to_rgba();
-        let visible = points.iter().copied().filter(|p| (lo - pad..=hi + pad).contains(&p.1));
+        let visible = points
+            .iter()
+            .copied()
+            .filter(|p| (lo - pad..=hi + pad).contains(&p.1));
         chart
             .draw_series(LineSeries::new(visible, color.stroke_width(2)))
             .map_err(err)?
@@ -330,37 +364,65 @@ fn y_window(series: &[(String, Vec<(f64, f64)>)]) -> (f64, f64) {
 
 /// Draws the figure; returns the path written.
 pub fn plot(args: &PlotArgs) -> Result<String, String> {
-    let name = args
-        .device
-        .clone()
-        .unwrap_or_else(|| burn_losses::device::enabled_names().first().copied().unwrap_or("flex").to_string());
+    let name = args.device.clone().unwrap_or_else(|| {
+        burn_losses::device::enabled_names()
+            .first()
+            .copied()
+            .unwrap_or("flex")
+            .to_string()
+    });
     let device = burn_losses::device::parse_device(&name).map_err(|e| format!("--device: {e}"))?;
     if args.points < 2 {
         return Err(format!("--points: expected at least 2, got {}", args.points));
     }
     if !(args.from.is_finite() && args.to.is_finite() && args.from < args.to) {
-        return Err(format!("--from / --to: expected finite numbers with from < to, got {} and {}", args.from, args.to));
+        return Err(format!(
+            "--from / --to: expected finite numbers with from < to, got {} and {}",
+            args.from, args.to
+        ));
     }
     let fig = figure(args)?;
     let series = fig
         .curves
         .iter()
-        .map(|(label, config)| Ok((label.clone(), curve(&fig, config, args.points, args.grad, &device)?)))
+        .map(|(label, config)| {
+            Ok((
+                label.clone(),
+                curve(&fig, config, args.points, args.grad, &device)?,
+            ))
+        })
         .collect::<Result<Vec<_>, String>>()?;
     let stem = match args.preset {
-        Some(p) => p.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default(),
+        Some(p) => p
+            .to_possible_value()
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default(),
         None => "loss".to_string(),
     };
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| format!("{stem}{}.png", if args.grad { "_grad" } else { "" }));
-    plotters::style::register_font("sans-serif", FontStyle::Normal, epaint_default_fonts::UBUNTU_LIGHT)
-        .map_err(|_| "the embedded Ubuntu font could not be read".to_string())?;
+    plotters::style::register_font(
+        "sans-serif",
+        FontStyle::Normal,
+        epaint_default_fonts::UBUNTU_LIGHT,
+    )
+    .map_err(|_| "the embedded Ubuntu font could not be read".to_string())?;
     let path = Path::new(&out);
     match path.extension().and_then(|e| e.to_str()) {
-        Some("png") => draw(BitMapBackend::new(path, SIZE).into_drawing_area(), &fig, &series, args.grad)?,
-        Some("svg") => draw(SVGBackend::new(path, SIZE).into_drawing_area(), &fig, &series, args.grad)?,
+        Some("png") => draw(
+            BitMapBackend::new(path, SIZE).into_drawing_area(),
+            &fig,
+            &series,
+            args.grad,
+        )?,
+        Some("svg") => draw(
+            SVGBackend::new(path, SIZE).into_drawing_area(),
+            &fig,
+            &series,
+            args.grad,
+        )?,
         _ => return Err(format!("--out: expected a .png or .svg file name, got {out:?}")),
     }
     Ok(out)

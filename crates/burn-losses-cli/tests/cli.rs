@@ -42,16 +42,29 @@ fn lane_device() -> &'static str {
     common::test_devices()[0].0
 }
 
+/// Every fixture file's cases as one `eval --lines` run (one process per file), each response
+/// line against its case.
 #[test]
 fn eval_reproduces_every_reference_fixture() {
     let device = lane_device();
     let mut checked = 0;
     for (file, fixture) in common::load_fixtures() {
-        for case in fixture["cases"].as_array().unwrap() {
+        let cases = fixture["cases"].as_array().unwrap();
+        let requests: String = cases
+            .iter()
+            .map(|case| format!("{}\n", case["request"]))
+            .collect();
+        let (code, stdout, stderr) = run(&["eval", "--lines", "--device", device], &requests);
+        assert_eq!(code, 0, "{file}: {stderr}");
+        let responses: Vec<&str> = stdout.lines().collect();
+        assert_eq!(
+            responses.len(),
+            cases.len(),
+            "{file}: one response line per request"
+        );
+        for (case, response) in cases.iter().zip(responses) {
             let name = format!("{file}/{}", case["name"].as_str().unwrap());
-            let (code, stdout, stderr) = run(&["eval", "--device", device], &case["request"].to_string());
-            assert_eq!(code, 0, "{name}: {stderr}");
-            let got: Value = serde_json::from_str(&stdout).unwrap();
+            let got: Value = serde_json::from_str(response).unwrap();
             let tol = &case["tolerance"];
             let (rtol, atol) = (tol["rtol"].as_f64().unwrap(), tol["atol"].as_f64().unwrap());
             let (grtol, gatol) = (
@@ -72,6 +85,33 @@ fn eval_reproduces_every_reference_fixture() {
         }
     }
     assert!(checked > 0);
+}
+
+/// A single request (no `--lines`) reads all of stdin, which may span lines; `--lines` stops at
+/// the first bad line, naming it, after printing the responses before it.
+#[test]
+fn eval_single_request_and_lines() {
+    let request = r#"{"loss": {"type": "mse"},
+        "inputs": {"input": [1.0, 2.0], "target": [0.0, 0.0]}}"#;
+    let (code, stdout, stderr) = run(&["eval", "--device", lane_device()], request);
+    assert_eq!(code, 0, "{stderr}");
+    let got: Value = serde_json::from_str(&stdout).unwrap();
+    assert!((got["loss"].as_f64().unwrap() - 2.5).abs() < 1e-6, "{got}");
+
+    let good = r#"{"loss": {"type": "mae"}, "inputs": {"input": [1.0, -3.0], "target": [0.0, 0.0]}}"#;
+    let bad = r#"{"loss": {"type": "mae", "delta": 1}, "inputs": {}}"#;
+    let (code, stdout, stderr) = run(
+        &["eval", "--lines", "--device", lane_device()],
+        &format!("{good}\n\n{good}\n{bad}\n{good}\n"),
+    );
+    assert_eq!(code, 2);
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    assert!(stdout.lines().all(|l| l.contains("\"loss\":2.0")), "{stdout}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("line 4: ") && stderr.contains("delta"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -161,10 +201,26 @@ fn list_prints_every_loss_with_its_defaults() {
         lines.iter().step_by(3).all(|l| l.split_whitespace().count() > 2),
         "every loss has a summary: {stdout}"
     );
-    assert!(lines.iter().skip(1).step_by(3).all(|l| l.trim_start().starts_with("anchor: ")));
-    assert!(lines.iter().skip(2).step_by(3).all(|l| l.trim_start().starts_with("fields: ")));
+    assert!(
+        lines
+            .iter()
+            .skip(1)
+            .step_by(3)
+            .all(|l| l.trim_start().starts_with("anchor: "))
+    );
+    assert!(
+        lines
+            .iter()
+            .skip(2)
+            .step_by(3)
+            .all(|l| l.trim_start().starts_with("fields: "))
+    );
     let focal = lines.iter().position(|l| l.starts_with("focal ")).unwrap();
-    assert!(lines[focal + 1].contains("kornia focal_loss"), "{}", lines[focal + 1]);
+    assert!(
+        lines[focal + 1].contains("kornia focal_loss"),
+        "{}",
+        lines[focal + 1]
+    );
     assert!(lines[focal + 2].contains("gamma=2.0"), "{}", lines[focal + 2]);
 
     let (code, stdout, stderr) = run(&["list", "--json"], "");
@@ -241,7 +297,11 @@ fn describe_prints_the_formula_fields_and_anchor() {
     }
     let (code, _, stderr) = run(&["describe", "hubber"], "");
     assert_eq!(code, 2);
-    assert!(stderr.starts_with("burn-losses: loss_config: loss name: expected one of [") && stderr.ends_with("got \"hubber\"\n"), "{stderr}");
+    assert!(
+        stderr.starts_with("burn-losses: loss_config: loss name: expected one of [")
+            && stderr.ends_with("got \"hubber\"\n"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -252,8 +312,36 @@ fn plot_writes_png_and_svg_of_presets_and_configs() {
     for (args, file) in [
         (vec!["--preset", "focal"], "focal.png"),
         (vec!["--preset", "margin", "--grad"], "margin_grad.svg"),
-        (vec!["--loss", r#"{"type": "huber", "delta": 0.5}"#, "--loss", "mse", "--set", "target=0.5", "--from", "-1", "--to", "2", "--points", "21"], "custom.png"),
-        (vec!["--loss", "focal", "--vary", "input", "--set", "target=[0]", "--points", "5"], "bad_shape.png"),
+        (
+            vec![
+                "--loss",
+                r#"{"type": "huber", "delta": 0.5}"#,
+                "--loss",
+                "mse",
+                "--set",
+                "target=0.5",
+                "--from",
+                "-1",
+                "--to",
+                "2",
+                "--points",
+                "21",
+            ],
+            "custom.png",
+        ),
+        (
+            vec![
+                "--loss",
+                "focal",
+                "--vary",
+                "input",
+                "--set",
+                "target=[0]",
+                "--points",
+                "5",
+            ],
+            "bad_shape.png",
+        ),
     ] {
         let out = dir.join(file);
         let out_s = out.to_str().unwrap();
@@ -263,7 +351,10 @@ fn plot_writes_png_and_svg_of_presets_and_configs() {
         if file == "bad_shape.png" {
             // focal takes logits [N, C]: a one-element input is an error naming it, not a panic
             assert_eq!(code, 2, "{stdout}");
-            assert!(stderr.contains("focal: argument `input`: expected shape [N, C]"), "{stderr}");
+            assert!(
+                stderr.contains("focal: argument `input`: expected shape [N, C]"),
+                "{stderr}"
+            );
             continue;
         }
         assert_eq!(code, 0, "{args:?}: {stderr}");
@@ -277,15 +368,33 @@ fn plot_writes_png_and_svg_of_presets_and_configs() {
         }
     }
     for (args, message) in [
-        (vec!["plot", "--points", "1", "--preset", "huber"], "--points: expected at least 2, got 1"),
-        (vec!["plot", "--out", "x.gif", "--preset", "huber"], "--out: expected a .png or .svg file name, got \"x.gif\""),
-        (vec!["plot"], "--loss: expected at least one loss config, or a --preset"),
-        (vec!["plot", "--loss", "mse", "--set", "target"], "--set: expected NAME=VALUE, got \"target\""),
-        (vec!["plot", "--preset", "nope"], "invalid value 'nope' for '--preset <PRESET>'"),
+        (
+            vec!["plot", "--points", "1", "--preset", "huber"],
+            "--points: expected at least 2, got 1",
+        ),
+        (
+            vec!["plot", "--out", "x.gif", "--preset", "huber"],
+            "--out: expected a .png or .svg file name, got \"x.gif\"",
+        ),
+        (
+            vec!["plot"],
+            "--loss: expected at least one loss config, or a --preset",
+        ),
+        (
+            vec!["plot", "--loss", "mse", "--set", "target"],
+            "--set: expected NAME=VALUE, got \"target\"",
+        ),
+        (
+            vec!["plot", "--preset", "nope"],
+            "invalid value 'nope' for '--preset <PRESET>'",
+        ),
     ] {
         let (code, _, stderr) = run(&args, "");
         assert_eq!(code, 2, "{args:?}");
-        assert!(stderr.contains(message) && stderr.lines().count() == 1, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(message) && stderr.lines().count() == 1,
+            "{args:?}: {stderr}"
+        );
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -294,15 +403,31 @@ fn plot_writes_png_and_svg_of_presets_and_configs() {
 /// `describe` and `plot` for it.
 #[test]
 fn a_user_binary_gets_the_commands_for_its_registered_losses() {
-    burn_losses::custom::register_fn("cli_test_abs", "absolute error", |x: burn::tensor::Tensor<2>, y: burn::tensor::Tensor<2>| {
-        (x - y).abs()
-    });
+    burn_losses::custom::register_fn(
+        "cli_test_abs",
+        "absolute error",
+        |x: burn::tensor::Tensor<2>, y: burn::tensor::Tensor<2>| (x - y).abs(),
+    );
     let code = |args: &[&str]| burn_losses_cli::run(args.iter().copied());
-    assert_eq!(code(&["burn-losses", "describe", "cli_test_abs"]), std::process::ExitCode::SUCCESS);
+    assert_eq!(
+        code(&["burn-losses", "describe", "cli_test_abs"]),
+        std::process::ExitCode::SUCCESS
+    );
     let out = std::env::temp_dir().join(format!("burn-losses-custom-{}.svg", std::process::id()));
     let out_s = out.to_str().unwrap();
     assert_eq!(
-        code(&["burn-losses", "plot", "--device", lane_device(), "--loss", "cli_test_abs", "--points", "11", "--out", out_s]),
+        code(&[
+            "burn-losses",
+            "plot",
+            "--device",
+            lane_device(),
+            "--loss",
+            "cli_test_abs",
+            "--points",
+            "11",
+            "--out",
+            out_s
+        ]),
         std::process::ExitCode::SUCCESS
     );
     assert!(std::fs::read_to_string(&out).unwrap().contains("cli_test_abs"));

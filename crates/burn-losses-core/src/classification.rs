@@ -17,9 +17,8 @@ use burn::tensor::{Float, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::common::{
-    check_class_target_shape, check_float_range, check_probability_input,
-    check_same_shape_inputs, check_sample_weight, class_indices_without_ignored, loss_config,
-    reduce_to_dyn, sample_weight_2d,
+    check_class_target_shape, check_float_range, check_probability_input, check_same_shape_inputs,
+    check_sample_weight, class_indices_without_ignored, loss_config, reduce_to_dyn, sample_weight_2d,
 };
 use crate::dynamic::{DynInput, DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, check, fmt_shape};
@@ -102,7 +101,10 @@ pub(crate) fn class_nll_terms(
     let t = target.view([n, s]);
     let (t, valid) = class_indices_without_ignored(loss, t, c, options.ignore_index)?;
     let weight = class_weights(loss, options.weight, c, &log_p)?;
-    let log_p_t = log_p.clone().gather(1, t.clone().reshape([n, 1, s])).reshape([n, s]);
+    let log_p_t = log_p
+        .clone()
+        .gather(1, t.clone().reshape([n, 1, s]))
+        .reshape([n, s]);
     let weight_t = weight
         .as_ref()
         .map(|w| w.clone().gather(0, t.clone().reshape([n * s])).reshape([n, s]));
@@ -175,15 +177,23 @@ loss_config! {
 impl CrossEntropyLoss {
     /// The configured reduction for logits `[N, C, …]` and class indices `[N, …]` (`DT = D − 1`).
     #[track_caller]
-    pub fn forward<const D: usize, const DT: usize>(&self, input: Tensor<D>, target: Tensor<DT, Int>) -> Tensor<1> {
-        let inputs = LossInputs::new().with_float("input", input).with_int("target", target);
+    pub fn forward<const D: usize, const DT: usize>(
+        &self,
+        input: Tensor<D>,
+        target: Tensor<DT, Int>,
+    ) -> Tensor<1> {
+        let inputs = LossInputs::new()
+            .with_float("input", input)
+            .with_int("target", target);
         crate::error::or_panic(crate::LossModule::forward_inputs(self, &inputs)).flat
     }
 
     /// The configured reduction for logits and class probabilities of the same shape.
     #[track_caller]
     pub fn forward_probabilities<const D: usize>(&self, input: Tensor<D>, target: Tensor<D>) -> Tensor<1> {
-        let inputs = LossInputs::new().with_float("input", input).with_float("target", target);
+        let inputs = LossInputs::new()
+            .with_float("input", input)
+            .with_float("target", target);
         crate::error::or_panic(crate::LossModule::forward_inputs(self, &inputs)).flat
     }
 
@@ -200,7 +210,12 @@ impl CrossEntropyLoss {
         let smoothing = self.config.label_smoothing;
         let (terms, shape) = match target {
             DynInput::Int(t) => {
-                check_class_target_shape(name, &input.shape, &t.shape, ", or probabilities of the input's shape")?;
+                check_class_target_shape(
+                    name,
+                    &input.shape,
+                    &t.shape,
+                    ", or probabilities of the input's shape",
+                )?;
                 let options = NllOptions {
                     weight: self.config.weight.as_ref(),
                     ignore_index: self.config.ignore_index,
@@ -242,8 +257,7 @@ impl crate::LossModule for CrossEntropyLoss {
     }
 
     fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
-        let inputs = LossInputs::new().with_float("input", input).with_int("target", targets);
-        Ok(self.forward_inputs(&inputs)?.flat)
+        crate::config::classification_with_indices(self, input, targets)
     }
 }
 
@@ -283,8 +297,14 @@ loss_config! {
 impl NllLoss {
     /// The configured reduction for log-probabilities `[N, C, …]` and class indices `[N, …]`.
     #[track_caller]
-    pub fn forward<const D: usize, const DT: usize>(&self, input: Tensor<D>, target: Tensor<DT, Int>) -> Tensor<1> {
-        let inputs = LossInputs::new().with_float("input", input).with_int("target", target);
+    pub fn forward<const D: usize, const DT: usize>(
+        &self,
+        input: Tensor<D>,
+        target: Tensor<DT, Int>,
+    ) -> Tensor<1> {
+        let inputs = LossInputs::new()
+            .with_float("input", input)
+            .with_int("target", target);
         crate::error::or_panic(crate::LossModule::forward_inputs(self, &inputs)).flat
     }
 }
@@ -383,8 +403,7 @@ impl crate::LossModule for Poly1Loss {
     }
 
     fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
-        let inputs = LossInputs::new().with_float("input", input).with_int("target", targets);
-        Ok(self.forward_inputs(&inputs)?.flat)
+        crate::config::classification_with_indices(self, input, targets)
     }
 }
 
@@ -445,7 +464,14 @@ impl crate::LossModule for KlDivergenceLoss {
         let weight = inputs.float_opt("weight")?;
         check_same_shape_inputs(name, &input, &target, weight.as_ref())?;
         if !self.config.log_target {
-            check_float_range(name, "target", &target, 0.0, 1.0, "probabilities (log_target = false)")?;
+            check_float_range(
+                name,
+                "target",
+                &target,
+                0.0,
+                1.0,
+                "probabilities (log_target = false)",
+            )?;
         }
         check_probability_input(name, self.config.log_input, &input)?;
         let n = input.shape[0];
@@ -491,14 +517,20 @@ impl crate::LossModule for KlDivergenceLoss {
     /// divergence from a one-hot target is the cross-entropy.
     fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
         let one_hot = crate::config::one_hot_like(&input, targets);
-        let input = if self.config.log_input { log_softmax(input, 1) } else { input };
+        let input = if self.config.log_input {
+            log_softmax(input, 1)
+        } else {
+            input
+        };
         let one_hot = if self.config.log_target {
             // log of a one-hot target: 0 for the class, a very negative number elsewhere
             one_hot.clamp_min(1e-30).log()
         } else {
             one_hot
         };
-        let inputs = LossInputs::new().with_float("input", input).with_float("target", one_hot);
+        let inputs = LossInputs::new()
+            .with_float("input", input)
+            .with_float("target", one_hot);
         Ok(self.forward_inputs(&inputs)?.flat)
     }
 }

@@ -222,20 +222,30 @@ pub(crate) trait ElementwiseLoss {
     fn values(&self, x: Tensor<2>, y: Tensor<2>) -> Tensor<2>;
 }
 
+/// `target` of exactly the shape of `input`.
+fn check_target_shape(
+    loss: &'static str,
+    input: &DynTensor<Float>,
+    target: &DynTensor<Float>,
+) -> LossResult<()> {
+    if target.shape == input.shape {
+        return Ok(());
+    }
+    Err(LossError::input(
+        loss,
+        "target",
+        format!("the shape of `input` {}", fmt_shape(&input.shape)),
+        fmt_shape(&target.shape),
+    ))
+}
+
 /// `target` of the shape of `input` (checked), as its `[N, M]` view.
 pub(crate) fn same_shape_target_2d(
     loss: &'static str,
     input: &DynTensor<Float>,
     target: &DynTensor<Float>,
 ) -> LossResult<Tensor<2>> {
-    if target.shape != input.shape {
-        return Err(LossError::input(
-            loss,
-            "target",
-            format!("the shape of `input` {}", fmt_shape(&input.shape)),
-            fmt_shape(&target.shape),
-        ));
-    }
+    check_target_shape(loss, input, target)?;
     let n = input.shape[0];
     Ok(target.view([n, input.numel().checked_div(n).unwrap_or(0)]))
 }
@@ -443,20 +453,17 @@ pub(crate) fn check_same_shape_inputs(
     weight: Option<&DynTensor<Float>>,
 ) -> LossResult<()> {
     check_rank_at_least_1(loss, "input", input)?;
-    if target.shape != input.shape {
-        return Err(LossError::input(
-            loss,
-            "target",
-            format!("the shape of `input` {}", fmt_shape(&input.shape)),
-            fmt_shape(&target.shape),
-        ));
-    }
+    check_target_shape(loss, input, target)?;
     check_sample_weight(loss, weight, input)?;
     check_same_dtype(loss, "target", Some(target), input)
 }
 
 /// A tensor argument must not be a scalar (its dim 0 is the batch).
-pub(crate) fn check_rank_at_least_1(loss: &'static str, argument: &str, t: &DynTensor<Float>) -> LossResult<()> {
+pub(crate) fn check_rank_at_least_1(
+    loss: &'static str,
+    argument: &str,
+    t: &DynTensor<Float>,
+) -> LossResult<()> {
     if t.shape.is_empty() {
         return Err(LossError::input(
             loss,

@@ -16,6 +16,7 @@ use burn::tensor::{Int, Tensor};
 use crate::angular_margin::{ArcFaceLoss, ArcFaceLossConfig, CosFaceLoss, CosFaceLossConfig};
 use crate::bce::{BalancedBceLoss, BalancedBceLossConfig, BceLoss, BceLossConfig};
 use crate::class_balanced::{ClassBalancedLoss, ClassBalancedLossConfig};
+use crate::classification::*;
 use crate::composite::{SumLoss, SumLossConfig};
 use crate::contrastive::{
     ContrastiveLoss, ContrastiveLossConfig, NtXentLoss, NtXentLossConfig, SupConLoss, SupConLossConfig,
@@ -26,12 +27,11 @@ use crate::error::{LossError, LossResult, or_panic};
 use crate::focal::{BinaryFocalLoss, BinaryFocalLossConfig, FocalLoss, FocalLossConfig};
 use crate::ghm::{GhmCLoss, GhmCLossConfig, GhmRLoss, GhmRLossConfig};
 use crate::lovasz::{LovaszLoss, LovaszLossConfig};
+use crate::margin::*;
 use crate::overlap::{
     DiceLoss, DiceLossConfig, FocalTverskyLoss, FocalTverskyLossConfig, GeneralizedDiceLoss,
     GeneralizedDiceLossConfig, LogCoshDiceLoss, LogCoshDiceLossConfig, TverskyLoss, TverskyLossConfig,
 };
-use crate::classification::*;
-use crate::margin::*;
 use crate::regression::*;
 use crate::triplet::{TripletMarginLoss, TripletMarginLossConfig, TripletMinedLoss, TripletMinedLossConfig};
 
@@ -101,6 +101,33 @@ pub(crate) fn one_hot_like(input: &Tensor<2>, targets: Tensor<1, Int>) -> Tensor
         .equal(classes)
         .float()
         .cast(input.dtype())
+}
+
+/// [`LossModule::classification_loss`] of a loss whose `forward_inputs` takes the logits as
+/// `input` and the class indices `[N]` as `target` (the multiclass losses).
+pub(crate) fn classification_with_indices<L: LossModule + ?Sized>(
+    loss: &L,
+    input: Tensor<2>,
+    targets: Tensor<1, Int>,
+) -> LossResult<Tensor<1>> {
+    let inputs = LossInputs::new()
+        .with_float("input", input)
+        .with_int("target", targets);
+    Ok(loss.forward_inputs(&inputs)?.flat)
+}
+
+/// [`LossModule::classification_loss`] of a loss whose `forward_inputs` takes `input [N, C]` and
+/// a float `target` of its shape: the one-hot view of the class indices ([`one_hot_like`]).
+pub(crate) fn classification_with_one_hot<L: LossModule + ?Sized>(
+    loss: &L,
+    input: Tensor<2>,
+    targets: Tensor<1, Int>,
+) -> LossResult<Tensor<1>> {
+    let one_hot = one_hot_like(&input, targets);
+    let inputs = LossInputs::new()
+        .with_float("input", input)
+        .with_float("target", one_hot);
+    Ok(loss.forward_inputs(&inputs)?.flat)
 }
 
 /// The error of [`LossModule::classification_loss`] for a loss that does not score class logits

@@ -131,7 +131,9 @@ where
     let defaults = match serde_json::to_value(P::default()) {
         Ok(serde_json::Value::Object(map)) => map,
         Ok(serde_json::Value::Null) => serde_json::Map::new(),
-        other => panic!("custom loss `{name}`: its parameters must serialise to a JSON object, got {other:?}"),
+        other => {
+            panic!("custom loss `{name}`: its parameters must serialise to a JSON object, got {other:?}")
+        }
     };
     assert!(
         !defaults.contains_key("reduction") && !defaults.contains_key("type"),
@@ -146,7 +148,10 @@ where
             Ok(Arc::new(build(params)) as Arc<dyn CustomLoss>)
         }),
     };
-    registry().write().expect("custom loss registry").insert(name.to_string(), entry);
+    registry()
+        .write()
+        .expect("custom loss registry")
+        .insert(name.to_string(), entry);
 }
 
 /// Registers a loss function of `(input, target)` without parameters (seed 004's `my_rmse`).
@@ -183,7 +188,11 @@ where
 struct NoParams {}
 
 /// The registered losses: `(name, summary, parameter defaults)`, sorted by name.
-pub fn registered() -> Vec<(&'static str, &'static str, serde_json::Map<String, serde_json::Value>)> {
+pub fn registered() -> Vec<(
+    &'static str,
+    &'static str,
+    serde_json::Map<String, serde_json::Value>,
+)> {
     registry()
         .read()
         .expect("custom loss registry")
@@ -194,7 +203,10 @@ pub fn registered() -> Vec<(&'static str, &'static str, serde_json::Map<String, 
 
 /// Whether a loss called `name` is registered.
 pub fn is_registered(name: &str) -> bool {
-    registry().read().expect("custom loss registry").contains_key(name)
+    registry()
+        .read()
+        .expect("custom loss registry")
+        .contains_key(name)
 }
 
 /// The config of a registered loss: its name, `reduction` and parameters (serialised flat, as
@@ -223,7 +235,13 @@ impl CustomLossConfig {
         };
         let reduction = match params.remove("reduction") {
             None => Reduction::Mean,
-            Some(r) => serde_json::from_value(r).map_err(|e| LossError::parse(format!("{name} config"), "reduction \"none\", \"mean\" or \"sum\"", e))?,
+            Some(r) => serde_json::from_value(r).map_err(|e| {
+                LossError::parse(
+                    format!("{name} config"),
+                    "reduction \"none\", \"mean\" or \"sum\"",
+                    e,
+                )
+            })?,
         };
         Ok(Self {
             name: entry.name,
@@ -239,8 +257,9 @@ impl CustomLossConfig {
             let entry = registry.get(self.name).ok_or_else(|| unknown_loss(self.name))?;
             entry.build.clone()
         };
-        let loss = build(serde_json::Value::Object(self.params.clone()))
-            .map_err(|e| LossError::config(self.name, "parameters", "the fields of the registered loss", e))?;
+        let loss = build(serde_json::Value::Object(self.params.clone())).map_err(|e| {
+            LossError::config(self.name, "parameters", "the fields of the registered loss", e)
+        })?;
         Ok(CustomLossModule {
             config: self.clone(),
             loss: CustomLossHandle(loss),
@@ -259,7 +278,10 @@ impl Serialize for CustomLossConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serde_json::Map::new();
         map.insert("type".into(), self.name.into());
-        map.insert("reduction".into(), serde_json::to_value(self.reduction).map_err(serde::ser::Error::custom)?);
+        map.insert(
+            "reduction".into(),
+            serde_json::to_value(self.reduction).map_err(serde::ser::Error::custom)?,
+        );
         map.extend(self.params.clone());
         map.serialize(serializer)
     }
@@ -270,7 +292,11 @@ impl<'de> Deserialize<'de> for CustomLossConfig {
         let mut map = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
         let name = match map.remove("type") {
             Some(serde_json::Value::String(name)) => name,
-            Some(other) => return Err(serde::de::Error::custom(format!("`type` must be a loss name, got {other}"))),
+            Some(other) => {
+                return Err(serde::de::Error::custom(format!(
+                    "`type` must be a loss name, got {other}"
+                )));
+            }
             None => return Err(serde::de::Error::missing_field("type")),
         };
         let config = Self::from_map(&name, map).map_err(serde::de::Error::custom)?;
@@ -299,7 +325,9 @@ impl CustomLossModule {
     /// The configured reduction of the user's loss of `input` and `target` (one shape).
     #[track_caller]
     pub fn forward<const D: usize>(&self, input: Tensor<D>, target: Tensor<D>) -> Tensor<1> {
-        let inputs = LossInputs::new().with_float("input", input).with_float("target", target);
+        let inputs = LossInputs::new()
+            .with_float("input", input)
+            .with_float("target", target);
         crate::error::or_panic(crate::LossModule::forward_inputs(self, &inputs)).flat
     }
 }
@@ -344,8 +372,6 @@ impl crate::LossModule for CustomLossModule {
     }
 
     fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
-        let one_hot = crate::config::one_hot_like(&input, targets);
-        let inputs = LossInputs::new().with_float("input", input).with_float("target", one_hot);
-        Ok(self.forward_inputs(&inputs)?.flat)
+        crate::config::classification_with_one_hot(self, input, targets)
     }
 }

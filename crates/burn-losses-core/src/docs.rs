@@ -105,7 +105,9 @@ fn declares_field(t: &str, field: &str) -> bool {
 /// end of that declaration, `}`), else anywhere in the same source (fields declared once in a
 /// family macro), else the string literal that follows a macro argument declaring it.
 fn field_doc(lines: &[&str], from: usize, field: &str) -> String {
-    let end = (from + 1..lines.len()).find(|&i| lines[i].trim() == "}").unwrap_or(lines.len());
+    let end = (from + 1..lines.len())
+        .find(|&i| lines[i].trim() == "}")
+        .unwrap_or(lines.len());
     let candidates = (from + 1..end).chain(0..lines.len());
     for i in candidates {
         let t = lines[i].trim();

@@ -50,11 +50,11 @@ pub use focal::{BinaryFocalLoss, BinaryFocalLossConfig, FocalLoss, FocalLossConf
 pub use ghm::{GhmCLoss, GhmCLossConfig, GhmRLoss, GhmRLossConfig, GhmState};
 pub use lovasz::{LovaszClasses, LovaszLoss, LovaszLossConfig, LovaszMode};
 pub use margin::{
-    CategoricalHingeLoss, CategoricalHingeLossConfig, CosineEmbeddingLoss, CosineEmbeddingLossConfig, CosineForm,
-    CosineSimilarityLoss, CosineSimilarityLossConfig, ExponentialLoss, ExponentialLossConfig, HingeEmbeddingLoss,
-    HingeEmbeddingLossConfig, HingeLoss, HingeLossConfig, LogisticLoss, LogisticLossConfig, MarginRankingLoss,
-    MarginRankingLossConfig, MultiMarginLoss, MultiMarginLossConfig, PerceptronLoss, PerceptronLossConfig,
-    SquaredHingeLoss, SquaredHingeLossConfig,
+    CategoricalHingeLoss, CategoricalHingeLossConfig, CosineEmbeddingLoss, CosineEmbeddingLossConfig,
+    CosineForm, CosineSimilarityLoss, CosineSimilarityLossConfig, ExponentialLoss, ExponentialLossConfig,
+    HingeEmbeddingLoss, HingeEmbeddingLossConfig, HingeLoss, HingeLossConfig, LogisticLoss,
+    LogisticLossConfig, MarginRankingLoss, MarginRankingLossConfig, MultiMarginLoss, MultiMarginLossConfig,
+    PerceptronLoss, PerceptronLossConfig, SquaredHingeLoss, SquaredHingeLossConfig,
 };
 pub use overlap::{
     Activation, DiceLoss, DiceLossConfig, FocalTverskyLoss, FocalTverskyLossConfig, GeneralizedDiceLoss,

@@ -118,7 +118,12 @@ fn scores_and_one_hot(
     one_hot_ok: bool,
 ) -> LossResult<(Tensor<2>, Tensor<2>)> {
     if input.shape.len() != 2 {
-        return Err(LossError::input(loss, "input", "scores of shape [N, C]", fmt_shape(&input.shape)));
+        return Err(LossError::input(
+            loss,
+            "input",
+            "scores of shape [N, C]",
+            fmt_shape(&input.shape),
+        ));
     }
     let (n, c) = (input.shape[0], input.shape[1]);
     let x = input.view([n, c]);
@@ -132,7 +137,11 @@ fn scores_and_one_hot(
             t.view([n, c])
         }
         other => {
-            let alternative = if one_hot_ok { format!(" or one-hot floats [{n}, {c}]") } else { String::new() };
+            let alternative = if one_hot_ok {
+                format!(" or one-hot floats [{n}, {c}]")
+            } else {
+                String::new()
+            };
             return Err(LossError::input(
                 loss,
                 "target",
@@ -159,8 +168,22 @@ loss_config! {
     /// pos = Σ_c y_c·ŷ_c,   neg = max_c (1 − y_c)·ŷ_c,   ℓ = max(neg − pos + 1, 0)
     /// ```
     ///
-    /// As in Keras the true class enters `neg` as 0. Subgradient ½ at the tie `neg − pos = −1`.
+    /// As in Keras the true class enters `neg` as 0. Subgradients as Keras runs in PyTorch: ½ at
+    /// the tie `neg − pos = −1` (`torch.maximum`), and the gradient of `neg` shared evenly by the
+    /// classes that tie for the max (`torch.amax`).
     CategoricalHingeLoss;
+}
+
+/// The max of each row of `x [N, C]`, `[N, 1]`, whose gradient is shared evenly by the entries
+/// equal to it (`torch.amax`'s subgradient; burn's `max_dim` gives it all to one entry).
+fn max_dim1_split_at_ties(x: Tensor<2>) -> Tensor<2> {
+    let [n, c] = x.dims();
+    let at_max = x
+        .clone()
+        .equal(x.clone().max_dim(1).expand([n, c]))
+        .float()
+        .cast(x.dtype());
+    (x * at_max.clone()).sum_dim(1) / at_max.sum_dim(1)
 }
 
 impl crate::LossModule for CategoricalHingeLoss {
@@ -173,7 +196,7 @@ impl crate::LossModule for CategoricalHingeLoss {
         check_sample_weight(name, weight.as_ref(), &input)?;
         let n = input.shape[0];
         let pos = (y.clone() * x.clone()).sum_dim(1);
-        let neg = ((y.neg() + 1.0) * x).max_dim(1);
+        let neg = max_dim1_split_at_ties((y.neg() + 1.0) * x);
         let values = max0_half_at_tie(neg - pos + 1.0);
         let terms = ElementLoss::new(values).weighted(sample_weight_2d(weight.as_ref(), n, 1));
         Ok(reduce_to_dyn(terms, vec![n], self.config.reduction))
@@ -184,8 +207,7 @@ impl crate::LossModule for CategoricalHingeLoss {
     }
 
     fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
-        let inputs = LossInputs::new().with_float("input", input).with_int("target", targets);
-        Ok(self.forward_inputs(&inputs)?.flat)
+        crate::config::classification_with_indices(self, input, targets)
     }
 }
 
@@ -250,7 +272,10 @@ impl crate::LossModule for MultiMarginLoss {
             return Err(LossError::input(
                 name,
                 "input",
-                format!("{} classes along dim 1 (the length of config field `weight`)", w.len()),
+                format!(
+                    "{} classes along dim 1 (the length of config field `weight`)",
+                    w.len()
+                ),
                 format!("{c} classes"),
             ));
         }
@@ -262,7 +287,10 @@ impl crate::LossModule for MultiMarginLoss {
         }
         let mut values = hinge.sum_dim(1) / c as f64;
         if let Some(w) = &self.config.weight {
-            let w = Tensor::<1>::from_data(TensorData::new(w.clone(), [c]), (&values.device(), values.dtype()));
+            let w = Tensor::<1>::from_data(
+                TensorData::new(w.clone(), [c]),
+                (&values.device(), values.dtype()),
+            );
             values = values * (one_hot * w.reshape([1, c])).sum_dim(1);
         }
         let terms = ElementLoss::new(values).weighted(sample_weight_2d(weight.as_ref(), n, 1));
@@ -274,8 +302,7 @@ impl crate::LossModule for MultiMarginLoss {
     }
 
     fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
-        let inputs = LossInputs::new().with_float("input", input).with_int("target", targets);
-        Ok(self.forward_inputs(&inputs)?.flat)
+        crate::config::classification_with_indices(self, input, targets)
     }
 }
 
@@ -299,7 +326,12 @@ const KERAS_NORM_EPSILON: f64 = 1e-7;
 
 /// `x / max(‖x‖₂, ε)` along dim 1 of `[A, K, B]` (Keras 3 `ops.normalize`).
 fn l2_normalize_dim1(x: Tensor<3>) -> Tensor<3> {
-    let norm = x.clone().powi_scalar(2).sum_dim(1).sqrt().clamp_min(KERAS_NORM_EPSILON);
+    let norm = x
+        .clone()
+        .powi_scalar(2)
+        .sum_dim(1)
+        .sqrt()
+        .clamp_min(KERAS_NORM_EPSILON);
     x / norm
 }
 
@@ -337,7 +369,11 @@ impl crate::LossModule for CosineSimilarityLoss {
         let weight = inputs.float_opt("weight")?;
         check_same_shape_inputs(name, &input, &target, weight.as_ref())?;
         let rank = input.shape.len() as i64;
-        let axis = if self.config.axis < 0 { self.config.axis + rank } else { self.config.axis };
+        let axis = if self.config.axis < 0 {
+            self.config.axis + rank
+        } else {
+            self.config.axis
+        };
         if axis <= 0 || axis >= rank {
             return Err(LossError::input(
                 name,
@@ -353,8 +389,8 @@ impl crate::LossModule for CosineSimilarityLoss {
         let a: usize = input.shape[..axis].iter().product();
         let k = input.shape[axis];
         let b: usize = input.shape[axis + 1..].iter().product();
-        let cos = (l2_normalize_dim1(input.view([a, k, b])) * l2_normalize_dim1(target.view([a, k, b])))
-            .sum_dim(1);
+        let cos =
+            (l2_normalize_dim1(input.view([a, k, b])) * l2_normalize_dim1(target.view([a, k, b]))).sum_dim(1);
         let n = input.shape[0];
         let per_sample = a * b / n.max(1);
         let cos = cos.reshape([n, per_sample]);
@@ -373,9 +409,7 @@ impl crate::LossModule for CosineSimilarityLoss {
     }
 
     fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
-        let one_hot = crate::config::one_hot_like(&input, targets);
-        let inputs = LossInputs::new().with_float("input", input).with_float("target", one_hot);
-        Ok(self.forward_inputs(&inputs)?.flat)
+        crate::config::classification_with_one_hot(self, input, targets)
     }
 }
 
@@ -389,12 +423,21 @@ fn check_plus_minus_one(loss: &'static str, target: &DynTensor<Float>) -> LossRe
         return Ok(());
     }
     let t = &target.flat;
-    let ok = t.clone().equal_elem(1.0).bool_or(t.clone().equal_elem(-1.0)).all();
+    let ok = t
+        .clone()
+        .equal_elem(1.0)
+        .bool_or(t.clone().equal_elem(-1.0))
+        .all();
     if ok.into_data().iter::<bool>().next().unwrap_or(false) {
         Ok(())
     } else {
         let (min, max) = crate::common::float_min_max(t);
-        Err(LossError::input(loss, "target", "labels 1 or -1", format!("values in [{min}, {max}]")))
+        Err(LossError::input(
+            loss,
+            "target",
+            "labels 1 or -1",
+            format!("values in [{min}, {max}]"),
+        ))
     }
 }
 
@@ -419,9 +462,18 @@ fn pair_arguments(
             fmt_shape(&x2.shape),
         ));
     }
-    let expected = if target_is_batch { vec![x1.shape[0]] } else { x1.shape.clone() };
+    let expected = if target_is_batch {
+        vec![x1.shape[0]]
+    } else {
+        x1.shape.clone()
+    };
     if target.shape != expected {
-        return Err(LossError::input(loss, "target", format!("shape {}", fmt_shape(&expected)), fmt_shape(&target.shape)));
+        return Err(LossError::input(
+            loss,
+            "target",
+            format!("shape {}", fmt_shape(&expected)),
+            fmt_shape(&target.shape),
+        ));
     }
     check_same_dtype(loss, "input2", Some(&x2), &x1)?;
     check_same_dtype(loss, "target", Some(&target), &x1)?;
@@ -459,7 +511,12 @@ impl crate::LossModule for CosineEmbeddingLoss {
         let name = CosineEmbeddingLossConfig::NAME;
         let (x1, x2, target) = pair_arguments(name, inputs, true)?;
         if x1.shape.len() != 2 {
-            return Err(LossError::input(name, "input1", "shape [N, D]", fmt_shape(&x1.shape)));
+            return Err(LossError::input(
+                name,
+                "input1",
+                "shape [N, D]",
+                fmt_shape(&x1.shape),
+            ));
         }
         let [n, d] = [x1.shape[0], x1.shape[1]];
         let (a, b) = (x1.view([n, d]), x2.view([n, d]));
@@ -471,7 +528,11 @@ impl crate::LossModule for CosineEmbeddingLoss {
         let similar = cos.clone().neg() + 1.0;
         let dissimilar = (cos - self.config.margin).clamp_min(0.0);
         let values = dissimilar.mask_where(y.equal_elem(1.0), similar);
-        Ok(reduce_to_dyn(ElementLoss::new(values), vec![n], self.config.reduction))
+        Ok(reduce_to_dyn(
+            ElementLoss::new(values),
+            vec![n],
+            self.config.reduction,
+        ))
     }
 
     fn classification_loss(&self, _input: Tensor<2>, _targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
@@ -507,7 +568,11 @@ impl crate::LossModule for MarginRankingLoss {
         let (x1, x2, target) = pair_arguments(name, inputs, false)?;
         let values = ((x1.flat - x2.flat) * target.flat.neg() + self.config.margin).clamp_min(0.0);
         let numel = x1.shape.iter().product();
-        Ok(reduce_to_dyn(ElementLoss::new(values.reshape([1, numel])), x1.shape, self.config.reduction))
+        Ok(reduce_to_dyn(
+            ElementLoss::new(values.reshape([1, numel])),
+            x1.shape,
+            self.config.reduction,
+        ))
     }
 
     fn classification_loss(&self, _input: Tensor<2>, _targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {

@@ -118,7 +118,9 @@ impl<const D: usize> ElementLoss<D> {
     /// flattened in row-major order; `Mean` and `Sum` return a one-element tensor.
     pub fn reduce(self, reduction: Reduction) -> Tensor<1> {
         let count = match (&self.valid, reduction) {
-            (Some(valid), Reduction::Mean) if self.mean_count.is_none() && self.mean_denominator.is_none() => {
+            (Some(valid), Reduction::Mean)
+                if self.mean_count.is_none() && self.mean_denominator.is_none() =>
+            {
                 Some(valid.clone().float().cast(self.values.dtype()).sum())
             }
             _ => None,

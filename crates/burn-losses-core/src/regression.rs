@@ -509,7 +509,14 @@ impl ElementwiseLoss for PoissonLoss {
     const NAME: &'static str = "poisson";
 
     fn check_values(&self, input: &DynTensor<Float>, target: &DynTensor<Float>) -> LossResult<()> {
-        check_float_range(PoissonLossConfig::NAME, "target", target, 0.0, f64::INFINITY, "counts >= 0")?;
+        check_float_range(
+            PoissonLossConfig::NAME,
+            "target",
+            target,
+            0.0,
+            f64::INFINITY,
+            "counts >= 0",
+        )?;
         if self.config.log_input {
             return Ok(());
         }
@@ -602,7 +609,9 @@ impl GaussianNllLoss {
         let rows = m.checked_div(last).unwrap_or(0);
         let var_2d = if var.shape == input.shape {
             var.view([n, m])
-        } else if var.shape.len() == rank && &var.shape[..rank - 1] == without_last && var.shape[rank - 1] == 1
+        } else if var.shape.len() == rank
+            && &var.shape[..rank - 1] == without_last
+            && var.shape[rank - 1] == 1
             || rank > 1 && var.shape == without_last
         {
             var.view([n * rows, 1]).expand([n * rows, last]).reshape([n, m])

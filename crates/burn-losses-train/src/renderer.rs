@@ -161,7 +161,10 @@ impl TrainingProgressLogger for EpochLogRenderer {
             bar.finish_and_clear();
         }
         let (values, line) = self.metrics_line();
-        println!("epoch {}/{} {:<5}  {}", self.epoch, self.total_epochs, self.split, line);
+        println!(
+            "epoch {}/{} {:<5}  {}",
+            self.epoch, self.total_epochs, self.split, line
+        );
         self.history.lock().unwrap().push(EpochMetrics {
             epoch: self.epoch,
             split: self.split.clone(),

@@ -1,0 +1,351 @@
+#!/usr/bin/env python3
+"""Golden fixtures for the classic classification and margin losses -> tests/fixtures/classic.json.
+
+Anchors (pinned in requirements.txt): torch.nn.functional (cross_entropy, nll_loss, kl_div,
+multi_margin_loss, cosine_embedding_loss, margin_ranking_loss, hinge_embedding_loss) and Keras 3
+(KERAS_BACKEND=torch: hinge, squared_hinge, categorical_hinge, kl_divergence, cosine_similarity).
+Re-created here in torch from their definitions, as each case's anchor says: Poly-1 (Leng et al.
+2022, the paper's `CE + epsilon*(1 - p_t)`), the perceptron `max(0, -y*f)`, the exponential
+`exp(-y*f)` and the logistic `softplus(-y*f)` margin losses (no reference library ships them;
+labels go through Keras' `convert_binary_labels_to_hinge` as for the hinge losses).
+
+Keras' hinge losses average over the last axis: the cases call them with a trailing axis of size 1
+so that they return the pointwise terms, and reduce those as burn-losses does. Inputs are float32
+values, the references run in float64; gradients are d(sum of the output)/d(each float input).
+Cases named `kink_*` put elements exactly on a kink and check the subgradient of the anchor
+there (Keras hinge via torch.maximum: 1/2 at a tie; multi_margin: 0 at a tie, PyTorch's kernel;
+margin_ranking / hinge_embedding: clamp_min's full gradient at 0).
+
+Re-run:  scripts/setup-torch-venv.sh --with-fixtures  &&  <venv>/bin/python tools/golden/classic.py
+"""
+import os
+import sys
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+import keras  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import Case, Grid, write_fixtures  # noqa: E402
+
+G = Grid(torch.Generator().manual_seed(20261204))
+cases = []
+
+
+def add(name, anchor, loss, inputs, output, **tol):
+    cases.append(Case(name, anchor, loss, inputs, output, **tol))
+
+
+def req(*ts):
+    return [t.requires_grad_() for t in ts]
+
+
+def reduce(terms, reduction):
+    if reduction == "none":
+        return terms
+    return terms.sum() if reduction == "sum" else terms.mean()
+
+
+def sample_weight(n):
+    return (torch.rand(n, generator=G.g) * 2.0).mul(16).round().div(16).double()
+
+
+def class_weight(c):
+    return [float(v) for v in (torch.rand(c, generator=G.g) * 2.0 + 0.25).mul(16).round().div(16)]
+
+
+def keras_pointwise(fn, y, x, **kw):
+    return fn(y.unsqueeze(-1), x.unsqueeze(-1), **kw)
+
+
+def pm_one(*shape):
+    return torch.where(torch.rand(*shape, generator=G.g) < 0.5, -1.0, 1.0).double()
+
+
+def zero_one(*shape):
+    y = (torch.rand(*shape, generator=G.g) < 0.5).double()
+    y.view(-1)[0], y.view(-1)[1] = 0.0, 1.0
+    return y
+
+
+def off_kink(x, y, margin_at):
+    """Moves elements whose margin y*x lies within 1/16 of `margin_at` (labels ±1) by y*3/16."""
+    x = x.clone()
+    close = (y * x - margin_at).abs() < 1 / 16
+    x[close] += y[close] * 3 / 16
+    return x
+
+
+# ------------------------------------------------------------------ cross_entropy (PyTorch)
+for case, shape, weight, ls, ignore_frac, reduction in [
+    ("indices_2d_mean", (5, 4), None, 0.0, 0.0, "mean"),
+    ("indices_nd_ignore_mean", (3, 4, 2, 3), None, 0.0, 0.3, "mean"),
+    ("indices_weight_ignore_mean", (6, 3), True, 0.0, 0.3, "mean"),
+    ("indices_smoothing_weight_mean", (2, 4, 3), True, 0.1, 0.0, "mean"),
+    ("indices_smoothing_ignore_sum", (5, 3), None, 0.2, 0.3, "sum"),
+    ("indices_none_nd", (2, 3, 4), None, 0.0, 0.0, "none"),
+]:
+    n, c, *spatial = shape
+    x = G.logits(*shape)
+    t = G.class_targets(n, c, *spatial, present=False)
+    if ignore_frac:
+        t = G.with_ignored(t, -100, ignore_frac)
+    w = class_weight(c) if weight else None
+    (x,) = req(x)
+    out = F.cross_entropy(x, t, weight=None if w is None else torch.tensor(w, dtype=torch.float64),
+                          label_smoothing=ls, reduction=reduction)
+    add(f"cross_entropy/torch/{case}", "torch.nn.functional.cross_entropy",
+        {"type": "cross_entropy", "weight": w, "label_smoothing": ls, "reduction": reduction},
+        {"input": x, "target": t}, out)
+for case, shape, weight, ls, reduction in [
+    ("probs_mean", (4, 5), None, 0.0, "mean"),
+    ("probs_nd_smoothing_weight_mean", (2, 3, 2, 2), True, 0.15, "mean"),
+    ("probs_none", (3, 4), None, 0.0, "none"),
+]:
+    x = G.logits(*shape)
+    q = torch.softmax(G.logits(*shape, scale=1.0), 1).float().double()
+    w = class_weight(shape[1]) if weight else None
+    x, q = req(x, q)
+    out = F.cross_entropy(x, q, weight=None if w is None else torch.tensor(w, dtype=torch.float64),
+                          label_smoothing=ls, reduction=reduction)
+    add(f"cross_entropy/torch/{case}", "torch.nn.functional.cross_entropy (class-probability target)",
+        {"type": "cross_entropy", "weight": w, "label_smoothing": ls, "reduction": reduction},
+        {"input": x, "target": q}, out)
+x, t, sw = G.logits(6, 3), G.class_targets(6, 3, present=False), sample_weight(6)
+cw = class_weight(3)
+(x,) = req(x)
+terms = F.cross_entropy(x, t, weight=torch.tensor(cw, dtype=torch.float64), reduction="none") * sw
+add("cross_entropy/torch/per_sample_weight_mean", "torch.nn.functional.cross_entropy(reduction='none') x weight, "
+    "/ the summed class weights of the targets (PyTorch's weighted mean)",
+    {"type": "cross_entropy", "weight": cw}, {"input": x, "target": t, "weight": sw},
+    terms.sum() / torch.tensor(cw, dtype=torch.float64)[t].sum())
+x, t = G.logits(4, 3), G.class_targets(4, 3, present=False)
+(x,) = req(x)
+add("cross_entropy/torch/ignore_index_null", "torch.nn.functional.cross_entropy (no target ignored)",
+    {"type": "cross_entropy", "ignore_index": None}, {"input": x, "target": t}, F.cross_entropy(x, t))
+
+# ------------------------------------------------------------------ nll (PyTorch)
+for case, shape, weight, ignore_index, ignore_frac, reduction in [
+    ("2d_mean", (5, 4), None, -100, 0.0, "mean"),
+    ("nd_weight_ignore_mean", (3, 3, 2, 2), True, -100, 0.3, "mean"),
+    ("ignore_index_2_sum", (6, 3), None, 2, 0.0, "sum"),
+    ("none", (4, 3), True, -100, 0.25, "none"),
+]:
+    n, c, *spatial = shape
+    log_p = torch.log_softmax(G.logits(*shape), 1).float().double()
+    t = G.class_targets(n, c, *spatial, present=False)
+    if ignore_frac:
+        t = G.with_ignored(t, ignore_index, ignore_frac)
+    w = class_weight(c) if weight else None
+    (log_p,) = req(log_p)
+    out = F.nll_loss(log_p, t, weight=None if w is None else torch.tensor(w, dtype=torch.float64),
+                     ignore_index=ignore_index, reduction=reduction)
+    add(f"nll/torch/{case}", "torch.nn.functional.nll_loss",
+        {"type": "nll", "weight": w, "ignore_index": ignore_index, "reduction": reduction},
+        {"input": log_p, "target": t}, out)
+
+# ------------------------------------------------------------------ poly1 (Leng et al. 2022)
+
+
+def poly1(x, t, eps, ignore_index=-100):
+    ce = F.cross_entropy(x, t, reduction="none", ignore_index=ignore_index)
+    valid = t != ignore_index
+    p_t = torch.softmax(x, 1).gather(1, t.clamp_min(0).unsqueeze(1)).squeeze(1)
+    return torch.where(valid, ce + eps * (1 - p_t), torch.zeros_like(ce)), valid
+
+
+for case, shape, eps, ignore_frac, reduction in [
+    ("eps1_mean", (5, 4), 1.0, 0.0, "mean"),
+    ("eps_minus1_sum", (4, 3), -1.0, 0.0, "sum"),
+    ("eps2_nd_ignore_mean", (2, 3, 2, 3), 2.0, 0.3, "mean"),
+    ("eps05_none", (4, 3), 0.5, 0.0, "none"),
+]:
+    n, c, *spatial = shape
+    x = G.logits(*shape)
+    t = G.class_targets(n, c, *spatial, present=False)
+    if ignore_frac:
+        t = G.with_ignored(t, -100, ignore_frac)
+    (x,) = req(x)
+    terms, valid = poly1(x, t, eps)
+    out = terms.sum() / valid.sum() if reduction == "mean" else reduce(terms, reduction)
+    add(f"poly1/paper/{case}", "Poly-1 (Leng et al. 2022) CE + epsilon*(1 - p_t), re-created in torch; "
+        "mean over the non-ignored elements", {"type": "poly1", "epsilon": eps, "reduction": reduction},
+        {"input": x, "target": t}, out)
+
+# ------------------------------------------------------------------ kl_divergence (PyTorch, Keras)
+for case, shape, log_target, zeros, reduction in [
+    ("batchmean", (4, 5), False, False, "batchmean"),
+    ("target_zeros_sum", (3, 4), False, True, "sum"),
+    ("log_target_mean", (2, 3, 4), True, False, "mean"),
+    ("none", (3, 4), False, False, "none"),
+]:
+    log_p = torch.log_softmax(G.logits(*shape), 1).float().double()
+    q = torch.softmax(G.logits(*shape, scale=1.0), 1).float().double()
+    if zeros:
+        q[0, 1], q[2, 0] = 0.0, 0.0
+    target = q.log() if log_target else q
+    # torch's d/dt of t*log(t) is undefined (NaN) at t = 0: no target gradient there
+    (log_p,) = req(log_p)
+    if not zeros:
+        (target,) = req(target)
+    out = F.kl_div(log_p, target, reduction=reduction, log_target=log_target)
+    add(f"kl_divergence/torch/{case}", "torch.nn.functional.kl_div",
+        {"type": "kl_divergence", "log_target": log_target, "reduction": reduction},
+        {"input": log_p, "target": target}, out)
+for case, reduction in [("probs_batchmean", "batchmean"), ("probs_sum", "sum")]:
+    p = torch.softmax(G.logits(4, 5), 1).float().double()
+    q = torch.softmax(G.logits(4, 5, scale=1.0), 1).float().double()
+    p, q = req(p, q)
+    per_sample = keras.losses.kl_divergence(q, p)  # sum over the last axis
+    add(f"kl_divergence/keras/{case}", "keras.losses.kl_divergence (probabilities, clipped to [1e-7, 1])",
+        {"type": "kl_divergence", "log_input": False, "reduction": reduction}, {"input": p, "target": q},
+        per_sample.mean() if reduction == "batchmean" else per_sample.sum())
+
+# ------------------------------------------------------------------ hinge family (Keras; margins re-created)
+for loss_name, fn in [("hinge", keras.losses.hinge), ("squared_hinge", keras.losses.squared_hinge)]:
+    for case, shape, labels, reduction in [
+        ("pm1_mean", (4, 3), "pm1", "mean"),
+        ("zero_one_sum", (3, 4), "01", "sum"),
+        ("pm1_none_nd", (2, 2, 3), "pm1", "none"),
+    ]:
+        y = pm_one(*shape) if labels == "pm1" else zero_one(*shape)
+        x = off_kink(G.logits(*shape, scale=1.0), 2 * y - 1 if labels == "01" else y, 1.0)
+        x, y = req(x, y)
+        add(f"{loss_name}/keras/{case}", f"keras.losses.{loss_name} (pointwise; {{0,1}} labels -> {{-1,1}})",
+            {"type": loss_name, "reduction": reduction}, {"input": x, "target": y},
+            reduce(keras_pointwise(fn, y, x), reduction))
+y = pm_one(3, 4)
+x = off_kink(G.logits(3, 4, scale=1.0), y, 1.0)
+x[0, 0], x[1, 2], x[2, 1] = y[0, 0], y[1, 2], y[2, 1]  # y*x = 1: on the hinge
+(x,) = req(x)
+add("hinge/keras/kink_at_margin", "keras.losses.hinge (torch.maximum: subgradient 1/2 at y*x = 1)", {"type": "hinge"},
+    {"input": x, "target": y}, keras_pointwise(keras.losses.hinge, y, x).mean())
+
+
+def labels_pm(y):
+    """Keras' convert_binary_labels_to_hinge."""
+    return 2 * y - 1 if bool(((y == 0) | (y == 1)).all()) else y
+
+
+for loss_name, fn, kink in [
+    ("perceptron", lambda m: torch.maximum(-m, torch.zeros_like(m)), 0.0),
+    ("exponential", lambda m: torch.exp(-m), None),
+    ("logistic", lambda m: F.softplus(-m), None),
+]:
+    for case, shape, labels, reduction, scale in [
+        ("pm1_mean", (4, 3), "pm1", "mean", 1.0),
+        ("zero_one_sum", (3, 4), "01", "sum", 1.0),
+        ("pm1_none_large", (2, 3), "pm1", "none", 12.0),
+    ]:
+        y = pm_one(*shape) if labels == "pm1" else zero_one(*shape)
+        x = G.logits(*shape, scale=scale)
+        if kink is not None:
+            x = off_kink(x, labels_pm(y), kink)
+        x, y = req(x, y)
+        add(f"{loss_name}/formula/{case}", f"{loss_name} loss of the margin y*x, re-created in torch "
+            "(labels: Keras convert_binary_labels_to_hinge)", {"type": loss_name, "reduction": reduction},
+            {"input": x, "target": y}, reduce(fn(labels_pm(y) * x), reduction))
+y = pm_one(2, 3)
+x = off_kink(G.logits(2, 3), y, 0.0)
+x[0, 1], x[1, 0] = 0.0, 0.0
+(x,) = req(x)
+add("perceptron/formula/kink_at_zero", "perceptron max(0, -y*x) via torch.maximum (1/2 at y*x = 0)",
+    {"type": "perceptron"}, {"input": x, "target": y}, torch.maximum(-y * x, torch.zeros_like(x)).mean())
+
+# categorical_hinge (Keras; index targets become one-hot)
+for case, n, c, one_hot, reduction in [("indices_mean", 5, 4, False, "mean"), ("one_hot_sum", 4, 3, True, "sum"),
+                                       ("indices_none", 4, 5, False, "none")]:
+    x = G.logits(n, c, scale=0.5)
+    t = G.class_targets(n, c, present=False)
+    oh = F.one_hot(t, c).double()
+    (x,) = req(x)
+    out = reduce(keras.losses.categorical_hinge(oh, x), reduction)
+    add(f"categorical_hinge/keras/{case}", "keras.losses.categorical_hinge" + (" (indices one-hot encoded)" if not one_hot else ""),
+        {"type": "categorical_hinge", "reduction": reduction}, {"input": x, "target": oh if one_hot else t}, out)
+
+# multi_margin (PyTorch)
+for case, n, c, p, margin, weight, reduction in [
+    ("p1_mean", 5, 4, 1, 1.0, False, "mean"),
+    ("p2_margin05_sum", 4, 3, 2, 0.5, False, "sum"),
+    ("p1_weight_none", 6, 3, 1, 1.0, True, "none"),
+    ("p2_weight_margin2_mean", 4, 5, 2, 2.0, True, "mean"),
+]:
+    x = G.logits(n, c, scale=0.5)
+    t = G.class_targets(n, c, present=False)
+    w = class_weight(c) if weight else None
+    (x,) = req(x)
+    out = F.multi_margin_loss(x, t, p=p, margin=margin, reduction=reduction,
+                              weight=None if w is None else torch.tensor(w, dtype=torch.float64))
+    add(f"multi_margin/torch/{case}", "torch.nn.functional.multi_margin_loss",
+        {"type": "multi_margin", "p": p, "margin": margin, "weight": w, "reduction": reduction},
+        {"input": x, "target": t}, out)
+x = torch.tensor([[1.0, 0.0, 0.5], [0.25, 1.25, 0.25]], dtype=torch.float64)
+t = torch.tensor([0, 1])
+(x,) = req(x)
+add("multi_margin/torch/kink_at_margin", "torch.nn.functional.multi_margin_loss (a tie margin - x_t + x_j = 0: "
+    "subgradient 0)", {"type": "multi_margin"}, {"input": x, "target": t}, F.multi_margin_loss(x, t))
+
+# ------------------------------------------------------------------ cosine losses
+for case, shape, axis, form, reduction in [
+    ("axis_last_mean", (4, 3), -1, "negative", "mean"),
+    ("axis1_nd_sum", (2, 4, 3), 1, "negative", "sum"),
+    ("one_minus_none", (3, 5), -1, "one_minus", "none"),
+]:
+    x, y = G.logits(*shape), G.logits(*shape)
+    x, y = req(x, y)
+    out = keras.losses.cosine_similarity(y, x, axis=axis)
+    if form == "one_minus":
+        out = 1 + out
+    add(f"cosine_similarity/keras/{case}", "keras.losses.cosine_similarity" + (" + 1 (seed 001's 1 - cos)" if form == "one_minus" else ""),
+        {"type": "cosine_similarity", "axis": axis, "form": form, "reduction": reduction},
+        {"input": x, "target": y}, reduce(out, reduction))
+x, y = G.logits(3, 4), G.logits(3, 4)
+x[1] = 0.0  # a zero vector: cosine 0 (Keras' normalize floors the norm at 1e-7)
+(y,) = req(y)  # d/dx at x = 0 is NaN in Keras (rsqrt(0) in the backward): no input gradient
+add("cosine_similarity/keras/zero_vector", "keras.losses.cosine_similarity (a zero input vector)",
+    {"type": "cosine_similarity"}, {"input": x, "target": y}, keras.losses.cosine_similarity(y, x).mean())
+
+for case, n, d, margin, reduction in [("margin0_mean", 6, 4, 0.0, "mean"), ("margin05_sum", 5, 3, 0.5, "sum"),
+                                      ("margin_neg_none", 4, 5, -0.25, "none")]:
+    x1, x2, y = G.logits(n, d), G.logits(n, d), pm_one(n)
+    x1, x2 = req(x1, x2)
+    add(f"cosine_embedding/torch/{case}", "torch.nn.functional.cosine_embedding_loss",
+        {"type": "cosine_embedding", "margin": margin, "reduction": reduction},
+        {"input1": x1, "input2": x2, "target": y},
+        F.cosine_embedding_loss(x1, x2, y, margin=margin, reduction=reduction))
+
+for case, shape, margin, reduction in [("margin0_mean", (6,), 0.0, "mean"), ("margin05_sum", (5,), 0.5, "sum"),
+                                       ("nd_none", (2, 3), 1.0, "none")]:
+    x1, x2, y = G.logits(*shape), G.logits(*shape), pm_one(*shape)
+    x2 = x2 + ((-y * (x1 - x2) + margin).abs() < 1 / 16) * 3 / 16
+    x1, x2 = req(x1, x2)
+    add(f"margin_ranking/torch/{case}", "torch.nn.functional.margin_ranking_loss",
+        {"type": "margin_ranking", "margin": margin, "reduction": reduction},
+        {"input1": x1, "input2": x2, "target": y},
+        F.margin_ranking_loss(x1, x2, y, margin=margin, reduction=reduction))
+x1 = torch.tensor([0.5, 1.0, -0.25, 2.0], dtype=torch.float64)
+x2 = torch.tensor([1.0, 1.0, 0.75, 0.5], dtype=torch.float64)
+y = torch.tensor([1.0, -1.0, 1.0, -1.0], dtype=torch.float64)
+x1, x2 = req(x1, x2)
+add("margin_ranking/torch/kink_at_zero", "torch.nn.functional.margin_ranking_loss (-y*(x1 - x2) + margin = 0: "
+    "clamp_min's full gradient)", {"type": "margin_ranking"}, {"input1": x1, "input2": x2, "target": y},
+    F.margin_ranking_loss(x1, x2, y))
+
+for case, shape, margin, reduction in [("margin1_mean", (4, 3), 1.0, "mean"), ("margin2_sum", (6,), 2.0, "sum"),
+                                       ("none_nd", (2, 2, 2), 1.0, "none")]:
+    x = G.logits(*shape).abs()
+    y = pm_one(*shape)
+    x = x + ((x - margin).abs() < 1 / 16) * 3 / 16
+    (x,) = req(x)
+    add(f"hinge_embedding/torch/{case}", "torch.nn.functional.hinge_embedding_loss",
+        {"type": "hinge_embedding", "margin": margin, "reduction": reduction}, {"input": x, "target": y},
+        F.hinge_embedding_loss(x, y, margin=margin, reduction=reduction))
+x = torch.tensor([1.0, 0.5, 1.0, 2.0], dtype=torch.float64)
+y = torch.tensor([-1.0, -1.0, 1.0, -1.0], dtype=torch.float64)
+(x,) = req(x)
+add("hinge_embedding/torch/kink_at_margin", "torch.nn.functional.hinge_embedding_loss (x = margin: clamp_min's "
+    "full gradient)", {"type": "hinge_embedding"}, {"input": x, "target": y}, F.hinge_embedding_loss(x, y))
+
+write_fixtures("classic", __doc__, cases, {"torch": torch.__version__, "keras": keras.__version__})
