@@ -1,7 +1,7 @@
 //! Classic classification losses on class scores `input [N, C]` or `[N, C, d1, …]` (class dim
 //! 1): [`CrossEntropyLoss`], [`NllLoss`], [`KlDivergenceLoss`] and [`Poly1Loss`].
 //!
-//! Cross-entropy, NLL and Poly-1 share one core ([`class_nll_terms`]): the negative
+//! Cross-entropy, NLL and Poly-1 share one core (`class_nll_terms`): the negative
 //! log-likelihood of the target class under `log p`, PyTorch's class weights with their
 //! Σw-normalised mean, `ignore_index` and label smoothing.
 //!
