@@ -459,7 +459,9 @@ loss_config! {
     /// ℓ = (log(max(ŷ, ε) + 1) − log(max(y, ε) + 1))²
     /// ```
     ///
-    /// (`log1p` form.) Predictions below ε get no gradient (the floor is flat there).
+    /// Computed as `log1p((ŷ' − y') / (1 + y'))²` (`ŷ' = max(ŷ, ε)`, `y' = max(y, ε)`), the same
+    /// value without the cancellation of two close logarithms. Predictions below ε get no
+    /// gradient (the floor is flat there).
     MsleLoss;
 }
 
@@ -468,7 +470,9 @@ impl ElementwiseLoss for MsleLoss {
 
     fn values(&self, x: Tensor<2>, y: Tensor<2>) -> Tensor<2> {
         let eps = self.config.epsilon;
-        (x.clamp_min(eps).log1p() - y.clamp_min(eps).log1p()).powi_scalar(2)
+        let (x, y) = (x.clamp_min(eps), y.clamp_min(eps));
+        // log1p(x) − log1p(y) as one log1p((x − y) / (1 + y)): no cancellation when ŷ ≈ y
+        ((x - y.clone()) / (y + 1.0)).log1p().powi_scalar(2)
     }
 }
 elementwise_loss_api!(MsleLoss);
