@@ -1,0 +1,313 @@
+//! The burn side of `benches/compare.py`'s side-by-side table against PyTorch: one case on one
+//! device, timed here, printed as one JSON line (the script alternates these runs with the
+//! PyTorch ones, round by round).
+//!
+//! ```sh
+//! cargo bench -q --bench compare -- --list
+//! cargo bench -q --bench compare -- --case binary_focal_1m --device flex --reps 10
+//! ```
+//!
+//! Times are medians of `--reps` runs after 2 warm-ups, each ending with a read-back of one
+//! number (the loss, or the sum of the input gradient) so that lazy and GPU backends finish
+//! their work inside the timing, as PyTorch's `.item()` does. `peak_extra_bytes` is the most
+//! host memory that one forward+backward holds beyond what was allocated before it (the inputs),
+//! through a counting global allocator: the autodiff graph, the intermediate tensors and the
+//! input gradient; GPU memory is not counted.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use burn::nn::loss::{BinaryCrossEntropyLossConfig, CrossEntropyLossConfig};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn_losses::{LossConfig, LossInputs};
+use clap::Parser;
+
+/// The system allocator, counting the bytes held now and their peak.
+struct Counting;
+
+static HELD: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn count_alloc(size: usize) {
+    let now = HELD.fetch_add(size, Ordering::Relaxed) + size;
+    PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
+// SAFETY: every call is forwarded to `System` unchanged; only counters are updated besides.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            count_alloc(layout.size());
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        HELD.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            count_alloc(layout.size());
+        }
+        p
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            HELD.fetch_sub(layout.size(), Ordering::Relaxed);
+            count_alloc(new_size);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+#[derive(Parser)]
+#[command(about = "Times one loss case (forward, forward+backward, peak memory) for benches/compare.py")]
+struct Args {
+    /// The case (see --list).
+    #[arg(long, required_unless_present = "list")]
+    case: Option<String>,
+    /// Backend: flex | ndarray | wgpu | tch | cuda (must be compiled in).
+    #[arg(long, default_value = "flex")]
+    device: String,
+    /// Timed runs of each of forward and forward+backward (after 2 warm-ups).
+    #[arg(long, default_value_t = 10)]
+    reps: usize,
+    /// Print the cases as JSON lines {"case", "shape", "loss"} and exit.
+    #[arg(long)]
+    list: bool,
+    // `cargo bench` passes --bench to every bench binary
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+/// The inputs of a case.
+#[derive(Clone, Copy)]
+enum Data {
+    /// Logits `[n, c]` and 0/1 targets `[n, c]` (multi-label).
+    Binary { n: usize, c: usize },
+    /// Logits `[n, c]` and class indices `[n]`.
+    Classes { n: usize, c: usize },
+    /// Logits `[n, c, h, w]` and class indices `[n, h, w]`.
+    Dense { n: usize, c: usize, h: usize, w: usize },
+    /// Embeddings `[n, d]` and labels `[n]` of `classes` equal-sized classes.
+    Embeddings { n: usize, d: usize, classes: usize },
+}
+
+impl Data {
+    fn shape(&self) -> Vec<usize> {
+        match *self {
+            Data::Binary { n, c } | Data::Classes { n, c } => vec![n, c],
+            Data::Dense { n, c, h, w } => vec![n, c, h, w],
+            Data::Embeddings { n, d, .. } => vec![n, d],
+        }
+    }
+}
+
+/// What computes the loss: a burn-losses config, or burn-nn's own loss (the in-run baseline).
+enum Kind {
+    Config(String),
+    BurnCrossEntropy,
+    BurnBinaryCrossEntropy,
+}
+
+struct Case {
+    name: String,
+    data: Data,
+    kind: Kind,
+}
+
+fn cases() -> Vec<Case> {
+    let case = |name: &str, data, json: &str| Case { name: name.into(), data, kind: Kind::Config(json.into()) };
+    let counts = |c: usize| (0..c).map(|k| (10_000 / (k + 1)).to_string()).collect::<Vec<_>>().join(", ");
+    let million = Data::Binary { n: 4096, c: 256 };
+    let mut all = vec![
+        case("binary_focal_1m", million, r#"{"type": "binary_focal"}"#),
+        case("bce_1m", million, r#"{"type": "bce"}"#),
+        Case { name: "burn_bce_1m".into(), data: million, kind: Kind::BurnBinaryCrossEntropy },
+    ];
+    for (n, c) in [(65_536, 10), (4096, 1000)] {
+        let data = Data::Classes { n, c };
+        all.push(case(&format!("focal_{n}x{c}"), data, r#"{"type": "focal"}"#));
+        all.push(case(&format!("cross_entropy_{n}x{c}"), data, r#"{"type": "cross_entropy"}"#));
+        let cb = format!(r#"{{"type": "class_balanced", "samples_per_class": [{}], "base": "softmax"}}"#, counts(c));
+        all.push(case(&format!("class_balanced_{n}x{c}"), data, &cb));
+        all.push(Case { name: format!("burn_cross_entropy_{n}x{c}"), data, kind: Kind::BurnCrossEntropy });
+    }
+    all.push(case(
+        "dice_8x4x128x128",
+        Data::Dense { n: 8, c: 4, h: 128, w: 128 },
+        r#"{"type": "dice", "activation": "softmax"}"#,
+    ));
+    all.push(case(
+        "triplet_batch_hard_1024x128",
+        Data::Embeddings { n: 1024, d: 128, classes: 32 },
+        r#"{"type": "triplet_mined", "mining": "batch_hard", "margin": 0.05, "normalize_embeddings": true}"#,
+    ));
+    all.push(case(
+        "nt_xent_1024x128",
+        Data::Embeddings { n: 1024, d: 128, classes: 512 },
+        r#"{"type": "nt_xent", "temperature": 0.07}"#,
+    ));
+    all
+}
+
+/// Deterministic values in [-2, 2) (the same on every run; no RNG needed for timing).
+fn values(len: usize) -> Vec<f32> {
+    (0..len).map(|i| ((i.wrapping_mul(7919) + i / 3) % 1000) as f32 / 250.0 - 2.0).collect()
+}
+
+/// The case's inputs on `device`, as named arguments (the float `input` first).
+fn inputs(data: Data, device: &Device) -> (Tensor<2>, Option<Tensor<4>>, LossInputs) {
+    let float2 = |n: usize, c: usize| Tensor::<2>::from_data(TensorData::new(values(n * c), [n, c]), device);
+    let ints = |v: Vec<i64>, n: usize| Tensor::<1, Int>::from_data(TensorData::new(v, [n]), device);
+    match data {
+        Data::Binary { n, c } => {
+            let x = float2(n, c);
+            let y: Vec<f32> = (0..n * c).map(|i| ((i * 13) % 5 == 0) as u8 as f32).collect();
+            let y = Tensor::<2>::from_data(TensorData::new(y, [n, c]), device);
+            (x.clone(), None, LossInputs::new().with_float("input", x).with_float("target", y))
+        }
+        Data::Classes { n, c } => {
+            let x = float2(n, c);
+            let t = ints((0..n).map(|i| ((i * 31) % c) as i64).collect(), n);
+            (x.clone(), None, LossInputs::new().with_float("input", x).with_int("target", t))
+        }
+        Data::Dense { n, c, h, w } => {
+            let x = Tensor::<4>::from_data(TensorData::new(values(n * c * h * w), [n, c, h, w]), device);
+            let t: Vec<i64> = (0..n * h * w).map(|i| ((i * 31 + i / w) % c) as i64).collect();
+            let t = Tensor::<3, Int>::from_data(TensorData::new(t, [n, h, w]), device);
+            let flat = x.clone().reshape([n, c * h * w]);
+            (flat, Some(x.clone()), LossInputs::new().with_float("input", x).with_int("target", t))
+        }
+        Data::Embeddings { n, d, classes } => {
+            let x = float2(n, d);
+            let labels = ints((0..n).map(|i| (i % classes) as i64).collect(), n);
+            (x.clone(), None, LossInputs::new().with_float("embeddings", x).with_int("labels", labels))
+        }
+    }
+}
+
+/// One loss value `[1]` of the case on the inputs.
+fn loss_value(case: &Case, x: &Tensor<2>, args: &LossInputs, loss: Option<&burn_losses::Loss>) -> Tensor<1> {
+    match &case.kind {
+        Kind::Config(_) => loss.expect("config loss").forward_inputs(args).expect("valid case").flat.sum(),
+        Kind::BurnCrossEntropy => {
+            let t = args.int("cross_entropy", "target").expect("class indices");
+            CrossEntropyLossConfig::new().init(&x.device()).forward(x.clone(), t.into_tensor::<1>())
+        }
+        Kind::BurnBinaryCrossEntropy => {
+            let y = args.float("bce", "target").expect("0/1 targets").into_tensor::<2>().int();
+            BinaryCrossEntropyLossConfig::new().with_logits(true).init(&x.device()).forward(x.clone(), y)
+        }
+    }
+}
+
+/// Replaces the float input of `args` (the one the gradient is taken of) by `x`.
+fn with_input(data: Data, args: &LossInputs, x: Tensor<2>, x4: Option<Tensor<4>>) -> LossInputs {
+    let mut out = LossInputs::new();
+    for name in args.names() {
+        let value = args.get("compare", name).expect("listed").clone();
+        out.insert(name, value);
+    }
+    match (data, x4) {
+        (Data::Embeddings { .. }, _) => out.with_float("embeddings", x),
+        (_, Some(x4)) => out.with_float("input", x4),
+        _ => out.with_float("input", x),
+    }
+}
+
+fn median_ms(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+fn main() {
+    let args = Args::parse();
+    let all = cases();
+    if args.list {
+        for c in &all {
+            let loss = match &c.kind {
+                Kind::Config(json) => json.clone(),
+                Kind::BurnCrossEntropy => "burn::nn::loss::CrossEntropyLoss".into(),
+                Kind::BurnBinaryCrossEntropy => "burn::nn::loss::BinaryCrossEntropyLoss (logits)".into(),
+            };
+            println!("{}", serde_json::json!({"case": c.name, "shape": c.data.shape(), "loss": loss}));
+        }
+        return;
+    }
+    let name = args.case.expect("--case");
+    let Some(case) = all.iter().find(|c| c.name == name) else {
+        eprintln!("--case: unknown case {name:?} (see --list)");
+        std::process::exit(2);
+    };
+    let device = burn_losses::device::parse_device(&args.device).unwrap_or_else(|e| {
+        eprintln!("--device: {e}");
+        std::process::exit(2);
+    });
+    let loss = match &case.kind {
+        Kind::Config(json) => Some(LossConfig::parse(json).expect("valid case config").init()),
+        _ => None,
+    };
+
+    let (x, _, plain) = inputs(case.data, &device);
+    let forward = |_: ()| loss_value(case, &x, &plain, loss.as_ref()).into_scalar::<f32>();
+    let mut fwd = Vec::new();
+    for rep in 0..args.reps + 2 {
+        let t = Instant::now();
+        std::hint::black_box(forward(()));
+        if rep >= 2 {
+            fwd.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+
+    let ad = device.clone().autodiff();
+    let (xa, x4a, tracked) = inputs(case.data, &ad);
+    let backward = || {
+        let (x, x4) = match &x4a {
+            Some(x4) => {
+                let x4 = x4.clone().require_grad();
+                (xa.clone(), Some(x4))
+            }
+            None => (xa.clone().require_grad(), None),
+        };
+        let args = with_input(case.data, &tracked, x.clone(), x4.clone());
+        let grads = loss_value(case, &x, &args, loss.as_ref()).backward();
+        match x4 {
+            Some(x4) => x4.grad(&grads).expect("input gradient").sum().into_scalar::<f32>(),
+            None => x.grad(&grads).expect("input gradient").sum().into_scalar::<f32>(),
+        }
+    };
+    let mut fwd_bwd = Vec::new();
+    let mut peak_extra = 0usize;
+    for rep in 0..args.reps + 2 {
+        let base = HELD.load(Ordering::Relaxed);
+        PEAK.store(base, Ordering::Relaxed);
+        let t = Instant::now();
+        std::hint::black_box(backward());
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        peak_extra = peak_extra.max(PEAK.load(Ordering::Relaxed).saturating_sub(base));
+        if rep >= 2 {
+            fwd_bwd.push(ms);
+        }
+    }
+    let input_bytes: usize = case.data.shape().iter().product::<usize>() * 4;
+    println!(
+        "{}",
+        serde_json::json!({
+            "case": case.name,
+            "device": args.device,
+            "reps": args.reps,
+            "forward_ms": median_ms(fwd),
+            "forward_backward_ms": median_ms(fwd_bwd),
+            "peak_extra_bytes": peak_extra,
+            "input_bytes": input_bytes,
+        })
+    );
+}
