@@ -162,8 +162,7 @@ def main():
             name = c["case"]
             prefix = max((p for p in table if name.startswith(p + "_")), key=len)
             label, kind, fn = table[prefix]
-            classes = c["shape"][0] // (2 if name.startswith("nt_xent") else 32) if kind == "embeddings" else None
-            x, t = data(c["shape"], kind, classes)
+            x, t = data(c["shape"], kind, c["classes"])
             rows[name]["anchor"] = label
             rows[name]["torch"].append(time_torch(fn, x, t, args.reps))
             out = subprocess.run([exe, "--case", name, "--device", args.device, "--reps", str(args.reps)],

@@ -18,9 +18,11 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use burn::nn::loss::{BinaryCrossEntropyLossConfig, CrossEntropyLossConfig};
+use burn::nn::loss::{
+    BinaryCrossEntropyLoss, BinaryCrossEntropyLossConfig, CrossEntropyLoss, CrossEntropyLossConfig,
+};
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use burn_losses::{LossConfig, LossInputs};
+use burn_losses::{DynInput, DynTensor, LossConfig, LossInputs};
 use clap::Parser;
 
 /// The system allocator, counting the bytes held now and their peak.
@@ -79,7 +81,7 @@ struct Args {
     /// Timed runs of each of forward and forward+backward (after 2 warm-ups).
     #[arg(long, default_value_t = 10)]
     reps: usize,
-    /// Print the cases as JSON lines {"case", "shape", "loss"} and exit.
+    /// Print the cases as JSON lines {"case", "shape", "classes", "loss"} and exit.
     #[arg(long)]
     list: bool,
     // `cargo bench` passes --bench to every bench binary
@@ -124,35 +126,72 @@ struct Case {
 }
 
 fn cases() -> Vec<Case> {
-    let case = |name: &str, data, json: &str| Case { name: name.into(), data, kind: Kind::Config(json.into()) };
-    let counts = |c: usize| (0..c).map(|k| (10_000 / (k + 1)).to_string()).collect::<Vec<_>>().join(", ");
+    let case = |name: &str, data, json: &str| Case {
+        name: name.into(),
+        data,
+        kind: Kind::Config(json.into()),
+    };
+    let counts = |c: usize| {
+        (0..c)
+            .map(|k| (10_000 / (k + 1)).to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let million = Data::Binary { n: 4096, c: 256 };
     let mut all = vec![
         case("binary_focal_1m", million, r#"{"type": "binary_focal"}"#),
         case("bce_1m", million, r#"{"type": "bce"}"#),
-        Case { name: "burn_bce_1m".into(), data: million, kind: Kind::BurnBinaryCrossEntropy },
+        Case {
+            name: "burn_bce_1m".into(),
+            data: million,
+            kind: Kind::BurnBinaryCrossEntropy,
+        },
     ];
     for (n, c) in [(65_536, 10), (4096, 1000)] {
         let data = Data::Classes { n, c };
         all.push(case(&format!("focal_{n}x{c}"), data, r#"{"type": "focal"}"#));
-        all.push(case(&format!("cross_entropy_{n}x{c}"), data, r#"{"type": "cross_entropy"}"#));
-        let cb = format!(r#"{{"type": "class_balanced", "samples_per_class": [{}], "base": "softmax"}}"#, counts(c));
+        all.push(case(
+            &format!("cross_entropy_{n}x{c}"),
+            data,
+            r#"{"type": "cross_entropy"}"#,
+        ));
+        let cb = format!(
+            r#"{{"type": "class_balanced", "samples_per_class": [{}], "base": "softmax"}}"#,
+            counts(c)
+        );
         all.push(case(&format!("class_balanced_{n}x{c}"), data, &cb));
-        all.push(Case { name: format!("burn_cross_entropy_{n}x{c}"), data, kind: Kind::BurnCrossEntropy });
+        all.push(Case {
+            name: format!("burn_cross_entropy_{n}x{c}"),
+            data,
+            kind: Kind::BurnCrossEntropy,
+        });
     }
     all.push(case(
         "dice_8x4x128x128",
-        Data::Dense { n: 8, c: 4, h: 128, w: 128 },
+        Data::Dense {
+            n: 8,
+            c: 4,
+            h: 128,
+            w: 128,
+        },
         r#"{"type": "dice", "activation": "softmax"}"#,
     ));
     all.push(case(
         "triplet_batch_hard_1024x128",
-        Data::Embeddings { n: 1024, d: 128, classes: 32 },
+        Data::Embeddings {
+            n: 1024,
+            d: 128,
+            classes: 32,
+        },
         r#"{"type": "triplet_mined", "mining": "batch_hard", "margin": 0.05, "normalize_embeddings": true}"#,
     ));
     all.push(case(
         "nt_xent_1024x128",
-        Data::Embeddings { n: 1024, d: 128, classes: 512 },
+        Data::Embeddings {
+            n: 1024,
+            d: 128,
+            classes: 512,
+        },
         r#"{"type": "nt_xent", "temperature": 0.07}"#,
     ));
     all
@@ -160,66 +199,111 @@ fn cases() -> Vec<Case> {
 
 /// Deterministic values in [-2, 2) (the same on every run; no RNG needed for timing).
 fn values(len: usize) -> Vec<f32> {
-    (0..len).map(|i| ((i.wrapping_mul(7919) + i / 3) % 1000) as f32 / 250.0 - 2.0).collect()
+    (0..len)
+        .map(|i| ((i.wrapping_mul(7919) + i / 3) % 1000) as f32 / 250.0 - 2.0)
+        .collect()
 }
 
-/// The case's inputs on `device`, as named arguments (the float `input` first).
-fn inputs(data: Data, device: &Device) -> (Tensor<2>, Option<Tensor<4>>, LossInputs) {
+impl Data {
+    /// The number of label classes of an embeddings case (the PyTorch side builds the same labels).
+    fn classes(&self) -> Option<usize> {
+        match *self {
+            Data::Embeddings { classes, .. } => Some(classes),
+            _ => None,
+        }
+    }
+
+    /// The float argument whose gradient forward+backward computes.
+    fn float_input(&self) -> &'static str {
+        match self {
+            Data::Embeddings { .. } => "embeddings",
+            _ => "input",
+        }
+    }
+}
+
+/// The case's inputs on `device`, as named arguments.
+fn inputs(data: Data, device: &Device) -> LossInputs {
     let float2 = |n: usize, c: usize| Tensor::<2>::from_data(TensorData::new(values(n * c), [n, c]), device);
     let ints = |v: Vec<i64>, n: usize| Tensor::<1, Int>::from_data(TensorData::new(v, [n]), device);
     match data {
         Data::Binary { n, c } => {
-            let x = float2(n, c);
             let y: Vec<f32> = (0..n * c).map(|i| ((i * 13) % 5 == 0) as u8 as f32).collect();
             let y = Tensor::<2>::from_data(TensorData::new(y, [n, c]), device);
-            (x.clone(), None, LossInputs::new().with_float("input", x).with_float("target", y))
+            LossInputs::new()
+                .with_float("input", float2(n, c))
+                .with_float("target", y)
         }
         Data::Classes { n, c } => {
-            let x = float2(n, c);
             let t = ints((0..n).map(|i| ((i * 31) % c) as i64).collect(), n);
-            (x.clone(), None, LossInputs::new().with_float("input", x).with_int("target", t))
+            LossInputs::new()
+                .with_float("input", float2(n, c))
+                .with_int("target", t)
         }
         Data::Dense { n, c, h, w } => {
             let x = Tensor::<4>::from_data(TensorData::new(values(n * c * h * w), [n, c, h, w]), device);
             let t: Vec<i64> = (0..n * h * w).map(|i| ((i * 31 + i / w) % c) as i64).collect();
             let t = Tensor::<3, Int>::from_data(TensorData::new(t, [n, h, w]), device);
-            let flat = x.clone().reshape([n, c * h * w]);
-            (flat, Some(x.clone()), LossInputs::new().with_float("input", x).with_int("target", t))
+            LossInputs::new().with_float("input", x).with_int("target", t)
         }
         Data::Embeddings { n, d, classes } => {
-            let x = float2(n, d);
             let labels = ints((0..n).map(|i| (i % classes) as i64).collect(), n);
-            (x.clone(), None, LossInputs::new().with_float("embeddings", x).with_int("labels", labels))
+            LossInputs::new()
+                .with_float("embeddings", float2(n, d))
+                .with_int("labels", labels)
         }
     }
 }
 
-/// One loss value `[1]` of the case on the inputs.
-fn loss_value(case: &Case, x: &Tensor<2>, args: &LossInputs, loss: Option<&burn_losses::Loss>) -> Tensor<1> {
-    match &case.kind {
-        Kind::Config(_) => loss.expect("config loss").forward_inputs(args).expect("valid case").flat.sum(),
-        Kind::BurnCrossEntropy => {
-            let t = args.int("cross_entropy", "target").expect("class indices");
-            CrossEntropyLossConfig::new().init(&x.device()).forward(x.clone(), t.into_tensor::<1>())
-        }
-        Kind::BurnBinaryCrossEntropy => {
-            let y = args.float("bce", "target").expect("0/1 targets").into_tensor::<2>().int();
-            BinaryCrossEntropyLossConfig::new().with_logits(true).init(&x.device()).forward(x.clone(), y)
-        }
-    }
+/// The loss of a case, built once, outside the timing.
+enum Model {
+    Config(burn_losses::Loss),
+    BurnCrossEntropy(CrossEntropyLoss),
+    BurnBinaryCrossEntropy(BinaryCrossEntropyLoss),
 }
 
-/// Replaces the float input of `args` (the one the gradient is taken of) by `x`.
-fn with_input(data: Data, args: &LossInputs, x: Tensor<2>, x4: Option<Tensor<4>>) -> LossInputs {
-    let mut out = LossInputs::new();
-    for name in args.names() {
-        let value = args.get("compare", name).expect("listed").clone();
-        out.insert(name, value);
+impl Model {
+    fn new(kind: &Kind, device: &Device) -> Self {
+        match kind {
+            Kind::Config(json) => Model::Config(LossConfig::parse(json).expect("valid case config").init()),
+            Kind::BurnCrossEntropy => Model::BurnCrossEntropy(CrossEntropyLossConfig::new().init(device)),
+            Kind::BurnBinaryCrossEntropy => Model::BurnBinaryCrossEntropy(
+                BinaryCrossEntropyLossConfig::new().with_logits(true).init(device),
+            ),
+        }
     }
-    match (data, x4) {
-        (Data::Embeddings { .. }, _) => out.with_float("embeddings", x),
-        (_, Some(x4)) => out.with_float("input", x4),
-        _ => out.with_float("input", x),
+
+    /// The case's inputs in the form this loss takes: burn-nn's BCE wants integer targets,
+    /// converted here once, not inside the timing.
+    fn inputs(&self, data: Data, device: &Device) -> LossInputs {
+        let args = inputs(data, device);
+        match self {
+            Model::BurnBinaryCrossEntropy(_) => {
+                let y = args
+                    .float("bce", "target")
+                    .expect("0/1 targets")
+                    .into_tensor::<2>()
+                    .int();
+                args.with_int("target", y)
+            }
+            _ => args,
+        }
+    }
+
+    /// One loss value `[1]`.
+    fn loss(&self, args: &LossInputs) -> Tensor<1> {
+        let logits = || args.float("compare", "input").expect("logits").into_tensor::<2>();
+        match self {
+            Model::Config(loss) => loss.forward_inputs(args).expect("valid case").flat.sum(),
+            Model::BurnCrossEntropy(ce) => {
+                let targets = args.int("cross_entropy", "target").expect("class indices");
+                ce.forward(logits(), targets.into_tensor::<1>())
+            }
+            Model::BurnBinaryCrossEntropy(bce) => {
+                let targets = args.int("bce", "target").expect("0/1 targets");
+                bce.forward(logits(), targets.into_tensor::<2>())
+            }
+        }
     }
 }
 
@@ -238,7 +322,10 @@ fn main() {
                 Kind::BurnCrossEntropy => "burn::nn::loss::CrossEntropyLoss".into(),
                 Kind::BurnBinaryCrossEntropy => "burn::nn::loss::BinaryCrossEntropyLoss (logits)".into(),
             };
-            println!("{}", serde_json::json!({"case": c.name, "shape": c.data.shape(), "loss": loss}));
+            println!(
+                "{}",
+                serde_json::json!({"case": c.name, "shape": c.data.shape(), "classes": c.data.classes(), "loss": loss})
+            );
         }
         return;
     }
@@ -251,38 +338,34 @@ fn main() {
         eprintln!("--device: {e}");
         std::process::exit(2);
     });
-    let loss = match &case.kind {
-        Kind::Config(json) => Some(LossConfig::parse(json).expect("valid case config").init()),
-        _ => None,
-    };
+    let model = Model::new(&case.kind, &device);
 
-    let (x, _, plain) = inputs(case.data, &device);
-    let forward = |_: ()| loss_value(case, &x, &plain, loss.as_ref()).into_scalar::<f32>();
+    let plain = model.inputs(case.data, &device);
     let mut fwd = Vec::new();
     for rep in 0..args.reps + 2 {
         let t = Instant::now();
-        std::hint::black_box(forward(()));
+        std::hint::black_box(model.loss(&plain).into_scalar::<f32>());
         if rep >= 2 {
             fwd.push(t.elapsed().as_secs_f64() * 1e3);
         }
     }
 
     let ad = device.clone().autodiff();
-    let (xa, x4a, tracked) = inputs(case.data, &ad);
+    let tracked = model.inputs(case.data, &ad);
+    let name = case.data.float_input();
+    let x = tracked.float("compare", name).expect("the float input");
     let backward = || {
-        let (x, x4) = match &x4a {
-            Some(x4) => {
-                let x4 = x4.clone().require_grad();
-                (xa.clone(), Some(x4))
-            }
-            None => (xa.clone().require_grad(), None),
-        };
-        let args = with_input(case.data, &tracked, x.clone(), x4.clone());
-        let grads = loss_value(case, &x, &args, loss.as_ref()).backward();
-        match x4 {
-            Some(x4) => x4.grad(&grads).expect("input gradient").sum().into_scalar::<f32>(),
-            None => x.grad(&grads).expect("input gradient").sum().into_scalar::<f32>(),
-        }
+        let flat = x.flat.clone().require_grad();
+        let mut args = tracked.clone();
+        args.insert(
+            name,
+            DynInput::Float(DynTensor::new(flat.clone(), x.shape.clone())),
+        );
+        let grads = model.loss(&args).backward();
+        flat.grad(&grads)
+            .expect("input gradient")
+            .sum()
+            .into_scalar::<f32>()
     };
     let mut fwd_bwd = Vec::new();
     let mut peak_extra = 0usize;

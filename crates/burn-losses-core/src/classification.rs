@@ -182,10 +182,7 @@ impl CrossEntropyLoss {
         input: Tensor<D>,
         target: Tensor<DT, Int>,
     ) -> Tensor<1> {
-        let inputs = LossInputs::new()
-            .with_float("input", input)
-            .with_int("target", target);
-        crate::error::or_panic(crate::LossModule::forward_inputs(self, &inputs)).flat
+        crate::error::or_panic(crate::config::forward_with_indices(self, input, target))
     }
 
     /// The configured reduction for logits and class probabilities of the same shape.
@@ -257,7 +254,7 @@ impl crate::LossModule for CrossEntropyLoss {
     }
 
     fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
-        crate::config::classification_with_indices(self, input, targets)
+        crate::config::forward_with_indices(self, input, targets)
     }
 }
 
@@ -302,10 +299,7 @@ impl NllLoss {
         input: Tensor<D>,
         target: Tensor<DT, Int>,
     ) -> Tensor<1> {
-        let inputs = LossInputs::new()
-            .with_float("input", input)
-            .with_int("target", target);
-        crate::error::or_panic(crate::LossModule::forward_inputs(self, &inputs)).flat
+        crate::error::or_panic(crate::config::forward_with_indices(self, input, target))
     }
 }
 
@@ -403,7 +397,7 @@ impl crate::LossModule for Poly1Loss {
     }
 
     fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
-        crate::config::classification_with_indices(self, input, targets)
+        crate::config::forward_with_indices(self, input, targets)
     }
 }
 

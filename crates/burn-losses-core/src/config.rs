@@ -103,12 +103,13 @@ pub(crate) fn one_hot_like(input: &Tensor<2>, targets: Tensor<1, Int>) -> Tensor
         .cast(input.dtype())
 }
 
-/// [`LossModule::classification_loss`] of a loss whose `forward_inputs` takes the logits as
-/// `input` and the class indices `[N]` as `target` (the multiclass losses).
-pub(crate) fn classification_with_indices<L: LossModule + ?Sized>(
+/// `forward_inputs` of a loss of `input` and class indices `target` (any ranks), flattened: the
+/// typed `forward` of the multiclass losses, and their [`LossModule::classification_loss`]
+/// (logits `[N, C]`, indices `[N]`).
+pub(crate) fn forward_with_indices<L: LossModule + ?Sized, const D: usize, const DT: usize>(
     loss: &L,
-    input: Tensor<2>,
-    targets: Tensor<1, Int>,
+    input: Tensor<D>,
+    targets: Tensor<DT, Int>,
 ) -> LossResult<Tensor<1>> {
     let inputs = LossInputs::new()
         .with_float("input", input)

@@ -207,7 +207,7 @@ impl crate::LossModule for CategoricalHingeLoss {
     }
 
     fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
-        crate::config::classification_with_indices(self, input, targets)
+        crate::config::forward_with_indices(self, input, targets)
     }
 }
 
@@ -302,7 +302,7 @@ impl crate::LossModule for MultiMarginLoss {
     }
 
     fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
-        crate::config::classification_with_indices(self, input, targets)
+        crate::config::forward_with_indices(self, input, targets)
     }
 }
 
