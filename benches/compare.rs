@@ -123,6 +123,9 @@ struct Case {
     name: String,
     data: Data,
     kind: Kind,
+    /// Run with the fused kernels off (`burn_losses::set_fused_kernels(false)`): the composed
+    /// tensor-op path, next to the fused one.
+    composed: bool,
 }
 
 fn cases() -> Vec<Case> {
@@ -130,6 +133,7 @@ fn cases() -> Vec<Case> {
         name: name.into(),
         data,
         kind: Kind::Config(json.into()),
+        composed: false,
     };
     let counts = |c: usize| {
         (0..c)
@@ -140,11 +144,20 @@ fn cases() -> Vec<Case> {
     let million = Data::Binary { n: 4096, c: 256 };
     let mut all = vec![
         case("binary_focal_1m", million, r#"{"type": "binary_focal"}"#),
+        Case {
+            composed: true,
+            ..case("binary_focal_composed_1m", million, r#"{"type": "binary_focal"}"#)
+        },
         case("bce_1m", million, r#"{"type": "bce"}"#),
+        Case {
+            composed: true,
+            ..case("bce_composed_1m", million, r#"{"type": "bce"}"#)
+        },
         Case {
             name: "burn_bce_1m".into(),
             data: million,
             kind: Kind::BurnBinaryCrossEntropy,
+            composed: false,
         },
     ];
     for (n, c) in [(65_536, 10), (4096, 1000)] {
@@ -164,6 +177,7 @@ fn cases() -> Vec<Case> {
             name: format!("burn_cross_entropy_{n}x{c}"),
             data,
             kind: Kind::BurnCrossEntropy,
+            composed: false,
         });
     }
     all.push(case(
@@ -318,6 +332,7 @@ fn main() {
     if args.list {
         for c in &all {
             let loss = match &c.kind {
+                Kind::Config(json) if c.composed => format!("{json} (fused kernels off)"),
                 Kind::Config(json) => json.clone(),
                 Kind::BurnCrossEntropy => "burn::nn::loss::CrossEntropyLoss".into(),
                 Kind::BurnBinaryCrossEntropy => "burn::nn::loss::BinaryCrossEntropyLoss (logits)".into(),
@@ -338,6 +353,7 @@ fn main() {
         eprintln!("--device: {e}");
         std::process::exit(2);
     });
+    burn_losses::set_fused_kernels(!case.composed);
     let model = Model::new(&case.kind, &device);
 
     let plain = model.inputs(case.data, &device);

@@ -33,28 +33,30 @@ scripts/place-mnist.sh "$( [ -d ../shared/data/mnist ] && echo ../shared/data/mn
 # shellcheck source=env.sh
 source scripts/env.sh
 
-# the lanes, comma-separated: both the cargo features and the devices of the parity test
+# the lanes, comma-separated: the devices of the parity test; and the cargo features, where the
+# wgpu lane (lavapipe) is built without kernel fusion (`wgpu-unfused`, see Cargo.toml)
 lane_list="$(echo $lanes | tr ' ' ',')"
+feature_list="$(echo $lanes | tr ' ' '\n' | sed 's/^wgpu$/wgpu-unfused/' | paste -sd, -)"
 log="$(mktemp)"
 # every cargo test's output also goes to $log, summed up at the end
 run_tests() { cargo test "$@" 2>&1 | tee -a "$log"; }
 t0=$(date +%s)
-cargo build --workspace --all-targets --no-default-features --features "$lane_list"
-echo "[time] build (features $lane_list): $(( $(date +%s) - t0 )) s"
+cargo build --workspace --all-targets --no-default-features --features "$feature_list"
+echo "[time] build (features $feature_list): $(( $(date +%s) - t0 )) s"
 
 for lane in $lanes; do
   t=$(date +%s)
   echo "=== lane $lane: test suite"
-  BURN_LOSSES_DEVICES=$lane run_tests --workspace --no-default-features --features "$lane_list" -- --skip every_loss_agrees_across_backends
+  BURN_LOSSES_DEVICES=$lane run_tests --workspace --no-default-features --features "$feature_list" -- --skip every_loss_agrees_across_backends
   echo "=== lane $lane: Keras-document MNIST example (--train-limit 480 --test-limit 480, 1 epoch)"
-  cargo run -q --no-default-features --features "$lane_list" --example mnist_focal -- \
+  cargo run -q --no-default-features --features "$feature_list" --example mnist_focal -- \
     --device "$lane" --train-limit 480 --test-limit 480 --epochs 1 --workers 1
   echo "=== lane $lane: user-defined losses example (seed 004's losses vs the built-ins)"
-  cargo run -q --no-default-features --features "$lane_list" --example custom_losses -- --device "$lane"
+  cargo run -q --no-default-features --features "$feature_list" --example custom_losses -- --device "$lane"
   if [ "$lane" = "${lanes%% *}" ]; then
     echo "=== lane $lane: long-tailed MNIST study, smoke run (rho 10, n_max 200, 1 epoch, 2 losses)"
     study_out="$(mktemp -d)"
-    cargo run -q --no-default-features --features "$lane_list" --example long_tailed_mnist -- \
+    cargo run -q --no-default-features --features "$feature_list" --example long_tailed_mnist -- \
       --device "$lane" --rho 10 --n-max 200 --test-limit 500 --epochs 1 --seeds 1 --workers 1 \
       --loss ce --loss cb_focal_0.9999 --out "$study_out"
     for f in long_tailed_mnist.md long_tailed_mnist.json long_tailed_mnist_recall.png long_tailed_mnist_recall.svg; do
@@ -63,7 +65,7 @@ for lane in $lanes; do
     rm -rf "$study_out"
     echo "=== lane $lane: MNIST segmentation example, smoke run (digits, dice + CE, 64 images, 1 epoch)"
     seg_out="$(mktemp -d)"
-    cargo run -q --no-default-features --features "$lane_list" --example mnist_segmentation -- \
+    cargo run -q --no-default-features --features "$feature_list" --example mnist_segmentation -- \
       --device "$lane" --task digits --loss dice_ce --train-limit 64 --test-limit 64 --epochs 1 --workers 1 \
       --out "$seg_out"
     for f in mnist_segmentation.md mnist_segmentation.png; do
@@ -72,9 +74,9 @@ for lane in $lanes; do
     rm -rf "$seg_out"
     echo "=== lane $lane: metric-learning examples, smoke runs (triplet P=4 K=4 on 400 images; Siamese on 64 pairs; 1 epoch)"
     metric_out="$(mktemp -d)"
-    cargo run -q --no-default-features --features "$lane_list" --example triplet_mnist -- \
+    cargo run -q --no-default-features --features "$feature_list" --example triplet_mnist -- \
       --device "$lane" --train-limit 400 --test-limit 200 --p 4 --k 4 --epochs 1 --out "$metric_out"
-    cargo run -q --no-default-features --features "$lane_list" --example siamese_mnist -- \
+    cargo run -q --no-default-features --features "$feature_list" --example siamese_mnist -- \
       --device "$lane" --train-pairs 64 --valid-pairs 64 --test-pairs 64 --epochs 1 --out "$metric_out"
     for f in triplet_mnist.md triplet_mnist_embeddings.png triplet_mnist_embeddings.svg siamese_mnist.md; do
       [ -s "$metric_out/$f" ] || { echo "metric-learning examples did not write $f" >&2; exit 1; }
@@ -86,7 +88,7 @@ done
 
 t=$(date +%s)
 echo "=== parity across $lane_list"
-BURN_LOSSES_DEVICES=$lane_list run_tests --no-default-features --features "$lane_list" --test parity -- --nocapture
+BURN_LOSSES_DEVICES=$lane_list run_tests --no-default-features --features "$feature_list" --test parity -- --nocapture
 echo "[time] parity: $(( $(date +%s) - t )) s"
 echo "[time] total: $(( $(date +%s) - t0 )) s"
 echo "[disk] $target_dir: $(du -sh "$target_dir" | cut -f1); free: $(free_gb "$target_dir") GiB"

@@ -25,7 +25,7 @@ pub fn is_enabled(name: &str) -> bool {
     match name {
         "flex" => cfg!(feature = "flex"),
         "ndarray" => cfg!(feature = "ndarray"),
-        "wgpu" => cfg!(feature = "wgpu"),
+        "wgpu" => cfg!(feature = "wgpu-unfused"),
         "vulkan" => cfg!(feature = "vulkan"),
         "tch" => cfg!(feature = "tch"),
         "cuda" => cfg!(feature = "cuda"),
@@ -55,7 +55,7 @@ pub fn parse_device(name: &str) -> Result<Device, DeviceError> {
         "flex" => Device::flex(),
         #[cfg(feature = "ndarray")]
         "ndarray" => Device::ndarray(),
-        #[cfg(feature = "wgpu")]
+        #[cfg(feature = "wgpu-unfused")]
         "wgpu" => Device::wgpu(burn::tensor::DeviceKind::DefaultDevice),
         #[cfg(feature = "vulkan")]
         "vulkan" => Device::vulkan(burn::tensor::DeviceKind::DefaultDevice),

@@ -82,3 +82,50 @@ fn every_loss_agrees_across_backends() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The fused kernels (`burn_losses::fused`: the binary cross-entropy family on flex) against the
+/// composed tensor ops they stand in for, on the same device: every loss configuration without
+/// per-sample weights (weighted calls are never fused), at ordinary and at extreme logits (±~100),
+/// value and input gradients within the parity tolerance. On a lane without flex there is no fused
+/// kernel and the test says so.
+#[test]
+fn fused_kernels_agree_with_composed_ops() {
+    let flex: Vec<_> = common::test_devices()
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("flex"))
+        .collect();
+    if flex.is_empty() {
+        println!("fused kernels: no flex device enabled, nothing fused to compare");
+        return;
+    }
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for (device_name, device) in &flex {
+        for (k, config) in all_configs().iter().enumerate() {
+            let binary = matches!(
+                config,
+                burn_losses::LossConfig::Bce(_) | burn_losses::LossConfig::BinaryFocal(_)
+            );
+            let scales: &[f64] = if binary { &[1.0, 4.0, 40.0] } else { &[1.0] };
+            for (s, &scale) in scales.iter().enumerate() {
+                let mut rng = Lcg::new(5000 + 10 * k as u64 + s as u64);
+                let inputs = sample_inputs(config, &mut rng, scale, false);
+                let fused = run(config, &inputs, device);
+                let previous = burn_losses::set_fused_kernels(false);
+                let composed = run(config, &inputs, device);
+                burn_losses::set_fused_kernels(previous);
+                for ((what, got), (_, want)) in fused.iter().zip(&composed) {
+                    let gap = relative_gap(got, want);
+                    if !(gap <= RTOL) {
+                        failures.push(format!(
+                            "{device_name} {config} scale {scale} {what}: fused vs composed gap {gap:.2e}"
+                        ));
+                    }
+                }
+                compared += 1;
+            }
+        }
+    }
+    println!("fused vs composed: {compared} (config, inputs) pairs compared");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -21,6 +21,7 @@ use crate::common::{
 };
 use crate::dynamic::{DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, check, fmt_shape};
+use crate::fused;
 use crate::reduction::{ElementLoss, Reduction};
 
 fn default_epsilon() -> f64 {
@@ -122,24 +123,15 @@ pub struct BceLoss {
 
 binary_loss_api!(BceLoss);
 
-impl InputTargetLoss for BceLoss {
-    const NAME: &'static str = "bce";
-    type Target = Float;
-
-    fn reduction(&self) -> Reduction {
-        self.config.reduction
-    }
-
-    fn target_argument(inputs: &LossInputs) -> LossResult<DynTensor<Float>> {
-        inputs.float(Self::NAME, "target")
-    }
-
-    fn element_loss(
+impl BceLoss {
+    /// The binary input checks and `pos_weight`'s length against the last dimension; returns
+    /// that dimension's size.
+    fn check_inputs(
         &self,
         input: &DynTensor<Float>,
         target: &DynTensor<Float>,
         weight: Option<&DynTensor<Float>>,
-    ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
+    ) -> LossResult<usize> {
         check_binary_inputs(Self::NAME, input, target, weight, self.config.from_logits)?;
         let classes = *input.shape.last().expect("rank >= 1");
         if let Some(pw) = &self.config.pos_weight
@@ -156,6 +148,56 @@ impl InputTargetLoss for BceLoss {
                 format!("{classes} (input shape {})", fmt_shape(&input.shape)),
             ));
         }
+        Ok(classes)
+    }
+}
+
+impl InputTargetLoss for BceLoss {
+    const NAME: &'static str = "bce";
+    type Target = Float;
+
+    fn reduction(&self) -> Reduction {
+        self.config.reduction
+    }
+
+    fn target_argument(inputs: &LossInputs) -> LossResult<DynTensor<Float>> {
+        inputs.float(Self::NAME, "target")
+    }
+
+    fn fused_loss(
+        &self,
+        input: &DynTensor<Float>,
+        target: &DynTensor<Float>,
+        weight: Option<&DynTensor<Float>>,
+        reduction: Reduction,
+    ) -> Option<LossResult<Tensor<1>>> {
+        if !self.config.from_logits
+            || weight.is_some()
+            || !fused::binary_logit_applies(&input.flat, &target.flat)
+        {
+            return None;
+        }
+        let classes = match self.check_inputs(input, target, weight) {
+            Ok(classes) => classes,
+            Err(e) => return Some(Err(e)),
+        };
+        let terms = fused::BinaryLogitTerms {
+            gamma: 0.0,
+            alpha: None,
+            smoothing: self.config.label_smoothing as f32,
+            pos_weight: self.config.pos_weight.clone(),
+            classes,
+        };
+        fused::binary_logit_loss(&input.flat, &target.flat, &terms, reduction).map(Ok)
+    }
+
+    fn element_loss(
+        &self,
+        input: &DynTensor<Float>,
+        target: &DynTensor<Float>,
+        weight: Option<&DynTensor<Float>>,
+    ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
+        let classes = self.check_inputs(input, target, weight)?;
         let n = input.shape[0];
         let m = input.numel().checked_div(n).unwrap_or(0);
         let x = input.view([n, m]);

@@ -566,10 +566,15 @@ pub(crate) fn reduce_to_dyn(
     shape: Vec<usize>,
     reduction: crate::Reduction,
 ) -> DynTensor {
-    let out = terms.reduce(reduction);
+    reduced_to_dyn(terms.reduce(reduction), shape, reduction)
+}
+
+/// A loss already reduced with `reduction` as a [`DynTensor`]: the unreduced `shape` for
+/// `"none"`, a scalar otherwise.
+pub(crate) fn reduced_to_dyn(loss: Tensor<1>, shape: Vec<usize>, reduction: crate::Reduction) -> DynTensor {
     match reduction {
-        crate::Reduction::None => DynTensor::new(out, shape),
-        crate::Reduction::Mean | crate::Reduction::Sum => DynTensor::new(out, vec![]),
+        crate::Reduction::None => DynTensor::new(loss, shape),
+        crate::Reduction::Mean | crate::Reduction::Sum => DynTensor::new(loss, vec![]),
     }
 }
 
@@ -599,18 +604,47 @@ pub(crate) trait InputTargetLoss {
     /// Reads the `target` argument of the right kind.
     fn target_argument(inputs: &crate::LossInputs) -> LossResult<DynTensor<Self::Target>>;
 
+    /// The loss by a [fused kernel](crate::fused), checks included, when one applies to these
+    /// inputs: flat `[numel]` for `"none"`, `[1]` otherwise. `None` (the default): the composed
+    /// [`element_loss`](Self::element_loss) path.
+    fn fused_loss(
+        &self,
+        _input: &DynTensor<Float>,
+        _target: &DynTensor<Self::Target>,
+        _weight: Option<&DynTensor<Float>>,
+        _reduction: crate::Reduction,
+    ) -> Option<LossResult<Tensor<1>>> {
+        None
+    }
+
+    /// The loss with `reduction`, fused or composed, and the logical shape of the unreduced loss.
+    fn loss_with(
+        &self,
+        input: &DynTensor<Float>,
+        target: &DynTensor<Self::Target>,
+        weight: Option<&DynTensor<Float>>,
+        reduction: crate::Reduction,
+    ) -> LossResult<(Tensor<1>, Vec<usize>)> {
+        if let Some(fused) = self.fused_loss(input, target, weight, reduction) {
+            return Ok((fused?, input.shape.clone()));
+        }
+        let (terms, shape) = self.element_loss(input, target, weight)?;
+        Ok((terms.reduce(reduction), shape))
+    }
+
     fn try_forward_typed<const D: usize, const DT: usize>(
         &self,
         input: Tensor<D>,
         target: Tensor<DT, Self::Target>,
         weight: Option<Tensor<1>>,
     ) -> LossResult<Tensor<1>> {
-        let (terms, _) = self.element_loss(
+        let (loss, _) = self.loss_with(
             &DynTensor::from_tensor(input),
             &DynTensor::from_tensor(target),
             weight.map(DynTensor::from_tensor).as_ref(),
+            self.reduction(),
         )?;
-        Ok(terms.reduce(self.reduction()))
+        Ok(loss)
     }
 
     fn forward_no_reduction_typed<const D: usize, const DO: usize, const DT: usize>(
@@ -619,12 +653,13 @@ pub(crate) trait InputTargetLoss {
         target: Tensor<DT, Self::Target>,
         out_dims: [usize; DO],
     ) -> LossResult<Tensor<DO>> {
-        let (terms, _) = self.element_loss(
+        let (loss, _) = self.loss_with(
             &DynTensor::from_tensor(input),
             &DynTensor::from_tensor(target),
             None,
+            crate::Reduction::None,
         )?;
-        Ok(terms.unreduced().reshape(out_dims))
+        Ok(loss.reshape(out_dims))
     }
 
     fn forward_named(&self, inputs: &crate::LossInputs) -> LossResult<DynTensor> {
@@ -632,8 +667,9 @@ pub(crate) trait InputTargetLoss {
         let input = inputs.float(Self::NAME, "input")?;
         let target = Self::target_argument(inputs)?;
         let weight = inputs.float_opt("weight")?;
-        let (terms, shape) = self.element_loss(&input, &target, weight.as_ref())?;
-        Ok(reduce_to_dyn(terms, shape, self.reduction()))
+        let reduction = self.reduction();
+        let (loss, shape) = self.loss_with(&input, &target, weight.as_ref(), reduction)?;
+        Ok(reduced_to_dyn(loss, shape, reduction))
     }
 }
 

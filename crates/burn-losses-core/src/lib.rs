@@ -20,6 +20,7 @@ pub mod dynamic;
 pub mod embedding;
 pub mod error;
 pub mod focal;
+pub mod fused;
 pub mod ghm;
 pub mod lovasz;
 pub mod margin;
@@ -47,6 +48,7 @@ pub use dynamic::{DynInput, DynTensor, LossInputs};
 pub use embedding::Distance;
 pub use error::{ErrorKind, LossError, LossResult};
 pub use focal::{BinaryFocalLoss, BinaryFocalLossConfig, FocalLoss, FocalLossConfig};
+pub use fused::{fused_kernels_enabled, set_fused_kernels};
 pub use ghm::{GhmCLoss, GhmCLossConfig, GhmRLoss, GhmRLossConfig, GhmState};
 pub use lovasz::{LovaszClasses, LovaszLoss, LovaszLossConfig, LovaszMode};
 pub use margin::{
