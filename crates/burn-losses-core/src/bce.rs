@@ -171,24 +171,17 @@ impl InputTargetLoss for BceLoss {
         weight: Option<&DynTensor<Float>>,
         reduction: Reduction,
     ) -> Option<LossResult<Tensor<1>>> {
-        if !self.config.from_logits
-            || weight.is_some()
-            || !fused::binary_logit_applies(&input.flat, &target.flat)
-        {
-            return None;
-        }
-        let classes = match self.check_inputs(input, target, weight) {
-            Ok(classes) => classes,
-            Err(e) => return Some(Err(e)),
+        let checked = || {
+            let classes = self.check_inputs(input, target, weight)?;
+            Ok(fused::BinaryLogitTerms {
+                gamma: 0.0,
+                alpha: None,
+                smoothing: self.config.label_smoothing as f32,
+                pos_weight: self.config.pos_weight.clone(),
+                classes,
+            })
         };
-        let terms = fused::BinaryLogitTerms {
-            gamma: 0.0,
-            alpha: None,
-            smoothing: self.config.label_smoothing as f32,
-            pos_weight: self.config.pos_weight.clone(),
-            classes,
-        };
-        fused::binary_logit_loss(&input.flat, &target.flat, &terms, reduction).map(Ok)
+        fused::checked_binary_logit_loss(input, target, weight, self.config.from_logits, reduction, checked)
     }
 
     fn element_loss(

@@ -184,23 +184,24 @@ impl InputTargetLoss for BinaryFocalLoss {
         weight: Option<&DynTensor<Float>>,
         reduction: Reduction,
     ) -> Option<LossResult<Tensor<1>>> {
-        if !self.config.from_logits
-            || weight.is_some()
-            || !crate::fused::binary_logit_applies(&input.flat, &target.flat)
-        {
-            return None;
-        }
-        if let Err(e) = check_binary_inputs(Self::NAME, input, target, weight, true) {
-            return Some(Err(e));
-        }
-        let terms = crate::fused::BinaryLogitTerms {
-            gamma: self.config.gamma as f32,
-            alpha: self.config.alpha,
-            smoothing: self.config.label_smoothing as f32,
-            pos_weight: None,
-            classes: *input.shape.last().expect("rank >= 1"),
+        let checked = || {
+            check_binary_inputs(Self::NAME, input, target, weight, true)?;
+            Ok(crate::fused::BinaryLogitTerms {
+                gamma: self.config.gamma as f32,
+                alpha: self.config.alpha,
+                smoothing: self.config.label_smoothing as f32,
+                pos_weight: None,
+                classes: *input.shape.last().expect("rank >= 1"),
+            })
         };
-        crate::fused::binary_logit_loss(&input.flat, &target.flat, &terms, reduction).map(Ok)
+        crate::fused::checked_binary_logit_loss(
+            input,
+            target,
+            weight,
+            self.config.from_logits,
+            reduction,
+            checked,
+        )
     }
 
     /// Input checks and the element-wise loss on the canonical `[N, M]` view.

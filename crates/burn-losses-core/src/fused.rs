@@ -112,6 +112,26 @@ pub(crate) fn binary_logit_loss(
     }
 }
 
+/// The fused binary loss of a loss module's `forward` when it applies (logits, no per-sample
+/// weight, [`binary_logit_applies`]): `checked` runs the loss's input checks and gives its terms.
+/// `None`: the caller takes the composed path.
+pub(crate) fn checked_binary_logit_loss(
+    input: &crate::DynTensor,
+    target: &crate::DynTensor,
+    weight: Option<&crate::DynTensor>,
+    from_logits: bool,
+    reduction: Reduction,
+    checked: impl FnOnce() -> crate::LossResult<BinaryLogitTerms>,
+) -> Option<crate::LossResult<Tensor<1>>> {
+    if !from_logits || weight.is_some() || !binary_logit_applies(&input.flat, &target.flat) {
+        return None;
+    }
+    match checked() {
+        Ok(terms) => binary_logit_loss(&input.flat, &target.flat, &terms, reduction).map(Ok),
+        Err(e) => Some(Err(e)),
+    }
+}
+
 /// The CPU kernels on plain slices: SIMD-friendly straight-line element functions, a chunked
 /// loop per pass, rayon over the chunks.
 #[cfg(any(feature = "flex", test))]
