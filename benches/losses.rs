@@ -155,5 +155,46 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench, bench_dense);
+/// The value checks (class indices in range, targets in `[0, 1]`: one device read-back each)
+/// against `set_trusted_inputs(true)`, forward+backward, on every device
+/// (`cargo bench --bench losses -- checks`).
+fn bench_checks(c: &mut Criterion) {
+    let (n, classes) = (4096, 80);
+    for (name, device) in burn_losses::device::test_devices() {
+        let mut g = c.benchmark_group(format!("{name}/checks [{n}x{classes}]"));
+        g.sample_size(20);
+        let ad = device.clone().autodiff();
+        let (xa, ta, ya) = data(&ad, n, classes);
+        for (label, json, class_target) in [
+            ("focal", r#"{"type": "focal"}"#, true),
+            ("bce", r#"{"type": "bce"}"#, false),
+        ] {
+            let loss = LossConfig::parse(json).unwrap().init();
+            for trusted in [false, true] {
+                let id = format!(
+                    "{label} forward+backward, {}",
+                    if trusted { "trusted" } else { "checked" }
+                );
+                g.bench_function(id, |b| {
+                    let previous = burn_losses::set_trusted_inputs(trusted);
+                    b.iter(|| {
+                        let x = xa.clone().require_grad();
+                        let inputs = LossInputs::new().with_float("input", x.clone());
+                        let inputs = if class_target {
+                            inputs.with_int("target", ta.clone())
+                        } else {
+                            inputs.with_float("target", ya.clone())
+                        };
+                        let grads = loss.forward_inputs(&inputs).unwrap().flat.sum().backward();
+                        x.grad(&grads).unwrap().sum().into_scalar::<f32>()
+                    });
+                    burn_losses::set_trusted_inputs(previous);
+                });
+            }
+        }
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench, bench_dense, bench_checks);
 criterion_main!(benches);

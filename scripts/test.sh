@@ -54,6 +54,9 @@ for lane in $lanes; do
   echo "=== lane $lane: user-defined losses example (seed 004's losses vs the built-ins)"
   cargo run -q --no-default-features --features "$feature_list" --example custom_losses -- --device "$lane"
   if [ "$lane" = "${lanes%% *}" ]; then
+    echo "=== lane $lane: MNIST example, data-parallel on 2 devices (--devices 2, 480 images, 1 epoch)"
+    cargo run -q --no-default-features --features "$feature_list" --example mnist_focal -- \
+      --device "$lane" --devices 2 --train-limit 480 --test-limit 480 --epochs 1 --workers 1
     echo "=== lane $lane: long-tailed MNIST study, smoke run (rho 10, n_max 200, 1 epoch, 2 losses)"
     study_out="$(mktemp -d)"
     cargo run -q --no-default-features --features "$feature_list" --example long_tailed_mnist -- \

@@ -67,6 +67,23 @@ pub fn parse_device(name: &str) -> Result<Device, DeviceError> {
     })
 }
 
+/// `count` devices of backend `name` for data-parallel training (burn-train's
+/// `ExecutionStrategy::MultiDevice`): `cuda:0 … cuda:{count−1}` for cuda; for every other
+/// backend `count` handles of its one default device, each driven by its own worker thread (on a
+/// CPU backend this runs the data-parallel path, with per-device batches and gradients summed on
+/// the first device, without a second accelerator).
+pub fn device_replicas(name: &str, count: usize) -> Result<Vec<Device>, DeviceError> {
+    if count == 0 {
+        return Err(DeviceError("expected at least 1 device, got 0".into()));
+    }
+    let first = parse_device(name)?;
+    Ok(match name {
+        #[cfg(feature = "cuda")]
+        "cuda" => (0..count).map(Device::cuda).collect(),
+        _ => vec![first; count],
+    })
+}
+
 /// Names of the backends compiled into this build, in [`BACKENDS`] order.
 pub fn enabled_names() -> Vec<&'static str> {
     BACKENDS.iter().copied().filter(|n| is_enabled(n)).collect()

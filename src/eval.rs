@@ -7,10 +7,16 @@
 //! integer array given where the loss wants floats is converted (a constant: write `1.0`, not
 //! `1`, for an input whose gradient you want). `grad` is the gradient of the sum of the loss
 //! output with respect to each float input.
+//!
+//! `"dtype"` (default `"f32"`; `"f16"`, `"bf16"`, `"f64"`) is the dtype of the float inputs, for
+//! checking a loss in the precision a model trains in: half-precision inputs are computed in
+//! `f32` (see `burn_losses::dynamic`'s "Mixed precision"), their gradients come back in the
+//! input's dtype and are written here as the numbers they hold. A dtype the device does not
+//! support is an error naming both.
 
 use std::collections::BTreeMap;
 
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{DType, Device, Int, Tensor, TensorCreationOptions, TensorData};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -27,6 +33,40 @@ pub struct EvalRequest {
     /// Whether to return input gradients.
     #[serde(default)]
     pub grad: bool,
+    /// The dtype of the float inputs (default `f32`).
+    #[serde(default, skip_serializing_if = "InputDtype::is_default")]
+    pub dtype: InputDtype,
+}
+
+/// The dtype of a request's float inputs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputDtype {
+    /// 32-bit float (the default).
+    #[default]
+    F32,
+    /// IEEE half precision.
+    F16,
+    /// bfloat16.
+    Bf16,
+    /// 64-bit float.
+    F64,
+}
+
+impl InputDtype {
+    /// The burn dtype.
+    pub fn dtype(self) -> DType {
+        match self {
+            InputDtype::F32 => DType::F32,
+            InputDtype::F16 => DType::F16,
+            InputDtype::Bf16 => DType::BF16,
+            InputDtype::F64 => DType::F64,
+        }
+    }
+
+    fn is_default(&self) -> bool {
+        *self == InputDtype::F32
+    }
 }
 
 /// The answer: the loss (a number for `mean`/`sum`, a nested array for `none`) and, when asked,
@@ -138,7 +178,7 @@ fn to_values(t: Tensor<1>) -> Vec<f64> {
 /// Runs one request on `device` (the autodiff device is derived from it when `grad` is asked).
 pub fn eval_request(request: &EvalRequest, device: &Device) -> Result<EvalResponse, String> {
     let loss = request.loss.try_init().map_err(|e| e.to_string())?;
-    eval_inputs(&loss, &request.inputs, request.grad, device)
+    eval_inputs_as(&loss, &request.inputs, request.grad, request.dtype, device)
 }
 
 /// Runs an already built `loss` on JSON `inputs` (nested arrays by argument name): what
@@ -149,6 +189,23 @@ pub fn eval_inputs(
     grad: bool,
     device: &Device,
 ) -> Result<EvalResponse, String> {
+    eval_inputs_as(loss, json_inputs, grad, InputDtype::F32, device)
+}
+
+/// [`eval_inputs`] with the float inputs in `dtype`.
+pub fn eval_inputs_as(
+    loss: &Loss,
+    json_inputs: &BTreeMap<String, Value>,
+    grad: bool,
+    dtype: InputDtype,
+    device: &Device,
+) -> Result<EvalResponse, String> {
+    if !device.supports_dtype(dtype.dtype()) {
+        return Err(format!(
+            "dtype: {:?} is not supported on device {device:?} (expected a dtype the device supports)",
+            dtype.dtype()
+        ));
+    }
     let device = if grad {
         device.clone().autodiff()
     } else {
@@ -166,16 +223,26 @@ pub fn eval_inputs(
                 parsed.shape,
             ))
         } else {
-            let floats: Vec<f32> = parsed.floats.iter().map(|&x| x as f32).collect();
-            let mut flat = Tensor::<1>::from_data(TensorData::new(floats, [numel]), &device);
+            let mut flat = if dtype == InputDtype::F32 {
+                let floats: Vec<f32> = parsed.floats.iter().map(|&x| x as f32).collect();
+                Tensor::<1>::from_data(TensorData::new(floats, [numel]), &device)
+            } else {
+                let options = TensorCreationOptions::new(device.clone()).with_dtype(dtype.dtype());
+                Tensor::<1>::from_data(TensorData::new(parsed.floats, [numel]), options)
+            };
             if grad {
                 flat = flat.require_grad();
             }
-            let t = DynTensor::new(flat, parsed.shape);
             if grad {
-                leaves.push((name.clone(), t.clone()));
+                // the leaf itself, in its dtype (the loss's argument is its f32 cast for half
+                // precision, see `DynTensor::new`)
+                let leaf = DynTensor {
+                    flat: flat.clone(),
+                    shape: parsed.shape.clone(),
+                };
+                leaves.push((name.clone(), leaf));
             }
-            DynInput::Float(t)
+            DynInput::Float(DynTensor::new(flat, parsed.shape))
         };
         inputs.insert(name, input);
     }

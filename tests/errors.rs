@@ -1197,3 +1197,50 @@ fn bad_metric_inputs_name_the_argument() {
         );
     }
 }
+
+/// `set_trusted_inputs(true)` skips the checks that read values back (the loss then computes on
+/// what it is given, like the plain formula), keeps the shape checks, and is per thread; the
+/// default reports the value.
+#[test]
+fn trusted_inputs_skip_only_the_value_checks() {
+    let device = common::test_devices().into_iter().next().expect("a device").1;
+    let bce = LossConfig::parse(r#"{"type": "bce", "from_logits": true, "reduction": "sum"}"#)
+        .unwrap()
+        .init();
+    let x = Tensor::<2>::from_data([[0.5f32, -1.0]], &device);
+    let y = Tensor::<2>::from_data([[1.5f32, 0.0]], &device);
+    let inputs = LossInputs::new()
+        .with_float("input", x.clone())
+        .with_float("target", y);
+    let err = bce.forward_inputs(&inputs).unwrap_err().to_string();
+    assert!(
+        err.contains("argument `target`") && err.contains("[0, 1]"),
+        "{err}"
+    );
+    assert!(!burn_losses::set_trusted_inputs(true), "the default is checked");
+    let trusted = bce.forward_inputs(&inputs).map(|o| o.flat.into_scalar::<f32>());
+    // the BCE formula at y = 1.5: 1.5·softplus(−0.5) − 0.5·softplus(0.5), plus softplus(−1)
+    let softplus = |z: f64| (1.0 + z.exp()).ln();
+    let want = 1.5 * softplus(-0.5) - 0.5 * softplus(0.5) + softplus(-1.0);
+    let classes = FocalLossConfig::new()
+        .init()
+        .try_forward(x.clone(), Tensor::<1, Int>::from_ints([0, 1], &device), None)
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    let other_thread = std::thread::spawn({
+        let (bce, inputs) = (bce.clone(), inputs.clone());
+        move || bce.forward_inputs(&inputs).is_err()
+    })
+    .join()
+    .unwrap();
+    assert!(burn_losses::set_trusted_inputs(false));
+    let trusted = trusted.unwrap_or_else(|e| panic!("trusted inputs: {e}")) as f64;
+    assert!((trusted - want).abs() < 1e-5, "{trusted} vs {want}");
+    assert!(
+        classes.contains("argument `target`") && classes.contains("shape"),
+        "{classes}"
+    );
+    assert!(other_thread, "another thread keeps the checks");
+    assert!(bce.forward_inputs(&inputs).is_err(), "checks back on");
+}

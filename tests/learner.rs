@@ -11,7 +11,7 @@ use burn::nn::{Linear, Relu};
 use burn::optim::AdamConfig;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use burn::train::metric::{AccuracyMetric, LossMetric};
-use burn::train::{Learner, SupervisedTraining};
+use burn::train::{ExecutionStrategy, Learner, MultiDeviceOptim, SupervisedTraining, TrainingStrategy};
 use burn_losses::LossConfig;
 use burn_losses::train::{
     ClassificationBatch, Classifier, ConfusionMatrix, EpochLogRenderer, LossClassifier,
@@ -70,7 +70,10 @@ fn blobs(n: usize, seed: u64) -> Vec<Point> {
         .collect()
 }
 
-fn train_and_score(loss_json: &str, device: &Device) -> (f64, Vec<f64>, burn_losses::Loss) {
+/// Trains the MLP with `loss_json` on `devices` (more than one: burn-train's data-parallel
+/// `MultiDevice` strategy, optimiser on the first) and scores it on held-out blobs.
+fn train_and_score(loss_json: &str, devices: &[Device]) -> (f64, Vec<f64>, burn_losses::Loss) {
+    let device = &devices[0];
     let loss = LossConfig::parse(loss_json).unwrap().try_init().unwrap();
     let ad = device.clone().autodiff();
     let model = Mlp {
@@ -92,15 +95,22 @@ fn train_and_score(loss_json: &str, device: &Device) -> (f64, Vec<f64>, burn_los
     assert!(renderer.shows_progress());
     let history = renderer.history();
     let dir = std::env::temp_dir().join(format!(
-        "burn-losses-learner-test-{}-{}",
+        "burn-losses-learner-test-{}-{}-{}",
         std::process::id(),
-        loss_json.len()
+        loss_json.len(),
+        devices.len()
     ));
-    let result = SupervisedTraining::new(&dir, loader(blobs(600, 1)), loader(blobs(150, 2)))
+    let mut training = SupervisedTraining::new(&dir, loader(blobs(600, 1)), loader(blobs(150, 2)))
         .metrics((AccuracyMetric::new(), LossMetric::new()))
         .renderer(Box::new(renderer))
-        .num_epochs(4)
-        .launch(Learner::new(model, AdamConfig::new().init(), 1e-2));
+        .num_epochs(4);
+    if devices.len() > 1 {
+        training = training.with_training_strategy(TrainingStrategy::Default(ExecutionStrategy::multi(
+            devices.to_vec(),
+            MultiDeviceOptim::OptimMainDevice,
+        )));
+    }
+    let result = training.launch(Learner::new(model, AdamConfig::new().init(), 1e-2));
     std::fs::remove_dir_all(&dir).ok();
     assert!(result.error.is_none(), "{:?}", result.error);
     let history = history.lock().unwrap().clone();
@@ -157,7 +167,7 @@ fn every_classification_loss_trains_with_the_learner() {
             "squared error, registered by the test",
             |x: burn::tensor::Tensor<2>, y: burn::tensor::Tensor<2>| (x - y).powi_scalar(2),
         );
-        let (accuracy, losses, _) = train_and_score(loss, &device);
+        let (accuracy, losses, _) = train_and_score(loss, std::slice::from_ref(&device));
         assert!(accuracy > 0.9, "{loss}: test accuracy {accuracy}");
         assert!(
             losses.last().unwrap() < losses.first().unwrap(),
@@ -173,7 +183,10 @@ fn every_classification_loss_trains_with_the_learner() {
 #[test]
 fn ghm_momentum_state_survives_the_learner_steps() {
     let device = common::test_devices()[0].1.clone();
-    let (accuracy, _, loss) = train_and_score(r#"{"type": "ghm_c", "momentum": 0.75}"#, &device);
+    let (accuracy, _, loss) = train_and_score(
+        r#"{"type": "ghm_c", "momentum": 0.75}"#,
+        std::slice::from_ref(&device),
+    );
     assert!(accuracy > 0.9, "test accuracy {accuracy}");
     let burn_losses::Loss::GhmC(ghm) = loss else {
         panic!("ghm_c expected")
@@ -182,6 +195,29 @@ fn ghm_momentum_state_survives_the_learner_steps() {
     assert_eq!(counts.len(), 10);
     let total: f64 = counts.iter().sum();
     assert!(total > 48.0, "accumulated counts {counts:?} (sum {total})");
+}
+
+/// Data-parallel training on two devices (burn-train's `MultiDevice`; two worker threads on the
+/// lane's device, see `device_replicas`): the losses whose value depends on the batch (balanced
+/// BCE's β, GHM-C's gradient density, Dice over the batch) train as on one device, each worker
+/// computing them on its own batch.
+#[test]
+fn batch_dependent_losses_train_data_parallel_on_two_devices() {
+    let (name, _) = common::test_devices()[0];
+    let devices = burn_losses::device::device_replicas(name, 2).unwrap();
+    for loss in [
+        r#"{"type": "balanced_bce"}"#,
+        r#"{"type": "ghm_c", "bins": 10, "momentum": 0.75}"#,
+        r#"{"type": "dsc", "alpha": 0.5}"#,
+        r#"{"type": "focal", "gamma": 2.0}"#,
+    ] {
+        let (accuracy, losses, _) = train_and_score(loss, &devices);
+        assert!(accuracy > 0.9, "{loss} on 2 x {name}: test accuracy {accuracy}");
+        assert!(
+            losses.last().unwrap() < losses.first().unwrap(),
+            "{loss} on 2 x {name}: training loss did not fall: {losses:?}"
+        );
+    }
 }
 
 #[test]

@@ -296,6 +296,7 @@ fn eval_with_grad_on_integer_written_inputs() {
         loss: LossConfig::parse(r#"{"type": "triplet_margin"}"#).unwrap(),
         inputs: serde_json::from_value(inputs).unwrap(),
         grad: true,
+        dtype: Default::default(),
     };
     for (name, device) in common::test_devices() {
         let ints =

@@ -129,3 +129,160 @@ fn fused_kernels_agree_with_composed_ops() {
     println!("fused vs composed: {compared} (config, inputs) pairs compared");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Host inputs of two batches joined along dim 0 (the batch a single device would see).
+fn join_batches(a: &common::cases::HostInputs, b: &common::cases::HostInputs) -> common::cases::HostInputs {
+    use common::cases::HostInput;
+    a.iter()
+        .zip(b)
+        .map(|((name, x), (_, y))| {
+            let joined = match (x, y) {
+                (HostInput::Float(u, s), HostInput::Float(v, t)) => {
+                    let mut shape = s.clone();
+                    shape[0] += t[0];
+                    HostInput::Float([u.as_slice(), v].concat(), shape)
+                }
+                (HostInput::Int(u, s), HostInput::Int(v, t)) => {
+                    let mut shape = s.clone();
+                    shape[0] += t[0];
+                    HostInput::Int([u.as_slice(), v].concat(), shape)
+                }
+                _ => unreachable!("one kind per argument"),
+            };
+            (*name, joined)
+        })
+        .collect()
+}
+
+/// Data-parallel semantics (burn-train's `MultiDevice`: one worker thread per device, each with a
+/// clone of the model and its loss, each on its own batch): a loss whose value depends on the
+/// whole batch — balanced BCE's β, batch Dice, mined triplets, NT-Xent — is computed per device.
+/// Two workers on the first two devices, running at the same time with clones of one module,
+/// each get exactly the single-device value of their own batch; and the mean of the two
+/// per-device values differs from the value on the joined batch (for the per-sample focal loss,
+/// the control, it is the same). GHM-C's EMA is kept per device: after two calls on each worker
+/// the counts on each device are those of that device's batches alone.
+#[test]
+fn batch_dependent_losses_are_computed_per_device() {
+    use burn_losses::eval::eval_inputs;
+    let devices = common::test_devices();
+    if devices.len() < 2 {
+        println!(
+            "per-device semantics: needs two devices, enabled {:?}",
+            devices.iter().map(|d| d.0).collect::<Vec<_>>()
+        );
+        return;
+    }
+    let (d0, d1) = (
+        (devices[0].0, devices[0].1.clone()),
+        (devices[1].0, devices[1].1.clone()),
+    );
+    let json = |inputs: &common::cases::HostInputs| -> std::collections::BTreeMap<String, serde_json::Value> {
+        inputs.iter().map(|(n, i)| (n.to_string(), i.to_json())).collect()
+    };
+    let scalar = |r: burn_losses::eval::EvalResponse| r.loss.as_f64().expect("a mean");
+    let configs = [
+        (r#"{"type": "balanced_bce"}"#, true),
+        (
+            r#"{"type": "dice", "activation": "softmax", "batch": true}"#,
+            true,
+        ),
+        (r#"{"type": "triplet_mined", "mining": "batch_hard"}"#, true),
+        (r#"{"type": "nt_xent", "temperature": 0.5}"#, true),
+        (r#"{"type": "focal", "gamma": 2.0}"#, false),
+    ];
+    for (text, batch_dependent) in configs {
+        let config = burn_losses::LossConfig::parse(text).unwrap();
+        let a = sample_inputs(&config, &mut Lcg::new(71), 1.0, false);
+        let b = sample_inputs(&config, &mut Lcg::new(72), 1.0, false);
+        let alone_a = scalar(eval_inputs(&config.try_init().unwrap(), &json(&a), false, &d0.1).unwrap());
+        let alone_b = scalar(eval_inputs(&config.try_init().unwrap(), &json(&b), false, &d1.1).unwrap());
+        let joined = scalar(
+            eval_inputs(
+                &config.try_init().unwrap(),
+                &json(&join_batches(&a, &b)),
+                false,
+                &d0.1,
+            )
+            .unwrap(),
+        );
+        let loss = config.try_init().unwrap();
+        let (worker_a, worker_b) = std::thread::scope(|s| {
+            let (ja, jb) = (json(&a), json(&b));
+            let (la, lb) = (loss.clone(), loss.clone());
+            let (da, db) = (&d0.1, &d1.1);
+            let ta = s.spawn(move || scalar(eval_inputs(&la, &ja, false, da).unwrap()));
+            let tb = s.spawn(move || scalar(eval_inputs(&lb, &jb, false, db).unwrap()));
+            (ta.join().unwrap(), tb.join().unwrap())
+        });
+        let close = |x: f64, y: f64| (x - y).abs() <= 1e-6 * y.abs().max(1.0);
+        assert!(
+            close(worker_a, alone_a) && close(worker_b, alone_b),
+            "{text}: workers {worker_a} {worker_b} vs alone {alone_a} {alone_b}"
+        );
+        let mean = 0.5 * (alone_a + alone_b);
+        println!(
+            "{text}: per device {alone_a:.6} ({}) / {alone_b:.6} ({}), joined batch {joined:.6}",
+            d0.0, d1.0
+        );
+        if batch_dependent {
+            assert!(
+                !close(mean, joined),
+                "{text}: the per-device mean {mean} equals the joined-batch value {joined}"
+            );
+        } else {
+            assert!(
+                (mean - joined).abs() < 1e-5 * joined.abs().max(1.0),
+                "{text}: per-sample loss {mean} vs {joined}"
+            );
+        }
+    }
+
+    // GHM-C's EMA: one accumulator per device
+    let config =
+        burn_losses::LossConfig::parse(r#"{"type": "ghm_c", "bins": 10, "momentum": 0.75}"#).unwrap();
+    let a = sample_inputs(&config, &mut Lcg::new(81), 2.0, false);
+    let b = sample_inputs(&config, &mut Lcg::new(82), 2.0, false);
+    let counts_alone = |inputs: &common::cases::HostInputs, device: &burn::tensor::Device| {
+        let loss = config.try_init().unwrap();
+        for _ in 0..2 {
+            eval_inputs(&loss, &json(inputs), false, device).unwrap();
+        }
+        let burn_losses::Loss::GhmC(ghm) = loss else {
+            unreachable!()
+        };
+        ghm.state.counts()
+    };
+    let (alone_a, alone_b) = (counts_alone(&a, &d0.1), counts_alone(&b, &d1.1));
+    let loss = config.try_init().unwrap();
+    std::thread::scope(|s| {
+        for (inputs, device) in [(&a, &d0.1), (&b, &d1.1)] {
+            let (loss, inputs) = (loss.clone(), json(inputs));
+            s.spawn(move || {
+                for _ in 0..2 {
+                    eval_inputs(&loss, &inputs, false, device).unwrap();
+                }
+            });
+        }
+    });
+    let burn_losses::Loss::GhmC(ghm) = loss else {
+        unreachable!()
+    };
+    let (on_a, on_b) = (ghm.state.counts_on(&d0.1), ghm.state.counts_on(&d1.1));
+    let close =
+        |x: &[f64], y: &[f64]| x.len() == y.len() && x.iter().zip(y).all(|(p, q)| (p - q).abs() < 1e-9);
+    assert!(
+        close(&on_a, &alone_a),
+        "GHM EMA on {}: {on_a:?} vs its batches alone {alone_a:?}",
+        d0.0
+    );
+    assert!(
+        close(&on_b, &alone_b),
+        "GHM EMA on {}: {on_b:?} vs its batches alone {alone_b:?}",
+        d1.0
+    );
+    assert!(
+        !close(&alone_a, &alone_b),
+        "the two devices' batches should bin differently"
+    );
+}

@@ -204,6 +204,7 @@ fn main() {
                     lr: args.lr,
                     seed,
                     workers: args.workers,
+                    devices: Vec::new(),
                 };
                 let (model, time) = or_exit(
                     train::train(&device, loss, train.clone(), valid.clone(), &options),

@@ -9,6 +9,7 @@
 //! cargo run --release --example mnist_focal -- --synthetic       # the document's 100 random images
 //! cargo run --release --example mnist_focal -- --device ndarray --train-limit 2000 \
 //!     --loss '{"type": "focal", "gamma": 1.0}'
+//! cargo run --release --example mnist_focal -- --devices 2      # data-parallel on two workers
 //! ```
 
 mod data;
@@ -21,7 +22,7 @@ use std::sync::Arc;
 use burn::data::dataset::Dataset;
 use burn::data::dataset::transform::PartialDataset;
 use burn_losses::LossConfig;
-use burn_losses::device::{BACKENDS, parse_device};
+use burn_losses::device::{BACKENDS, device_replicas};
 use clap::Parser;
 
 use data::{Digit, Digits};
@@ -65,6 +66,10 @@ struct Args {
     /// Data-loader worker threads.
     #[arg(long, default_value_t = 2)]
     workers: usize,
+    /// Data-parallel training on N devices of `--device` (burn-train's MultiDevice strategy):
+    /// cuda:0..N-1 for cuda, N worker threads on the one device of any other backend.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    devices: usize,
 }
 
 fn load(args: &Args) -> Result<(Digits, Digits, String), String> {
@@ -112,10 +117,12 @@ fn first(digits: Digits, limit: Option<usize>) -> Arc<dyn Dataset<Digit>> {
 
 fn main() {
     let args = Args::parse();
-    let device = or_exit(
-        parse_device(&args.device).map_err(|e| format!("{e} (known: {})", BACKENDS.join(", "))),
-        "--device: ",
+    let devices = or_exit(
+        device_replicas(&args.device, args.devices)
+            .map_err(|e| format!("{e} (known: {})", BACKENDS.join(", "))),
+        "--device / --devices: ",
     );
+    let device = devices[0].clone();
     let loss_config = or_exit(LossConfig::parse(&args.loss), "--loss: ");
     let loss = or_exit(loss_config.try_init(), "--loss: ");
     let (train, test, source) = or_exit(load(&args), "data: ");
@@ -125,7 +132,7 @@ fn main() {
         train.len(),
         test.len()
     );
-    println!("device: {}  loss: {loss_config}", args.device);
+    println!("device: {} x{}  loss: {loss_config}", args.device, devices.len());
 
     let options = TrainOptions {
         epochs: args.epochs,
@@ -133,6 +140,7 @@ fn main() {
         lr: args.lr,
         seed: args.seed,
         workers: args.workers,
+        devices,
     };
     let (model, train_time) = or_exit(train::train(&device, loss, train, test.clone(), &options), "");
     let confusion = train::evaluate(&model, test, &device);

@@ -9,7 +9,7 @@ use burn::data::dataset::Dataset;
 use burn::optim::AdamConfig;
 use burn::tensor::Device;
 use burn::train::metric::{AccuracyMetric, LossMetric};
-use burn::train::{Learner, SupervisedTraining};
+use burn::train::{ExecutionStrategy, Learner, MultiDeviceOptim, SupervisedTraining, TrainingStrategy};
 use burn_losses::Loss;
 use burn_losses::train::{Classifier, ConfusionMatrix, EpochLogRenderer, LossClassifier};
 
@@ -24,6 +24,9 @@ pub struct TrainOptions {
     pub lr: f64,
     pub seed: u64,
     pub workers: usize,
+    /// Data-parallel devices (burn-train's `MultiDevice`, optimiser on the first); one device,
+    /// or none, trains on `device` alone.
+    pub devices: Vec<Device>,
 }
 
 /// Trains a fresh model (seeded) with `loss`; prints one line per epoch and split. Returns the
@@ -57,6 +60,17 @@ pub fn train(
         .metrics((AccuracyMetric::new(), LossMetric::new()))
         .renderer(Box::new(EpochLogRenderer::new()))
         .num_epochs(options.epochs);
+    // each device trains on its own batches: a loss that depends on the whole batch (batch Dice,
+    // mined triplets, NT-Xent, balanced BCE's β) sees the device's batch (see README, "Multi-device
+    // training")
+    let training = if options.devices.len() > 1 {
+        training.with_training_strategy(TrainingStrategy::Default(ExecutionStrategy::multi(
+            options.devices.clone(),
+            MultiDeviceOptim::OptimMainDevice,
+        )))
+    } else {
+        training
+    };
     let started = Instant::now();
     let result = training.launch(Learner::new(model, AdamConfig::new().init(), options.lr));
     let elapsed = started.elapsed();

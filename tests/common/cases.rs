@@ -63,6 +63,7 @@ pub fn evaluate(
         loss: config.clone(),
         inputs: inputs.iter().map(|(n, i)| (n.to_string(), i.to_json())).collect(),
         grad,
+        dtype: Default::default(),
     };
     let response =
         burn_losses::eval::eval_request(&request, device).unwrap_or_else(|e| panic!("{config}: {e}"));

@@ -253,6 +253,7 @@ fn curve(
             loss: config.clone(),
             inputs: inputs.into_iter().collect(),
             grad,
+            dtype: Default::default(),
         };
         let response =
             eval_request(&request, device).map_err(|e| format!("{config} at {} = {x}: {e}", fig.vary))?;

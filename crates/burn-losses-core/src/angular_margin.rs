@@ -26,10 +26,17 @@ fn on_device_of(w: Tensor<2>, like: &Tensor<2>) -> Tensor<2> {
     } else {
         w
     };
-    match (w.device().is_autodiff(), device.is_autodiff()) {
+    let w = match (w.device().is_autodiff(), device.is_autodiff()) {
         (false, true) => Tensor::from_inner(w),
         (true, false) => w.without_autodiff(),
         _ => w,
+    };
+    // a module cast to half precision holds f16 / bf16 weights: they join the embeddings' compute
+    // dtype (the cast is differentiable, the weight's gradient keeps its dtype)
+    if w.dtype() != like.dtype() {
+        w.cast(like.dtype())
+    } else {
+        w
     }
 }
 

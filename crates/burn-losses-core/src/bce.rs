@@ -289,7 +289,8 @@ config_init!(BalancedBceLossConfig => BalancedBceLoss);
 /// has β = 1 and an all-positive batch β = 0: both give a loss of exactly 0 (and zero gradient),
 /// since the only class present gets weight 0 — finite, but no learning signal; set a fixed
 /// `beta` if such batches are common. `"mean"` averages over all elements (after optional
-/// per-sample weights `[N]`), `"sum"` sums, `"none"` keeps the input shape.
+/// per-sample weights `[N]`), `"sum"` sums, `"none"` keeps the input shape. Under data-parallel
+/// training β is the device batch's (see [Multi-device training](crate#multi-device-training)).
 #[derive(burn::module::Module, Debug)]
 pub struct BalancedBceLoss {
     /// The validated configuration.

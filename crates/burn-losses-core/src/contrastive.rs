@@ -391,7 +391,9 @@ similarity_softmax_loss!(SupConLossConfig => SupConLoss, "supcon", 0.1, "PML Sup
 /// ```
 ///
 /// SimCLR batches give the two views of an image one label. An anchor without negatives
-/// contributes 0; a batch without positive pairs gives 0.
+/// contributes 0; a batch without positive pairs gives 0. The negatives come from the batch:
+/// under data-parallel training, the device's batch (see
+/// [Multi-device training](crate#multi-device-training)).
 ///
 /// # Shapes
 /// - `embeddings`: `[N, D]`, `labels`: `[N]` integers; output `[1]` or `[N]` (none)
@@ -422,6 +424,8 @@ impl NtXentLoss {
 /// ```
 ///
 /// An anchor without positives contributes 0; a batch without any negative pair gives 0 (as PML).
+/// Pairs come from the batch: under data-parallel training, the device's batch (see
+/// [Multi-device training](crate#multi-device-training)).
 ///
 /// # Shapes
 /// - `embeddings`: `[N, D]`, `labels`: `[N]` integers; output `[1]` or `[N]` (none)

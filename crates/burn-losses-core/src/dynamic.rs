@@ -4,11 +4,20 @@
 //! A [`DynTensor`] is a flat (rank-1) burn tensor plus its logical shape. Every loss has one
 //! implementation written against these; the typed `forward` methods convert their
 //! `Tensor<D>` arguments to this form and back, so both paths run the same code.
+//!
+//! # Mixed precision
+//!
+//! Wrapping a float tensor is also where its compute dtype is chosen ([`compute_dtype`]): `f16`
+//! and `bf16` arguments are cast to `f32`, so every loss computes, and returns, `f32` for
+//! half-precision inputs, as PyTorch's autocast does for its losses (they are on autocast's
+//! "float32" list: `binary_cross_entropy_with_logits`, `nll_loss`, `mse_loss`, …). The cast is
+//! an autodiff op, so the gradient reaching a half-precision input comes back in that input's
+//! dtype. `f32` and `f64` tensors are used as they are.
 
 use std::collections::BTreeMap;
 
 use burn::tensor::kind::Basic;
-use burn::tensor::{Float, Int, Tensor};
+use burn::tensor::{Bool, DType, Float, Int, Tensor};
 
 use crate::error::{LossError, LossResult, fmt_shape};
 
@@ -21,23 +30,68 @@ pub struct DynTensor<K: Basic = Float> {
     pub shape: Vec<usize>,
 }
 
-impl<K: Basic> DynTensor<K> {
-    /// Wraps a typed tensor.
+/// The dtype a loss computes in for a float argument of `dtype`: `f32` for `f16` / `bf16`
+/// (see [Mixed precision](self#mixed-precision)), `dtype` itself otherwise.
+pub fn compute_dtype(dtype: DType) -> DType {
+    match dtype {
+        DType::F16 | DType::BF16 => DType::F32,
+        other => other,
+    }
+}
+
+/// A tensor kind a [`DynTensor`] holds; float tensors are moved to their [`compute_dtype`].
+pub trait DynKind: Basic {
+    /// `tensor` in the dtype the losses compute in (unchanged for integer and bool tensors).
+    fn into_compute_dtype<const D: usize>(tensor: Tensor<D, Self>) -> Tensor<D, Self>;
+}
+
+impl DynKind for Float {
+    fn into_compute_dtype<const D: usize>(tensor: Tensor<D, Self>) -> Tensor<D, Self> {
+        let dtype = compute_dtype(tensor.dtype());
+        if dtype == tensor.dtype() {
+            tensor
+        } else {
+            tensor.cast(dtype)
+        }
+    }
+}
+
+impl DynKind for Int {
+    fn into_compute_dtype<const D: usize>(tensor: Tensor<D, Self>) -> Tensor<D, Self> {
+        tensor
+    }
+}
+
+impl DynKind for Bool {
+    fn into_compute_dtype<const D: usize>(tensor: Tensor<D, Self>) -> Tensor<D, Self> {
+        tensor
+    }
+}
+
+impl<K: DynKind> DynTensor<K> {
+    /// Wraps a typed tensor (a half-precision float tensor is cast to `f32`, see
+    /// [Mixed precision](self#mixed-precision)).
     pub fn from_tensor<const D: usize>(tensor: Tensor<D, K>) -> Self {
         let shape = tensor.dims().to_vec();
         let numel: usize = shape.iter().product();
         Self {
-            flat: tensor.reshape([numel]),
+            flat: K::into_compute_dtype(tensor.reshape([numel])),
             shape,
         }
     }
 
-    /// Wraps a flat tensor with a logical shape (the product of `shape` must equal its length).
+    /// Wraps a flat tensor with a logical shape (the product of `shape` must equal its length;
+    /// a half-precision float tensor is cast to `f32`, see [Mixed precision](self#mixed-precision)).
     pub fn new(flat: Tensor<1, K>, shape: Vec<usize>) -> Self {
         debug_assert_eq!(flat.dims()[0], shape.iter().product::<usize>());
-        Self { flat, shape }
+        Self {
+            flat: K::into_compute_dtype(flat),
+            shape,
+        }
     }
+}
 
+impl<K: Basic> DynTensor<K> {
     /// Number of elements.
     pub fn numel(&self) -> usize {
         self.shape.iter().product()

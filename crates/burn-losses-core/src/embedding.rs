@@ -184,6 +184,9 @@ pub(crate) fn check_label_range(
     labels: &Tensor<1, Int>,
     classes: usize,
 ) -> LossResult<()> {
+    if crate::common::trusted_inputs() {
+        return Ok(());
+    }
     let (min, max) = int_min_max(labels);
     if min < 0 || max >= classes as i64 {
         return Err(LossError::input(

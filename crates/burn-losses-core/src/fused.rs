@@ -67,12 +67,14 @@ pub(crate) struct BinaryLogitTerms {
 }
 
 /// Whether the fused binary kernel takes flat `x` / `y`: fused kernels on, both f32, a target
-/// without gradient, and a flex device (with or without autodiff). Cheap: no device work.
+/// outside the autodiff graph (neither a leaf that requires grad nor computed from one, e.g. the
+/// f32 cast of a half-precision target), and a flex device (with or without autodiff). Cheap: no
+/// device work.
 pub(crate) fn binary_logit_applies(x: &Tensor<1>, y: &Tensor<1>) -> bool {
     fused_kernels_enabled()
         && x.dtype() == DType::F32
         && y.dtype() == DType::F32
-        && !y.is_require_grad()
+        && !y.is_tracked()
         && on_fused_backend(&x.device())
 }
 
@@ -824,6 +826,11 @@ mod flex_tests {
         let (x, y) = logits_and_targets(&device);
         let (x, y) = (x.reshape([-1]), y.reshape([-1]));
         assert!(!binary_logit_applies(&x, &y.clone().require_grad()));
+        // a target computed from a tracked tensor (a cast, a sigmoid of another output) is tracked
+        // without requiring grad itself: its gradient must flow, so the composed path takes it
+        let tracked = burn::tensor::activation::sigmoid(y.clone().require_grad());
+        assert!(!tracked.is_require_grad() && tracked.is_tracked());
+        assert!(!binary_logit_applies(&x, &tracked));
         assert!(!binary_logit_applies(
             &x.clone().cast(burn::tensor::DType::F64),
             &y

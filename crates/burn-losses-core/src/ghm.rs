@@ -29,12 +29,16 @@
 //! The EMA accumulators (`momentum > 0`) live in the module ([`GhmState`]), shared by its clones —
 //! so they carry over the steps of a burn `Learner` run (each step's module is a clone of the
 //! last) — and are not a parameter (no gradient, not in the record). As in mmdet, every call
-//! updates them, validation passes included.
+//! updates them, validation passes included. There is one accumulator per device (a device and
+//! its autodiff form share one): under burn-train's data-parallel `MultiDevice` strategy each
+//! device's worker updates its own EMA from its own batches, as each process of a PyTorch DDP run
+//! keeps its own mmdet `acc_sum` buffer. (Workers that share one device, e.g. the CPU replicas
+//! of `burn_losses::device::device_replicas`, share its accumulator.)
 
 use std::sync::{Arc, Mutex};
 
 use burn::tensor::activation::sigmoid;
-use burn::tensor::{Bool, Float, Int, Tensor, TensorData};
+use burn::tensor::{Bool, Device, Float, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::common::{
@@ -49,19 +53,54 @@ fn default_bins() -> usize {
     10
 }
 
-/// The EMA of the bin counts (mmdet's `acc_sum` buffer), shared by every clone of one loss module.
+/// The EMA of the bin counts (mmdet's `acc_sum` buffer), one per device, shared by every clone of
+/// one loss module.
 #[derive(Debug, Clone, Default)]
-pub struct GhmState(Arc<Mutex<Vec<f64>>>);
+pub struct GhmState(Arc<Mutex<Vec<DeviceCounts>>>);
+
+/// One device (without autodiff) and its accumulated bin counts.
+type DeviceCounts = (Device, Vec<f64>);
 
 impl GhmState {
-    /// The accumulated counts, one per bin (empty before the first call with `momentum > 0`).
+    /// The accumulated counts of the first device the loss ran on, one per bin (empty before the
+    /// first call with `momentum > 0`).
     pub fn counts(&self) -> Vec<f64> {
-        self.0.lock().expect("GHM state lock").clone()
+        let states = self.0.lock().expect("GHM state lock");
+        states
+            .first()
+            .map(|(_, counts)| counts.clone())
+            .unwrap_or_default()
     }
 
-    /// Forgets the accumulated counts (the next call starts from 0, as a fresh mmdet module).
+    /// The accumulated counts on `device` (empty before its first call with `momentum > 0`).
+    pub fn counts_on(&self, device: &Device) -> Vec<f64> {
+        let device = device.clone().inner();
+        let states = self.0.lock().expect("GHM state lock");
+        states
+            .iter()
+            .find(|(d, _)| *d == device)
+            .map(|(_, counts)| counts.clone())
+            .unwrap_or_default()
+    }
+
+    /// Forgets the accumulated counts on every device (the next call starts from 0, as a fresh
+    /// mmdet module).
     pub fn reset(&self) {
         self.0.lock().expect("GHM state lock").clear();
+    }
+
+    /// Runs `update` on the counts of `device` (created empty on its first use).
+    fn update<R>(&self, device: &Device, update: impl FnOnce(&mut Vec<f64>) -> R) -> R {
+        let device = device.clone().inner();
+        let mut states = self.0.lock().expect("GHM state lock");
+        let at = match states.iter().position(|(d, _)| *d == device) {
+            Some(at) => at,
+            None => {
+                states.push((device, Vec::new()));
+                states.len() - 1
+            }
+        };
+        update(&mut states[at].1)
     }
 }
 
@@ -110,23 +149,32 @@ impl Binning {
 
         let mut bin_weight = vec![0.0f64; self.bins + 1];
         let mut non_empty = 0usize;
-        let mut acc = state.0.lock().expect("GHM state lock");
-        if self.momentum > 0.0 && acc.len() != self.bins {
-            *acc = vec![0.0; self.bins];
-        }
-        for i in 0..self.bins {
-            let count = host[i] - host[i + 1];
-            if count > 0.0 {
-                non_empty += 1;
-                bin_weight[i] = if self.momentum > 0.0 {
-                    acc[i] = self.momentum * acc[i] + (1.0 - self.momentum) * count;
-                    tot / acc[i]
-                } else {
-                    tot / count
-                };
+        let mut weigh = |acc: Option<&mut Vec<f64>>| {
+            let mut acc = acc.map(|acc| {
+                if acc.len() != self.bins {
+                    *acc = vec![0.0; self.bins];
+                }
+                acc
+            });
+            for i in 0..self.bins {
+                let count = host[i] - host[i + 1];
+                if count > 0.0 {
+                    non_empty += 1;
+                    bin_weight[i] = match acc.as_mut() {
+                        Some(acc) => {
+                            acc[i] = self.momentum * acc[i] + (1.0 - self.momentum) * count;
+                            tot / acc[i]
+                        }
+                        None => tot / count,
+                    };
+                }
             }
+        };
+        if self.momentum > 0.0 {
+            state.update(&device, |acc| weigh(Some(acc)));
+        } else {
+            weigh(None);
         }
-        drop(acc);
         if non_empty > 0 {
             bin_weight.iter_mut().for_each(|w| *w /= non_empty as f64);
         }
@@ -361,7 +409,7 @@ impl GhmCLoss {
                     ));
                 }
                 check_valid(name, valid, &[n], input)?;
-                if n > 0 {
+                if n > 0 && !crate::common::trusted_inputs() {
                     let (min, max) = int_min_max(&t.flat);
                     if min < 0 || max > m as i64 {
                         return Err(LossError::input(

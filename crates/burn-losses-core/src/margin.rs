@@ -419,7 +419,7 @@ impl crate::LossModule for CosineSimilarityLoss {
 
 /// Labels `±1` (PyTorch's pair losses): every element of `target` must be −1 or 1.
 fn check_plus_minus_one(loss: &'static str, target: &DynTensor<Float>) -> LossResult<()> {
-    if target.numel() == 0 {
+    if target.numel() == 0 || crate::common::trusted_inputs() {
         return Ok(());
     }
     let t = &target.flat;

@@ -106,7 +106,9 @@ macro_rules! overlap_config {
             /// (MONAI); ignored with a single channel, as MONAI does.
             pub include_background: bool,
             /// `true` sums over the batch too before the ratio (one score per class, MONAI
-            /// `batch=True`; smp always does this). Default `false`.
+            /// `batch=True`; smp always does this). Default `false`. Under data-parallel
+            /// training the batch is the device's batch (see
+            /// [Multi-device training](crate#multi-device-training)).
             pub batch: bool,
             /// Class-index targets only: pixels whose target equals it are left out of every
             /// sum (smp `ignore_index`). Default `None`.

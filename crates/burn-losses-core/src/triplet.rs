@@ -317,7 +317,8 @@ config_init!(TripletMinedLossConfig => TripletMinedLoss);
 /// `TripletMarginMiner("all")` would keep only the margin violators, i.e. `nonzero_mean`);
 /// `batch_hard` PML's `BatchHardMiner` followed by that loss; `semi_hard` TF-Addons'
 /// `TripletSemiHardLoss` (which averages over all positive pairs). A batch with no valid
-/// triplet gives 0 with a zero gradient.
+/// triplet gives 0 with a zero gradient. Triplets are mined within the batch: under data-parallel
+/// training, the device's batch (see [Multi-device training](crate#multi-device-training)).
 ///
 /// # Shapes
 /// - `embeddings`: `[N, D]`, `labels`: `[N]` integers
