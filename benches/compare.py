@@ -119,8 +119,10 @@ def time_torch(fn, x, t, reps, warmups=2):
     return median_ms(forward), median_ms(forward_backward)
 
 
-def bench_binary():
-    out = subprocess.run(["cargo", "bench", "-q", "--bench", "compare", "--no-run", "--message-format=json"],
+def bench_binary(features):
+    """The release compare bench, built with these cargo features (they must enable --device)."""
+    out = subprocess.run(["cargo", "bench", "-q", "--bench", "compare", "--no-run", "--features", features,
+                          "--message-format=json"],
                          cwd=ROOT, check=True, capture_output=True, text=True).stdout
     for line in out.splitlines():
         msg = json.loads(line)
@@ -147,6 +149,8 @@ def machine():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--device", default="flex")
+    ap.add_argument("--features", default="flex,ndarray",
+                    help="cargo features of the bench build (one build serves every device they enable)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--reps", type=int, default=10)
     ap.add_argument("--case", action="append", help="only these cases (repeatable)")
@@ -155,7 +159,7 @@ def main():
 
     threads = os.cpu_count()
     torch.set_num_threads(threads)
-    exe = bench_binary()
+    exe = bench_binary(args.features)
     cases = [json.loads(line) for line in subprocess.run([exe, "--list"], check=True, capture_output=True,
                                                           text=True).stdout.splitlines()]
     if args.case:

@@ -59,11 +59,22 @@ pub fn evaluate(
     device: &Device,
     grad: bool,
 ) -> (Vec<f64>, BTreeMap<String, Vec<f64>>) {
+    evaluate_as(config, inputs, device, grad, Default::default())
+}
+
+/// [`evaluate`] with the float inputs in `dtype`.
+pub fn evaluate_as(
+    config: &LossConfig,
+    inputs: &HostInputs,
+    device: &Device,
+    grad: bool,
+    dtype: burn_losses::eval::InputDtype,
+) -> (Vec<f64>, BTreeMap<String, Vec<f64>>) {
     let request = burn_losses::eval::EvalRequest {
         loss: config.clone(),
         inputs: inputs.iter().map(|(n, i)| (n.to_string(), i.to_json())).collect(),
         grad,
-        dtype: Default::default(),
+        dtype,
     };
     let response =
         burn_losses::eval::eval_request(&request, device).unwrap_or_else(|e| panic!("{config}: {e}"));

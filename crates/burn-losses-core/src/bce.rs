@@ -16,8 +16,8 @@ use burn::tensor::{Float, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::common::{
-    InputTargetLoss, binary_log_likelihoods, binary_loss_api, check_binary_inputs, config_init,
-    config_setters, sample_weight_2d, smooth_binary_target,
+    InputTargetLoss, binary_log_likelihoods, binary_loss_api, check_binary_inputs, check_same_shape_inputs,
+    config_init, config_setters, sample_weight_2d, smooth_binary_target,
 };
 use crate::dynamic::{DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, check, fmt_shape};
@@ -126,13 +126,19 @@ binary_loss_api!(BceLoss);
 impl BceLoss {
     /// The binary input checks and `pos_weight`'s length against the last dimension; returns
     /// that dimension's size.
+    /// `values: false` leaves the target's `[0, 1]` check to the fused kernel.
     fn check_inputs(
         &self,
         input: &DynTensor<Float>,
         target: &DynTensor<Float>,
         weight: Option<&DynTensor<Float>>,
+        values: bool,
     ) -> LossResult<usize> {
-        check_binary_inputs(Self::NAME, input, target, weight, self.config.from_logits)?;
+        if values {
+            check_binary_inputs(Self::NAME, input, target, weight, self.config.from_logits)?;
+        } else {
+            check_same_shape_inputs(Self::NAME, input, target, weight)?;
+        }
         let classes = *input.shape.last().expect("rank >= 1");
         if let Some(pw) = &self.config.pos_weight
             && pw.len() != classes
@@ -170,9 +176,9 @@ impl InputTargetLoss for BceLoss {
         target: &DynTensor<Float>,
         weight: Option<&DynTensor<Float>>,
         reduction: Reduction,
-    ) -> Option<LossResult<Tensor<1>>> {
+    ) -> Option<LossResult<(Tensor<1>, Vec<usize>)>> {
         let checked = || {
-            let classes = self.check_inputs(input, target, weight)?;
+            let classes = self.check_inputs(input, target, weight, false)?;
             Ok(fused::BinaryLogitTerms {
                 gamma: 0.0,
                 alpha: None,
@@ -181,7 +187,15 @@ impl InputTargetLoss for BceLoss {
                 classes,
             })
         };
-        fused::checked_binary_logit_loss(input, target, weight, self.config.from_logits, reduction, checked)
+        fused::checked_binary_logit_loss(
+            Self::NAME,
+            input,
+            target,
+            weight,
+            self.config.from_logits,
+            reduction,
+            checked,
+        )
     }
 
     fn element_loss(
@@ -190,7 +204,7 @@ impl InputTargetLoss for BceLoss {
         target: &DynTensor<Float>,
         weight: Option<&DynTensor<Float>>,
     ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
-        let classes = self.check_inputs(input, target, weight)?;
+        let classes = self.check_inputs(input, target, weight, true)?;
         let n = input.shape[0];
         let m = input.numel().checked_div(n).unwrap_or(0);
         let x = input.view([n, m]);

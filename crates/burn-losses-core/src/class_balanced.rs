@@ -290,6 +290,30 @@ impl InputTargetLoss for ClassBalancedLoss {
         inputs.int(Self::NAME, "target")
     }
 
+    /// The softmax base in one fused pass forward and one backward on the CPU backends (no
+    /// per-sample weight).
+    fn fused_loss(
+        &self,
+        input: &DynTensor<Float>,
+        target: &DynTensor<Int>,
+        weight: Option<&DynTensor<Float>>,
+        reduction: Reduction,
+    ) -> Option<LossResult<(Tensor<1>, Vec<usize>)>> {
+        if self.config.base != ClassBalancedBase::Softmax {
+            return None;
+        }
+        crate::fused::checked_softmax_loss(Self::NAME, input, target, weight, reduction, || {
+            let n = self.check_shapes(input, target, weight)?;
+            Ok(crate::fused::SoftmaxTerms {
+                gamma: 0.0,
+                weights: Some(self.class_weights.iter().map(|&w| w as f32).collect()),
+                smoothing: 0.0,
+                ignore_index: None,
+                mean_over: crate::fused::MeanOver::Count(n),
+            })
+        })
+    }
+
     fn element_loss(
         &self,
         input: &DynTensor<Float>,
@@ -298,26 +322,7 @@ impl InputTargetLoss for ClassBalancedLoss {
     ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
         let name = Self::NAME;
         let classes = self.class_weights.len();
-        if input.shape.len() != 2 || input.shape[1] != classes {
-            return Err(LossError::input(
-                name,
-                "input",
-                format!(
-                    "logits of shape [N, {classes}] ({classes} = the length of config field `samples_per_class`)"
-                ),
-                fmt_shape(&input.shape),
-            ));
-        }
-        let n = input.shape[0];
-        if target.shape != [n] {
-            return Err(LossError::input(
-                name,
-                "target",
-                format!("class indices of shape [{n}]"),
-                fmt_shape(&target.shape),
-            ));
-        }
-        check_sample_weight(name, weight, input)?;
+        let n = self.check_shapes(input, target, weight)?;
         let t = target.view([n, 1]);
         check_class_indices(name, &t, classes, None)?;
         let x = input.view([n, classes]);
@@ -357,6 +362,41 @@ impl InputTargetLoss for ClassBalancedLoss {
             .weighted(sample_weight_2d(weight, n, 1))
             .averaged_over(mean_count as f64);
         Ok((terms, vec![n]))
+    }
+}
+
+impl ClassBalancedLoss {
+    /// The checks that read no values: `input [N, C]` with `C` the configured classes,
+    /// `target [N]`, the per-sample weight. Returns `N`.
+    fn check_shapes(
+        &self,
+        input: &DynTensor<Float>,
+        target: &DynTensor<Int>,
+        weight: Option<&DynTensor<Float>>,
+    ) -> LossResult<usize> {
+        let name = ClassBalancedLossConfig::NAME;
+        let classes = self.class_weights.len();
+        if input.shape.len() != 2 || input.shape[1] != classes {
+            return Err(LossError::input(
+                name,
+                "input",
+                format!(
+                    "logits of shape [N, {classes}] ({classes} = the length of config field `samples_per_class`)"
+                ),
+                fmt_shape(&input.shape),
+            ));
+        }
+        let n = input.shape[0];
+        if target.shape != [n] {
+            return Err(LossError::input(
+                name,
+                "target",
+                format!("class indices of shape [{n}]"),
+                fmt_shape(&target.shape),
+            ));
+        }
+        check_sample_weight(name, weight, input)?;
+        Ok(n)
     }
 }
 

@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::common::{
     check_class_target_shape, check_float_range, check_probability_input, check_same_shape_inputs,
-    check_sample_weight, class_indices_without_ignored, loss_config, reduce_to_dyn, sample_weight_2d,
+    check_sample_weight, class_indices_without_ignored, loss_config, reduce_to_dyn, reduced_to_dyn,
+    sample_weight_2d,
 };
 use crate::dynamic::{DynInput, DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, check, fmt_shape};
@@ -52,11 +53,20 @@ fn class_weights(
     c: usize,
     like: &Tensor<3>,
 ) -> LossResult<Option<Tensor<1>>> {
+    check_class_weight_count(loss, weight, c)?;
     let Some(weight) = weight else {
         return Ok(None);
     };
-    if weight.len() != c {
-        return Err(LossError::input(
+    Ok(Some(Tensor::<1>::from_data(
+        TensorData::new(weight.clone(), [c]),
+        (&like.device(), like.dtype()),
+    )))
+}
+
+/// A config list of class weights must have one weight per class of the input's dim 1.
+fn check_class_weight_count(loss: &'static str, weight: Option<&Vec<f32>>, c: usize) -> LossResult<()> {
+    match weight {
+        Some(weight) if weight.len() != c => Err(LossError::input(
             loss,
             "input",
             format!(
@@ -64,12 +74,9 @@ fn class_weights(
                 weight.len()
             ),
             format!("{c} classes"),
-        ));
+        )),
+        _ => Ok(()),
     }
-    Ok(Some(Tensor::<1>::from_data(
-        TensorData::new(weight.clone(), [c]),
-        (&like.device(), like.dtype()),
-    )))
 }
 
 /// The options of the shared negative log-likelihood core.
@@ -194,6 +201,35 @@ impl CrossEntropyLoss {
         crate::error::or_panic(crate::LossModule::forward_inputs(self, &inputs)).flat
     }
 
+    /// One fused pass forward and one backward on the CPU backends (class-index targets, no
+    /// per-sample weight); `None`: the composed path.
+    fn fused_loss(
+        &self,
+        input: &DynTensor<Float>,
+        target: &DynTensor<Int>,
+        weight: Option<&DynTensor<Float>>,
+    ) -> Option<LossResult<(Tensor<1>, Vec<usize>)>> {
+        let name = CrossEntropyLossConfig::NAME;
+        crate::fused::checked_softmax_loss(name, input, target, weight, self.config.reduction, || {
+            let (_, c, _) = class_dims(name, input)?;
+            check_sample_weight(name, weight, input)?;
+            check_class_target_shape(
+                name,
+                &input.shape,
+                &target.shape,
+                ", or probabilities of the input's shape",
+            )?;
+            check_class_weight_count(name, self.config.weight.as_ref(), c)?;
+            Ok(crate::fused::SoftmaxTerms {
+                gamma: 0.0,
+                weights: self.config.weight.clone(),
+                smoothing: self.config.label_smoothing as f32,
+                ignore_index: self.config.ignore_index,
+                mean_over: crate::fused::MeanOver::ValidWeight,
+            })
+        })
+    }
+
     fn terms(
         &self,
         input: &DynTensor<Float>,
@@ -245,8 +281,15 @@ impl crate::LossModule for CrossEntropyLoss {
         let input = inputs.float(name, "input")?;
         let target = inputs.get(name, "target")?;
         let weight = inputs.float_opt("weight")?;
+        let reduction = self.config.reduction;
+        if let DynInput::Int(t) = target
+            && let Some(fused) = self.fused_loss(&input, t, weight.as_ref())
+        {
+            let (loss, shape) = fused?;
+            return Ok(reduced_to_dyn(loss, shape, reduction));
+        }
         let (terms, shape) = self.terms(&input, target, weight.as_ref())?;
-        Ok(reduce_to_dyn(terms, shape, self.config.reduction))
+        Ok(reduce_to_dyn(terms, shape, reduction))
     }
 
     fn target_kind(&self) -> crate::TargetKind {

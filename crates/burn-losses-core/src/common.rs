@@ -350,6 +350,60 @@ pub(crate) fn check_float_range(
         return Ok(());
     }
     let (min, max) = float_min_max(&t.flat);
+    range_result(loss, argument, min, max, lo, hi, what)
+}
+
+/// [`check_float_range`] on host values (what the fused kernels read anyway): the same check,
+/// the same message, no device work.
+pub(crate) fn check_host_range(
+    loss: &'static str,
+    argument: &str,
+    values: &[f32],
+    lo: f64,
+    hi: f64,
+    what: &str,
+) -> LossResult<()> {
+    if values.is_empty() || trusted_inputs() {
+        return Ok(());
+    }
+    let (mut min, mut max) = (f32::INFINITY, f32::NEG_INFINITY);
+    let mut nan = false;
+    for block in values.chunks(1024) {
+        // lane-wise, so that the loop vectorises
+        let mut lanes_min = [f32::INFINITY; 8];
+        let mut lanes_max = [f32::NEG_INFINITY; 8];
+        let mut eights = block.chunks_exact(8);
+        for eight in &mut eights {
+            for ((lo, hi), &v) in lanes_min.iter_mut().zip(lanes_max.iter_mut()).zip(eight) {
+                nan |= v.is_nan();
+                *lo = lo.min(v);
+                *hi = hi.max(v);
+            }
+        }
+        for &v in eights.remainder() {
+            nan |= v.is_nan();
+            min = min.min(v);
+            max = max.max(v);
+        }
+        min = lanes_min.iter().copied().fold(min, f32::min);
+        max = lanes_max.iter().copied().fold(max, f32::max);
+    }
+    if nan {
+        (min, max) = (f32::NAN, f32::NAN);
+    }
+    range_result(loss, argument, min as f64, max as f64, lo, hi, what)
+}
+
+/// `Ok` when `[min, max]` lies in `[lo, hi]` (NaN fails), else the error of the range checks.
+fn range_result(
+    loss: &'static str,
+    argument: &str,
+    min: f64,
+    max: f64,
+    lo: f64,
+    hi: f64,
+    what: &str,
+) -> LossResult<()> {
     if min >= lo && max <= hi {
         Ok(())
     } else {
@@ -509,9 +563,12 @@ pub(crate) fn check_binary_inputs(
     from_logits: bool,
 ) -> LossResult<()> {
     check_same_shape_inputs(loss, input, target, weight)?;
-    check_float_range(loss, "target", target, 0.0, 1.0, "target probabilities")?;
+    check_float_range(loss, "target", target, 0.0, 1.0, BINARY_TARGETS)?;
     check_probability_input(loss, from_logits, input)
 }
+
+/// What the binary losses' `target` must hold (the range checks' wording).
+pub(crate) const BINARY_TARGETS: &str = "target probabilities";
 
 /// Binary label smoothing `y ← y·(1 − s) + s/2` (Keras); `y` unchanged for `s = 0`.
 pub(crate) fn smooth_binary_target<const D: usize>(y: Tensor<D>, smoothing: f64) -> Tensor<D> {
@@ -628,15 +685,16 @@ pub(crate) trait InputTargetLoss {
     fn target_argument(inputs: &crate::LossInputs) -> LossResult<DynTensor<Self::Target>>;
 
     /// The loss by a [fused kernel](crate::fused), checks included, when one applies to these
-    /// inputs: flat `[numel]` for `"none"`, `[1]` otherwise. `None` (the default): the composed
-    /// [`element_loss`](Self::element_loss) path.
+    /// inputs: flat `[numel]` for `"none"`, `[1]` otherwise, with the logical shape of the
+    /// unreduced loss. `None` (the default): the composed [`element_loss`](Self::element_loss)
+    /// path.
     fn fused_loss(
         &self,
         _input: &DynTensor<Float>,
         _target: &DynTensor<Self::Target>,
         _weight: Option<&DynTensor<Float>>,
         _reduction: crate::Reduction,
-    ) -> Option<LossResult<Tensor<1>>> {
+    ) -> Option<LossResult<(Tensor<1>, Vec<usize>)>> {
         None
     }
 
@@ -649,7 +707,7 @@ pub(crate) trait InputTargetLoss {
         reduction: crate::Reduction,
     ) -> LossResult<(Tensor<1>, Vec<usize>)> {
         if let Some(fused) = self.fused_loss(input, target, weight, reduction) {
-            return Ok((fused?, input.shape.clone()));
+            return fused;
         }
         let (terms, shape) = self.element_loss(input, target, weight)?;
         Ok((terms.reduce(reduction), shape))

@@ -27,8 +27,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::common::{
     InputTargetLoss, binary_log_likelihoods, binary_loss_api, check_binary_inputs, check_class_target_shape,
-    check_probability_input, check_sample_weight, class_indices_without_ignored, config_init, config_setters,
-    sample_weight_2d, smooth_binary_target,
+    check_probability_input, check_same_shape_inputs, check_sample_weight, class_indices_without_ignored,
+    config_init, config_setters, sample_weight_2d, smooth_binary_target,
 };
 use crate::dynamic::{DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
@@ -183,9 +183,9 @@ impl InputTargetLoss for BinaryFocalLoss {
         target: &DynTensor<Float>,
         weight: Option<&DynTensor<Float>>,
         reduction: Reduction,
-    ) -> Option<LossResult<Tensor<1>>> {
+    ) -> Option<LossResult<(Tensor<1>, Vec<usize>)>> {
         let checked = || {
-            check_binary_inputs(Self::NAME, input, target, weight, true)?;
+            check_same_shape_inputs(Self::NAME, input, target, weight)?;
             Ok(crate::fused::BinaryLogitTerms {
                 gamma: self.config.gamma as f32,
                 alpha: self.config.alpha,
@@ -195,6 +195,7 @@ impl InputTargetLoss for BinaryFocalLoss {
             })
         };
         crate::fused::checked_binary_logit_loss(
+            Self::NAME,
             input,
             target,
             weight,
@@ -383,26 +384,16 @@ impl FocalLoss {
     }
 }
 
-impl InputTargetLoss for FocalLoss {
-    const NAME: &'static str = "focal";
-    type Target = Int;
-
-    fn reduction(&self) -> Reduction {
-        self.config.reduction
-    }
-
-    fn target_argument(inputs: &LossInputs) -> LossResult<DynTensor<Int>> {
-        inputs.int(Self::NAME, "target")
-    }
-
-    /// Input checks and the element-wise loss on the canonical `[N, C, S]` / `[N, S]` views.
-    fn element_loss(
+impl FocalLoss {
+    /// The checks that read no values: `input [N, C, …]`, `target [N, …]`, α's length, the
+    /// per-sample weight. Returns `(N, C)`.
+    fn check_shapes(
         &self,
         input: &DynTensor<Float>,
         target: &DynTensor<Int>,
         weight: Option<&DynTensor<Float>>,
-    ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
-        let name = Self::NAME;
+    ) -> LossResult<(usize, usize)> {
+        let name = FocalLossConfig::NAME;
         if input.shape.len() < 2 {
             return Err(LossError::input(
                 name,
@@ -427,6 +418,55 @@ impl InputTargetLoss for FocalLoss {
             ));
         }
         check_sample_weight(name, weight, input)?;
+        Ok((n, c))
+    }
+}
+
+impl InputTargetLoss for FocalLoss {
+    const NAME: &'static str = "focal";
+    type Target = Int;
+
+    fn reduction(&self) -> Reduction {
+        self.config.reduction
+    }
+
+    fn target_argument(inputs: &LossInputs) -> LossResult<DynTensor<Int>> {
+        inputs.int(Self::NAME, "target")
+    }
+
+    /// One fused pass forward and one backward on the CPU backends (logits, no per-sample
+    /// weight).
+    fn fused_loss(
+        &self,
+        input: &DynTensor<Float>,
+        target: &DynTensor<Int>,
+        weight: Option<&DynTensor<Float>>,
+        reduction: Reduction,
+    ) -> Option<LossResult<(Tensor<1>, Vec<usize>)>> {
+        if !self.config.from_logits {
+            return None;
+        }
+        crate::fused::checked_softmax_loss(Self::NAME, input, target, weight, reduction, || {
+            self.check_shapes(input, target, weight)?;
+            Ok(crate::fused::SoftmaxTerms {
+                gamma: self.config.gamma as f32,
+                weights: self.config.alpha.clone(),
+                smoothing: self.config.label_smoothing as f32,
+                ignore_index: self.config.ignore_index,
+                mean_over: crate::fused::MeanOver::Valid,
+            })
+        })
+    }
+
+    /// Input checks and the element-wise loss on the canonical `[N, C, S]` / `[N, S]` views.
+    fn element_loss(
+        &self,
+        input: &DynTensor<Float>,
+        target: &DynTensor<Int>,
+        weight: Option<&DynTensor<Float>>,
+    ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
+        let name = Self::NAME;
+        let (n, c) = self.check_shapes(input, target, weight)?;
         check_probability_input(name, self.config.from_logits, input)?;
         let s = target.numel().checked_div(n).unwrap_or(0);
         let t = target.view([n, s]);

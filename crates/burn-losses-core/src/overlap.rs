@@ -178,32 +178,16 @@ pub(crate) enum OverlapTarget<'a> {
     Probabilities(&'a DynTensor<Float>),
 }
 
-/// Probabilities and targets after activation, one-hot, masking and `include_background`, as
-/// `[N, C', S]`, and how to sum them.
-pub(crate) struct OverlapTerms {
-    /// `p`, masked.
-    pub pred: Tensor<3>,
-    /// `g`, masked.
-    pub target: Tensor<3>,
-    batch: bool,
-}
-
-impl OverlapTerms {
-    /// Σ over the spatial positions (and the batch with `batch`): `[N, C']` or `[1, C']`.
-    pub fn sum(&self, t: Tensor<3>) -> Tensor<2> {
-        let [n, c, _] = t.dims();
-        let per_sample = t.sum_dim(2).reshape([n, c]);
-        if self.batch {
-            per_sample.sum_dim(0)
-        } else {
-            per_sample
-        }
-    }
-
-    /// `Σ p·g`.
-    pub fn intersection(&self) -> Tensor<2> {
-        self.sum(self.pred.clone() * self.target.clone())
-    }
+/// The sums every overlap loss is made of, per sample and class (`[N, C']`, or `[1, C']` with
+/// `batch`), after activation, one-hot, masking and `include_background`: `I = Σ p·g`, `P = Σ p`
+/// and `G = Σ g` (`Σ p²`, `Σ g²` when squared).
+pub(crate) struct OverlapSums {
+    /// `I`.
+    pub intersection: Tensor<2>,
+    /// `P`.
+    pub pred: Tensor<2>,
+    /// `G`.
+    pub target: Tensor<2>,
 }
 
 /// `num / den`, with `1` where `den = 0` (an empty class with `smooth_dr = 0`: loss 0, no
@@ -213,14 +197,24 @@ pub(crate) fn safe_ratio(num: Tensor<2>, den: Tensor<2>) -> Tensor<2> {
     num.mask_fill(zero.clone(), 1.0) / den.mask_fill(zero, 1.0)
 }
 
-/// Checks the arguments and builds the masked `p` and `g` every overlap loss sums.
-pub(crate) fn overlap_terms(
+/// What `input` must hold with activation `"none"` (the range check's wording).
+pub(crate) const INPUT_PROBABILITIES: &str =
+    "probabilities (activation \"none\"; set \"softmax\" or \"sigmoid\" for logits)";
+/// What `mask` must hold.
+pub(crate) const MASK_VALUES: &str = "mask values";
+/// What a float `target` must hold.
+pub(crate) const TARGET_PROBABILITIES: &str = "target probabilities";
+
+/// Checks the arguments and sums them ([`OverlapSums`]): one pass of the fused kernel where it
+/// applies ([`crate::fused`]), the composed tensor ops otherwise.
+pub(crate) fn overlap_sums(
     loss: &'static str,
     options: &OverlapOptions,
     input: &DynTensor<Float>,
     target: OverlapTarget<'_>,
     mask: Option<&DynTensor<Float>>,
-) -> LossResult<OverlapTerms> {
+    squared: bool,
+) -> LossResult<OverlapSums> {
     if input.shape.len() < 2 {
         return Err(LossError::input(
             loss,
@@ -241,26 +235,6 @@ pub(crate) fn overlap_terms(
             format!("{c} channel (input shape {})", fmt_shape(&input.shape)),
         ));
     }
-
-    let x = input.view([n, c, s]);
-    let mut pred = match options.activation {
-        Activation::Softmax => stable_softmax(x, 1),
-        Activation::Sigmoid => stable_sigmoid(x),
-        Activation::None => {
-            check_float_range(
-                loss,
-                "input",
-                input,
-                0.0,
-                1.0,
-                "probabilities (activation \"none\"; set \"softmax\" or \"sigmoid\" for logits)",
-            )?;
-            x
-        }
-    };
-
-    // Pixels that count: the mask argument times the non-ignored pixels.
-    let mut keep: Option<Tensor<2>> = None;
     if let Some(m) = mask {
         let with_channel: Vec<usize> = [n, 1].iter().chain(spatial).copied().collect();
         if m.shape != pixel_shape && m.shape != with_channel {
@@ -277,37 +251,14 @@ pub(crate) fn overlap_terms(
             ));
         }
         check_same_dtype(loss, "mask", Some(m), input)?;
-        check_float_range(loss, "mask", m, 0.0, 1.0, "mask values")?;
-        // which pixels count is data, like the target: no gradient flows into the mask
-        keep = Some(m.view([n, s]).detach());
     }
-
-    let mut onehot = match target {
-        OverlapTarget::Classes(t) => {
-            check_class_target_shape(
-                loss,
-                &input.shape,
-                &t.shape,
-                ", or probabilities of the shape of `input`",
-            )?;
-            // a single channel: the indices (0 / 1) are the foreground itself (MONAI ignores
-            // `to_onehot_y` for one channel)
-            let classes = if c == 1 { 2 } else { c };
-            let (t, valid) =
-                class_indices_without_ignored(loss, t.view([n, s]), classes, options.ignore_index)?;
-            if let Some(valid) = valid {
-                let valid = valid.float().cast(pred.dtype());
-                keep = Some(match keep.take() {
-                    Some(k) => k * valid,
-                    None => valid,
-                });
-            }
-            if c == 1 {
-                t.float().cast(pred.dtype()).reshape([n, 1, s])
-            } else {
-                one_hot_classes(t, c, pred.dtype())
-            }
-        }
+    match target {
+        OverlapTarget::Classes(t) => check_class_target_shape(
+            loss,
+            &input.shape,
+            &t.shape,
+            ", or probabilities of the shape of `input`",
+        )?,
         OverlapTarget::Probabilities(t) => {
             if t.shape != input.shape {
                 return Err(LossError::input(
@@ -330,24 +281,126 @@ pub(crate) fn overlap_terms(
                 ));
             }
             check_same_dtype(loss, "target", Some(t), input)?;
-            check_float_range(loss, "target", t, 0.0, 1.0, "target probabilities")?;
+        }
+    }
+    // a single channel: the indices (0 / 1) are the foreground itself (MONAI ignores
+    // `to_onehot_y` for one channel)
+    let classes = if c == 1 { 2 } else { c };
+
+    let target_probabilities = match target {
+        OverlapTarget::Probabilities(t) => Some(&t.flat),
+        OverlapTarget::Classes(_) => None,
+    };
+    let mask_flat = mask.map(|m| &m.flat);
+    let constants: Vec<&Tensor<1>> = target_probabilities.into_iter().chain(mask_flat).collect();
+    let fused = if crate::fused::applies(&input.flat, &constants) {
+        let kernel_target = match target {
+            OverlapTarget::Classes(t) => {
+                crate::fused::host_class_indices(loss, &t.flat, classes, options.ignore_index)
+                    .map(|t| crate::fused::OverlapKernelTarget::Classes(t.into()))
+            }
+            OverlapTarget::Probabilities(_) => Ok(crate::fused::OverlapKernelTarget::Probabilities),
+        };
+        match kernel_target {
+            Ok(kernel_target) => crate::fused::overlap_sums(
+                loss,
+                &input.flat,
+                [n, c, s],
+                options.activation,
+                squared,
+                kernel_target,
+                target_probabilities,
+                mask_flat,
+            ),
+            Err(e) => Some(Err(e)),
+        }
+    } else {
+        None
+    };
+    let [intersection, pred, ground] = match fused {
+        Some(sums) => {
+            let sums = sums?.reshape([3, n, c]);
+            [0, 1, 2].map(|which| sums.clone().narrow(0, which, 1).reshape([n, c]))
+        }
+        None => composed_sums(loss, options, input, target, mask, classes, squared)?,
+    };
+    let finish = |t: Tensor<2>| {
+        let t = if !options.include_background && c > 1 {
+            t.narrow(1, 1, c - 1)
+        } else {
+            t
+        };
+        if options.batch { t.sum_dim(0) } else { t }
+    };
+    Ok(OverlapSums {
+        intersection: finish(intersection),
+        pred: finish(pred),
+        target: finish(ground),
+    })
+}
+
+/// The sums `[I, P, G]` (`[N, C]` each) by tensor ops, with the value checks of the arguments
+/// (their shapes are checked).
+fn composed_sums(
+    loss: &'static str,
+    options: &OverlapOptions,
+    input: &DynTensor<Float>,
+    target: OverlapTarget<'_>,
+    mask: Option<&DynTensor<Float>>,
+    classes: usize,
+    squared: bool,
+) -> LossResult<[Tensor<2>; 3]> {
+    let (n, c) = (input.shape[0], input.shape[1]);
+    let s = input.numel().checked_div(n * c).unwrap_or(0);
+    let x = input.view([n, c, s]);
+    let mut pred = match options.activation {
+        Activation::Softmax => stable_softmax(x, 1),
+        Activation::Sigmoid => stable_sigmoid(x),
+        Activation::None => {
+            check_float_range(loss, "input", input, 0.0, 1.0, INPUT_PROBABILITIES)?;
+            x
+        }
+    };
+    // Pixels that count: the mask argument times the non-ignored pixels.
+    let mut keep: Option<Tensor<2>> = None;
+    if let Some(m) = mask {
+        check_float_range(loss, "mask", m, 0.0, 1.0, MASK_VALUES)?;
+        // which pixels count is data, like the target: no gradient flows into the mask
+        keep = Some(m.view([n, s]).detach());
+    }
+    let mut onehot = match target {
+        OverlapTarget::Classes(t) => {
+            let (t, valid) =
+                class_indices_without_ignored(loss, t.view([n, s]), classes, options.ignore_index)?;
+            if let Some(valid) = valid {
+                let valid = valid.float().cast(pred.dtype());
+                keep = Some(match keep.take() {
+                    Some(k) => k * valid,
+                    None => valid,
+                });
+            }
+            if c == 1 {
+                t.float().cast(pred.dtype()).reshape([n, 1, s])
+            } else {
+                one_hot_classes(t, c, pred.dtype())
+            }
+        }
+        OverlapTarget::Probabilities(t) => {
+            check_float_range(loss, "target", t, 0.0, 1.0, TARGET_PROBABILITIES)?;
             t.view([n, c, s])
         }
     };
-
     if let Some(keep) = keep {
         let keep = keep.reshape([n, 1, s]);
         pred = pred * keep.clone();
         onehot = onehot * keep;
     }
-    if !options.include_background && c > 1 {
-        pred = pred.narrow(1, 1, c - 1);
-        onehot = onehot.narrow(1, 1, c - 1);
-    }
-    Ok(OverlapTerms {
-        pred,
-        target: onehot,
-        batch: options.batch,
+    let sum = |t: Tensor<3>| t.sum_dim(2).reshape([n, c]);
+    let intersection = sum(pred.clone() * onehot.clone());
+    Ok(if squared {
+        [intersection, sum(pred.powi_scalar(2)), sum(onehot.powi_scalar(2))]
+    } else {
+        [intersection, sum(pred), sum(onehot)]
     })
 }
 
@@ -396,18 +449,13 @@ fn dice_scores(
     loss: &'static str,
     options: &OverlapOptions,
     form: &DiceForm<'_>,
-    terms: &OverlapTerms,
+    input: &DynTensor<Float>,
+    target: OverlapTarget<'_>,
+    mask: Option<&DynTensor<Float>>,
 ) -> LossResult<Tensor<2>> {
-    let intersection = terms.intersection();
-    let (pred, target) = if form.squared_pred {
-        (
-            terms.sum(terms.pred.clone().powi_scalar(2)),
-            terms.sum(terms.target.clone().powi_scalar(2)),
-        )
-    } else {
-        (terms.sum(terms.pred.clone()), terms.sum(terms.target.clone()))
-    };
-    let mut denominator = pred + target;
+    let sums = overlap_sums(loss, options, input, target, mask, form.squared_pred)?;
+    let intersection = sums.intersection;
+    let mut denominator = sums.pred + sums.target;
     if form.jaccard {
         denominator = (denominator - intersection.clone()) * 2.0;
     }
@@ -424,11 +472,11 @@ fn dice_scores(
 }
 
 /// The per-(sample, class) Tversky loss `1 − (I + s_nr) / (I + α·FP + β·FN + s_dr)` with
-/// `FP = Σ p·(1 − g)`, `FN = Σ (1 − p)·g`.
-fn tversky_scores(alpha: f64, beta: f64, smooth_nr: f64, smooth_dr: f64, terms: &OverlapTerms) -> Tensor<2> {
-    let tp = terms.intersection();
-    let fp = terms.sum(terms.pred.clone() * (terms.target.clone().neg() + 1.0));
-    let fn_ = terms.sum((terms.pred.clone().neg() + 1.0) * terms.target.clone());
+/// `FP = Σ p·(1 − g) = P − I`, `FN = Σ (1 − p)·g = G − I`.
+fn tversky_scores(alpha: f64, beta: f64, smooth_nr: f64, smooth_dr: f64, sums: OverlapSums) -> Tensor<2> {
+    let tp = sums.intersection;
+    let fp = sums.pred - tp.clone();
+    let fn_ = sums.target - tp.clone();
     let denominator = tp.clone() + fp * alpha + fn_ * beta + smooth_dr;
     safe_ratio(tp + smooth_nr, denominator).neg() + 1.0
 }
@@ -647,8 +695,7 @@ impl DiceLoss {
     ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
         let options = self.config.options();
         let name = DiceLossConfig::NAME;
-        let terms = overlap_terms(name, &options, input, target, mask)?;
-        let f = dice_scores(name, &options, &self.config.form(), &terms)?;
+        let f = dice_scores(name, &options, &self.config.form(), input, target, mask)?;
         Ok(scored(f, options.batch))
     }
 
@@ -688,8 +735,7 @@ impl LogCoshDiceLoss {
     ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
         let options = self.config.options();
         let name = LogCoshDiceLossConfig::NAME;
-        let terms = overlap_terms(name, &options, input, target, mask)?;
-        let f = dice_scores(name, &options, &self.config.form(), &terms)?;
+        let f = dice_scores(name, &options, &self.config.form(), input, target, mask)?;
         Ok(scored(log_cosh(f), options.batch))
     }
 
@@ -760,16 +806,18 @@ impl GeneralizedDiceLoss {
         mask: Option<&DynTensor<Float>>,
     ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
         let config = &self.config;
-        let terms = overlap_terms(
+        let OverlapSums {
+            intersection,
+            pred,
+            target: ground,
+        } = overlap_sums(
             GeneralizedDiceLossConfig::NAME,
             &config.options(),
             input,
             target,
             mask,
+            false,
         )?;
-        let intersection = terms.intersection();
-        let ground = terms.sum(terms.target.clone());
-        let pred = terms.sum(terms.pred.clone());
         let w = match config.w_type {
             GeneralizedDiceWeight::Uniform => ground.ones_like(),
             kind => {
@@ -846,9 +894,9 @@ impl TverskyLoss {
         mask: Option<&DynTensor<Float>>,
     ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
         let c = &self.config;
-        let terms = overlap_terms(TverskyLossConfig::NAME, &c.options(), input, target, mask)?;
+        let sums = overlap_sums(TverskyLossConfig::NAME, &c.options(), input, target, mask, false)?;
         Ok(scored(
-            tversky_scores(c.alpha, c.beta, c.smooth_nr, c.smooth_dr, &terms),
+            tversky_scores(c.alpha, c.beta, c.smooth_nr, c.smooth_dr, sums),
             c.batch,
         ))
     }
@@ -932,8 +980,8 @@ impl FocalTverskyLoss {
         mask: Option<&DynTensor<Float>>,
     ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
         let c = &self.config;
-        let terms = overlap_terms(FocalTverskyLossConfig::NAME, &c.options(), input, target, mask)?;
-        let f = tversky_scores(c.alpha, c.beta, c.smooth_nr, c.smooth_dr, &terms);
+        let sums = overlap_sums(FocalTverskyLossConfig::NAME, &c.options(), input, target, mask, false)?;
+        let f = tversky_scores(c.alpha, c.beta, c.smooth_nr, c.smooth_dr, sums);
         let f = if c.exponent_after_mean {
             f
         } else {
