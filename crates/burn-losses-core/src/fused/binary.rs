@@ -95,7 +95,11 @@ impl BinaryKernel {
             Some(pw) => (Some(Arc::from(pw.as_slice())), 1.0),
             None => (None, 1.0),
         };
-        debug_assert!(pos_weight.as_ref().is_none_or(|pw: &Arc<[f32]>| pw.len() == terms.classes));
+        debug_assert!(
+            pos_weight
+                .as_ref()
+                .is_none_or(|pw: &Arc<[f32]>| pw.len() == terms.classes)
+        );
         let (alpha_pos, alpha_neg) = terms.alpha.map_or((1.0, 1.0), |a| (a, 1.0 - a));
         Self {
             loss,
@@ -425,12 +429,20 @@ mod tests {
         };
         let kernel = BinaryKernel::new("bce", &terms, Reduction::Mean);
         assert!(kernel.check(&[0.0; 3], &[&[0.0, 0.5, 1.0]]).is_ok());
-        let err = kernel.check(&[0.0; 3], &[&[0.0, 1.5, -0.25]]).unwrap_err().to_string();
+        let err = kernel
+            .check(&[0.0; 3], &[&[0.0, 1.5, -0.25]])
+            .unwrap_err()
+            .to_string();
         assert!(
-            err.contains("target") && err.contains("target probabilities in [0, 1]") && err.contains("[-0.25, 1.5]"),
+            err.contains("target")
+                && err.contains("target probabilities in [0, 1]")
+                && err.contains("[-0.25, 1.5]"),
             "{err}"
         );
-        let err = kernel.check(&[0.0; 2], &[&[0.5, f32::NAN]]).unwrap_err().to_string();
+        let err = kernel
+            .check(&[0.0; 2], &[&[0.5, f32::NAN]])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("NaN"), "{err}");
     }
 }

@@ -3,12 +3,14 @@
 
 use std::borrow::Cow;
 
+use burn::backend::Backend;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
-use burn::backend::autodiff::checkpoint::strategy::{BalancedCheckpointing, CheckpointStrategy, NoCheckpointing};
+use burn::backend::autodiff::checkpoint::strategy::{
+    BalancedCheckpointing, CheckpointStrategy, NoCheckpointing,
+};
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind, unary};
 use burn::backend::{Autodiff, DispatchKindConversion, DispatchTensor};
-use burn::backend::Backend;
 use burn::tensor::{Tensor, TensorData};
 
 use super::HostKernel;
@@ -120,7 +122,9 @@ where
     if let Err(e) = check::<B, K>(kernel, &x, &constants) {
         return Some(Err(e));
     }
-    Some(Ok(Tensor::from_primitive::<B>(forward::<B, K>(kernel, &x, &constants))))
+    Some(Ok(Tensor::from_primitive::<B>(forward::<B, K>(
+        kernel, &x, &constants,
+    ))))
 }
 
 /// The kernel on autodiff tensors of `B` with checkpointing strategy `C`, or `None` when they

@@ -223,9 +223,15 @@ mod tests {
 
     #[test]
     fn exp_m1_and_ln_1p_near_zero_and_far() {
-        for x in [-1e-30f32, -1e-7, -3e-5, -0.01, -0.3, -0.5, -1.0, -5.0, -20.0, -100.0] {
+        for x in [
+            -1e-30f32, -1e-7, -3e-5, -0.01, -0.3, -0.5, -1.0, -5.0, -20.0, -100.0,
+        ] {
             let want = (x as f64).exp_m1();
-            assert!(ulps(exp_m1(x), want) < 3.0, "exp_m1({x}) = {} vs {want}", exp_m1(x));
+            assert!(
+                ulps(exp_m1(x), want) < 3.0,
+                "exp_m1({x}) = {} vs {want}",
+                exp_m1(x)
+            );
         }
         assert_eq!(exp_m1(0.0), 0.0);
         for e in [1e-30f32, 1e-7, 3e-5, 0.01, 0.5, 1.0, 2.5, 99.0, 1e6] {
@@ -257,7 +263,10 @@ mod tests {
             assert_eq!(d, 0.0);
             let want = (f32::MIN_POSITIVE as f64).powf(gamma as f64);
             // an underflowing power stops at MIN_POSITIVE (see `exp`)
-            assert!(ulps(f, want) < 32.0 || (want < 1e-37 && f <= 1.2e-38), "γ={gamma}: {f} vs {want}");
+            assert!(
+                ulps(f, want) < 32.0 || (want < 1e-37 && f <= 1.2e-38),
+                "γ={gamma}: {f} vs {want}"
+            );
         }
     }
 

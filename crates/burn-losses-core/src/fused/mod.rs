@@ -94,7 +94,9 @@ pub(crate) trait HostKernel: Clone + std::fmt::Debug + Send + Sync + 'static {
 pub(crate) fn applies(x: &Tensor<1>, constants: &[&Tensor<1>]) -> bool {
     fused_kernels_enabled()
         && x.dtype() == DType::F32
-        && constants.iter().all(|c| c.dtype() == DType::F32 && !c.is_tracked())
+        && constants
+            .iter()
+            .all(|c| c.dtype() == DType::F32 && !c.is_tracked())
         && on_host_backend(&x.device())
 }
 
@@ -136,12 +138,7 @@ pub(crate) struct PanelBlock<'a> {
 
 /// `out [N, C, S]` as disjoint blocks of at most `per_block` positions of one sample each (for
 /// rayon: every block is written by one task).
-pub(crate) fn panel_blocks_mut(
-    out: &mut [f32],
-    c: usize,
-    s: usize,
-    per_block: usize,
-) -> Vec<PanelBlock<'_>> {
+pub(crate) fn panel_blocks_mut(out: &mut [f32], c: usize, s: usize, per_block: usize) -> Vec<PanelBlock<'_>> {
     let mut blocks = Vec::new();
     if c == 0 || s == 0 {
         return blocks;

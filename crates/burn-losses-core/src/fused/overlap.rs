@@ -17,9 +17,9 @@ use burn::tensor::Tensor;
 use super::math::{exp, exp_m1, lane_sum, sigmoid_pair, simd};
 use super::softmax::{Lse, panel_lse};
 use super::{HostKernel, IGNORED, PanelBlock, panel_blocks_mut, run};
+use crate::LossResult;
 use crate::common::check_host_range;
 use crate::overlap::{Activation, INPUT_PROBABILITIES, MASK_VALUES, TARGET_PROBABILITIES};
-use crate::LossResult;
 
 /// Positions per rayon task.
 const TASK_POSITIONS: usize = 1 << 12;
@@ -93,7 +93,14 @@ struct Block<'a> {
 }
 
 impl OverlapKernel {
-    fn block<'a>(&'a self, x: &'a [f32], constants: &[&'a [f32]], n: usize, start: usize, len: usize) -> Block<'a> {
+    fn block<'a>(
+        &'a self,
+        x: &'a [f32],
+        constants: &[&'a [f32]],
+        n: usize,
+        start: usize,
+        len: usize,
+    ) -> Block<'a> {
         let (c, s) = (self.c, self.s);
         let probabilities = matches!(self.target, OverlapKernelTarget::Probabilities);
         Block {
@@ -151,7 +158,8 @@ impl OverlapKernel {
             }
             (None, Some(panel)) => {
                 let s = self.s;
-                g[..block.len].copy_from_slice(&panel[ci * s + block.start..ci * s + block.start + block.len]);
+                g[..block.len]
+                    .copy_from_slice(&panel[ci * s + block.start..ci * s + block.start + block.len]);
             }
             (None, None) => unreachable!("a target"),
         }
@@ -285,7 +293,14 @@ impl HostKernel for OverlapKernel {
         }
         let probabilities = matches!(self.target, OverlapKernelTarget::Probabilities);
         if self.masked {
-            check_host_range(self.loss, "mask", constants[usize::from(probabilities)], 0.0, 1.0, MASK_VALUES)?;
+            check_host_range(
+                self.loss,
+                "mask",
+                constants[usize::from(probabilities)],
+                0.0,
+                1.0,
+                MASK_VALUES,
+            )?;
         }
         if probabilities {
             check_host_range(self.loss, "target", constants[0], 0.0, 1.0, TARGET_PROBABILITIES)?;
@@ -353,7 +368,8 @@ impl HostKernel for OverlapKernel {
                     #[inline(always)]
                     || {
                         for offset in (0..len).step_by(SUB) {
-                            let block = self.block(x, constants, ni, panel.s0 + offset, SUB.min(len - offset));
+                            let block =
+                                self.block(x, constants, ni, panel.s0 + offset, SUB.min(len - offset));
                             self.block_gradient(&block, u_i, u_p, &mut panel, offset, &mut pb);
                         }
                     },
@@ -397,17 +413,31 @@ mod tests {
     fn sums_and_gradient_match_f64_reference() {
         let (n, c, s) = (2, 3, 150); // several SUB steps and a ragged end
         for activation in [Activation::Softmax, Activation::Sigmoid, Activation::None] {
-            for (probabilities, masked, squared) in
-                [(false, false, false), (false, true, true), (true, true, false), (true, false, true)]
-            {
+            for (probabilities, masked, squared) in [
+                (false, false, false),
+                (false, true, true),
+                (true, true, false),
+                (true, false, true),
+            ] {
                 let x: Vec<f32> = (0..n * c * s)
                     .map(|i| {
                         let u = ((i * 7919) % 1009) as f32 / 1009.0;
-                        if activation == Activation::None { u } else { u * 12.0 - 6.0 }
+                        if activation == Activation::None {
+                            u
+                        } else {
+                            u * 12.0 - 6.0
+                        }
                     })
                     .collect();
-                let classes: Vec<u32> =
-                    (0..n * s).map(|i| if i % 11 == 5 { IGNORED } else { ((i * 7) % c) as u32 }).collect();
+                let classes: Vec<u32> = (0..n * s)
+                    .map(|i| {
+                        if i % 11 == 5 {
+                            IGNORED
+                        } else {
+                            ((i * 7) % c) as u32
+                        }
+                    })
+                    .collect();
                 let soft: Vec<f32> = (0..n * c * s).map(|i| ((i * 31) % 17) as f32 / 16.0).collect();
                 let mask: Vec<f32> = (0..n * s).map(|i| ((i * 5) % 4) as f32 / 3.0).collect();
                 let kernel = OverlapKernel {
@@ -473,11 +503,20 @@ mod tests {
                 let xd: Vec<f64> = x.iter().map(|&v| v as f64).collect();
                 let want = reference(&xd);
                 for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-                    assert!((*g as f64 - w).abs() <= 1e-4 * (1.0 + w.abs()), "{activation} sum {i}: {g} vs {w}");
+                    assert!(
+                        (*g as f64 - w).abs() <= 1e-4 * (1.0 + w.abs()),
+                        "{activation} sum {i}: {g} vs {w}"
+                    );
                 }
                 // L = Σ u·sums with u_G = 0 (G does not depend on x)
                 let upstream: Vec<f32> = (0..3 * n * c)
-                    .map(|i| if i >= 2 * n * c { 0.0 } else { 0.5 + (i % 5) as f32 * 0.3 })
+                    .map(|i| {
+                        if i >= 2 * n * c {
+                            0.0
+                        } else {
+                            0.5 + (i % 5) as f32 * 0.3
+                        }
+                    })
                     .collect();
                 let grad = kernel.backward(&x, &constants, &upstream);
                 for i in (0..n * c * s).step_by(7) {

@@ -18,9 +18,9 @@ use std::sync::Arc;
 
 use burn::tensor::{Int, Tensor};
 
-
 use super::math::{
-    FocalPower, GAMMA_ONE, GAMMA_OTHER, GAMMA_TWO, GAMMA_ZERO, exp, exp_m1, lane_max, lane_sum, ln_1p, simd, sum_f64,
+    FocalPower, GAMMA_ONE, GAMMA_OTHER, GAMMA_TWO, GAMMA_ZERO, exp, exp_m1, lane_max, lane_sum, ln_1p, simd,
+    sum_f64,
 };
 use super::{HostKernel, IGNORED, applies, host_class_indices, panel_blocks_mut, run};
 use crate::dynamic::DynTensor;
@@ -268,7 +268,8 @@ impl SoftmaxKernel {
                 let soft = if KIND == GAMMA_ZERO {
                     -soft_scale * self.weight_total
                 } else {
-                    soft_scale * weighted_lane_sum(row, &self.weights, |v| self.dphi::<KIND>(lse.log_p(v)).0) as f32
+                    soft_scale
+                        * weighted_lane_sum(row, &self.weights, |v| self.dphi::<KIND>(lse.log_p(v)).0) as f32
                 };
                 for (j, (o, &v)) in out.iter_mut().zip(row).enumerate() {
                     let l = lse.log_p(v);
@@ -285,7 +286,13 @@ impl SoftmaxKernel {
     /// Block mode: the losses and log-sum-exps of `len ≤ SUB` positions gathered into `xb`
     /// (class `c`'s values at `xb[c·SUB..]`), their targets `targets`.
     #[inline(always)]
-    fn block_forward<const KIND: u8>(&self, xb: &[f32], targets: &[u32], losses: &mut [f32], lse: &mut [Lse]) {
+    fn block_forward<const KIND: u8>(
+        &self,
+        xb: &[f32],
+        targets: &[u32],
+        losses: &mut [f32],
+        lse: &mut [Lse],
+    ) {
         let c = self.c;
         let len = targets.len();
         let class = |ci: usize| &xb[ci * SUB..ci * SUB + len];
@@ -312,7 +319,14 @@ impl SoftmaxKernel {
     /// into `gb` (same layout as `xb`), with the upstream gradient `gs[b]` of each position; the
     /// formula of [`rows_backward`](Self::rows_backward).
     #[inline(always)]
-    fn block_backward<const KIND: u8>(&self, xb: &[f32], targets: &[u32], lse: &[Lse], gs: &[f32], gb: &mut [f32]) {
+    fn block_backward<const KIND: u8>(
+        &self,
+        xb: &[f32],
+        targets: &[u32],
+        lse: &[Lse],
+        gs: &[f32],
+        gb: &mut [f32],
+    ) {
         let c = self.c;
         let len = targets.len();
         let class = |ci: usize| &xb[ci * SUB..ci * SUB + len];
@@ -497,7 +511,11 @@ impl SoftmaxKernel {
 /// The log-sum-exps ([`Lse::of_row`]) of `len ≤ SUB` positions whose class `c` values are
 /// `class(c)`, and the class of each position's maximum.
 #[inline(always)]
-pub(crate) fn panel_lse<'a>(len: usize, c: usize, class: impl Fn(usize) -> &'a [f32]) -> ([Lse; SUB], [u32; SUB]) {
+pub(crate) fn panel_lse<'a>(
+    len: usize,
+    c: usize,
+    class: impl Fn(usize) -> &'a [f32],
+) -> ([Lse; SUB], [u32; SUB]) {
     let mut m = [f32::NEG_INFINITY; SUB];
     let mut at = [0u32; SUB];
     for ci in 0..c {
@@ -538,7 +556,11 @@ fn weighted_lane_sum(values: &[f32], weights: &[f32], f: impl Fn(f32) -> f32) ->
         }
     }
     let done = values.len() / LANES * LANES;
-    let rest: f32 = values[done..].iter().zip(&weights[done..]).map(|(&v, &w)| w * f(v)).sum();
+    let rest: f32 = values[done..]
+        .iter()
+        .zip(&weights[done..])
+        .map(|(&v, &w)| w * f(v))
+        .sum();
     lanes.iter().map(|&v| v as f64).sum::<f64>() + rest as f64
 }
 
@@ -578,7 +600,8 @@ mod tests {
         let lse = m + row.iter().map(|v| (v - m).exp()).sum::<f64>().ln();
         let phi = |l: f64| -(1.0 - l.exp()).max(f32::MIN_POSITIVE as f64).powf(gamma) * l;
         let c = row.len() as f64;
-        (1.0 - s) * w[t] * phi(row[t] - lse) + s / c * (0..row.len()).map(|k| w[k] * phi(row[k] - lse)).sum::<f64>()
+        (1.0 - s) * w[t] * phi(row[t] - lse)
+            + s / c * (0..row.len()).map(|k| w[k] * phi(row[k] - lse)).sum::<f64>()
     }
 
     /// Logits `[n, c, s]`, targets `[n, s]` (every 7th ignored).
@@ -587,7 +610,13 @@ mod tests {
             .map(|i| ((i * 7919) % 1009) as f32 / 1009.0 * 16.0 - 8.0)
             .collect();
         let t = (0..n * s)
-            .map(|i| if i % 7 == 3 { IGNORED } else { ((i * 13) % c) as u32 })
+            .map(|i| {
+                if i % 7 == 3 {
+                    IGNORED
+                } else {
+                    ((i * 13) % c) as u32
+                }
+            })
             .collect();
         (x, t)
     }
@@ -600,10 +629,17 @@ mod tests {
         for (n, c, s) in [(5, 7, 1), (2, 3, 70), (3, 40, 1), (3, 2, 5)] {
             let (x, targets) = case(n, c, s);
             let at = |ni: usize, ci: usize, si: usize| ni * c * s + ci * s + si;
-            for (gamma, smoothing, weighted) in
-                [(0.0, 0.0, false), (0.0, 0.1, true), (2.0, 0.0, true), (1.0, 0.2, false), (0.5, 0.3, true), (3.7, 0.0, false)]
-            {
-                let weights: Vec<f32> = (0..c).map(|k| if weighted { 0.5 + k as f32 * 0.25 } else { 1.0 }).collect();
+            for (gamma, smoothing, weighted) in [
+                (0.0, 0.0, false),
+                (0.0, 0.1, true),
+                (2.0, 0.0, true),
+                (1.0, 0.2, false),
+                (0.5, 0.3, true),
+                (3.7, 0.0, false),
+            ] {
+                let weights: Vec<f32> = (0..c)
+                    .map(|k| if weighted { 0.5 + k as f32 * 0.25 } else { 1.0 })
+                    .collect();
                 let terms = SoftmaxTerms {
                     gamma,
                     weights: weighted.then(|| weights.clone()),
@@ -683,9 +719,13 @@ mod tests {
         ] {
             let mut kernel = SoftmaxKernel::new(n, c, s, &terms(mean_over), targets.clone(), Reduction::Mean);
             let mean = kernel.forward(&x, &[])[0] as f64;
-            assert!((mean - total / divisor).abs() <= 1e-6 * mean.abs(), "{mean_over:?}");
+            assert!(
+                (mean - total / divisor).abs() <= 1e-6 * mean.abs(),
+                "{mean_over:?}"
+            );
             let grad = kernel.backward(&x, &[], &[3.0]);
-            let mut unreduced = SoftmaxKernel::new(n, c, s, &terms(mean_over), targets.clone(), Reduction::None);
+            let mut unreduced =
+                SoftmaxKernel::new(n, c, s, &terms(mean_over), targets.clone(), Reduction::None);
             unreduced.forward(&x, &[]);
             let each = unreduced.backward(&x, &[], &vec![(3.0 / divisor) as f32; n * s]);
             for (a, b) in grad.iter().zip(&each) {
@@ -700,10 +740,22 @@ mod tests {
     fn class_indices_are_checked_with_the_composed_message() {
         let device = burn::tensor::Device::default();
         let t = Tensor::<1, Int>::from_data([0, 3, -100, 2], &device);
-        assert_eq!(host_class_indices("ce", &t, 4, Some(-100)).unwrap(), vec![0, 3, IGNORED, 2]);
-        let err = host_class_indices("ce", &t, 3, Some(-100)).unwrap_err().to_string();
-        assert!(err.contains("class indices in [0, 3) (or ignore_index -100)") && err.contains("indices in [0, 3]"), "{err}");
+        assert_eq!(
+            host_class_indices("ce", &t, 4, Some(-100)).unwrap(),
+            vec![0, 3, IGNORED, 2]
+        );
+        let err = host_class_indices("ce", &t, 3, Some(-100))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("class indices in [0, 3) (or ignore_index -100)")
+                && err.contains("indices in [0, 3]"),
+            "{err}"
+        );
         let err = host_class_indices("focal", &t, 4, None).unwrap_err().to_string();
-        assert!(err.contains("class indices in [0, 4)") && err.contains("indices in [-100, 3]"), "{err}");
+        assert!(
+            err.contains("class indices in [0, 4)") && err.contains("indices in [-100, 3]"),
+            "{err}"
+        );
     }
 }

@@ -6,9 +6,9 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::{applies, set_fused_kernels};
 use crate::{
-    Activation, BceLossConfig, BinaryFocalLossConfig, ClassBalancedLossConfig, CrossEntropyLossConfig, DiceLossConfig,
-    DynInput, DynTensor, FocalLossConfig, GeneralizedDiceLossConfig, LossConfig, LossInputs, Reduction,
-    TverskyLossConfig,
+    Activation, BceLossConfig, BinaryFocalLossConfig, ClassBalancedLossConfig, CrossEntropyLossConfig,
+    DiceLossConfig, DynInput, DynTensor, FocalLossConfig, GeneralizedDiceLossConfig, LossConfig, LossInputs,
+    Reduction, TverskyLossConfig,
 };
 
 /// The CPU devices with kernels in this build, each plain and with autodiff (with and without
@@ -22,7 +22,13 @@ fn devices() -> Vec<Device> {
     #[allow(deprecated)] // burn 0.22 deprecates burn-ndarray; it is still one of this crate's backends
     base.push(Device::ndarray());
     base.into_iter()
-        .flat_map(|d| [d.clone(), d.clone().autodiff(), d.autodiff().gradient_checkpointing()])
+        .flat_map(|d| {
+            [
+                d.clone(),
+                d.clone().autodiff(),
+                d.autodiff().gradient_checkpointing(),
+            ]
+        })
         .collect()
 }
 
@@ -54,9 +60,16 @@ fn arguments(config: &LossConfig, device: &Device) -> Vec<(&'static str, DynInpu
             vec![("target", DynInput::Int(DynTensor::from_tensor(t)))]
         }
         _ => {
-            let ignore = matches!(config, LossConfig::Dice(_)) || matches!(config, LossConfig::CrossEntropy(_));
+            let ignore =
+                matches!(config, LossConfig::Dice(_)) || matches!(config, LossConfig::CrossEntropy(_));
             let t: Vec<i64> = (0..N * S)
-                .map(|i| if ignore && i % 9 == 4 { -100 } else { ((i * 5) % C) as i64 })
+                .map(|i| {
+                    if ignore && i % 9 == 4 {
+                        -100
+                    } else {
+                        ((i * 5) % C) as i64
+                    }
+                })
                 .collect();
             let t = Tensor::<2, Int>::from_data(TensorData::new(t, [N, S]), device);
             let mut args = vec![("target", DynInput::Int(DynTensor::from_tensor(t)))];
@@ -89,7 +102,9 @@ fn configs() -> Vec<LossConfig> {
                 .with_label_smoothing(0.05)
                 .with_reduction(reduction),
         ));
-        out.push(LossConfig::Focal(FocalLossConfig::new().with_reduction(reduction)));
+        out.push(LossConfig::Focal(
+            FocalLossConfig::new().with_reduction(reduction),
+        ));
         out.push(LossConfig::Focal(
             FocalLossConfig::new()
                 .with_gamma(0.5)
@@ -136,7 +151,13 @@ fn configs() -> Vec<LossConfig> {
 /// kernel takes f64) in f64. The input is the permutation of a `[S, C, N]` tensor (not
 /// contiguous) — `[N, C]` for class-balanced — and the loss is weighted per element before the
 /// backward (a per-element upstream gradient for `"none"`).
-fn run(config: &LossConfig, device: &Device, fused: bool, wide: bool, f64: bool) -> (Vec<f64>, Option<Vec<f64>>) {
+fn run(
+    config: &LossConfig,
+    device: &Device,
+    fused: bool,
+    wide: bool,
+    f64: bool,
+) -> (Vec<f64>, Option<Vec<f64>>) {
     let previous = set_fused_kernels(fused);
     let x = logits(device, wide);
     let x = if f64 { x.cast(burn::tensor::DType::F64) } else { x };
@@ -147,7 +168,11 @@ fn run(config: &LossConfig, device: &Device, fused: bool, wide: bool, f64: bool)
     };
     let dims = x.dims();
     let leaf = x.permute([2, 1, 0]);
-    let leaf = if device.is_autodiff() { leaf.require_grad() } else { leaf };
+    let leaf = if device.is_autodiff() {
+        leaf.require_grad()
+    } else {
+        leaf
+    };
     let input = leaf.clone().permute([2, 1, 0]);
     let input = if matches!(config, LossConfig::ClassBalanced(_)) {
         DynTensor::new(input.reshape([-1]), vec![dims[0], dims[1]])
@@ -207,7 +232,9 @@ fn fused_matches_composed_through_the_modules() {
                 let (reference_loss, reference_grad) = run(&config, device, false, wide, true);
                 let what = format!("{device:?} {config} wide {wide}");
                 assert_close(&format!("{what} loss"), &fused_loss, &loss, &reference_loss);
-                if let (Some(fused_grad), Some(grad), Some(reference_grad)) = (fused_grad, grad, reference_grad) {
+                if let (Some(fused_grad), Some(grad), Some(reference_grad)) =
+                    (fused_grad, grad, reference_grad)
+                {
                     assert_close(&format!("{what} grad"), &fused_grad, &grad, &reference_grad);
                 }
             }
@@ -255,7 +282,9 @@ fn fused_value_checks_match_the_composed_messages() {
         let y = Tensor::<3>::from_data(TensorData::new(vec![1.5f32; N * C * S], [N, C, S]), &device);
         let message = |fused: bool| {
             let previous = set_fused_kernels(fused);
-            let inputs = LossInputs::new().with_float("input", x.clone()).with_float("target", y.clone());
+            let inputs = LossInputs::new()
+                .with_float("input", x.clone())
+                .with_float("target", y.clone());
             let err = bce.init().forward_inputs(&inputs).unwrap_err().to_string();
             set_fused_kernels(previous);
             err
