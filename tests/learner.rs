@@ -73,6 +73,15 @@ fn blobs(n: usize, seed: u64) -> Vec<Point> {
 /// Trains the MLP with `loss_json` on `devices` (more than one: burn-train's data-parallel
 /// `MultiDevice` strategy, optimiser on the first) and scores it on held-out blobs.
 fn train_and_score(loss_json: &str, devices: &[Device]) -> (f64, Vec<f64>, burn_losses::Loss) {
+    train_and_score_in(loss_json, devices, None)
+}
+
+/// [`train_and_score`], the workers' losses joined in `group` (one worker per device).
+fn train_and_score_in(
+    loss_json: &str,
+    devices: &[Device],
+    group: Option<burn_losses::DeviceGroup>,
+) -> (f64, Vec<f64>, burn_losses::Loss) {
     let device = &devices[0];
     let loss = LossConfig::parse(loss_json).unwrap().try_init().unwrap();
     let ad = device.clone().autodiff();
@@ -83,6 +92,10 @@ fn train_and_score(loss_json: &str, devices: &[Device]) -> (f64, Vec<f64>, burn_
     };
     // The two lines of the README: wrap model and loss, hand it to the Learner.
     let model = LossClassifier::new(model, loss);
+    let model = match group {
+        Some(group) => model.with_device_group(group),
+        None => model,
+    };
     let loader = |points: Vec<Point>| {
         DataLoaderBuilder::new(PointBatcher)
             .batch_size(32)
@@ -216,6 +229,30 @@ fn batch_dependent_losses_train_data_parallel_on_two_devices() {
         assert!(
             losses.last().unwrap() < losses.first().unwrap(),
             "{loss} on 2 x {name}: training loss did not fall: {losses:?}"
+        );
+    }
+}
+
+/// The same data-parallel training with the batch statistics joined across the two workers
+/// (`LossClassifier::with_device_group`): 600 training points split 300 / 300, so both workers
+/// compute the loss at every step; validation (one device, no autodiff) stays per device.
+#[test]
+fn batch_statistics_joined_across_two_devices_in_training() {
+    let (name, _) = common::test_devices()[0];
+    let devices = burn_losses::device::device_replicas(name, 2).unwrap();
+    for loss in [
+        r#"{"type": "balanced_bce"}"#,
+        r#"{"type": "ghm_c", "bins": 10, "momentum": 0.75}"#,
+    ] {
+        let group = burn_losses::DeviceGroup::new(2);
+        let (accuracy, losses, _) = train_and_score_in(loss, &devices, Some(group));
+        assert!(
+            accuracy > 0.9,
+            "{loss} on 2 x {name} in a group: test accuracy {accuracy}"
+        );
+        assert!(
+            losses.last().unwrap() < losses.first().unwrap(),
+            "{loss} on 2 x {name} in a group: training loss did not fall: {losses:?}"
         );
     }
 }

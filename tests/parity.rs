@@ -146,7 +146,8 @@ fn fused_kernels_agree_with_composed_ops() {
                     let exact = exact.get_or_insert_with(|| {
                         run_as(config, &inputs, device, burn_losses::eval::InputDtype::F64)
                     });
-                    let (fused_error, composed_error) = (relative_gap(got, &exact[i].1), relative_gap(want, &exact[i].1));
+                    let (fused_error, composed_error) =
+                        (relative_gap(got, &exact[i].1), relative_gap(want, &exact[i].1));
                     if gap.is_nan() || (fused_error > RTOL && fused_error > 2.0 * composed_error) {
                         failures.push(format!(
                             "{device_name} {config} scale {scale} {what}: fused vs composed gap {gap:.2e}; \
@@ -317,4 +318,100 @@ fn batch_dependent_losses_are_computed_per_device() {
         !close(&alone_a, &alone_b),
         "the two devices' batches should bin differently"
     );
+}
+
+/// A [`DeviceGroup`](burn_losses::DeviceGroup) of two workers (the first two devices, or two
+/// workers on the one device), each with half of a batch, while training: every batch-dependent
+/// loss sees the joined batch. The mean of the two workers' values is the single-device value of
+/// the joined batch, and each worker's input gradient is twice (two workers) the joined-batch
+/// gradient of its own rows (pytorch-metric-learning's `DistributedLossWrapper` scale: summed by
+/// `MultiDevice`, averaged by DDP). Without the group (the per-device test above) the values
+/// differ; a per-sample loss (focal) is the same either way.
+#[test]
+fn a_device_group_joins_the_batch_statistics() {
+    use burn_losses::eval::eval_inputs;
+    let devices = common::test_devices();
+    let (d0, d1) = (devices[0].clone(), devices.get(1).unwrap_or(&devices[0]).clone());
+    let json = |inputs: &common::cases::HostInputs| -> std::collections::BTreeMap<String, serde_json::Value> {
+        inputs.iter().map(|(n, i)| (n.to_string(), i.to_json())).collect()
+    };
+    let flat = |v: &serde_json::Value| common::flatten(v).0;
+    let configs = [
+        r#"{"type": "balanced_bce"}"#,
+        r#"{"type": "dice", "activation": "softmax", "batch": true}"#,
+        r#"{"type": "tversky", "activation": "sigmoid", "batch": true, "alpha": 0.3, "beta": 0.7, "reduction": "sum"}"#,
+        r#"{"type": "generalized_dice", "activation": "softmax", "batch": true}"#,
+        r#"{"type": "ghm_c", "bins": 10}"#,
+        r#"{"type": "ghm_c", "bins": 10, "momentum": 0.75}"#,
+        r#"{"type": "ghm_r", "mu": 0.5, "bins": 5}"#,
+        r#"{"type": "triplet_mined", "mining": "batch_hard"}"#,
+        r#"{"type": "triplet_mined", "mining": "batch_all", "reduction": "sum"}"#,
+        r#"{"type": "nt_xent", "temperature": 0.5}"#,
+        r#"{"type": "supcon", "temperature": 0.3}"#,
+        r#"{"type": "contrastive", "normalize_embeddings": true}"#,
+        r#"{"type": "focal", "gamma": 2.0}"#,
+    ];
+    let mut failures = Vec::new();
+    for text in configs {
+        let config = burn_losses::LossConfig::parse(text).unwrap();
+        let a = sample_inputs(&config, &mut Lcg::new(91), 1.0, false);
+        let b = sample_inputs(&config, &mut Lcg::new(92), 1.0, false);
+        let joined = eval_inputs(
+            &config.try_init().unwrap(),
+            &json(&join_batches(&a, &b)),
+            true,
+            &d0.1,
+        )
+        .unwrap();
+        let group = burn_losses::DeviceGroup::new(2);
+        let loss = config.try_init().unwrap();
+        let (worker_a, worker_b) = std::thread::scope(|s| {
+            let run = |inputs: &common::cases::HostInputs, device: &burn::tensor::Device| {
+                let (loss, inputs, group, device) =
+                    (loss.clone(), json(inputs), group.clone(), device.clone());
+                s.spawn(move || {
+                    burn_losses::in_device_group(Some(&group), || {
+                        eval_inputs(&loss, &inputs, true, &device).unwrap()
+                    })
+                })
+            };
+            let (ta, tb) = (run(&a, &d0.1), run(&b, &d1.1));
+            (ta.join().unwrap(), tb.join().unwrap())
+        });
+        let value = flat(&joined.loss)[0];
+        let mean = 0.5 * (flat(&worker_a.loss)[0] + flat(&worker_b.loss)[0]);
+        if (mean - value).abs() > 1e-5 * value.abs().max(1.0) {
+            failures.push(format!(
+                "{text}: mean of the workers {mean} vs joined batch {value}"
+            ));
+        }
+        for (name, g) in joined.grad.as_ref().expect("gradients") {
+            let g = flat(g);
+            let (ga, gb) = (
+                flat(&worker_a.grad.as_ref().unwrap()[name]),
+                flat(&worker_b.grad.as_ref().unwrap()[name]),
+            );
+            let want: Vec<f64> = g.iter().map(|v| 2.0 * v).collect();
+            let got = [ga, gb].concat();
+            let gap = relative_gap(&got, &want);
+            if gap > RTOL {
+                failures.push(format!(
+                    "{text}: d/d{name} gap {gap:.2e} to twice the joined-batch gradient"
+                ));
+            }
+        }
+        println!("{text}: joined {value:.6}, mean of the two workers {mean:.6}");
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // outside training (no autodiff) the group is not used: each worker's own batch
+    let config =
+        burn_losses::LossConfig::parse(r#"{"type": "dice", "activation": "softmax", "batch": true}"#)
+            .unwrap();
+    let a = sample_inputs(&config, &mut Lcg::new(93), 1.0, false);
+    let alone = eval_inputs(&config.try_init().unwrap(), &json(&a), false, &d0.1).unwrap();
+    let in_group = burn_losses::in_device_group(Some(&burn_losses::DeviceGroup::new(2)), || {
+        eval_inputs(&config.try_init().unwrap(), &json(&a), false, &d0.1).unwrap()
+    });
+    assert_eq!(flat(&alone.loss), flat(&in_group.loss));
 }

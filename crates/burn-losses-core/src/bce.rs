@@ -304,7 +304,8 @@ config_init!(BalancedBceLossConfig => BalancedBceLoss);
 /// since the only class present gets weight 0 — finite, but no learning signal; set a fixed
 /// `beta` if such batches are common. `"mean"` averages over all elements (after optional
 /// per-sample weights `[N]`), `"sum"` sums, `"none"` keeps the input shape. Under data-parallel
-/// training β is the device batch's (see [Multi-device training](crate#multi-device-training)).
+/// training β is the device batch's (see [Multi-device training](crate#multi-device-training)),
+/// or every device's in a [device group](crate::group).
 #[derive(burn::module::Module, Debug)]
 pub struct BalancedBceLoss {
     /// The validated configuration.
@@ -342,8 +343,16 @@ impl InputTargetLoss for BalancedBceLoss {
         let loss = match self.config.beta {
             Some(beta) => (y * log_p * beta + one_minus_y * log_1mp * (1.0 - beta)).neg(),
             None => {
-                // β = 1 − mean(y), broadcast; no gradient through the batch statistic.
-                let beta = (y.clone().detach().mean().neg() + 1.0).reshape([1, 1]);
+                // β = 1 − mean(y), broadcast; no gradient through the batch statistic. In a
+                // device group while training: over every worker's targets.
+                let beta = match crate::group::training_group(&input.flat) {
+                    Some(group) => {
+                        let positives = y.clone().detach().sum().into_data().iter::<f64>().sum::<f64>();
+                        let total = group.sum(Self::NAME, vec![positives, (n * m) as f64])?;
+                        Tensor::<2>::full([1, 1], 1.0 - total[0] / total[1], (&y.device(), y.dtype()))
+                    }
+                    None => (y.clone().detach().mean().neg() + 1.0).reshape([1, 1]),
+                };
                 (y * log_p * beta.clone() + one_minus_y * log_1mp * (beta.neg() + 1.0)).neg()
             }
         };

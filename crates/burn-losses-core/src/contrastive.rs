@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use crate::common::{check_float_range, check_same_dtype, config_init, config_setters};
 use crate::dynamic::{DynTensor, LossInputs};
 use crate::embedding::{
-    Distance, LabelPairs, as_float, count, embeddings_2d, embeddings_and_labels, eye, hinge_or_softplus,
-    l2_normalize, masked_logsumexp, paired_distances, pairwise_distances, reduce_batch,
+    Batch, Distance, LabelPairs, as_float, count, embeddings_2d, eye, hinge_or_softplus, l2_normalize,
+    masked_logsumexp, paired_distances, pairwise_distances, reduce_batch,
 };
 use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
 use crate::reduction::Reduction;
@@ -247,7 +247,8 @@ impl ContrastiveLoss {
     }
 
     fn labelled_batch(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
-        let (e, labels) = embeddings_and_labels(ContrastiveLossConfig::NAME, inputs)?;
+        let batch = Batch::of(ContrastiveLossConfig::NAME, inputs)?;
+        let (e, labels) = (batch.embeddings.clone(), batch.labels.clone());
         let [n, _] = e.dims();
         let dtype = e.dtype();
         let d = pairwise_distances(self.normalized(e), self.config.distance);
@@ -260,11 +261,7 @@ impl ContrastiveLoss {
             .mask_fill(pairs.negative.clone().bool_not(), 0.0);
         let per_anchor = (positive.clone() + negative.clone()).sum_dim(1).reshape([n]);
         if self.config.reduction != Reduction::Mean {
-            return Ok(reduce_batch(
-                per_anchor,
-                count(pairs.positive, dtype),
-                self.config.reduction,
-            ));
+            return Ok(batch.reduce(per_anchor, count(pairs.positive, dtype), self.config.reduction));
         }
         let mean_over = |terms: Tensor<2>, mask: Tensor<2, burn::tensor::Bool>| {
             let counted = if self.config.nonzero_mean {
@@ -357,11 +354,12 @@ macro_rules! similarity_softmax_loss {
 
             fn forward_named(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
                 inputs.only($config::NAME, &["embeddings", "labels"])?;
-                let (e, labels) = embeddings_and_labels($config::NAME, inputs)?;
+                let batch = Batch::of($config::NAME, inputs)?;
+                let (e, labels) = (batch.embeddings.clone(), batch.labels.clone());
                 let u = l2_normalize(e, 1e-12);
                 let logits = u.clone().matmul(u.transpose()) / self.config.temperature;
                 let (per_anchor, counted) = self.anchor_losses(logits, LabelPairs::of(&labels));
-                Ok(reduce_batch(per_anchor, counted, self.config.reduction))
+                Ok(batch.reduce(per_anchor, counted, self.config.reduction))
             }
         }
 
@@ -393,7 +391,8 @@ similarity_softmax_loss!(SupConLossConfig => SupConLoss, "supcon", 0.1, "PML Sup
 /// SimCLR batches give the two views of an image one label. An anchor without negatives
 /// contributes 0; a batch without positive pairs gives 0. The negatives come from the batch:
 /// under data-parallel training, the device's batch (see
-/// [Multi-device training](crate#multi-device-training)).
+/// [Multi-device training](crate#multi-device-training)), or every device's in a
+/// [device group](crate::group).
 ///
 /// # Shapes
 /// - `embeddings`: `[N, D]`, `labels`: `[N]` integers; output `[1]` or `[N]` (none)
@@ -425,7 +424,8 @@ impl NtXentLoss {
 ///
 /// An anchor without positives contributes 0; a batch without any negative pair gives 0 (as PML).
 /// Pairs come from the batch: under data-parallel training, the device's batch (see
-/// [Multi-device training](crate#multi-device-training)).
+/// [Multi-device training](crate#multi-device-training)), or every device's in a
+/// [device group](crate::group).
 ///
 /// # Shapes
 /// - `embeddings`: `[N, D]`, `labels`: `[N]` integers; output `[1]` or `[N]` (none)

@@ -161,6 +161,50 @@ pub(crate) fn embeddings_and_labels(
     Ok((e, labels.view([n])))
 }
 
+/// The embeddings and labels of a loss whose pairs / triplets / negatives are formed within the
+/// batch: the device's own, or every worker's in a [device group](crate::group) while training.
+pub(crate) struct Batch {
+    pub embeddings: Tensor<2>,
+    pub labels: Tensor<1, Int>,
+    /// This worker's rows of the joined batch (`None`: the batch is this device's own).
+    pub own: Option<std::ops::Range<usize>>,
+}
+
+impl Batch {
+    /// The checked `embeddings [N, D]` and `labels [N]` of `inputs`, joined across the device
+    /// group of this thread while training.
+    pub fn of(loss: &'static str, inputs: &LossInputs) -> LossResult<Self> {
+        let (embeddings, labels) = embeddings_and_labels(loss, inputs)?;
+        Ok(match crate::group::training_group(&embeddings) {
+            Some(group) => {
+                let (embeddings, labels, own) =
+                    crate::group::gathered_rows(loss, &group, embeddings, labels)?;
+                Self {
+                    embeddings,
+                    labels,
+                    own: Some(own),
+                }
+            }
+            None => Self {
+                embeddings,
+                labels,
+                own: None,
+            },
+        })
+    }
+
+    /// [`reduce_batch`] of the per-anchor losses of the (joined) batch; `"none"` returns this
+    /// device's own anchors.
+    pub fn reduce(&self, per_anchor: Tensor<1>, count: Tensor<1>, reduction: Reduction) -> DynTensor {
+        match (&self.own, reduction) {
+            (Some(own), Reduction::None) => {
+                reduce_batch(per_anchor.narrow(0, own.start, own.len()), count, reduction)
+            }
+            _ => reduce_batch(per_anchor, count, reduction),
+        }
+    }
+}
+
 /// A float argument of shape `[N, D]` with `N, D >= 1`.
 pub(crate) fn embeddings_2d(
     loss: &'static str,

@@ -33,7 +33,10 @@
 //! its autodiff form share one): under burn-train's data-parallel `MultiDevice` strategy each
 //! device's worker updates its own EMA from its own batches, as each process of a PyTorch DDP run
 //! keeps its own mmdet `acc_sum` buffer. (Workers that share one device, e.g. the CPU replicas
-//! of `burn_losses::device::device_replicas`, share its accumulator.)
+//! of `burn_losses::device::device_replicas`, share its accumulator.) In a
+//! [device group](crate::group), while training, the bin counts are every worker's: the density,
+//! and so every device's EMA, is the joined batch's; each device's mean still divides by its own
+//! `tot`.
 
 use std::sync::{Arc, Mutex};
 
@@ -58,8 +61,9 @@ fn default_bins() -> usize {
 #[derive(Debug, Clone, Default)]
 pub struct GhmState(Arc<Mutex<Vec<DeviceCounts>>>);
 
-/// One device (without autodiff) and its accumulated bin counts.
-type DeviceCounts = (Device, Vec<f64>);
+/// One device (without autodiff), its accumulated bin counts, and the device-group exchange
+/// they were last updated from (workers of one group on one device update them once).
+type DeviceCounts = (Device, Vec<f64>, Option<u64>);
 
 impl GhmState {
     /// The accumulated counts of the first device the loss ran on, one per bin (empty before the
@@ -68,7 +72,7 @@ impl GhmState {
         let states = self.0.lock().expect("GHM state lock");
         states
             .first()
-            .map(|(_, counts)| counts.clone())
+            .map(|(_, counts, _)| counts.clone())
             .unwrap_or_default()
     }
 
@@ -78,8 +82,8 @@ impl GhmState {
         let states = self.0.lock().expect("GHM state lock");
         states
             .iter()
-            .find(|(d, _)| *d == device)
-            .map(|(_, counts)| counts.clone())
+            .find(|(d, _, _)| *d == device)
+            .map(|(_, counts, _)| counts.clone())
             .unwrap_or_default()
     }
 
@@ -89,18 +93,28 @@ impl GhmState {
         self.0.lock().expect("GHM state lock").clear();
     }
 
-    /// Runs `update` on the counts of `device` (created empty on its first use).
-    fn update<R>(&self, device: &Device, update: impl FnOnce(&mut Vec<f64>) -> R) -> R {
+    /// Runs `update` on the counts of `device` (created empty on its first use), telling it
+    /// whether to advance the EMA: always, except for a device-group exchange (`exchange`) that
+    /// already advanced this device's counts (another worker of the group on the same device).
+    fn update<R>(
+        &self,
+        device: &Device,
+        exchange: Option<u64>,
+        update: impl FnOnce(&mut Vec<f64>, bool) -> R,
+    ) -> R {
         let device = device.clone().inner();
         let mut states = self.0.lock().expect("GHM state lock");
-        let at = match states.iter().position(|(d, _)| *d == device) {
+        let at = match states.iter().position(|(d, _, _)| *d == device) {
             Some(at) => at,
             None => {
-                states.push((device, Vec::new()));
+                states.push((device, Vec::new(), None));
                 states.len() - 1
             }
         };
-        update(&mut states[at].1)
+        let (_, counts, last) = &mut states[at];
+        let advance = exchange.is_none() || *last != exchange;
+        *last = exchange;
+        update(counts, advance)
     }
 }
 
@@ -116,7 +130,16 @@ struct Binning {
 
 impl Binning {
     /// The harmonizing weights `[n, m]` of gradient lengths `g` (no gradient) and `tot`.
-    fn weights(&self, g: Tensor<2>, label_weight: Option<Tensor<2>>, state: &GhmState) -> (Tensor<2>, f64) {
+    /// In a device group (`group`, while training) the bin counts are every worker's, `tot` this
+    /// worker's own (see [`crate::group`]).
+    fn weights(
+        &self,
+        loss: &'static str,
+        g: Tensor<2>,
+        label_weight: Option<Tensor<2>>,
+        state: &GhmState,
+        group: Option<crate::DeviceGroup>,
+    ) -> LossResult<(Tensor<2>, f64)> {
         let [n, m] = g.dims();
         let (device, dtype) = (g.device(), g.dtype());
         let valid: Option<Tensor<2, Bool>> = label_weight.as_ref().map(|w| w.clone().greater_elem(0.0));
@@ -144,12 +167,21 @@ impl Binning {
             _ => Tensor::<1>::from_data(TensorData::new(vec![(n * m) as f32], [1]), (&device, dtype)),
         };
         cumulative.push(tot_raw);
-        let host: Vec<f64> = Tensor::cat(cumulative, 0).into_data().iter::<f64>().collect();
+        let own: Vec<f64> = Tensor::cat(cumulative, 0).into_data().iter::<f64>().collect();
+        let own_tot = own[self.bins + 1].max(1.0);
+        let (host, exchange) = match &group {
+            Some(group) => {
+                let (total, number) = group.numbered_sum(loss, own)?;
+                (total, Some(number))
+            }
+            None => (own, None),
+        };
+        // the weights tot / count of the (joined) density, the mean over this batch's own tot
         let tot = host[self.bins + 1].max(1.0);
 
         let mut bin_weight = vec![0.0f64; self.bins + 1];
         let mut non_empty = 0usize;
-        let mut weigh = |acc: Option<&mut Vec<f64>>| {
+        let mut weigh = |acc: Option<&mut Vec<f64>>, advance: bool| {
             let mut acc = acc.map(|acc| {
                 if acc.len() != self.bins {
                     *acc = vec![0.0; self.bins];
@@ -162,7 +194,9 @@ impl Binning {
                     non_empty += 1;
                     bin_weight[i] = match acc.as_mut() {
                         Some(acc) => {
-                            acc[i] = self.momentum * acc[i] + (1.0 - self.momentum) * count;
+                            if advance {
+                                acc[i] = self.momentum * acc[i] + (1.0 - self.momentum) * count;
+                            }
                             tot / acc[i]
                         }
                         None => tot / count,
@@ -171,9 +205,9 @@ impl Binning {
             }
         };
         if self.momentum > 0.0 {
-            state.update(&device, |acc| weigh(Some(acc)));
+            state.update(&device, exchange, |acc, advance| weigh(Some(acc), advance));
         } else {
-            weigh(None);
+            weigh(None, true);
         }
         if non_empty > 0 {
             bin_weight.iter_mut().for_each(|w| *w /= non_empty as f64);
@@ -184,7 +218,7 @@ impl Binning {
         if let Some(valid) = valid {
             weights = weights.mask_fill(valid.bool_not(), 0.0);
         }
-        (weights, tot)
+        Ok((weights, own_tot))
     }
 }
 
@@ -443,7 +477,8 @@ impl GhmCLoss {
             momentum: self.config.momentum,
             tot_is_weight_sum: false,
         };
-        let (weights, tot) = binning.weights(g, label_weight, &self.state);
+        let group = crate::group::training_group(&input.flat);
+        let (weights, tot) = binning.weights(name, g, label_weight, &self.state, group)?;
         let bce = (y.clone() * log_sigmoid(x.clone()) + (y.neg() + 1.0) * log_sigmoid(x.neg())).neg();
         let terms = ElementLoss::new(bce)
             .weighted(Some(weights))
@@ -631,7 +666,8 @@ impl GhmRLoss {
             momentum: self.config.momentum,
             tot_is_weight_sum: true,
         };
-        let (weights, tot) = binning.weights(g, valid.map(|v| v.view([n, m])), &self.state);
+        let group = crate::group::training_group(&input.flat);
+        let (weights, tot) = binning.weights(name, g, valid.map(|v| v.view([n, m])), &self.state, group)?;
         let terms = ElementLoss::new(root - mu)
             .weighted(Some(weights))
             .averaged_over(tot);

@@ -24,8 +24,10 @@
 //! positive fraction), the overlap losses with `batch: true`, [`TripletMinedLoss`]' mining and
 //! [`NtXentLoss`]' / [`SupConLoss`]' negatives (within the device batch), [`GhmCLoss`] /
 //! [`GhmRLoss`]' gradient density — as it is for each process of a PyTorch DDP run. GHM's EMA
-//! (`momentum > 0`) is kept per device ([`GhmState::counts_on`]). Gathering these statistics
-//! across devices (burn-collective's all-gather) is not offered.
+//! (`momentum > 0`) is kept per device ([`GhmState::counts_on`]). To compute these statistics
+//! over every device's batch instead, run the loss in a [`DeviceGroup`] of the workers
+//! ([`in_device_group`]; burn-losses-train's adapters take one with `with_device_group`): see
+//! [`group`].
 //!
 //! # Trusted inputs
 //!
@@ -50,6 +52,7 @@ pub mod error;
 pub mod focal;
 pub mod fused;
 pub mod ghm;
+pub mod group;
 pub mod lovasz;
 pub mod margin;
 pub mod overlap;
@@ -79,6 +82,7 @@ pub use error::{ErrorKind, LossError, LossResult};
 pub use focal::{BinaryFocalLoss, BinaryFocalLossConfig, FocalLoss, FocalLossConfig};
 pub use fused::{fused_kernels_enabled, set_fused_kernels};
 pub use ghm::{GhmCLoss, GhmCLossConfig, GhmRLoss, GhmRLossConfig, GhmState};
+pub use group::{DeviceGroup, in_device_group};
 pub use lovasz::{LovaszClasses, LovaszLoss, LovaszLossConfig, LovaszMode};
 pub use margin::{
     CategoricalHingeLoss, CategoricalHingeLossConfig, CosineEmbeddingLoss, CosineEmbeddingLossConfig,

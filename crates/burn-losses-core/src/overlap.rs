@@ -108,7 +108,8 @@ macro_rules! overlap_config {
             /// `true` sums over the batch too before the ratio (one score per class, MONAI
             /// `batch=True`; smp always does this). Default `false`. Under data-parallel
             /// training the batch is the device's batch (see
-            /// [Multi-device training](crate#multi-device-training)).
+            /// [Multi-device training](crate#multi-device-training)), or every device's in a
+            /// [device group](crate::group).
             pub batch: bool,
             /// Class-index targets only: pixels whose target equals it are left out of every
             /// sum (smp `ignore_index`). Default `None`.
@@ -332,10 +333,18 @@ pub(crate) fn overlap_sums(
         };
         if options.batch { t.sum_dim(0) } else { t }
     };
+    let sums = [intersection, pred, ground].map(finish);
+    // in a device group while training, the batch sums are every worker's
+    let [intersection, pred, target] = match crate::group::training_group(&input.flat) {
+        Some(group) if options.batch => crate::group::joined(loss, &group, sums.to_vec())?
+            .try_into()
+            .expect("three sums"),
+        _ => sums,
+    };
     Ok(OverlapSums {
-        intersection: finish(intersection),
-        pred: finish(pred),
-        target: finish(ground),
+        intersection,
+        pred,
+        target,
     })
 }
 
@@ -980,7 +989,14 @@ impl FocalTverskyLoss {
         mask: Option<&DynTensor<Float>>,
     ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
         let c = &self.config;
-        let sums = overlap_sums(FocalTverskyLossConfig::NAME, &c.options(), input, target, mask, false)?;
+        let sums = overlap_sums(
+            FocalTverskyLossConfig::NAME,
+            &c.options(),
+            input,
+            target,
+            mask,
+            false,
+        )?;
         let f = tversky_scores(c.alpha, c.beta, c.smooth_nr, c.smooth_dr, sums);
         let f = if c.exponent_after_mean {
             f

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use crate::common::{check_same_dtype, config_init, config_setters, reduce_to_dyn};
 use crate::dynamic::{DynTensor, LossInputs};
 use crate::embedding::{
-    Distance, LabelPairs, NO_CANDIDATE, count, embeddings_2d, embeddings_and_labels, hinge_or_softplus,
-    l2_normalize, paired_distances, pairwise_distances, reduce_batch, safe_sqrt,
+    Batch, Distance, LabelPairs, NO_CANDIDATE, count, embeddings_2d, hinge_or_softplus, l2_normalize,
+    paired_distances, pairwise_distances, safe_sqrt,
 };
 use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
 use crate::reduction::{ElementLoss, Reduction};
@@ -318,7 +318,8 @@ config_init!(TripletMinedLossConfig => TripletMinedLoss);
 /// `batch_hard` PML's `BatchHardMiner` followed by that loss; `semi_hard` TF-Addons'
 /// `TripletSemiHardLoss` (which averages over all positive pairs). A batch with no valid
 /// triplet gives 0 with a zero gradient. Triplets are mined within the batch: under data-parallel
-/// training, the device's batch (see [Multi-device training](crate#multi-device-training)).
+/// training, the device's batch (see [Multi-device training](crate#multi-device-training)), or every device's in a
+/// [device group](crate::group).
 ///
 /// # Shapes
 /// - `embeddings`: `[N, D]`, `labels`: `[N]` integers
@@ -350,7 +351,8 @@ impl TripletMinedLoss {
     fn forward_named(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = TripletMinedLossConfig::NAME;
         inputs.only(name, &["embeddings", "labels"])?;
-        let (e, labels) = embeddings_and_labels(name, inputs)?;
+        let batch = Batch::of(name, inputs)?;
+        let (e, labels) = (batch.embeddings.clone(), batch.labels.clone());
         let [n, _] = e.dims();
         let dtype = e.dtype();
         let e = if self.config.normalize_embeddings {
@@ -414,11 +416,7 @@ impl TripletMinedLoss {
             kept
         };
         let per_anchor = terms.sum_dim(1).reshape([n]);
-        Ok(reduce_batch(
-            per_anchor,
-            count(counted, dtype),
-            self.config.reduction,
-        ))
+        Ok(batch.reduce(per_anchor, count(counted, dtype), self.config.reduction))
     }
 }
 

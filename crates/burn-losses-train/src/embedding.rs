@@ -24,7 +24,7 @@ use burn::train::metric::{
     NumericAttributes, NumericEntry, SerializedEntry, format_float,
 };
 use burn::train::{InferenceStep, TrainOutput, TrainStep};
-use burn_losses_core::{Distance, Loss, LossInputs};
+use burn_losses_core::{DeviceGroup, Distance, Loss, LossInputs, in_device_group};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -111,22 +111,38 @@ pub struct LossEmbedder<M> {
     pub model: M,
     /// The loss (a sub-module: `arcface` / `cosface` class weights train with the model).
     pub loss: Loss,
+    /// The device group whose batches the loss joins while training (see
+    /// [`burn_losses_core::group`]); `None` (default): per device.
+    #[module(skip)]
+    pub group: Option<DeviceGroup>,
 }
 
 impl<M: Embedder> LossEmbedder<M> {
     /// Wraps `model` with `loss`, moving the loss's parameters (if any) to the model's device.
     pub fn new(model: M, loss: Loss) -> Self {
         let loss = loss_on_device_of(&model, loss);
-        Self { model, loss }
+        Self {
+            model,
+            loss,
+            group: None,
+        }
+    }
+
+    /// Joins the batch statistics of the loss (batch Dice, GHM, mined triplets, …) across the
+    /// workers of `group` while training — one clone of this module per device of a
+    /// data-parallel strategy, all with the same group (see [`burn_losses_core::group`]).
+    pub fn with_device_group(mut self, group: DeviceGroup) -> Self {
+        self.group = Some(group);
+        self
     }
 
     /// Embeddings, loss and labels of one batch. Panics with the loss's message on bad input.
     pub fn forward_embedding(&self, batch: EmbeddingBatch<M::Input>) -> EmbeddingOutput {
         let embeddings = self.model.embed(batch.inputs);
-        let loss = self
-            .loss
-            .embedding_loss(embeddings.clone(), batch.labels.clone())
-            .unwrap_or_else(|e| panic!("{e}"));
+        let loss = in_device_group(self.group.as_ref(), || {
+            self.loss.embedding_loss(embeddings.clone(), batch.labels.clone())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
         EmbeddingOutput {
             loss,
             embeddings,

@@ -23,7 +23,7 @@
 use burn::module::Module;
 use burn::tensor::{Int, Tensor};
 use burn::train::{ClassificationOutput, InferenceStep, TrainOutput, TrainStep};
-use burn_losses_core::{ClassificationLoss, Loss};
+use burn_losses_core::{ClassificationLoss, DeviceGroup, Loss, in_device_group};
 
 pub mod embedding;
 mod metrics;
@@ -72,22 +72,39 @@ pub struct LossClassifier<M> {
     /// The loss.
     #[module(skip)]
     pub loss: Loss,
+    /// The device group whose batches the loss joins while training (see
+    /// [`burn_losses_core::group`]); `None` (default): per device.
+    #[module(skip)]
+    pub group: Option<DeviceGroup>,
 }
 
 impl<M: Classifier> LossClassifier<M> {
     /// Wraps `model` with `loss`.
     pub fn new(model: M, loss: Loss) -> Self {
-        Self { model, loss }
+        Self {
+            model,
+            loss,
+            group: None,
+        }
+    }
+
+    /// Joins the batch statistics of the loss (batch Dice, GHM, mined triplets, …) across the
+    /// workers of `group` while training — one clone of this module per device of a
+    /// data-parallel strategy, all with the same group (see [`burn_losses_core::group`]).
+    pub fn with_device_group(mut self, group: DeviceGroup) -> Self {
+        self.group = Some(group);
+        self
     }
 
     /// Logits, loss and targets of one batch. Panics with the loss's message on bad targets
     /// (e.g. a class index outside `[0, C)`).
     pub fn forward_classification(&self, batch: ClassificationBatch<M::Input>) -> ClassificationOutput {
         let logits = self.model.logits(batch.inputs);
-        let loss = self
-            .loss
-            .classification_loss(logits.clone(), batch.targets.clone())
-            .unwrap_or_else(|e| panic!("{e}"));
+        let loss = in_device_group(self.group.as_ref(), || {
+            self.loss
+                .classification_loss(logits.clone(), batch.targets.clone())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
         ClassificationOutput::new(loss, logits, batch.targets)
     }
 }

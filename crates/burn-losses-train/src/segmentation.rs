@@ -17,7 +17,7 @@ use burn::train::metric::{
     NumericAttributes, NumericEntry, SerializedEntry, format_float,
 };
 use burn::train::{InferenceStep, TrainOutput, TrainStep};
-use burn_losses_core::Loss;
+use burn_losses_core::{DeviceGroup, Loss, in_device_group};
 
 /// A model that maps its input to dense class logits `[N, C, H, W]`.
 pub trait Segmenter: Module + burn::module::ModuleDisplay {
@@ -112,21 +112,37 @@ pub struct LossSegmenter<M> {
     /// The loss.
     #[module(skip)]
     pub loss: Loss,
+    /// The device group whose batches the loss joins while training (see
+    /// [`burn_losses_core::group`]); `None` (default): per device.
+    #[module(skip)]
+    pub group: Option<DeviceGroup>,
 }
 
 impl<M: Segmenter> LossSegmenter<M> {
     /// Wraps `model` with `loss`.
     pub fn new(model: M, loss: Loss) -> Self {
-        Self { model, loss }
+        Self {
+            model,
+            loss,
+            group: None,
+        }
+    }
+
+    /// Joins the batch statistics of the loss (batch Dice, GHM, mined triplets, …) across the
+    /// workers of `group` while training — one clone of this module per device of a
+    /// data-parallel strategy, all with the same group (see [`burn_losses_core::group`]).
+    pub fn with_device_group(mut self, group: DeviceGroup) -> Self {
+        self.group = Some(group);
+        self
     }
 
     /// Logits, loss and targets of one batch. Panics with the loss's message on bad targets.
     pub fn forward_segmentation(&self, batch: SegmentationBatch<M::Input>) -> SegmentationOutput {
         let logits = self.model.logits(batch.inputs);
-        let loss = self
-            .loss
-            .dense_loss(logits.clone(), batch.targets.clone())
-            .unwrap_or_else(|e| panic!("{e}"));
+        let loss = in_device_group(self.group.as_ref(), || {
+            self.loss.dense_loss(logits.clone(), batch.targets.clone())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
         SegmentationOutput {
             loss,
             output: logits,
