@@ -94,7 +94,8 @@ fn every_loss_agrees_across_backends() {
 }
 
 /// The fused kernels (`burn_losses::fused`: the binary cross-entropy family, the softmax class
-/// losses and the overlap sums on the CPU backends flex and ndarray) against the composed tensor
+/// losses, the overlap sums and the metric losses' distance matrix on the CPU backends flex and
+/// ndarray) against the composed tensor
 /// ops they stand in for, on the same device: every loss configuration without per-sample weights
 /// (weighted calls are never fused), at ordinary and, for the fused families, at extreme logits
 /// (±~100), value and input gradients within the parity tolerance. On a lane without a CPU
@@ -126,6 +127,8 @@ fn fused_kernels_agree_with_composed_ops() {
                     | L::Tversky(_)
                     | L::FocalTversky(_)
                     | L::LogCoshDice(_)
+                    | L::TripletMined(_)
+                    | L::Contrastive(_)
             );
             let scales: &[f64] = if fused_family { &[1.0, 4.0, 40.0] } else { &[1.0] };
             for (s, &scale) in scales.iter().enumerate() {

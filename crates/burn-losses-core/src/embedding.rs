@@ -54,18 +54,25 @@ pub(crate) fn l2_normalize(x: Tensor<2>, eps: f64) -> Tensor<2> {
 /// noise to rows that take part in no pair.
 pub(crate) fn pairwise_distances(e: Tensor<2>, distance: Distance) -> Tensor<2> {
     let [n, _] = e.dims();
-    let diagonal = eye(n, &e.device());
+    let device = e.device();
+    let diagonal = || eye(n, &device);
     match distance {
         Distance::Cosine => {
+            let diagonal = diagonal();
             let u = l2_normalize(e, 1e-12);
             (u.clone().matmul(u.transpose()).neg() + 1.0).mask_fill(diagonal, 0.0)
         }
         Distance::Euclidean | Distance::SquaredEuclidean => {
             let e = e.clone() - e.mean_dim(0).detach();
             let sq = e.clone().powi_scalar(2).sum_dim(1);
-            let squared = (sq.clone() + sq.transpose() - e.clone().matmul(e.transpose()) * 2.0)
+            let gram = e.clone().matmul(e.transpose());
+            let root = distance == Distance::Euclidean;
+            if let Some(d) = crate::fused::distances_from_gram(&gram, &sq.clone().reshape([n]), root) {
+                return d;
+            }
+            let squared = (sq.clone() + sq.transpose() - gram * 2.0)
                 .clamp_min(0.0)
-                .mask_fill(diagonal, 0.0);
+                .mask_fill(diagonal(), 0.0);
             if distance == Distance::Euclidean {
                 safe_sqrt(squared)
             } else {

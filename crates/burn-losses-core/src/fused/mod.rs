@@ -9,6 +9,7 @@
 //! |---|---|---|
 //! | binary logit | [`BceLoss`](crate::BceLoss) (`pos_weight`, label smoothing), [`BinaryFocalLoss`](crate::BinaryFocalLoss) (γ, α) | logits, no per-sample `weight` |
 //! | softmax class | [`CrossEntropyLoss`](crate::CrossEntropyLoss), [`FocalLoss`](crate::FocalLoss), [`ClassBalancedLoss`](crate::ClassBalancedLoss) (`"softmax"` base) | logits and class-index targets (`ignore_index`, class weights, label smoothing), no per-sample `weight` |
+//! | pairwise distances | the Euclidean / squared-Euclidean distance matrix of [`TripletMinedLoss`](crate::TripletMinedLoss) and [`ContrastiveLoss`](crate::ContrastiveLoss) (labelled batch) | the element-wise tail after the Gram matrix (burn's matrix product) |
 //! | overlap sums | [`DiceLoss`](crate::DiceLoss), [`GeneralizedDiceLoss`](crate::GeneralizedDiceLoss), [`TverskyLoss`](crate::TverskyLoss), [`FocalTverskyLoss`](crate::FocalTverskyLoss), [`LogCoshDiceLoss`](crate::LogCoshDiceLoss) | every activation, target and mask: the per-(sample, class) sums `I, P, G` in one pass; the ratios on the small `[N, C]` sums stay tensor ops |
 //!
 //! Each kernel is a SIMD loop (the widest instruction set the CPU has, picked at run time by
@@ -39,6 +40,7 @@ use burn::tensor::Int;
 use crate::{LossError, LossResult};
 
 mod binary;
+mod distance;
 #[cfg(any(feature = "flex", feature = "ndarray"))]
 mod host;
 pub(crate) mod math;
@@ -51,6 +53,7 @@ mod tests;
 pub(crate) const IGNORED: u32 = u32::MAX;
 
 pub(crate) use binary::{BinaryLogitTerms, checked_binary_logit_loss};
+pub(crate) use distance::distances_from_gram;
 pub(crate) use overlap::{OverlapKernelTarget, overlap_sums};
 pub(crate) use softmax::{MeanOver, SoftmaxTerms, checked_softmax_loss};
 
@@ -168,10 +171,14 @@ pub(crate) fn host_class_indices(
     c: usize,
     ignore: Option<i64>,
 ) -> LossResult<Vec<u32>> {
-    let data = target.clone().into_data();
+    #[cfg(feature = "ndarray")]
+    let values = host::ndarray_indices(target);
+    #[cfg(not(feature = "ndarray"))]
+    let values: Option<Vec<i64>> = None;
+    let values = values.unwrap_or_else(|| target.clone().into_data().iter::<i64>().collect());
     let (mut min, mut max) = (i64::MAX, i64::MIN);
-    let indices: Vec<u32> = data
-        .iter::<i64>()
+    let indices: Vec<u32> = values
+        .into_iter()
         .map(|t| {
             if Some(t) == ignore {
                 (min, max) = (min.min(0), max.max(0));
