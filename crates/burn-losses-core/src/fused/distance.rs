@@ -36,7 +36,11 @@ pub(crate) fn distances_from_gram(gram: &Tensor<2>, norms: &Tensor<1>, root: boo
     }
     let packed = Tensor::cat(vec![gram.clone().reshape([n * n]), norms.clone()], 0);
     let distances: LossResult<Tensor<1>> = run(DistanceKernel { n, root }, &packed, &[])?;
-    Some(distances.expect("the distance kernel checks no values").reshape([n, n]))
+    Some(
+        distances
+            .expect("the distance kernel checks no values")
+            .reshape([n, n]),
+    )
 }
 
 impl DistanceKernel {
@@ -100,7 +104,11 @@ impl HostKernel for DistanceKernel {
                     let qi = norms[i];
                     let mut sum = 0.0f64;
                     for (j, ((dg, &g), &u)) in row.iter_mut().zip(g).zip(u).enumerate() {
-                        let t = if j == i { 0.0 } else { u * self.slope(qi + norms[j] - 2.0 * g) };
+                        let t = if j == i {
+                            0.0
+                        } else {
+                            u * self.slope(qi + norms[j] - 2.0 * g)
+                        };
                         *dg = -2.0 * t;
                         sum += t as f64;
                         columns[j] += t as f64;
@@ -147,7 +155,13 @@ mod tests {
                     .map(|k| {
                         let (i, j) = (k / n, k % n);
                         let s = (x[n * n + i] + x[n * n + j] - 2.0 * x[k]).max(0.0);
-                        if i == j { 0.0 } else if root { s.sqrt() } else { s }
+                        if i == j {
+                            0.0
+                        } else if root {
+                            s.sqrt()
+                        } else {
+                            s
+                        }
                     })
                     .collect()
             };
@@ -160,10 +174,20 @@ mod tests {
             }
             let upstream: Vec<f32> = (0..n * n).map(|k| 0.5 + (k % 7) as f32 * 0.25).collect();
             let grad = kernel.backward(&x32, &[], &upstream);
-            let loss = |x: &[f64]| -> f64 { reference(x).iter().zip(&upstream).map(|(v, &u)| v * u as f64).sum() };
+            let loss = |x: &[f64]| -> f64 {
+                reference(x)
+                    .iter()
+                    .zip(&upstream)
+                    .map(|(v, &u)| v * u as f64)
+                    .sum()
+            };
             for k in 0..n * n + n {
                 // finite differences away from the clamp (the duplicate pair sits at s = 0)
-                let (i, j) = if k < n * n { (k / n, k % n) } else { (k - n * n, k - n * n) };
+                let (i, j) = if k < n * n {
+                    (k / n, k % n)
+                } else {
+                    (k - n * n, k - n * n)
+                };
                 if k < n * n && ((i == 0 && j == 2) || (i == 2 && j == 0)) {
                     // s = 0: the safe √ has no gradient there; the squared form's clamp lets it
                     // through at s = 0 exactly (and not below), so f32 rounding decides

@@ -78,8 +78,14 @@ pub(crate) fn ndarray_indices(t: &Tensor<1, burn::tensor::Int>) -> Option<Vec<i6
     let primitive = t
         .clone()
         .try_into_primitive::<NdArray>()
-        .or_else(|_| t.clone().try_into_primitive::<Autodiff<NdArray, NoCheckpointing>>())
-        .or_else(|_| t.clone().try_into_primitive::<Autodiff<NdArray, BalancedCheckpointing>>())
+        .or_else(|_| {
+            t.clone()
+                .try_into_primitive::<Autodiff<NdArray, NoCheckpointing>>()
+        })
+        .or_else(|_| {
+            t.clone()
+                .try_into_primitive::<Autodiff<NdArray, BalancedCheckpointing>>()
+        })
         .ok()?;
     macro_rules! indices {
         ($storage:expr) => {{
@@ -251,7 +257,10 @@ mod tests {
     fn ndarray_values_borrow_contiguous_tensors() {
         use burn::backend::NdArray;
         let device = burn::tensor::Device::ndarray();
-        let x = Tensor::<4>::from_data(TensorData::new((0..2 * 3 * 4 * 5).map(|i| i as f32).collect(), [2, 3, 4, 5]), &device);
+        let x = Tensor::<4>::from_data(
+            TensorData::new((0..2 * 3 * 4 * 5).map(|i| i as f32).collect(), [2, 3, 4, 5]),
+            &device,
+        );
         let flat: Tensor<1> = x.reshape([-1]);
         let primitive = flat.try_into_primitive::<NdArray>().unwrap();
         let values = NdArray::values(&primitive);
