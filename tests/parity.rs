@@ -118,6 +118,7 @@ fn fused_kernels_agree_with_composed_ops() {
             let fused_family = matches!(
                 config,
                 L::Bce(_)
+                    | L::BalancedBce(_)
                     | L::BinaryFocal(_)
                     | L::Focal(_)
                     | L::CrossEntropy(_)

@@ -184,6 +184,7 @@ impl InputTargetLoss for BceLoss {
                 alpha: None,
                 smoothing: self.config.label_smoothing as f32,
                 pos_weight: self.config.pos_weight.clone(),
+                neg_weight: 1.0,
                 classes,
             })
         };
@@ -315,6 +316,29 @@ pub struct BalancedBceLoss {
 
 binary_loss_api!(BalancedBceLoss);
 
+impl BalancedBceLoss {
+    /// β = 1 − mean(y) on the host (one read-back): over this batch, or over every worker's in a
+    /// device group while training.
+    fn batch_beta(&self, input: &DynTensor<Float>, target: &DynTensor<Float>) -> LossResult<f64> {
+        let positives = target
+            .flat
+            .clone()
+            .detach()
+            .sum()
+            .into_data()
+            .iter::<f64>()
+            .sum::<f64>();
+        let count = target.numel() as f64;
+        Ok(match crate::group::training_group(&input.flat) {
+            Some(group) => {
+                let total = group.sum(<Self as InputTargetLoss>::NAME, vec![positives, count])?;
+                1.0 - total[0] / total[1]
+            }
+            None => 1.0 - positives / count,
+        })
+    }
+}
+
 impl InputTargetLoss for BalancedBceLoss {
     const NAME: &'static str = "balanced_bce";
     type Target = Float;
@@ -325,6 +349,41 @@ impl InputTargetLoss for BalancedBceLoss {
 
     fn target_argument(inputs: &LossInputs) -> LossResult<DynTensor<Float>> {
         inputs.float(Self::NAME, "target")
+    }
+
+    /// One fused pass forward and one backward on the CPU backends (logits, no per-sample
+    /// weight): the binary kernel with `pos_weight` β and negative weight 1 − β.
+    fn fused_loss(
+        &self,
+        input: &DynTensor<Float>,
+        target: &DynTensor<Float>,
+        weight: Option<&DynTensor<Float>>,
+        reduction: Reduction,
+    ) -> Option<LossResult<(Tensor<1>, Vec<usize>)>> {
+        let checked = || {
+            check_same_shape_inputs(Self::NAME, input, target, weight)?;
+            let beta = match self.config.beta {
+                Some(beta) => beta,
+                None => self.batch_beta(input, target)?,
+            };
+            Ok(fused::BinaryLogitTerms {
+                gamma: 0.0,
+                alpha: None,
+                smoothing: 0.0,
+                pos_weight: Some(vec![beta as f32]),
+                neg_weight: (1.0 - beta) as f32,
+                classes: *input.shape.last().expect("rank >= 1"),
+            })
+        };
+        fused::checked_binary_logit_loss(
+            Self::NAME,
+            input,
+            target,
+            weight,
+            self.config.from_logits,
+            reduction,
+            checked,
+        )
     }
 
     fn element_loss(
@@ -346,10 +405,8 @@ impl InputTargetLoss for BalancedBceLoss {
                 // β = 1 − mean(y), broadcast; no gradient through the batch statistic. In a
                 // device group while training: over every worker's targets.
                 let beta = match crate::group::training_group(&input.flat) {
-                    Some(group) => {
-                        let positives = y.clone().detach().sum().into_data().iter::<f64>().sum::<f64>();
-                        let total = group.sum(Self::NAME, vec![positives, (n * m) as f64])?;
-                        Tensor::<2>::full([1, 1], 1.0 - total[0] / total[1], (&y.device(), y.dtype()))
+                    Some(_) => {
+                        Tensor::<2>::full([1, 1], self.batch_beta(input, target)?, (&y.device(), y.dtype()))
                     }
                     None => (y.clone().detach().mean().neg() + 1.0).reshape([1, 1]),
                 };

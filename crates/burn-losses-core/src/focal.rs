@@ -191,6 +191,7 @@ impl InputTargetLoss for BinaryFocalLoss {
                 alpha: self.config.alpha,
                 smoothing: self.config.label_smoothing as f32,
                 pos_weight: None,
+                neg_weight: 1.0,
                 classes: *input.shape.last().expect("rank >= 1"),
             })
         };

@@ -17,13 +17,14 @@ const CHUNK: usize = 1 << 15;
 ///
 /// ```text
 /// y' = y·(1 − s) + s/2                         label smoothing s
-/// bce = pw·y'·softplus(−x) + (1 − y')·softplus(x)
+/// bce = pw·y'·softplus(−x) + nw·(1 − y')·softplus(x)
 /// q = y'·σ(−x) + (1 − y')·σ(x)                 1 − pₜ
 /// ℓ = αₜ · bce · max(q, f32::MIN_POSITIVE)^γ   αₜ = α·y' + (1 − α)·(1 − y'), or 1
 /// ```
 ///
-/// — the composed `BceLoss` (γ = 0, no α) and `BinaryFocalLoss` (pw = 1) term for term, including
-/// the zero gradient of the `MIN_POSITIVE` clamp.
+/// — the composed `BceLoss` (γ = 0, no α), `BalancedBceLoss` (pw = β, nw = 1 − β) and
+/// `BinaryFocalLoss` (pw = nw = 1) term for term, including the zero gradient of the
+/// `MIN_POSITIVE` clamp.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct BinaryLogitTerms {
     /// Focusing exponent γ ≥ 0 (0: plain BCE).
@@ -34,6 +35,8 @@ pub(crate) struct BinaryLogitTerms {
     pub smoothing: f32,
     /// Positive weight per class of the last dimension (length = that size, or 1 for all).
     pub pos_weight: Option<Vec<f32>>,
+    /// The weight nw of the negative term (1 but for balanced BCE's 1 − β).
+    pub neg_weight: f32,
     /// Size of the last dimension of the input (the period of `pos_weight`).
     pub classes: usize,
 }
@@ -76,6 +79,8 @@ struct Coefs {
     y_shift: f32,
     /// The positive weight of every element when there is no per-class one.
     pw_all: f32,
+    /// The weight of the negative term.
+    nw: f32,
 }
 
 /// [`BinaryLogitTerms`] prepared for the loops, with the reduction; constants: `[target]`.
@@ -110,6 +115,7 @@ impl BinaryKernel {
                 y_scale: 1.0 - terms.smoothing,
                 y_shift: 0.5 * terms.smoothing,
                 pw_all,
+                nw: terms.neg_weight,
             },
             pos_weight,
             reduction,
@@ -133,9 +139,9 @@ impl Coefs {
         let softplus = x.max(0.0) + softplus_abs; // −log(1 − p)
         let softplus_neg = (-x).max(0.0) + softplus_abs; // −log p
         let one_minus_y = 1.0 - y;
-        let bce = pw * y * softplus_neg + one_minus_y * softplus;
+        let bce = pw * y * softplus_neg + self.nw * one_minus_y * softplus;
         let alpha_t = self.alpha_pos * y + self.alpha_neg * one_minus_y;
-        let dbce = one_minus_y * sig - pw * y * sig_neg;
+        let dbce = self.nw * one_minus_y * sig - pw * y * sig_neg;
         if KIND == GAMMA_ZERO {
             return alpha_t * if GRAD { dbce } else { bce };
         }
@@ -332,44 +338,53 @@ mod tests {
     /// central differences (in f64).
     #[test]
     fn element_matches_f64_formula_and_derivative() {
-        fn reference(x: f64, y: f64, pw: f64, gamma: f64, alpha: Option<f64>, s: f64) -> f64 {
+        fn reference(x: f64, y: f64, pw: f64, nw: f64, gamma: f64, alpha: Option<f64>, s: f64) -> f64 {
             let y = y * (1.0 - s) + 0.5 * s;
             let sp = |v: f64| v.max(0.0) + (-v.abs()).exp().ln_1p();
             let sig = |v: f64| 1.0 / (1.0 + (-v).exp());
-            let bce = pw * y * sp(-x) + (1.0 - y) * sp(x);
+            let bce = pw * y * sp(-x) + nw * (1.0 - y) * sp(x);
             let q = y * sig(-x) + (1.0 - y) * sig(x);
             let at = alpha.map_or(1.0, |a| a * y + (1.0 - a) * (1.0 - y));
             at * bce * q.max(f32::MIN_POSITIVE as f64).powf(gamma)
         }
-        for (gamma, alpha, s, pw) in [
-            (0.0, None, 0.0, 1.0),
-            (0.0, None, 0.1, 3.0),
-            (2.0, Some(0.25), 0.0, 1.0),
-            (1.0, None, 0.2, 1.0),
-            (0.5, Some(0.6), 0.0, 1.0),
-            (3.7, None, 0.05, 1.0),
+        for (gamma, alpha, s, pw, nw) in [
+            (0.0, None, 0.0, 1.0, 1.0),
+            (0.0, None, 0.1, 3.0, 1.0),
+            (0.0, None, 0.0, 0.7, 0.3),
+            (2.0, Some(0.25), 0.0, 1.0, 1.0),
+            (1.0, None, 0.2, 1.0, 1.0),
+            (0.5, Some(0.6), 0.0, 1.0, 1.0),
+            (3.7, None, 0.05, 1.0, 1.0),
         ] {
             let terms = BinaryLogitTerms {
                 gamma,
                 alpha,
                 smoothing: s,
                 pos_weight: Some(vec![pw]),
+                neg_weight: nw,
                 classes: 1,
             };
             let k = BinaryKernel::new("test", &terms, Reduction::None);
             for &x in &[-30.0f32, -8.0, -2.5, -0.3, 0.0, 0.4, 1.7, 6.0, 25.0] {
                 for &y in &[0.0f32, 0.3, 1.0] {
                     let (xd, yd) = (x as f64, y as f64);
-                    let (a, g, sd, p) = (alpha.map(|a| a as f64), gamma as f64, s as f64, pw as f64);
-                    let want = reference(xd, yd, p, g, a, sd);
+                    let (a, g, sd, p, q) = (
+                        alpha.map(|a| a as f64),
+                        gamma as f64,
+                        s as f64,
+                        pw as f64,
+                        nw as f64,
+                    );
+                    let want = reference(xd, yd, p, q, g, a, sd);
                     let got = k.element_any::<false>(x, y, pw);
                     assert!(
                         (got as f64 - want).abs() <= 1e-6 + 1e-5 * want.abs(),
                         "loss γ={gamma} α={alpha:?} s={s} x={x} y={y}: {got} vs {want}"
                     );
                     let h = 1e-5;
-                    let dwant =
-                        (reference(xd + h, yd, p, g, a, sd) - reference(xd - h, yd, p, g, a, sd)) / (2.0 * h);
+                    let dwant = (reference(xd + h, yd, p, q, g, a, sd)
+                        - reference(xd - h, yd, p, q, g, a, sd))
+                        / (2.0 * h);
                     let dgot = k.element_any::<true>(x, y, pw);
                     assert!(
                         (dgot as f64 - dwant).abs() <= 1e-6 + 1e-4 * dwant.abs(),
@@ -392,6 +407,7 @@ mod tests {
             alpha: Some(0.25),
             smoothing: 0.0,
             pos_weight: Some(vec![0.5, 1.0, 2.0, 4.0, 8.0]),
+            neg_weight: 1.0,
             classes: 5,
         };
         let kernel = |reduction| BinaryKernel::new("test", &terms, reduction);
@@ -425,6 +441,7 @@ mod tests {
             alpha: None,
             smoothing: 0.0,
             pos_weight: None,
+            neg_weight: 1.0,
             classes: 1,
         };
         let kernel = BinaryKernel::new("bce", &terms, Reduction::Mean);

@@ -7,7 +7,7 @@
 //!
 //! | kernel | losses | when |
 //! |---|---|---|
-//! | binary logit | [`BceLoss`](crate::BceLoss) (`pos_weight`, label smoothing), [`BinaryFocalLoss`](crate::BinaryFocalLoss) (γ, α) | logits, no per-sample `weight` |
+//! | binary logit | [`BceLoss`](crate::BceLoss) (`pos_weight`, label smoothing), [`BalancedBceLoss`](crate::BalancedBceLoss) (fixed or batch β), [`BinaryFocalLoss`](crate::BinaryFocalLoss) (γ, α) | logits, no per-sample `weight` |
 //! | softmax class | [`CrossEntropyLoss`](crate::CrossEntropyLoss), [`FocalLoss`](crate::FocalLoss), [`ClassBalancedLoss`](crate::ClassBalancedLoss) (`"softmax"` base) | logits and class-index targets (`ignore_index`, class weights, label smoothing), no per-sample `weight` |
 //! | pairwise distances | the Euclidean / squared-Euclidean distance matrix of [`TripletMinedLoss`](crate::TripletMinedLoss) and [`ContrastiveLoss`](crate::ContrastiveLoss) (labelled batch) | the element-wise tail after the Gram matrix (burn's matrix product) |
 //! | overlap sums | [`DiceLoss`](crate::DiceLoss), [`GeneralizedDiceLoss`](crate::GeneralizedDiceLoss), [`TverskyLoss`](crate::TverskyLoss), [`FocalTverskyLoss`](crate::FocalTverskyLoss), [`LogCoshDiceLoss`](crate::LogCoshDiceLoss) | every activation, target and mask: the per-(sample, class) sums `I, P, G` in one pass; the ratios on the small `[N, C]` sums stay tensor ops |

@@ -6,9 +6,9 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::{applies, set_fused_kernels};
 use crate::{
-    Activation, BceLossConfig, BinaryFocalLossConfig, ClassBalancedLossConfig, CrossEntropyLossConfig,
-    DiceLossConfig, DynInput, DynTensor, FocalLossConfig, GeneralizedDiceLossConfig, LossConfig, LossInputs,
-    Reduction, TverskyLossConfig,
+    Activation, BalancedBceLossConfig, BceLossConfig, BinaryFocalLossConfig, ClassBalancedLossConfig,
+    CrossEntropyLossConfig, DiceLossConfig, DynInput, DynTensor, FocalLossConfig, GeneralizedDiceLossConfig,
+    LossConfig, LossInputs, Reduction, TverskyLossConfig,
 };
 
 /// The CPU devices with kernels in this build, each plain and with autodiff (with and without
@@ -49,7 +49,7 @@ fn logits(device: &Device, wide: bool) -> Tensor<3> {
 /// (some -100), or class indices `[N]` with an `[N, C]` input (class-balanced).
 fn arguments(config: &LossConfig, device: &Device) -> Vec<(&'static str, DynInput)> {
     match config {
-        LossConfig::Bce(_) | LossConfig::BinaryFocal(_) => {
+        LossConfig::Bce(_) | LossConfig::BalancedBce(_) | LossConfig::BinaryFocal(_) => {
             let y: Vec<f32> = (0..N * C * S).map(|i| [0.0, 1.0, 0.3, 1.0, 0.0][i % 5]).collect();
             let y = Tensor::<3>::from_data(TensorData::new(y, [N, C, S]), device);
             vec![("target", DynInput::Float(DynTensor::from_tensor(y)))]
@@ -100,6 +100,14 @@ fn configs() -> Vec<LossConfig> {
             BceLossConfig::new()
                 .with_pos_weight(Some(vec![0.5, 1.0, 2.0, 3.0, 4.0]))
                 .with_label_smoothing(0.05)
+                .with_reduction(reduction),
+        ));
+        out.push(LossConfig::BalancedBce(
+            BalancedBceLossConfig::new().with_reduction(reduction),
+        ));
+        out.push(LossConfig::BalancedBce(
+            BalancedBceLossConfig::new()
+                .with_beta(Some(0.3))
                 .with_reduction(reduction),
         ));
         out.push(LossConfig::Focal(
