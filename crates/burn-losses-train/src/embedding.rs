@@ -128,14 +128,6 @@ impl<M: Embedder> LossEmbedder<M> {
         }
     }
 
-    /// Joins the batch statistics of the loss (batch Dice, GHM, mined triplets, …) across the
-    /// workers of `group` while training — one clone of this module per device of a
-    /// data-parallel strategy, all with the same group (see [`burn_losses_core::group`]).
-    pub fn with_device_group(mut self, group: DeviceGroup) -> Self {
-        self.group = Some(group);
-        self
-    }
-
     /// Embeddings, loss and labels of one batch. Panics with the loss's message on bad input.
     pub fn forward_embedding(&self, batch: EmbeddingBatch<M::Input>) -> EmbeddingOutput {
         let embeddings = self.model.embed(batch.inputs);
@@ -150,6 +142,8 @@ impl<M: Embedder> LossEmbedder<M> {
         }
     }
 }
+
+crate::device_group_setter!(LossEmbedder, Embedder);
 
 impl<M: Embedder> TrainStep for LossEmbedder<M> {
     type Input = EmbeddingBatch<M::Input>;

@@ -88,14 +88,6 @@ impl<M: Classifier> LossClassifier<M> {
         }
     }
 
-    /// Joins the batch statistics of the loss (batch Dice, GHM, mined triplets, …) across the
-    /// workers of `group` while training — one clone of this module per device of a
-    /// data-parallel strategy, all with the same group (see [`burn_losses_core::group`]).
-    pub fn with_device_group(mut self, group: DeviceGroup) -> Self {
-        self.group = Some(group);
-        self
-    }
-
     /// Logits, loss and targets of one batch. Panics with the loss's message on bad targets
     /// (e.g. a class index outside `[0, C)`).
     pub fn forward_classification(&self, batch: ClassificationBatch<M::Input>) -> ClassificationOutput {
@@ -108,6 +100,24 @@ impl<M: Classifier> LossClassifier<M> {
         ClassificationOutput::new(loss, logits, batch.targets)
     }
 }
+
+/// `with_device_group` of an adapter whose `group` field the loss call runs in.
+macro_rules! device_group_setter {
+    ($adapter:ident, $bound:path) => {
+        impl<M: $bound> $adapter<M> {
+            /// Joins the batch statistics of the loss (batch Dice, GHM, mined triplets, …) across
+            /// the workers of `group` while training — one clone of this module per device of a
+            /// data-parallel strategy, all with the same group (see [`burn_losses_core::group`]).
+            pub fn with_device_group(mut self, group: burn_losses_core::DeviceGroup) -> Self {
+                self.group = Some(group);
+                self
+            }
+        }
+    };
+}
+pub(crate) use device_group_setter;
+
+device_group_setter!(LossClassifier, Classifier);
 
 impl<M: Classifier> TrainStep for LossClassifier<M> {
     type Input = ClassificationBatch<M::Input>;

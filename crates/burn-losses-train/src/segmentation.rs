@@ -128,14 +128,6 @@ impl<M: Segmenter> LossSegmenter<M> {
         }
     }
 
-    /// Joins the batch statistics of the loss (batch Dice, GHM, mined triplets, …) across the
-    /// workers of `group` while training — one clone of this module per device of a
-    /// data-parallel strategy, all with the same group (see [`burn_losses_core::group`]).
-    pub fn with_device_group(mut self, group: DeviceGroup) -> Self {
-        self.group = Some(group);
-        self
-    }
-
     /// Logits, loss and targets of one batch. Panics with the loss's message on bad targets.
     pub fn forward_segmentation(&self, batch: SegmentationBatch<M::Input>) -> SegmentationOutput {
         let logits = self.model.logits(batch.inputs);
@@ -150,6 +142,8 @@ impl<M: Segmenter> LossSegmenter<M> {
         }
     }
 }
+
+crate::device_group_setter!(LossSegmenter, Segmenter);
 
 impl<M: Segmenter> TrainStep for LossSegmenter<M> {
     type Input = SegmentationBatch<M::Input>;
