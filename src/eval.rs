@@ -217,6 +217,13 @@ pub fn eval_inputs_as(
         let parsed = parse_nested(name, value)?;
         let numel = parsed.floats.len();
         let input = if parsed.all_integers && !parsed.floats.is_empty() {
+            // class indices and labels: every backend's int dtype holds i32 (flex's is i32)
+            let (lo, hi) = (i32::MIN as f64, i32::MAX as f64);
+            if let Some(&bad) = parsed.floats.iter().find(|&&x| !(lo..=hi).contains(&x)) {
+                return Err(format!(
+                    "input `{name}`: expected integers in [{lo}, {hi}] (class indices, labels), got {bad}"
+                ));
+            }
             let ints: Vec<i64> = parsed.floats.iter().map(|&x| x as i64).collect();
             DynInput::Int(DynTensor::new(
                 Tensor::<1, Int>::from_data(TensorData::new(ints, [numel]), &device),

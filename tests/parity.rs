@@ -419,3 +419,93 @@ fn a_device_group_joins_the_batch_statistics() {
     });
     assert_eq!(flat(&alone.loss), flat(&in_group.loss));
 }
+
+/// The generated cases of `tests/properties.rs` (perturbed configs of every loss, random sizes)
+/// across every enabled device: values and input gradients agree with the first device within
+/// the parity tolerance. `BURN_LOSSES_PARITY_CASES` cases per loss (default 3).
+#[test]
+fn generated_cases_agree_across_backends() {
+    use common::cases::{Size, configs_by_loss, perturbed_config, sample_inputs_sized};
+    let devices = common::test_devices();
+    if devices.len() < 2 {
+        println!(
+            "generated parity: only {:?} enabled",
+            devices.iter().map(|d| d.0).collect::<Vec<_>>()
+        );
+        return;
+    }
+    let cases: usize = std::env::var("BURN_LOSSES_PARITY_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let (ref_name, ref_device) = &devices[0];
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for (k, (name, bases)) in configs_by_loss().into_iter().enumerate() {
+        let mut rng = Lcg::new(7000 + k as u64);
+        for _ in 0..cases {
+            let size = Size {
+                batch: Some(1 + rng.below(4)),
+                classes: Some(1 + rng.below(6)),
+                spatial: Some((0..rng.below(3)).map(|_| 1 + rng.below(3)).collect()),
+            };
+            let config_json = perturbed_config(&bases, rng.below(bases.len()), &mut rng, &size);
+            let Ok(config) = serde_json::from_value::<burn_losses::LossConfig>(config_json.clone()) else {
+                continue;
+            };
+            if config.try_init().is_err() {
+                continue; // an invalid perturbation: the property test checks its error
+            }
+            let scale = [1.0, 4.0][rng.below(2)];
+            let weighted = rng.below(2) == 0;
+            let inputs = sample_inputs_sized(&config, &mut rng, scale, weighted, &size);
+            let json: std::collections::BTreeMap<String, serde_json::Value> =
+                inputs.iter().map(|(n, i)| (n.to_string(), i.to_json())).collect();
+            let request = |device: &burn::tensor::Device| {
+                burn_losses::eval::eval_request(
+                    &burn_losses::eval::EvalRequest {
+                        loss: config.clone(),
+                        inputs: json.clone(),
+                        grad: true,
+                        dtype: Default::default(),
+                    },
+                    device,
+                )
+            };
+            let Ok(reference) = request(ref_device) else {
+                continue; // sizes the loss refuses (the property test checks the error)
+            };
+            for (device_name, device) in &devices[1..] {
+                let other = match request(device) {
+                    Ok(o) => o,
+                    Err(e) => {
+                        failures.push(format!(
+                            "{device_name} {name} {config_json}: {e} (fine on {ref_name})"
+                        ));
+                        continue;
+                    }
+                };
+                let flat = |v: &serde_json::Value| common::flatten(v).0;
+                let mut pairs = vec![("loss".to_string(), flat(&other.loss), flat(&reference.loss))];
+                for (input, g) in reference.grad.iter().flatten() {
+                    pairs.push((
+                        format!("d/d{input}"),
+                        flat(&other.grad.as_ref().unwrap()[input]),
+                        flat(g),
+                    ));
+                }
+                for (what, got, want) in pairs {
+                    let gap = relative_gap(&got, &want);
+                    if gap.is_nan() || gap > RTOL {
+                        failures.push(format!(
+                            "{device_name} vs {ref_name} {config_json} sizes {size:?} scale {scale} {what}: gap {gap:.2e}"
+                        ));
+                    }
+                }
+                compared += 1;
+            }
+        }
+    }
+    println!("generated parity: {compared} (case, device) pairs compared against {ref_name}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use burn::tensor::Device;
 use burn_losses::LossConfig;
+use serde_json::Value;
 
 /// Small deterministic generator (tests need no `rand`).
 pub struct Lcg(u64);
@@ -50,6 +51,33 @@ impl HostInput {
 
 /// Named host inputs of one call.
 pub type HostInputs = Vec<(&'static str, HostInput)>;
+
+/// A loss's values (flattened) and each float input's gradient by name.
+pub type Evaluated = (Vec<f64>, BTreeMap<String, Vec<f64>>);
+
+/// The sizes of generated inputs ([`sample_inputs_sized`]); `None` keeps a family's own default
+/// (what every fixed-shape test uses, so its random stream does not change).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Size {
+    /// The batch N.
+    pub batch: Option<usize>,
+    /// Classes / channels C (dim 1).
+    pub classes: Option<usize>,
+    /// The dims after dim 1 (spatial positions; element-wise losses' trailing dims).
+    pub spatial: Option<Vec<usize>>,
+}
+
+impl Size {
+    fn n(&self, default: usize) -> usize {
+        self.batch.unwrap_or(default)
+    }
+    fn c(&self, default: usize) -> usize {
+        self.classes.unwrap_or(default)
+    }
+    fn dims(&self, default: &[usize]) -> Vec<usize> {
+        self.spatial.clone().unwrap_or_else(|| default.to_vec())
+    }
+}
 
 /// Runs `config` on `inputs` through the same `eval_request` path as the CLI and the fixture
 /// test; returns the loss values (flattened) and, with `grad`, each float input's gradient by name.
@@ -208,7 +236,7 @@ pub fn all_configs() -> Vec<LossConfig> {
 
 /// Binary / multi-label inputs `[n, c, d]` (logits of scale `scale`, or probabilities) and
 /// targets (a third soft, the rest 0/1).
-fn binary_inputs(from_logits: bool, rng: &mut Lcg, scale: f64, shape: [usize; 3]) -> HostInputs {
+fn binary_inputs(from_logits: bool, rng: &mut Lcg, scale: f64, shape: &[usize]) -> HostInputs {
     let numel: usize = shape.iter().product();
     let input: Vec<f32> = if from_logits {
         (0..numel).map(|_| (rng.normal() * scale) as f32).collect()
@@ -284,11 +312,13 @@ fn overlap_inputs(
     ignore_index: Option<i64>,
     rng: &mut Lcg,
     scale: f64,
+    size: &Size,
 ) -> HostInputs {
-    let (n, c, h, w) = (2usize, 3usize, 2usize, 3usize);
-    let s = h * w;
+    let (n, c, spatial) = (size.n(2), size.c(3), size.dims(&[2, 3]));
+    let s: usize = spatial.iter().product();
     let mut x: Vec<f32> = (0..n * c * s).map(|_| (rng.normal() * scale) as f32).collect();
-    let shape = vec![n, c, h, w];
+    let shape: Vec<usize> = [n, c].iter().chain(&spatial).copied().collect();
+    let pixel_shape: Vec<usize> = std::iter::once(n).chain(spatial.iter().copied()).collect();
     let target = match activation {
         burn_losses::Activation::Sigmoid => {
             let y = (0..n * c * s)
@@ -306,13 +336,21 @@ fn overlap_inputs(
             if activation == burn_losses::Activation::None {
                 // probabilities kept >= 0.1/c so that finite-difference steps stay in [0, 1]
                 softmax_dim1(&mut x, n, c, s);
-                x.iter_mut().for_each(|p| *p = 0.9 * *p + 0.1 / c as f32);
+                x.iter_mut()
+                    .for_each(|p| *p = (0.9 * *p + 0.1 / c as f32).min(1.0));
+                if c == 1 {
+                    // one channel: a probability of its own, not the softmax's 1
+                    x.iter_mut().for_each(|p| *p = (0.1 + 0.8 * rng.uniform()) as f32);
+                }
             }
-            let mut t: Vec<i64> = (0..n * s).map(|_| rng.below(c) as i64).collect();
-            if let Some(ignore) = ignore_index {
+            // one channel: the index is the foreground (0 / 1)
+            let mut t: Vec<i64> = (0..n * s).map(|_| rng.below(c.max(2)) as i64).collect();
+            if let Some(ignore) = ignore_index
+                && t.len() > 1
+            {
                 t[1] = ignore;
             }
-            HostInput::Int(t, vec![n, h, w])
+            HostInput::Int(t, pixel_shape)
         }
     };
     vec![("input", HostInput::Float(x, shape)), ("target", target)]
@@ -349,15 +387,24 @@ const BATCH_LABELS: [i64; 8] = [0, 2, 0, 1, 2, 0, 1, 3];
 /// Inputs of the metric-learning losses (embeddings of scale `scale`, D = 3), `None` for other
 /// losses. `contrastive` takes a labelled batch when `normalize_embeddings` is set, precomputed
 /// distances with `"squared_euclidean"`, else two embedding rows and 0/1 targets.
-fn metric_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64) -> Option<HostInputs> {
-    let labels = || HostInput::Int(BATCH_LABELS.to_vec(), vec![BATCH_LABELS.len()]);
-    let n = BATCH_LABELS.len();
+fn metric_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64, size: &Size) -> Option<HostInputs> {
+    let n = size.n(BATCH_LABELS.len());
+    let labels = || {
+        HostInput::Int(
+            (0..n).map(|i| BATCH_LABELS[i % BATCH_LABELS.len()]).collect(),
+            vec![n],
+        )
+    };
+    let pairs = size.n(5);
     Some(match config {
-        LossConfig::TripletMargin(_) => vec![
-            ("anchor", normal_rows(rng, scale, 4, 3)),
-            ("positive", normal_rows(rng, scale, 4, 3)),
-            ("negative", normal_rows(rng, scale, 4, 3)),
-        ],
+        LossConfig::TripletMargin(_) => {
+            let rows = size.n(4);
+            vec![
+                ("anchor", normal_rows(rng, scale, rows, 3)),
+                ("positive", normal_rows(rng, scale, rows, 3)),
+                ("negative", normal_rows(rng, scale, rows, 3)),
+            ]
+        }
         LossConfig::TripletMined(_) | LossConfig::NtXent(_) | LossConfig::SupCon(_) => {
             vec![
                 ("embeddings", normal_rows(rng, scale, n, 3)),
@@ -365,21 +412,21 @@ fn metric_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64) -> Option<HostI
             ]
         }
         LossConfig::Contrastive(cfg) => {
-            let target = HostInput::Float((0..5).map(|i| (i % 2) as f32).collect(), vec![5]);
+            let target = HostInput::Float((0..pairs).map(|i| (i % 2) as f32).collect(), vec![pairs]);
             if cfg.normalize_embeddings {
                 vec![
                     ("embeddings", normal_rows(rng, scale, n, 3)),
                     ("labels", labels()),
                 ]
             } else if cfg.distance == burn_losses::Distance::SquaredEuclidean {
-                let d = (0..5)
+                let d = (0..pairs)
                     .map(|_| (0.05 + 2.0 * rng.uniform()) as f32 * scale as f32)
                     .collect();
-                vec![("distance", HostInput::Float(d, vec![5])), ("target", target)]
+                vec![("distance", HostInput::Float(d, vec![pairs])), ("target", target)]
             } else {
                 vec![
-                    ("input1", normal_rows(rng, scale, 5, 3)),
-                    ("input2", normal_rows(rng, scale, 5, 3)),
+                    ("input1", normal_rows(rng, scale, pairs, 3)),
+                    ("input2", normal_rows(rng, scale, pairs, 3)),
                     ("target", target),
                 ]
             }
@@ -390,7 +437,7 @@ fn metric_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64) -> Option<HostI
                 LossConfig::CosFace(c) => (c.num_classes, c.embedding_size),
                 _ => unreachable!(),
             };
-            let batch = 5;
+            let batch = size.n(5);
             let labels = (0..batch).map(|_| rng.below(classes) as i64).collect();
             vec![
                 ("embeddings", normal_rows(rng, scale, batch, dim)),
@@ -428,12 +475,21 @@ fn plus_minus_one(rng: &mut Lcg, len: usize) -> Vec<f32> {
 /// Inputs of the regression, classification and margin losses of issue 9, `None` for other
 /// losses; `with_weight` adds per-sample weights `[N]` where the loss takes them. Losses whose
 /// value is an exponential of the input (`exponential`, `poisson` with `log_input`) get their
-/// scale capped at 40: `exp(40)` is near f32's range (their overflow beyond is the function's,
-/// not the implementation's).
-fn classic_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64, with_weight: bool) -> Option<HostInputs> {
+/// scale capped — `exponential`'s draws (within ±2·scale) at 40, `poisson`'s normal draws (up to
+/// ~4σ) at 20 — to stay below `exp(88)`, f32's range (overflow beyond is the function's, not the
+/// implementation's).
+fn classic_inputs(
+    config: &LossConfig,
+    rng: &mut Lcg,
+    scale: f64,
+    with_weight: bool,
+    size: &Size,
+) -> Option<HostInputs> {
     use LossConfig as L;
-    let (n, c, d) = (3usize, 4usize, 2usize);
-    let shape = vec![n, c, d];
+    let (n, c, spatial) = (size.n(3), size.c(4), size.dims(&[2]));
+    let d: usize = spatial.iter().product();
+    let shape: Vec<usize> = [n, c].iter().chain(&spatial).copied().collect();
+    let target_shape: Vec<usize> = std::iter::once(n).chain(spatial.iter().copied()).collect();
     let numel = n * c * d;
     let float = |v: Vec<f32>, s: &[usize]| HostInput::Float(v, s.to_vec());
     let normal =
@@ -479,18 +535,21 @@ fn classic_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64, with_weight: b
         L::Poisson(cfg) => {
             let counts = (0..numel).map(|i| [0.0, 1.0, 2.0, 3.0, 5.0][i % 5]).collect();
             let x = if cfg.log_input {
-                normal(rng, numel, scale.min(40.0))
+                normal(rng, numel, scale.min(20.0))
             } else {
                 away_from(rng, numel, 0.1, 4.0 * scale.max(1.0), &[], 0.0)
             };
             vec![("input", float(x, &shape)), ("target", float(counts, &shape))]
         }
         L::GaussianNll(_) => {
-            let var = away_from(rng, n * c, 0.5, 2.0, &[], 0.0);
+            // one variance per row of the last dim (its size 1)
+            let mut var_shape = shape.clone();
+            *var_shape.last_mut().expect("rank >= 2") = 1;
+            let var = away_from(rng, numel / shape[shape.len() - 1], 0.5, 2.0, &[], 0.0);
             vec![
                 ("input", float(normal(rng, numel, scale), &shape)),
                 ("target", float(normal(rng, numel, scale), &shape)),
-                ("var", float(var, &[n, c, 1])),
+                ("var", float(var, &var_shape)),
             ]
         }
         L::CrossEntropy(_) | L::Nll(_) | L::Poly1(_) => {
@@ -501,12 +560,12 @@ fn classic_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64, with_weight: b
                 _ => unreachable!(),
             };
             let mut t: Vec<i64> = (0..n * d).map(|_| rng.below(c) as i64).collect();
-            if ignore == Some(255) {
+            if ignore == Some(255) && t.len() > 1 {
                 t[1] = 255;
             }
             vec![
                 ("input", float(normal(rng, numel, scale), &shape)),
-                ("target", HostInput::Int(t, vec![n, d])),
+                ("target", HostInput::Int(t, target_shape.clone())),
             ]
         }
         L::KlDivergence(cfg) => {
@@ -541,7 +600,7 @@ fn classic_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64, with_weight: b
             ]
         }
         L::CategoricalHinge(_) | L::MultiMargin(_) => {
-            let batch = 5;
+            let batch = size.n(5);
             let t = (0..batch).map(|_| rng.below(c) as i64).collect();
             vec![
                 ("input", float(normal(rng, batch * c, scale), &[batch, c])),
@@ -554,16 +613,17 @@ fn classic_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64, with_weight: b
         ],
         L::CosineEmbedding(_) | L::MarginRanking(_) => {
             weighted = false;
+            let pairs = size.n(5);
             let rows = if matches!(config, L::CosineEmbedding(_)) {
-                vec![5, 3]
+                vec![pairs, 3]
             } else {
-                vec![5]
+                vec![pairs]
             };
             let len = rows.iter().product();
             vec![
                 ("input1", float(normal(rng, len, scale), &rows)),
                 ("input2", float(normal(rng, len, scale), &rows)),
-                ("target", float(plus_minus_one(rng, 5), &[5])),
+                ("target", float(plus_minus_one(rng, pairs), &[pairs])),
             ]
         }
         L::HingeEmbedding(cfg) => {
@@ -587,38 +647,59 @@ fn classic_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64, with_weight: b
 
 /// Whether `config` is a metric-learning loss (inputs from [`metric_inputs`]).
 pub fn is_metric_loss(config: &LossConfig) -> bool {
-    metric_inputs(config, &mut Lcg::new(0), 1.0).is_some()
+    metric_inputs(config, &mut Lcg::new(0), 1.0, &Size::default()).is_some()
 }
 
 /// Random inputs suited to `config` (logit scale `scale`), with per-sample weights (GHM: a
 /// `valid` mask with one zero; overlap losses: a pixel `mask` with one zero) when `with_weight`.
 pub fn sample_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64, with_weight: bool) -> HostInputs {
-    let (n, c, d) = (3usize, 4usize, 2usize);
+    sample_inputs_sized(config, rng, scale, with_weight, &Size::default())
+}
+
+/// [`sample_inputs`] of the given sizes (where the loss's inputs have them: batch, classes /
+/// channels, trailing dims).
+pub fn sample_inputs_sized(
+    config: &LossConfig,
+    rng: &mut Lcg,
+    scale: f64,
+    with_weight: bool,
+    size: &Size,
+) -> HostInputs {
+    let (n, c, spatial) = (size.n(3), size.c(4), size.dims(&[2]));
+    let d: usize = spatial.iter().product();
+    let shape: Vec<usize> = [n, c].iter().chain(&spatial).copied().collect();
+    let target_shape: Vec<usize> = std::iter::once(n).chain(spatial.iter().copied()).collect();
     let mut inputs: HostInputs = Vec::new();
-    if let Some(inputs) = metric_inputs(config, rng, scale) {
+    if let Some(inputs) = metric_inputs(config, rng, scale, size) {
         return inputs;
     }
-    if let Some(inputs) = classic_inputs(config, rng, scale, with_weight) {
+    if let Some(inputs) = classic_inputs(config, rng, scale, with_weight, size) {
         return inputs;
     }
     if let Some((activation, ignore_index)) = overlap_options(config) {
-        let mut inputs = overlap_inputs(activation, ignore_index, rng, scale);
+        let mut inputs = overlap_inputs(activation, ignore_index, rng, scale, size);
         let takes_mask = !matches!(config, LossConfig::Lovasz(_) | LossConfig::Sum(_));
         if with_weight && takes_mask {
-            let mut mask = vec![1.0f32; 2 * 6];
+            let HostInput::Float(_, input_shape) = &inputs[0].1 else {
+                unreachable!("float input")
+            };
+            let mask_shape: Vec<usize> = std::iter::once(input_shape[0])
+                .chain(input_shape[2..].iter().copied())
+                .collect();
+            let mut mask = vec![1.0f32; mask_shape.iter().product()];
             let off = rng.below(mask.len());
             mask[off] = 0.0;
-            inputs.push(("mask", HostInput::Float(mask, vec![2, 2, 3])));
+            inputs.push(("mask", HostInput::Float(mask, mask_shape)));
         }
         return inputs;
     }
     match config {
-        LossConfig::BinaryFocal(cfg) => inputs = binary_inputs(cfg.from_logits, rng, scale, [n, c, d]),
-        LossConfig::Bce(cfg) => inputs = binary_inputs(cfg.from_logits, rng, scale, [n, c, d]),
-        LossConfig::BalancedBce(cfg) => inputs = binary_inputs(cfg.from_logits, rng, scale, [n, c, d]),
+        LossConfig::BinaryFocal(cfg) => inputs = binary_inputs(cfg.from_logits, rng, scale, &shape),
+        LossConfig::Bce(cfg) => inputs = binary_inputs(cfg.from_logits, rng, scale, &shape),
+        LossConfig::BalancedBce(cfg) => inputs = binary_inputs(cfg.from_logits, rng, scale, &shape),
         LossConfig::ClassBalanced(cfg) => {
             let classes = cfg.samples_per_class.len();
-            let batch = 5;
+            let batch = size.n(5);
             let logits: Vec<f32> = (0..batch * classes)
                 .map(|_| (rng.normal() * scale) as f32)
                 .collect();
@@ -634,11 +715,13 @@ pub fn sample_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64, with_weight
                 softmax_dim1(&mut logits, n, c, d);
             }
             let mut target: Vec<i64> = (0..n * d).map(|_| rng.below(c) as i64).collect();
-            if let Some(ignore) = cfg.ignore_index {
+            if let Some(ignore) = cfg.ignore_index
+                && target.len() > 1
+            {
                 target[1] = ignore;
             }
-            inputs.push(("input", HostInput::Float(logits, vec![n, c, d])));
-            inputs.push(("target", HostInput::Int(target, vec![n, d])));
+            inputs.push(("input", HostInput::Float(logits, shape.clone())));
+            inputs.push(("target", HostInput::Int(target, target_shape.clone())));
         }
         LossConfig::Lovasz(_) => {
             // hinge: logits [n, c, d] against 0/1 targets
@@ -646,11 +729,11 @@ pub fn sample_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64, with_weight
             let y: Vec<f32> = (0..n * c * d)
                 .map(|_| (rng.uniform() > 0.6) as u8 as f32)
                 .collect();
-            inputs.push(("input", HostInput::Float(x, vec![n, c, d])));
-            inputs.push(("target", HostInput::Float(y, vec![n, c, d])));
+            inputs.push(("input", HostInput::Float(x, shape.clone())));
+            inputs.push(("target", HostInput::Float(y, shape.clone())));
         }
         LossConfig::Dsc(cfg) => {
-            let batch = 6;
+            let batch = size.n(6);
             // binary ([N] logits) when alpha = 0 (the TF dice_loss form), else [N, C]
             let (x, t, shape) = if cfg.alpha == 0.0 {
                 let x = (0..batch).map(|_| (rng.normal() * scale) as f32).collect();
@@ -687,4 +770,83 @@ pub fn sample_inputs(config: &LossConfig, rng: &mut Lcg, scale: f64, with_weight
         }
     }
     inputs
+}
+
+/// The listed configs of every loss, by name.
+pub fn configs_by_loss() -> BTreeMap<&'static str, Vec<Value>> {
+    let mut out: BTreeMap<&'static str, Vec<Value>> = BTreeMap::new();
+    for config in all_configs() {
+        out.entry(config.name())
+            .or_default()
+            .push(serde_json::to_value(&config).unwrap());
+    }
+    out
+}
+
+/// A perturbed copy of `bases[base]`: each number ×{0, ½, 2, 10} or +1 with probability ⅓, each
+/// bool flipped with probability ¼, each string option taken from another listed config of the
+/// loss with probability ⅓; class-sized lists fitted to `size` ([`fit_to_size`]). Nested configs
+/// (`sum` terms) and the reduction are left as they are. The result may be an invalid config.
+pub fn perturbed_config(bases: &[Value], base: usize, rng: &mut Lcg, size: &Size) -> Value {
+    let mut config = bases[base].clone();
+    let object = config.as_object_mut().unwrap();
+    for (key, value) in object.iter_mut() {
+        if key == "type" || key == "reduction" || key == "terms" {
+            continue;
+        }
+        match value {
+            Value::Number(n) if rng.uniform() < 1.0 / 3.0 => {
+                let x = n.as_f64().unwrap();
+                let y = [0.0, 0.5 * x, 2.0 * x, 10.0 * x, x + 1.0][rng.below(5)];
+                *value = if n.is_f64() {
+                    serde_json::json!(y)
+                } else {
+                    serde_json::json!(y.round().max(0.0) as u64)
+                };
+            }
+            Value::Bool(b) if rng.uniform() < 0.25 => *b = !*b,
+            Value::String(_) if rng.uniform() < 1.0 / 3.0 => {
+                let other = &bases[rng.below(bases.len())];
+                if let Some(v) = other.get(key.as_str()) {
+                    *value = v.clone();
+                }
+            }
+            _ => {}
+        }
+    }
+    fit_to_size(&mut config, size);
+    config
+}
+
+/// The config fields whose length is the class count (or, for `bce`'s `pos_weight`, the last
+/// dim; for Dice's `weight`, the classes scored), cycled / cut to the case's sizes.
+fn fit_to_size(config: &mut Value, size: &Size) {
+    let name = config["type"].as_str().unwrap().to_string();
+    let classes = size.classes.unwrap();
+    let last = size
+        .spatial
+        .as_ref()
+        .and_then(|s| s.last().copied())
+        .unwrap_or(classes);
+    let scored = if config.get("include_background") == Some(&Value::Bool(false)) && classes > 1 {
+        classes - 1
+    } else {
+        classes
+    };
+    let fields: &[(&str, usize)] = match name.as_str() {
+        "focal" => &[("alpha", classes)],
+        "cross_entropy" | "nll" | "multi_margin" => &[("weight", classes)],
+        "class_balanced" => &[("samples_per_class", classes)],
+        "bce" => &[("pos_weight", last)],
+        "dice" | "log_cosh_dice" => &[("weight", scored)],
+        _ => &[],
+    };
+    for &(field, len) in fields {
+        if let Some(Value::Array(values)) = config.get_mut(field)
+            && values.len() > 1
+        {
+            let cycled: Vec<Value> = (0..len).map(|i| values[i % values.len()].clone()).collect();
+            *values = cycled;
+        }
+    }
 }

@@ -183,6 +183,17 @@ fn describe(name: &str) -> ExitCode {
     }
 }
 
+/// One `eval` request (JSON text) on `device`: the response line, or the one-line error message
+/// `eval` prints (with exit code 2).
+pub fn respond(request: &str, device: &burn::tensor::Device) -> Result<String, String> {
+    let request: EvalRequest = serde_json::from_str(request).map_err(|e| format!("bad request JSON: {e}"))?;
+    let response = eval_request(&request, device).map_err(|e| e.to_string())?;
+    Ok(format!(
+        "{}\n",
+        serde_json::to_string(&response).expect("serialisable")
+    ))
+}
+
 fn eval(device: Option<String>, lines: bool) -> ExitCode {
     let name = device.unwrap_or_else(|| enabled_names().first().copied().unwrap_or("flex").to_string());
     let device = match parse_device(&name) {
@@ -193,15 +204,7 @@ fn eval(device: Option<String>, lines: bool) -> ExitCode {
     if let Err(e) = std::io::stdin().read_to_string(&mut text) {
         return fail(format!("cannot read stdin: {e}"));
     }
-    let respond = |request: &str| -> Result<String, String> {
-        let request: EvalRequest =
-            serde_json::from_str(request).map_err(|e| format!("bad request JSON: {e}"))?;
-        let response = eval_request(&request, &device).map_err(|e| e.to_string())?;
-        Ok(format!(
-            "{}\n",
-            serde_json::to_string(&response).expect("serialisable")
-        ))
-    };
+    let respond = |request: &str| respond(request, &device);
     if !lines {
         return match respond(&text) {
             Ok(out) => print_out(&out),

@@ -245,6 +245,10 @@ margin_softmax_loss!(
     /// # Shapes
     /// - `embeddings`: `[N, D]`, `labels`: `[N]` class indices, `class_weights` (optional): `[C, D]`
     /// - output: `[1]` (mean, sum) or `[N]` (none)
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every element has a loss, so there is no other
+    /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
     ArcFaceLoss,
     "arcface", margin: 28.6,
     "Additive angular margin in degrees, in [0, 180). Default `28.6` (PML; 0.5 rad in the paper)."
@@ -266,6 +270,10 @@ margin_softmax_loss!(
     /// # Shapes
     /// - `embeddings`: `[N, D]`, `labels`: `[N]` class indices, `class_weights` (optional): `[C, D]`
     /// - output: `[1]` (mean, sum) or `[N]` (none)
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every element has a loss, so there is no other
+    /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
     CosFaceLoss,
     "cosface", margin: 0.35,
     "Additive cosine margin `m >= 0`. Default `0.35` (PML, the paper)."

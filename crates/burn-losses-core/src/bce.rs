@@ -114,6 +114,10 @@ config_init!(BceLossConfig => BceLoss);
 /// `pos_weight`, to burn's `BinaryCrossEntropyLoss` (logits) and Keras `binary_crossentropy`
 /// (probabilities). `"mean"` averages over all elements, after multiplying by optional
 /// per-sample weights `[N]`.
+///
+/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+/// it; PyTorch's mean would be NaN). Every element has a loss, so there is no other degenerate
+/// case: a batch of one class, or of negatives only, is an ordinary batch.
 #[derive(burn::module::Module, Debug)]
 pub struct BceLoss {
     /// The validated configuration.
@@ -307,6 +311,10 @@ config_init!(BalancedBceLossConfig => BalancedBceLoss);
 /// per-sample weights `[N]`), `"sum"` sums, `"none"` keeps the input shape. Under data-parallel
 /// training β is the device batch's (see [Multi-device training](crate#multi-device-training)),
 /// or every device's in a [device group](crate::group).
+///
+/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+/// it; PyTorch's mean would be NaN). A batch of one class only (no positives, or no negatives) has
+/// β = 1 or 0 and a loss of exactly 0 with a zero gradient (above).
 #[derive(burn::module::Module, Debug)]
 pub struct BalancedBceLoss {
     /// The validated configuration.

@@ -227,6 +227,10 @@ impl ClassBalancedLossConfig {
 /// largest class from a log-sum-exp over the others), so the loss and its gradient are finite for
 /// logits of any size; unlike PyTorch's `binary_cross_entropy` no logarithm is clamped at −100
 /// (identical wherever it is above −100).
+///
+/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+/// it; PyTorch's mean would be NaN). Every element has a loss, so there is no other degenerate
+/// case: a batch of one class, or of negatives only, is an ordinary batch.
 #[derive(burn::module::Module, Debug)]
 pub struct ClassBalancedLoss {
     /// The validated configuration.
@@ -268,7 +272,7 @@ impl ClassBalancedLoss {
 pub(crate) fn log_one_minus_softmax(x: Tensor<2>) -> Tensor<2> {
     let [_, c] = x.dims();
     let log_s = log_softmax(x.clone(), 1);
-    let is_max: Tensor<2, Bool> = x.clone().argmax(1).squeeze_dim::<1>(1).one_hot::<2>(c).bool();
+    let is_max: Tensor<2, Bool> = crate::common::one_hot_mask(x.clone().argmax(1).squeeze_dim::<1>(1), c);
     let others = log_s.clone().exp().mask_fill(is_max.clone(), 0.0).neg().log1p();
     // logsumexp over the classes other than the largest, minus logsumexp over all of them
     let rest = x.clone().mask_fill(is_max.clone(), f32::NEG_INFINITY);
@@ -333,7 +337,7 @@ impl InputTargetLoss for ClassBalancedLoss {
         );
         let sample_weight = class_weights.gather(0, t.clone().reshape([n])).reshape([n, 1]);
         let dtype = x.dtype();
-        let one_hot = || t.clone().reshape([n]).one_hot::<2>(classes).float().cast(dtype);
+        let one_hot = || crate::common::one_hot(t.clone().reshape([n]), classes, dtype);
         let (per_sample, mean_count) = match self.config.base {
             ClassBalancedBase::Softmax => (log_softmax(x, 1).gather(1, t).neg(), n),
             ClassBalancedBase::Sigmoid | ClassBalancedBase::Focal => {

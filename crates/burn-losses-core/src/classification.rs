@@ -178,6 +178,11 @@ loss_config! {
     ///
     /// Without weights and smoothing it equals burn-nn's `CrossEntropyLoss`. A per-sample
     /// `weight [N]` argument multiplies ℓ (not the mean's denominator).
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every target `ignore_index`: `"none"` is all zeros,
+    /// `"sum"` 0 and `"mean"` NaN (0 / 0, as PyTorch), with a zero gradient. With class weights, a
+    /// `"mean"` whose targets' weights sum to 0 is NaN too (PyTorch).
     CrossEntropyLoss;
 }
 
@@ -331,6 +336,10 @@ loss_config! {
     ///
     /// As a classification loss of the Learner adapter, logits are turned into log-probabilities
     /// first (`log_softmax`), which makes it cross-entropy.
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every target `ignore_index`: `"none"` is all zeros,
+    /// `"sum"` 0 and `"mean"` NaN (0 / 0, as PyTorch), with a zero gradient.
     NllLoss;
 }
 
@@ -410,6 +419,10 @@ loss_config! {
     /// ```
     ///
     /// `ε = 0` is cross-entropy.
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every target `ignore_index`: `"none"` is all zeros,
+    /// `"sum"` 0 and `"mean"` NaN (0 / 0, as PyTorch), with a zero gradient.
     Poly1Loss;
 }
 
@@ -489,6 +502,10 @@ loss_config! {
     ///
     /// with `t = exp(target)` when `log_target`. The default `"batchmean"` is the divergence per
     /// sample, what both anchors mean by the loss. A per-sample `weight [N]` multiplies the terms.
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every element has a loss, so there is no other
+    /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
     KlDivergenceLoss;
 }
 

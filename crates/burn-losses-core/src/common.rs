@@ -323,6 +323,26 @@ pub fn trusted_inputs() -> bool {
     TRUSTED_INPUTS.with(std::cell::Cell::get)
 }
 
+/// A tensor argument must hold at least one element: burn cannot reshape an empty tensor to a
+/// shape with a zero dimension (a `0` there means "keep this dimension"), so an empty batch is
+/// refused here with a clear error rather than failing inside burn. (PyTorch returns NaN for the
+/// mean of an empty batch; no loss has a useful value for one.)
+pub(crate) fn check_non_empty<K: crate::dynamic::DynKind>(
+    loss: &'static str,
+    argument: &str,
+    t: &DynTensor<K>,
+) -> LossResult<()> {
+    if t.numel() == 0 {
+        return Err(LossError::input(
+            loss,
+            argument,
+            "a non-empty tensor (an empty batch has no loss)",
+            format!("shape {}", fmt_shape(&t.shape)),
+        ));
+    }
+    Ok(())
+}
+
 /// Reads back `[min, max]` of a float tensor (one device sync).
 pub(crate) fn float_min_max(t: &Tensor<1, Float>) -> (f64, f64) {
     let both = Tensor::cat(vec![t.clone().min(), t.clone().max()], 0);
@@ -595,15 +615,27 @@ pub(crate) fn binary_log_likelihoods<const D: usize>(
     }
 }
 
+/// `[N, C]`: `true` where column `c` is the class index of row `n` (indices `[N]`). Any `C ≥ 1`
+/// (burn's `one_hot` refuses `C < 2`).
+pub(crate) fn one_hot_mask(t: Tensor<1, Int>, c: usize) -> Tensor<2, burn::tensor::Bool> {
+    let [n] = t.dims();
+    let classes = Tensor::<1, Int>::arange(0..c as i64, &t.device())
+        .reshape([1, c])
+        .expand([n, c]);
+    t.reshape([n, 1]).expand([n, c]).equal(classes)
+}
+
+/// [`one_hot_mask`] as 0 / 1 in `dtype`.
+pub(crate) fn one_hot(t: Tensor<1, Int>, c: usize, dtype: burn::tensor::DType) -> Tensor<2> {
+    one_hot_mask(t, c).float().cast(dtype)
+}
+
 /// One-hot `[N, C, S]` floats of class indices `[N, S]` (all in `[0, C)`), in `dtype`.
 pub(crate) fn one_hot_classes(t: Tensor<2, Int>, c: usize, dtype: burn::tensor::DType) -> Tensor<3> {
     let [n, s] = t.dims();
-    t.reshape([n * s])
-        .one_hot::<2>(c)
+    one_hot(t.reshape([n * s]), c, dtype)
         .reshape([n, s, c])
         .swap_dims(1, 2)
-        .float()
-        .cast(dtype)
 }
 
 /// Per-sample weights `[N]` broadcast to `[N, M]`.
@@ -706,6 +738,8 @@ pub(crate) trait InputTargetLoss {
         weight: Option<&DynTensor<Float>>,
         reduction: crate::Reduction,
     ) -> LossResult<(Tensor<1>, Vec<usize>)> {
+        check_non_empty(Self::NAME, "input", input)?;
+        check_non_empty(Self::NAME, "target", target)?;
         if let Some(fused) = self.fused_loss(input, target, weight, reduction) {
             return fused;
         }

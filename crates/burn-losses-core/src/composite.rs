@@ -141,6 +141,9 @@ fn describe(kind: InputKind) -> &'static str {
 /// probability targets (`binary_focal`, `bce`, …); the others get them as they are. Other
 /// arguments (`mask`, `weight`) go to every term, so every term must accept them. All terms take
 /// the same kind of `input` (logits, or probabilities) — checked by `try_init`.
+///
+/// **Degenerate batches:** each term's own policy; an empty batch is an error naming the argument
+/// (no loss has a value for it; PyTorch's mean would be NaN).
 #[derive(burn::module::Module, Debug)]
 pub struct SumLoss {
     /// The built terms, in config order.

@@ -91,16 +91,54 @@ pub trait LossModule {
 /// `targets == arange(C)` because burn's `one_hot` refuses `C = 1`, which is a valid (trivial)
 /// problem here (one output logit; PML's ArcFace with one class scores 0).
 pub(crate) fn one_hot_like(input: &Tensor<2>, targets: Tensor<1, Int>) -> Tensor<2> {
-    let [n, c] = input.dims();
-    let classes = Tensor::<1, Int>::arange(0..c as i64, &targets.device())
-        .reshape([1, c])
-        .expand([n, c]);
-    targets
-        .reshape([n, 1])
-        .expand([n, c])
-        .equal(classes)
-        .float()
-        .cast(input.dtype())
+    let [_, c] = input.dims();
+    crate::common::one_hot(targets, c, input.dtype())
+}
+
+/// The message of a config that serde refused, naming the field: serde's own messages say what
+/// it expected but not where (`invalid type: string "x", expected f64`), so each field is tried
+/// alone on the loss's defaults (`builds`) and the first that fails on its own is named —
+/// `focal: config field `gamma`: invalid type: …`. A config that is no object, or has no string
+/// `type`, names `type`.
+fn diagnose(
+    value: &serde_json::Value,
+    error: serde_json::Error,
+    builds: impl Fn(serde_json::Value) -> Result<(), serde_json::Error>,
+) -> String {
+    let names = LossConfig::NAMES;
+    let Some(object) = value.as_object() else {
+        return format!(
+            "loss config: config field `type`: expected an object {{\"type\": <one of {names:?}>, <its fields>}}, got {value}"
+        );
+    };
+    let Some(name) = object.get("type").and_then(serde_json::Value::as_str) else {
+        return format!(
+            "loss config: config field `type`: expected one of {names:?}, got {}",
+            object
+                .get("type")
+                .map_or("no `type`".to_string(), |t| t.to_string())
+        );
+    };
+    if let Some(defaults) = crate::docs::defaults(name) {
+        for (key, field) in object {
+            if key == "type" {
+                continue;
+            }
+            let mut alone = defaults.clone();
+            alone.insert("type".into(), serde_json::Value::from(name));
+            alone.insert(key.clone(), field.clone());
+            if let Err(e) = builds(serde_json::Value::Object(alone)) {
+                let message = e.to_string();
+                // serde's unknown-field message already names it
+                return if message.contains(&format!("`{key}`")) {
+                    format!("{name}: {message}")
+                } else {
+                    format!("{name}: config field `{key}`: {message}, got {field}")
+                };
+            }
+        }
+    }
+    format!("{name}: {error}")
 }
 
 /// `forward_inputs` of a loss of `input` and class indices `target` (any ranks), flattened: the
@@ -188,9 +226,14 @@ macro_rules! register_losses {
                         .map(LossConfig::Custom)
                         .map_err(D::Error::custom);
                 }
-                Ok(match BuiltinLossConfig::deserialize(value).map_err(D::Error::custom)? {
-                    $(BuiltinLossConfig::$variant(c) => LossConfig::$variant(c),)*
-                })
+                match BuiltinLossConfig::deserialize(value.clone()) {
+                    Ok(config) => Ok(match config {
+                        $(BuiltinLossConfig::$variant(c) => LossConfig::$variant(c),)*
+                    }),
+                    Err(e) => Err(D::Error::custom(diagnose(&value, e, |v| {
+                        BuiltinLossConfig::deserialize(v).map(|_| ())
+                    }))),
+                }
             }
         }
 

@@ -113,6 +113,11 @@ config_init!(ContrastiveLossConfig => ContrastiveLoss);
 ///
 /// # Shapes
 /// - as above; output: `[1]` (mean, sum) or `[N]` (none)
+///
+/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+/// it; PyTorch's mean would be NaN). A labelled batch without positive pairs has its negative
+/// pairs' terms only, one without negative pairs its positive pairs' only; a single embedding (no
+/// pair): 0 with a zero gradient.
 #[derive(burn::module::Module, Debug)]
 pub struct ContrastiveLoss {
     /// The validated configuration.
@@ -396,6 +401,10 @@ similarity_softmax_loss!(SupConLossConfig => SupConLoss, "supcon", 0.1, "PML Sup
 ///
 /// # Shapes
 /// - `embeddings`: `[N, D]`, `labels`: `[N]` integers; output `[1]` or `[N]` (none)
+///
+/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+/// it; PyTorch's mean would be NaN). An anchor without positives contributes 0; a batch without
+/// positive pairs, or without any negative, gives 0 with a zero gradient.
 #[derive(burn::module::Module, Debug)]
 pub struct NtXentLoss {
     /// The validated configuration.
@@ -429,6 +438,10 @@ impl NtXentLoss {
 ///
 /// # Shapes
 /// - `embeddings`: `[N, D]`, `labels`: `[N]` integers; output `[1]` or `[N]` (none)
+///
+/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+/// it; PyTorch's mean would be NaN). An anchor without positives contributes 0; a batch without
+/// positive pairs, or without any negative, gives 0 with a zero gradient.
 #[derive(burn::module::Module, Debug)]
 pub struct SupConLoss {
     /// The validated configuration.

@@ -101,6 +101,10 @@ config_init!(DscLossConfig => DscLoss);
 /// - `target`: class indices `[N]` (0 / 1 for `[N]` input)
 /// - `mask` (optional): `[N]`
 /// - output: `[1]` (mean, sum), `[N]` or `[1]` with `batch` (none)
+///
+/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+/// it; PyTorch's mean would be NaN). Every instance masked: `p = y = 0`, each ratio `smooth /
+/// smooth`, loss 0 (`smooth` > 0) with a zero gradient.
 #[derive(burn::module::Module, Debug)]
 pub struct DscLoss {
     /// The validated configuration.
@@ -138,6 +142,7 @@ impl DscLoss {
         mask: Option<&DynTensor<Float>>,
     ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
         let name = DscLossConfig::NAME;
+        crate::common::check_non_empty(name, "input", input)?;
         if input.shape.is_empty() || input.shape.len() > 2 {
             return Err(LossError::input(
                 name,
@@ -164,7 +169,7 @@ impl DscLoss {
             let c = input.shape[1];
             check_class_indices(name, &t, c, None)?;
             let x = input.view([n, c]);
-            let y = t.reshape([n]).one_hot::<2>(c).float().cast(x.dtype());
+            let y = crate::common::one_hot(t.reshape([n]), c, x.dtype());
             (stable_softmax(x, 1), y)
         };
         // ShannonAI masks the probabilities and targets before the self-adjusting factor.

@@ -189,7 +189,10 @@ impl LossInputs {
     /// A required float argument.
     pub fn float(&self, loss: &'static str, name: &str) -> LossResult<DynTensor<Float>> {
         match self.float_opt(name)? {
-            Some(t) => Ok(t),
+            Some(t) => {
+                crate::common::check_non_empty(loss, name, &t)?;
+                Ok(t)
+            }
             None => Err(LossError::input(
                 loss,
                 name,
@@ -212,9 +215,15 @@ impl LossInputs {
 
     /// A required argument of either kind.
     pub fn get(&self, loss: &'static str, name: &str) -> LossResult<&DynInput> {
-        self.inputs
+        let input = self
+            .inputs
             .get(name)
-            .ok_or_else(|| LossError::input(loss, name, "a tensor", "nothing (missing argument)"))
+            .ok_or_else(|| LossError::input(loss, name, "a tensor", "nothing (missing argument)"))?;
+        match input {
+            DynInput::Float(t) => crate::common::check_non_empty(loss, name, t)?,
+            DynInput::Int(t) => crate::common::check_non_empty(loss, name, t)?,
+        }
+        Ok(input)
     }
 
     /// A required integer argument.
@@ -226,7 +235,10 @@ impl LossInputs {
                 "an integer tensor",
                 "nothing (missing argument)",
             )),
-            Some(DynInput::Int(t)) => Ok(t.clone()),
+            Some(DynInput::Int(t)) => {
+                crate::common::check_non_empty(loss, name, t)?;
+                Ok(t.clone())
+            }
             Some(DynInput::Float(t)) => Err(LossError::input(
                 loss,
                 name,

@@ -155,6 +155,10 @@ config_init!(BinaryFocalLossConfig => BinaryFocalLoss);
 /// For logits, `log p = log_sigmoid(x)`, `log(1 − p) = log_sigmoid(−x)`; γ = 0 and α = None
 /// give `binary_cross_entropy_with_logits` exactly. `"mean"` averages over all elements
 /// (torchvision), optionally after multiplying by per-sample weights `[N]`.
+///
+/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+/// it; PyTorch's mean would be NaN). Every element has a loss, so there is no other degenerate
+/// case: a batch of one class, or of negatives only, is an ordinary batch.
 #[derive(burn::module::Module, Debug)]
 pub struct BinaryFocalLoss {
     /// The validated configuration.
@@ -338,6 +342,10 @@ config_init!(FocalLossConfig => FocalLoss);
 /// reduction="none")` exactly (and its `"sum"`; its `"mean"` when α = None).
 /// The `(1 − pₖ)^γ` inside the sum is the Keras `categorical_focal_crossentropy` form (and
 /// kornia's for hard targets).
+///
+/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+/// it; PyTorch's mean would be NaN). Every target `ignore_index`: `"none"` is all zeros, `"sum"` 0
+/// and `"mean"` NaN (0 / 0, as PyTorch), with a zero gradient.
 #[derive(burn::module::Module, Debug)]
 pub struct FocalLoss {
     /// The validated configuration.

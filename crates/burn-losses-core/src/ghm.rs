@@ -328,6 +328,10 @@ impl GhmCLossConfig {
 /// `_expand_onehot_labels`; `C` = background, an all-zero row). Optional `valid` (mmdet's
 /// `label_weight`, same shape as `input`, or `[N]` with class indices): elements with
 /// `valid ≤ 0` are left out of the bins, `tot` and the loss.
+///
+/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+/// it; PyTorch's mean would be NaN). Every element invalid (`valid` all 0): nothing is binned,
+/// `tot` = 1, the loss is 0 with a zero gradient.
 #[derive(burn::module::Module, Debug)]
 pub struct GhmCLoss {
     /// The validated configuration.
@@ -402,6 +406,7 @@ impl GhmCLoss {
         valid: Option<&DynTensor<Float>>,
     ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
         let name = GhmCLossConfig::NAME;
+        crate::common::check_non_empty(name, "input", input)?;
         if input.shape.is_empty() {
             return Err(LossError::input(
                 name,
@@ -454,12 +459,7 @@ impl GhmCLoss {
                         ));
                     }
                 }
-                t.flat
-                    .clone()
-                    .one_hot::<2>(m + 1)
-                    .slice([0..n, 0..m])
-                    .float()
-                    .cast(input.flat.dtype())
+                crate::common::one_hot(t.flat.clone(), m + 1, input.flat.dtype()).slice([0..n, 0..m])
             }
         };
         let label_weight = valid.map(|v| {
@@ -584,6 +584,10 @@ impl GhmRLossConfig {
 /// the gradient density of `g = |d| / √(d² + μ²)` (see the [module docs](self)). `input` and
 /// `target` of the same shape (any rank), optional `valid` of that shape (mmdet's `label_weight`;
 /// `tot = max(Σ valid, 1)`).
+///
+/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+/// it; PyTorch's mean would be NaN). Every element invalid (`valid` all 0): nothing is binned,
+/// `tot` = 1, the loss is 0 with a zero gradient.
 #[derive(burn::module::Module, Debug)]
 pub struct GhmRLoss {
     /// The validated configuration.
@@ -636,6 +640,7 @@ impl GhmRLoss {
         valid: Option<&DynTensor<Float>>,
     ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
         let name = GhmRLossConfig::NAME;
+        crate::common::check_non_empty(name, "input", input)?;
         if input.shape.is_empty() {
             return Err(LossError::input(
                 name,

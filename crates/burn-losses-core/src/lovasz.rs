@@ -120,6 +120,11 @@ config_init!(LovaszLossConfig => LovaszLoss);
 /// - softmax: `input [N, C, spatial…]`, `target [N, spatial…]` class indices
 /// - hinge: `input [N, spatial…]`, `target` 0/1 of the same shape (floats or integers)
 /// - output: `[1]` (mean, sum), `[N]` / `[1]` (none, with / without `per_image`)
+///
+/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+/// it; PyTorch's mean would be NaN). Every pixel ignored: loss 0 with a zero gradient. With
+/// `classes: "present"`, classes absent from an image's target are left out (an image with none:
+/// 0).
 #[derive(burn::module::Module, Debug)]
 pub struct LovaszLoss {
     /// The validated configuration.
@@ -211,6 +216,7 @@ impl LovaszLoss {
         input: &DynTensor<Float>,
         target: &DynInput,
     ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
+        crate::common::check_non_empty(LovaszLossConfig::NAME, "input", input)?;
         let per_image_loss = match self.config.mode {
             LovaszMode::Softmax => self.softmax_loss(input, target)?,
             LovaszMode::Hinge => self.hinge_loss(input, target)?,

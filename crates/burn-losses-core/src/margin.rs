@@ -80,28 +80,48 @@ macro_rules! label_margin_loss {
 
 label_margin_loss! {
     /// Hinge loss (Keras `hinge`; SVMs): `ℓ = max(1 − y·ŷ, 0)`, subgradient ½ at `y·ŷ = 1`.
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every element has a loss, so there is no other
+    /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
     HingeLossConfig => HingeLoss, "hinge", |m| max0_half_at_tie(m.neg() + 1.0)
 }
 
 label_margin_loss! {
     /// Squared hinge loss (Keras `squared_hinge`): `ℓ = max(1 − y·ŷ, 0)²`.
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every element has a loss, so there is no other
+    /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
     SquaredHingeLossConfig => SquaredHingeLoss, "squared_hinge", |m| max0_half_at_tie(m.neg() + 1.0).powi_scalar(2)
 }
 
 label_margin_loss! {
     /// Perceptron loss (Rosenblatt; scikit-learn's `Perceptron`): `ℓ = max(0, −y·ŷ)`,
     /// subgradient ½ at `y·ŷ = 0`.
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every element has a loss, so there is no other
+    /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
     PerceptronLossConfig => PerceptronLoss, "perceptron", |m| max0_half_at_tie(m.neg())
 }
 
 label_margin_loss! {
     /// Exponential loss (AdaBoost; Friedman, Hastie & Tibshirani 2000): `ℓ = exp(−y·ŷ)`.
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every element has a loss, so there is no other
+    /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
     ExponentialLossConfig => ExponentialLoss, "exponential", |m| m.neg().exp()
 }
 
 label_margin_loss! {
     /// Logistic loss: `ℓ = log(1 + exp(−y·ŷ)) = −log σ(y·ŷ)` (the stable two-branch
     /// `log_sigmoid`, finite for any margin).
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every element has a loss, so there is no other
+    /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
     LogisticLossConfig => LogisticLoss, "logistic", |m| log_sigmoid(m).neg()
 }
 
@@ -171,6 +191,10 @@ loss_config! {
     /// As in Keras the true class enters `neg` as 0. Subgradients as Keras runs in PyTorch: ½ at
     /// the tie `neg − pos = −1` (`torch.maximum`), and the gradient of `neg` shared evenly by the
     /// classes that tie for the max (`torch.amax`).
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every element has a loss, so there is no other
+    /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
     CategoricalHingeLoss;
 }
 
@@ -245,6 +269,10 @@ loss_config! {
     /// ```
     ///
     /// Subgradient 0 at a tie `margin − ŷ_t + ŷ_j = 0` (PyTorch's kernel counts `z > 0` only).
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every element has a loss, so there is no other
+    /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
     MultiMarginLoss;
 }
 
@@ -324,14 +352,11 @@ pub enum CosineForm {
 /// Keras' `normalize` epsilon.
 const KERAS_NORM_EPSILON: f64 = 1e-7;
 
-/// `x / max(‖x‖₂, ε)` along dim 1 of `[A, K, B]` (Keras 3 `ops.normalize`).
+/// `x / max(‖x‖₂, ε)` along dim 1 of `[A, K, B]` (Keras 3 `ops.normalize`); the root is the safe
+/// one (no gradient at a zero vector, where the floor ε holds anyway), so a zero vector has a
+/// finite gradient `1/ε`, not `∞·0`.
 fn l2_normalize_dim1(x: Tensor<3>) -> Tensor<3> {
-    let norm = x
-        .clone()
-        .powi_scalar(2)
-        .sum_dim(1)
-        .sqrt()
-        .clamp_min(KERAS_NORM_EPSILON);
+    let norm = crate::embedding::safe_sqrt(x.clone().powi_scalar(2).sum_dim(1)).clamp_min(KERAS_NORM_EPSILON);
     x / norm
 }
 
@@ -357,6 +382,11 @@ loss_config! {
     /// ```
     ///
     /// A zero vector has cosine 0 with everything. An optional per-sample `weight [N]`.
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every element has a loss, so there is no other
+    /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch. A zero
+    /// vector is divided by ε rather than its norm (Keras): its cosine is 0, its gradient finite.
     CosineSimilarityLoss;
 }
 
@@ -503,6 +533,10 @@ loss_config! {
     /// cos = Σ x₁·x₂ / √((Σ x₁² + 1e-12)·(Σ x₂² + 1e-12))      (PyTorch's ε)
     /// ℓ = 1 − cos  if y = 1;   max(0, cos − margin)  if y = −1   (full gradient at the tie)
     /// ```
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every element has a loss, so there is no other
+    /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
     CosineEmbeddingLoss;
 }
 
@@ -559,6 +593,10 @@ loss_config! {
     /// ```text
     /// ℓ = max(0, −y·(x₁ − x₂) + margin)        (PyTorch clamp_min: the full gradient at the tie)
     /// ```
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every element has a loss, so there is no other
+    /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
     MarginRankingLoss;
 }
 
@@ -599,6 +637,10 @@ loss_config! {
     /// ℓ = x                   if y = 1
     ///     max(0, margin − x)  if y = −1      (PyTorch clamp_min: the full gradient at the tie)
     /// ```
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every element has a loss, so there is no other
+    /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
     HingeEmbeddingLoss;
 }
 

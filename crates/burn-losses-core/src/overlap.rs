@@ -25,8 +25,9 @@
 //!
 //! **Empty classes.** A class absent from both prediction and target has `I = P = G = 0`: with
 //! the default smoothing (`smooth_nr = smooth_dr = 1e-5`) its Dice loss is `1 − 1e-5/1e-5 = 0`
-//! (MONAI). With `smooth_dr = 0` the ratio would be `0/0`; such a class scores loss 0 (a perfect
-//! match: nothing to find, nothing predicted) with zero gradient, never NaN.
+//! (MONAI). With `smooth_dr = 0` the ratio would be `0/0`; such a class — a denominator of at
+//! most 1e-18, where the ratio's gradient `num/den²` would overflow f32 — scores loss 0 (a perfect
+//! match: nothing to find, nothing predicted) with zero gradient, never NaN or infinity.
 
 use burn::tensor::{Float, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
@@ -191,10 +192,14 @@ pub(crate) struct OverlapSums {
     pub target: Tensor<2>,
 }
 
-/// `num / den`, with `1` where `den = 0` (an empty class with `smooth_dr = 0`: loss 0, no
-/// gradient) instead of NaN.
+/// A denominator at or below this is an empty class (the probability mass of 1e-18 pixels):
+/// below it `num / den²`, the ratio's gradient, overflows f32 for any `smooth_nr ≤ 1`.
+const EMPTY: f64 = 1e-18;
+
+/// `num / den`, with `1` where `den ≤ 1e-18` (an empty class with `smooth_dr = 0`: loss 0, no
+/// gradient) instead of NaN or an overflowing gradient.
 pub(crate) fn safe_ratio(num: Tensor<2>, den: Tensor<2>) -> Tensor<2> {
-    let zero = den.clone().equal_elem(0.0);
+    let zero = den.clone().lower_equal_elem(EMPTY);
     num.mask_fill(zero.clone(), 1.0) / den.mask_fill(zero, 1.0)
 }
 
@@ -216,6 +221,7 @@ pub(crate) fn overlap_sums(
     mask: Option<&DynTensor<Float>>,
     squared: bool,
 ) -> LossResult<OverlapSums> {
+    crate::common::check_non_empty(loss, "input", input)?;
     if input.shape.len() < 2 {
         return Err(LossError::input(
             loss,
@@ -688,6 +694,12 @@ crate::common::config_init!(DiceLossConfig => DiceLoss);
 /// - `target`: class indices `[N, spatial…]` or probabilities `[N, C, spatial…]`
 /// - `mask` (optional): `[N, spatial…]` or `[N, 1, spatial…]`
 /// - output: `[1]` (mean, sum); `[N, C']` or `[C']` with `batch` (none)
+///
+/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+/// it; PyTorch's mean would be NaN). A class absent from prediction and target — every pixel
+/// ignored or masked included — takes the empty-class policy of the [module docs](self): `(0 +
+/// smooth_nr) / (0 + smooth_dr)` (loss 0 with the default smoothing), and loss 0 with a zero
+/// gradient, never NaN, when `smooth_dr` = 0.
 #[derive(burn::module::Module, Debug)]
 pub struct DiceLoss {
     /// The validated configuration.
@@ -728,6 +740,12 @@ crate::common::config_init!(LogCoshDiceLossConfig => LogCoshDiceLoss);
 /// `f` before the reduction (so `"none"` is `[N, C']`), computed as
 /// `|f| + log1p(exp(−2|f|)) − log 2` (no overflow). Same options, shapes and anchors as
 /// [`DiceLoss`]; the reference is MONAI `DiceLoss(reduction="none")` followed by `log(cosh(·))`.
+///
+/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+/// it; PyTorch's mean would be NaN). A class absent from prediction and target — every pixel
+/// ignored or masked included — takes the empty-class policy of the [module docs](self): `(0 +
+/// smooth_nr) / (0 + smooth_dr)` (loss 0 with the default smoothing), and loss 0 with a zero
+/// gradient, never NaN, when `smooth_dr` = 0.
 #[derive(burn::module::Module, Debug)]
 pub struct LogCoshDiceLoss {
     /// The validated configuration.
@@ -800,6 +818,12 @@ crate::common::config_init!(GeneralizedDiceLossConfig => GeneralizedDiceLoss);
 /// A class absent from the target (`G_c = 0`, infinite weight) gets the largest finite weight of
 /// its sample (of the batch with `batch`), as MONAI `GeneralizedDiceLoss` does. `"none"` returns
 /// `[N]` (`[1]` with `batch`), `"mean"` averages it. Inputs as [`DiceLoss`].
+///
+/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+/// it; PyTorch's mean would be NaN). A class absent from prediction and target — every pixel
+/// ignored or masked included — takes the empty-class policy of the [module docs](self): `(0 +
+/// smooth_nr) / (0 + smooth_dr)` (loss 0 with the default smoothing), and loss 0 with a zero
+/// gradient, never NaN, when `smooth_dr` = 0.
 #[derive(burn::module::Module, Debug)]
 pub struct GeneralizedDiceLoss {
     /// The validated configuration.
@@ -888,6 +912,12 @@ crate::common::config_init!(TverskyLossConfig => TverskyLoss);
 ///
 /// MONAI `TverskyLoss` option by option; `"none"` is `[N, C']` (`[C']` with `batch`). Inputs as
 /// [`DiceLoss`].
+///
+/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+/// it; PyTorch's mean would be NaN). A class absent from prediction and target — every pixel
+/// ignored or masked included — takes the empty-class policy of the [module docs](self): `(0 +
+/// smooth_nr) / (0 + smooth_dr)` (loss 0 with the default smoothing), and loss 0 with a zero
+/// gradient, never NaN, when `smooth_dr` = 0.
 #[derive(burn::module::Module, Debug)]
 pub struct TverskyLoss {
     /// The validated configuration.
@@ -974,6 +1004,12 @@ crate::common::config_init!(FocalTverskyLossConfig => FocalTverskyLoss);
 /// Abraham & Khan write the exponent as `1/γ` (γ ∈ [1, 3], recommended 4/3); here γ is the
 /// exponent itself (default 0.75 ≈ 1/(4/3)). `1 − TI` is floored at the smallest normal f32
 /// before the power, so γ < 1 has a finite gradient at a perfect score. Inputs as [`DiceLoss`].
+///
+/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+/// it; PyTorch's mean would be NaN). A class absent from prediction and target — every pixel
+/// ignored or masked included — takes the empty-class policy of the [module docs](self): `(0 +
+/// smooth_nr) / (0 + smooth_dr)` (loss 0 with the default smoothing), and loss 0 with a zero
+/// gradient, never NaN, when `smooth_dr` = 0.
 #[derive(burn::module::Module, Debug)]
 pub struct FocalTverskyLoss {
     /// The validated configuration.

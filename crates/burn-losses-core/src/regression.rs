@@ -65,6 +65,10 @@ loss_config! {
     /// Mean absolute error `ℓ = |ŷ − y|` (PyTorch `l1_loss`, Keras `mean_absolute_error`).
     ///
     /// Subgradient at `ŷ = y`: 0 (PyTorch's `sign(0)`).
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every element has a loss: there is no other degenerate
+    /// case.
     MaeLoss;
 }
 
@@ -86,6 +90,10 @@ loss_config! {
     validate(&self) { Ok(()) }
     /// Mean squared error `ℓ = (ŷ − y)²` (PyTorch `mse_loss`, Keras `mean_squared_error`, burn-nn
     /// `MseLoss`).
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every element has a loss: there is no other degenerate
+    /// case.
     MseLoss;
 }
 
@@ -119,6 +127,10 @@ loss_config! {
     ///
     /// Unlike the other losses, `"mean"` is not the mean of `"none"` (the root of a mean is not
     /// the mean of roots).
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every element has a loss: there is no other degenerate
+    /// case.
     RmseLoss;
 }
 
@@ -188,6 +200,10 @@ loss_config! {
     /// ```
     ///
     /// The derivative `clamp(d, −δ, δ)` is continuous (±δ at the kinks, as PyTorch).
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every element has a loss: there is no other degenerate
+    /// case.
     HuberLoss;
 }
 
@@ -220,6 +236,10 @@ loss_config! {
     ///
     /// It is the Huber loss with `δ = β` divided by `β` (computed so). Subgradient at `d = 0` for
     /// `β = 0`: 0.
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every element has a loss: there is no other degenerate
+    /// case.
     SmoothL1Loss;
 }
 
@@ -254,6 +274,10 @@ loss_config! {
     /// The right-hand form never overflows (finite for |d| up to f32's range, ≈ |d| − log 2 for
     /// large errors); its gradient is `tanh(d)`. Keras computes `d + softplus(−2d) − log 2`, the
     /// same value.
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every element has a loss: there is no other degenerate
+    /// case.
     LogCoshLoss;
 }
 
@@ -326,6 +350,10 @@ loss_config! {
     /// column `j` uses `τⱼ`; `target` is `[N, Q]` or `[N]` (one target for every quantile).
     /// Subgradient at `d = 0`: the `τ·d` branch (`∂ℓ/∂ŷ = −τ`), TF's `maximum` convention that
     /// TF-Addons inherits.
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every element has a loss: there is no other degenerate
+    /// case.
     QuantileLoss;
 }
 
@@ -400,6 +428,10 @@ loss_config! {
     /// ```
     ///
     /// The denominator depends on the target only. Subgradient at `ŷ = y`: 0.
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every element has a loss: there is no other degenerate
+    /// case.
     MapeLoss;
 }
 
@@ -431,6 +463,10 @@ loss_config! {
     ///
     /// The gradient flows through `|ŷ|` in the denominator too; subgradients at `ŷ = y` and
     /// `ŷ = 0`: 0 for the `|·|` there.
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every element has a loss: there is no other degenerate
+    /// case.
     SmapeLoss;
 }
 
@@ -462,6 +498,10 @@ loss_config! {
     /// Computed as `log1p((ŷ' − y') / (1 + y'))²` (`ŷ' = max(ŷ, ε)`, `y' = max(y, ε)`), the same
     /// value without the cancellation of two close logarithms. Predictions below ε get no
     /// gradient (the floor is flat there).
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every element has a loss: there is no other degenerate
+    /// case.
     MsleLoss;
 }
 
@@ -506,6 +546,10 @@ loss_config! {
     /// ```
     ///
     /// Rates `λ` must be `>= 0` and targets `>= 0` (checked).
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every element has a loss: there is no other degenerate
+    /// case.
     PoissonLoss;
 }
 
@@ -579,6 +623,10 @@ loss_config! {
     ///
     /// # Shapes
     /// - `input`, `target`: `[N, …]`; `var`: as above; optional `weight` `[N]`
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
+    /// for it; PyTorch's mean would be NaN). Every element has a loss: there is no other degenerate
+    /// case.
     GaussianNllLoss;
 }
 

@@ -110,6 +110,10 @@ config_init!(TripletMarginLossConfig => TripletMarginLoss);
 /// # Shapes
 /// - `anchor`, `positive`, `negative`: `[N, D]`
 /// - output: `[1]` (mean, sum) or `[N]` (none)
+///
+/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+/// it; PyTorch's mean would be NaN). Every element has a loss, so there is no other degenerate
+/// case: a batch of one class, or of negatives only, is an ordinary batch.
 #[derive(burn::module::Module, Debug)]
 pub struct TripletMarginLoss {
     /// The validated configuration.
@@ -187,7 +191,9 @@ impl TripletMarginLoss {
     }
 }
 
-/// `‖x‖_p` per row `[N, 1]`, with a zero gradient at a zero row (safe root).
+/// `‖x‖_p` per row `[N, 1]`, with a zero gradient at a zero row (safe root). Other `p` than 1 and
+/// 2 as `m·(Σ (|x|/m)^p)^(1/p)` with `m` the row's largest `|x|` (a constant: the value does not
+/// depend on it), so that `|x|^p` does not overflow f32 (`p = 20`: from `|x| ≈ 80`).
 fn lp_norm(x: Tensor<2>, p: f64) -> Tensor<2> {
     if p == 2.0 {
         return safe_sqrt(x.powi_scalar(2).sum_dim(1));
@@ -195,11 +201,12 @@ fn lp_norm(x: Tensor<2>, p: f64) -> Tensor<2> {
     if p == 1.0 {
         return x.abs().sum_dim(1);
     }
-    let s = x.abs().powf_scalar(p).sum_dim(1);
-    let zero = s.clone().lower_equal_elem(0.0);
-    s.mask_fill(zero.clone(), 1.0)
-        .powf_scalar(1.0 / p)
-        .mask_fill(zero, 0.0)
+    let a = x.abs();
+    let m = a.clone().max_dim(1).detach();
+    let zero = m.clone().lower_equal_elem(0.0);
+    let m = m.mask_fill(zero.clone(), 1.0);
+    let s = (a / m.clone()).powf_scalar(p).sum_dim(1);
+    (s.mask_fill(zero.clone(), 1.0).powf_scalar(1.0 / p) * m).mask_fill(zero, 0.0)
 }
 
 impl crate::config::LossModule for TripletMarginLoss {
@@ -324,6 +331,10 @@ config_init!(TripletMinedLossConfig => TripletMinedLoss);
 /// # Shapes
 /// - `embeddings`: `[N, D]`, `labels`: `[N]` integers
 /// - output: `[1]` (mean, sum) or `[N]` (none)
+///
+/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+/// it; PyTorch's mean would be NaN). No valid triplet (no positive pair, or no negative): 0 with a
+/// zero gradient.
 #[derive(burn::module::Module, Debug)]
 pub struct TripletMinedLoss {
     /// The validated configuration.
