@@ -453,3 +453,32 @@ fn unsupported_dtype_is_an_error_naming_it() {
     .to_string();
     assert!(bad.contains("f8") && bad.contains("bf16"), "{bad}");
 }
+
+/// Targets written as integers join float inputs in the inputs' dtype: an f64 request with
+/// `"target": [0, 1, 1]` gives the same loss as with `[0.0, 1.0, 1.0]` (it was a dtype-mismatch
+/// error, the integers becoming f32). Not on wgpu, whose f64 `log` is not exact (see
+/// `tests/properties.rs`, `exact_f64`).
+#[test]
+fn integer_targets_take_the_dtype_of_the_float_inputs() {
+    for (device_name, device) in common::test_devices() {
+        if device_name.starts_with("wgpu") || !device.supports_dtype(DType::F64) {
+            continue;
+        }
+        let request = |target: Value| -> EvalRequest {
+            serde_json::from_value(serde_json::json!({
+                "loss": {"type": "binary_focal", "alpha": null, "gamma": 0.0, "from_logits": false, "reduction": "sum"},
+                "inputs": {"input": [[0.2, 0.7, 0.9]], "target": target},
+                "grad": true, "dtype": "f64"
+            }))
+            .unwrap()
+        };
+        let ints = eval_request(&request(serde_json::json!([[0, 1, 1]])), &device)
+            .unwrap_or_else(|e| panic!("{device_name}: {e}"));
+        let floats = eval_request(&request(serde_json::json!([[0.0, 1.0, 1.0]])), &device).unwrap();
+        let value = |r: &burn_losses::eval::EvalResponse| r.loss.as_f64().unwrap();
+        // BCE of probabilities: −ln 0.8 − ln 0.7 − ln 0.9, in f64
+        let want = -(0.8f64.ln() + 0.7f64.ln() + 0.9f64.ln());
+        assert!((value(&ints) - want).abs() < 1e-12, "{device_name}: {}", value(&ints));
+        assert_eq!(value(&ints), value(&floats), "{device_name}");
+    }
+}

@@ -15,7 +15,8 @@
 //!   permutation of the batch;
 //! - a sample of per-sample weight 0, or whose targets are all `ignore_index`, contributes 0 to
 //!   `"none"` and nothing to the gradient;
-//! - the autodiff gradient matches central finite differences (in f64) at random coordinates;
+//! - the autodiff gradient matches central finite differences (in f64) at random coordinates
+//!   (on every lane with exact f64: not wgpu, see `exact_f64`);
 //! - the identities between losses (`identities`): focal γ = 0 ≡ cross_entropy, binary_focal
 //!   γ = 0 ≡ bce, class_balanced β = 0 ≡ cross_entropy, tversky α = β = ½ ≡ dice (with half
 //!   the smoothing), focal_tversky γ = 1 ≡ tversky, huber(δ) ≡ δ·smooth_l1(β = δ), poly1 ε = 0
@@ -281,7 +282,20 @@ fn documented(error: &str) -> bool {
 }
 
 /// All properties of one case of `loss` on `device`.
-fn check_case(bases: &[Value], case: &Case, device: &Device) -> Result<(), TestCaseError> {
+/// Whether `device` computes f64 exactly enough to difference. Not the wgpu lane: WGSL has no
+/// f64, and SPIR-V's `exp` / `log` are defined for 16- and 32-bit floats only — lavapipe accepts
+/// f64 and returns garbage from them (e.g. `binary_focal` of `[0.2, 0.7, 0.9]` in f64: 21.66 on
+/// wgpu, 0.2829 on flex), so its gradients would be differenced against noise.
+fn exact_f64(device_name: &str, device: &Device) -> bool {
+    !device_name.starts_with("wgpu") && device.supports_dtype(burn::tensor::DType::F64)
+}
+
+fn check_case(
+    bases: &[Value],
+    case: &Case,
+    device_name: &str,
+    device: &Device,
+) -> Result<(), TestCaseError> {
     let mut rng = Lcg::new(case.seed);
     let size = size_of(case);
     let config = perturbed_config(bases, case.base, &mut rng, &size);
@@ -440,7 +454,7 @@ fn check_case(bases: &[Value], case: &Case, device: &Device) -> Result<(), TestC
             }
         }
     }
-    if case.scale <= 4.0 && device.supports_dtype(burn::tensor::DType::F64) {
+    if case.scale <= 4.0 && exact_f64(device_name, device) {
         finite_differences(&config, &inputs, device, &mut rng).map_err(fail)?;
     }
     Ok(())
@@ -559,7 +573,7 @@ fn every_loss_holds_its_properties_on_generated_cases() {
     for (k, (name, bases)) in configs_by_loss().into_iter().enumerate() {
         let mut runner = runner(cases, 0xB0_55E5 + k as u64);
         let result = runner.run(&case_strategy(bases.len()), |case| {
-            check_case(&bases, &case, &device)
+            check_case(&bases, &case, device_name, &device)
         });
         ran += cases;
         if let Err(e) = result {

@@ -208,9 +208,26 @@ impl LossInputs {
             None => Ok(None),
             Some(DynInput::Float(t)) => Ok(Some(t.clone())),
             // Integers where floats are expected (e.g. 0/1 targets written as JSON integers) are
-            // converted; this is lossless for the values a loss sees.
-            Some(DynInput::Int(t)) => Ok(Some(DynTensor::new(t.flat.clone().float(), t.shape.clone()))),
+            // converted, to the (compute) dtype of the float arguments (f64 stays f64); this is
+            // lossless for the values a loss sees.
+            Some(DynInput::Int(t)) => {
+                let mut flat = t.flat.clone().float();
+                if let Some(dtype) = self.float_dtype() {
+                    if dtype != flat.dtype() {
+                        flat = flat.cast(dtype);
+                    }
+                }
+                Ok(Some(DynTensor::new(flat, t.shape.clone())))
+            }
         }
+    }
+
+    /// The dtype of the float arguments (the first one's), if there is one.
+    fn float_dtype(&self) -> Option<DType> {
+        self.inputs.values().find_map(|input| match input {
+            DynInput::Float(t) => Some(t.flat.dtype()),
+            DynInput::Int(_) => None,
+        })
     }
 
     /// A required argument of either kind.
