@@ -1,25 +1,29 @@
 #!/usr/bin/env bash
-# Mutation testing of the loss math with cargo-mutants: every mutant of the given files of
-# crates/burn-losses-core is built and run against the test suites that exercise the losses (on
-# flex, the CI lane's features, so that the CI build is reused), and reported as caught / missed
-# (mutants.out/). The full catalogue (~4,000 mutants) takes days on 2 cores: name files.
+# Mutation testing of the loss math with cargo-mutants: every mutant of the named files of
+# crates/burn-losses-core is built and run against the test suites that exercise the losses (on the
+# flex lane), and reported as caught / missed / unviable / timeout in mutants.out/. The whole crate
+# (~4,000 mutants) takes days on 2 cores: name files, and sample with cargo-mutants' own options.
 #
-#   scripts/mutants.sh crates/burn-losses-core/src/focal.rs [more files …]
+#   scripts/mutants.sh crates/burn-losses-core/src/focal.rs [more files …] [-- cargo-mutants options]
+#   scripts/mutants.sh crates/burn-losses-core/src/bce.rs -- --shard 0/4 --sharding round-robin
 #
 # `--in-place`: the working tree is mutated and restored mutant by mutant — do not edit it while
-# this runs.
+# this runs (run it in a `git worktree` to keep working). Features: BURN_LOSSES_MUTANTS_FEATURES
+# (default `flex`: one backend links fastest; each mutant rebuilds the core and relinks the tests).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-[ $# -ge 1 ] || { echo "usage: scripts/mutants.sh FILE..." >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: scripts/mutants.sh FILE... [-- cargo-mutants options]" >&2; exit 2; }
 command -v cargo-mutants >/dev/null || cargo install cargo-mutants --locked
 # shellcheck source=env.sh
 source scripts/env.sh
-export BURN_LOSSES_DEVICES=flex BURN_LOSSES_PROPTEST_CASES=8 BURN_LOSSES_PARITY_CASES=1 RUST_BACKTRACE=0
+export BURN_LOSSES_DEVICES=flex BURN_LOSSES_PROPTEST_CASES=8 RUST_BACKTRACE=0
+export CARGO_INCREMENTAL=0 CARGO_PROFILE_DEV_DEBUG=0
 files=()
-for f in "$@"; do files+=(--file "$f"); done
-exec cargo mutants --in-place --no-shuffle --timeout 240 --build-timeout 600 \
-  --no-default-features --features flex,ndarray,wgpu-unfused,tch \
-  --test-package burn-losses --test-package burn-losses-core \
-  "${files[@]}" -- \
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do files+=(--file "$1"); shift; done
+[ $# -gt 0 ] && shift # the "--"
+exec cargo mutants --in-place --no-shuffle --timeout 300 --build-timeout 900 \
+  --package burn-losses-core --test-package burn-losses --test-package burn-losses-core \
+  --no-default-features --features "${BURN_LOSSES_MUTANTS_FEATURES:-flex}" \
+  "${files[@]}" "$@" -- \
   --test reference_fixtures --test gradients --test stability --test errors --test degenerate \
   --test properties --test classic --test imbalance --test overlap --test metric --lib
