@@ -478,7 +478,11 @@ fn integer_targets_take_the_dtype_of_the_float_inputs() {
         let value = |r: &burn_losses::eval::EvalResponse| r.loss.as_f64().unwrap();
         // BCE of probabilities: −ln 0.8 − ln 0.7 − ln 0.9, in f64
         let want = -(0.8f64.ln() + 0.7f64.ln() + 0.9f64.ln());
-        assert!((value(&ints) - want).abs() < 1e-12, "{device_name}: {}", value(&ints));
+        assert!(
+            (value(&ints) - want).abs() < 1e-12,
+            "{device_name}: {}",
+            value(&ints)
+        );
         assert_eq!(value(&ints), value(&floats), "{device_name}");
     }
 }

@@ -290,12 +290,7 @@ fn exact_f64(device_name: &str, device: &Device) -> bool {
     !device_name.starts_with("wgpu") && device.supports_dtype(burn::tensor::DType::F64)
 }
 
-fn check_case(
-    bases: &[Value],
-    case: &Case,
-    device_name: &str,
-    device: &Device,
-) -> Result<(), TestCaseError> {
+fn check_case(bases: &[Value], case: &Case, device_name: &str, device: &Device) -> Result<(), TestCaseError> {
     let mut rng = Lcg::new(case.seed);
     let size = size_of(case);
     let config = perturbed_config(bases, case.base, &mut rng, &size);

@@ -140,3 +140,69 @@ impl<const D: usize> ElementLoss<D> {
         }
     }
 }
+
+#[cfg(all(test, any(feature = "flex", feature = "ndarray")))]
+mod tests {
+    //! The reduction contract on small tensors: weights compound, masks zero and leave the
+    //! `"mean"` count, an explicit denominator wins over the valid count (found by mutation
+    //! testing: no loss combined a mask with `averaged_over`, so nothing pinned the precedence).
+
+    use burn::tensor::{Bool, Device, Tensor};
+
+    use super::{ElementLoss, Reduction};
+
+    fn device() -> Device {
+        #[cfg(feature = "flex")]
+        return Device::flex();
+        #[cfg(not(feature = "flex"))]
+        #[allow(deprecated)]
+        // burn 0.22 deprecates burn-ndarray; it is still one of this crate's backends
+        return Device::ndarray();
+    }
+
+    fn values(t: Tensor<1>) -> Vec<f32> {
+        t.into_data().to_vec::<f32>().unwrap()
+    }
+
+    /// Per-element losses 1, 2, 3, 4; the third ignored; weights 2 × 0.5 on the first two.
+    fn terms() -> ElementLoss<1> {
+        let d = device();
+        ElementLoss::new(Tensor::<1>::from_floats([1.0, 2.0, 3.0, 4.0], &d))
+            .weighted(Some(Tensor::<1>::from_floats([2.0, 2.0, 1.0, 1.0], &d)))
+            .weighted(Some(Tensor::<1>::from_floats([0.5, 3.0, 1.0, 1.0], &d)))
+            .masked(Some(Tensor::<1, Bool>::from_bool([true, true, false, true], &d)))
+    }
+
+    #[test]
+    fn weights_compound_and_masks_zero_the_ignored_elements() {
+        // weights 1, 6, 1, 1: losses 1, 12, (ignored) 0, 4
+        assert_eq!(values(terms().reduce(Reduction::None)), [1.0f32, 12.0, 0.0, 4.0]);
+        assert_eq!(values(terms().reduce(Reduction::Sum)), [17.0f32]);
+        // mean over the three valid elements; weights do not enter the denominator
+        assert_eq!(values(terms().reduce(Reduction::Mean)), [17.0f32 / 3.0]);
+    }
+
+    #[test]
+    fn an_explicit_mean_denominator_wins_over_the_valid_count() {
+        assert_eq!(
+            values(terms().averaged_over(10.0).reduce(Reduction::Mean)),
+            [1.7f32]
+        );
+        let by = Tensor::<1>::from_floats([4.0], &device());
+        assert_eq!(values(terms().averaged_by(by).reduce(Reduction::Mean)), [4.25f32]);
+        // the denominators leave "sum" and "none" alone
+        assert_eq!(
+            values(terms().averaged_over(10.0).reduce(Reduction::Sum)),
+            [17.0f32]
+        );
+        let plain = ElementLoss::new(Tensor::<1>::from_floats([1.0, 3.0], &device()));
+        assert_eq!(values(plain.clone().reduce(Reduction::Mean)), [2.0f32]);
+        assert_eq!(values(plain.averaged_over(4.0).reduce(Reduction::Mean)), [1.0f32]);
+    }
+
+    #[test]
+    fn reductions_print_as_pytorch_spells_them() {
+        let names = [Reduction::None, Reduction::Mean, Reduction::Sum].map(|r| r.to_string());
+        assert_eq!(names, ["none", "mean", "sum"]);
+    }
+}
