@@ -235,6 +235,37 @@ fn triplet_margin_equals_burn_nn_without_eps() {
     }
 }
 
+/// ε enters each distance as PyTorch's `pairwise_distance` adds it, `‖a − b + ε‖`, for both
+/// distances (found by mutation testing: at the default ε = 1e-6 a sign error in the squared form
+/// moved no fixture beyond its tolerance). Expected values from PyTorch 2.9:
+/// `F.triplet_margin_loss(a, p, n, margin=1, eps=0.5, reduction="none")` and
+/// `TripletMarginWithDistanceLoss(distance_function=lambda x, y: F.pairwise_distance(x, y,
+/// eps=0.5) ** 2, margin=3, reduction="none")` on the rows below.
+#[test]
+fn triplet_margin_eps_shifts_the_difference_as_pytorch_does() {
+    let (a, p, n) = ([0.0f32, 0.0, 1.0, 2.0], [1.0f32, 0.0, 1.0, 1.0], [0.0f32, 2.0, 3.0, 2.0]);
+    let cases = [
+        (r#"{"type": "triplet_margin", "eps": 0.5, "margin": 1.0, "reduction": "none"}"#, [0.125_967_98, 1.0]),
+        (
+            r#"{"type": "triplet_margin", "eps": 0.5, "margin": 3.0, "distance": "squared_euclidean", "reduction": "none"}"#,
+            [1.0, 3.0],
+        ),
+    ];
+    for (name, device) in common::test_devices() {
+        for (json, want) in cases {
+            let loss = LossConfig::parse(json).unwrap().init();
+            let inputs = LossInputs::new()
+                .with_float("anchor", rows(&a, 2, 2, &device))
+                .with_float("positive", rows(&p, 2, 2, &device))
+                .with_float("negative", rows(&n, 2, 2, &device));
+            let got = values(loss.forward_inputs(&inputs).unwrap().flat);
+            for (g, w) in got.iter().zip(want) {
+                assert!((g - w).abs() <= 1e-5, "{name} {json}: {got:?} vs PyTorch {want:?}");
+            }
+        }
+    }
+}
+
 #[test]
 fn pk_batches_hold_p_classes_of_k_items_and_follow_the_seed() {
     // 5 classes with 7, 6, 4, 9 and 2 items
