@@ -243,9 +243,16 @@ fn triplet_margin_equals_burn_nn_without_eps() {
 /// eps=0.5) ** 2, margin=3, reduction="none")` on the rows below.
 #[test]
 fn triplet_margin_eps_shifts_the_difference_as_pytorch_does() {
-    let (a, p, n) = ([0.0f32, 0.0, 1.0, 2.0], [1.0f32, 0.0, 1.0, 1.0], [0.0f32, 2.0, 3.0, 2.0]);
+    let (a, p, n) = (
+        [0.0f32, 0.0, 1.0, 2.0],
+        [1.0f32, 0.0, 1.0, 1.0],
+        [0.0f32, 2.0, 3.0, 2.0],
+    );
     let cases = [
-        (r#"{"type": "triplet_margin", "eps": 0.5, "margin": 1.0, "reduction": "none"}"#, [0.125_967_98, 1.0]),
+        (
+            r#"{"type": "triplet_margin", "eps": 0.5, "margin": 1.0, "reduction": "none"}"#,
+            [0.125_967_98, 1.0],
+        ),
         (
             r#"{"type": "triplet_margin", "eps": 0.5, "margin": 3.0, "distance": "squared_euclidean", "reduction": "none"}"#,
             [1.0, 3.0],
@@ -260,7 +267,10 @@ fn triplet_margin_eps_shifts_the_difference_as_pytorch_does() {
                 .with_float("negative", rows(&n, 2, 2, &device));
             let got = values(loss.forward_inputs(&inputs).unwrap().flat);
             for (g, w) in got.iter().zip(want) {
-                assert!((g - w).abs() <= 1e-5, "{name} {json}: {got:?} vs PyTorch {want:?}");
+                assert!(
+                    (g - w).abs() <= 1e-5,
+                    "{name} {json}: {got:?} vs PyTorch {want:?}"
+                );
             }
         }
     }
