@@ -212,10 +212,10 @@ impl LossInputs {
             // lossless for the values a loss sees.
             Some(DynInput::Int(t)) => {
                 let mut flat = t.flat.clone().float();
-                if let Some(dtype) = self.float_dtype() {
-                    if dtype != flat.dtype() {
-                        flat = flat.cast(dtype);
-                    }
+                if let Some(dtype) = self.float_dtype()
+                    && dtype != flat.dtype()
+                {
+                    flat = flat.cast(dtype);
                 }
                 Ok(Some(DynTensor::new(flat, t.shape.clone())))
             }

@@ -161,7 +161,7 @@ mod tests {
     }
 
     fn values(t: Tensor<1>) -> Vec<f32> {
-        t.into_data().to_vec::<f32>().unwrap()
+        t.into_data().try_to_vec::<f32>().unwrap()
     }
 
     /// Per-element losses 1, 2, 3, 4; the third ignored; weights 2 × 0.5 on the first two.
