@@ -6,9 +6,9 @@
 mod common;
 
 use burn_losses::LossConfig;
-use burn_losses::eval::{EvalRequest, eval_request};
 use common::cases::{
     Evaluated, HostInput, HostInputs, Lcg, Size, all_configs, sample_inputs, sample_inputs_sized,
+    try_evaluate_as,
 };
 use serde_json::Value;
 
@@ -28,22 +28,8 @@ enum Policy {
 /// The loss's value(s) and every float input's gradient, or the error.
 fn evaluate(config: &Value, inputs: &HostInputs) -> Result<Evaluated, String> {
     let (_, device) = common::test_devices()[0].clone();
-    let request = EvalRequest {
-        loss: serde_json::from_value(config.clone()).unwrap(),
-        inputs: inputs.iter().map(|(n, i)| (n.to_string(), i.to_json())).collect(),
-        grad: true,
-        dtype: Default::default(),
-    };
-    let response = eval_request(&request, &device)?;
-    Ok((
-        common::flatten(&response.loss).0,
-        response
-            .grad
-            .unwrap_or_default()
-            .iter()
-            .map(|(n, g)| (n.clone(), common::flatten(g).0))
-            .collect(),
-    ))
+    let loss = serde_json::from_value(config.clone()).unwrap();
+    try_evaluate_as(&loss, inputs, &device, true, Default::default())
 }
 
 fn with(config: &Value, reduction: &str) -> Value {

@@ -9,7 +9,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::cases::{Lcg, all_configs, evaluate_as, sample_inputs};
+use common::cases::{Lcg, all_configs, sample_inputs, try_evaluate_as};
 
 const RTOL: f64 = 1e-5;
 
@@ -29,10 +29,20 @@ fn run_as(
     device: &burn::tensor::Device,
     dtype: burn_losses::eval::InputDtype,
 ) -> Vec<(String, Vec<f64>)> {
-    let (loss, grads) = evaluate_as(config, inputs, device, true, dtype);
-    std::iter::once(("loss".to_string(), loss))
+    try_run_as(config, inputs, device, dtype).unwrap_or_else(|e| panic!("{config}: {e}"))
+}
+
+/// [`run_as`], with the error of a config or input the loss refuses returned.
+fn try_run_as(
+    config: &burn_losses::LossConfig,
+    inputs: &common::cases::HostInputs,
+    device: &burn::tensor::Device,
+    dtype: burn_losses::eval::InputDtype,
+) -> Result<Vec<(String, Vec<f64>)>, String> {
+    let (loss, grads) = try_evaluate_as(config, inputs, device, true, dtype)?;
+    Ok(std::iter::once(("loss".to_string(), loss))
         .chain(grads.into_iter().map(|(name, g)| (format!("d/d{name}"), g)))
-        .collect()
+        .collect())
 }
 
 /// An absolute floor of 4 f32 roundings of the tensor's largest entry: an entry that is the
@@ -459,19 +469,7 @@ fn generated_cases_agree_across_backends() {
             let scale = [1.0, 4.0][rng.below(2)];
             let weighted = rng.below(2) == 0;
             let inputs = sample_inputs_sized(&config, &mut rng, scale, weighted, &size);
-            let json: std::collections::BTreeMap<String, serde_json::Value> =
-                inputs.iter().map(|(n, i)| (n.to_string(), i.to_json())).collect();
-            let request = |device: &burn::tensor::Device| {
-                burn_losses::eval::eval_request(
-                    &burn_losses::eval::EvalRequest {
-                        loss: config.clone(),
-                        inputs: json.clone(),
-                        grad: true,
-                        dtype: Default::default(),
-                    },
-                    device,
-                )
-            };
+            let request = |device| try_run_as(&config, &inputs, device, Default::default());
             let Ok(reference) = request(ref_device) else {
                 continue; // sizes the loss refuses (the property test checks the error)
             };
@@ -485,17 +483,11 @@ fn generated_cases_agree_across_backends() {
                         continue;
                     }
                 };
-                let flat = |v: &serde_json::Value| common::flatten(v).0;
-                let mut pairs = vec![("loss".to_string(), flat(&other.loss), flat(&reference.loss))];
-                for (input, g) in reference.grad.iter().flatten() {
-                    pairs.push((
-                        format!("d/d{input}"),
-                        flat(&other.grad.as_ref().unwrap()[input]),
-                        flat(g),
-                    ));
-                }
-                for (what, got, want) in pairs {
-                    let gap = relative_gap(&got, &want);
+                let names =
+                    |run: &[(String, Vec<f64>)]| run.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+                assert_eq!(names(&other), names(&reference), "{device_name} {config_json}");
+                for ((what, want), (_, got)) in reference.iter().zip(&other) {
+                    let gap = relative_gap(got, want);
                     if gap.is_nan() || gap > RTOL {
                         failures.push(format!(
                             "{device_name} vs {ref_name} {config_json} sizes {size:?} scale {scale} {what}: gap {gap:.2e}"

@@ -35,9 +35,10 @@ use std::panic::AssertUnwindSafe;
 
 use burn::tensor::Device;
 use burn_losses::LossConfig;
-use burn_losses::eval::{EvalRequest, InputDtype, eval_request};
+use burn_losses::eval::InputDtype;
 use common::cases::{
     Evaluated, HostInput, HostInputs, Lcg, Size, configs_by_loss, perturbed_config, sample_inputs_sized,
+    try_evaluate_as,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{
@@ -118,34 +119,18 @@ fn run(
     device: &Device,
     dtype: InputDtype,
 ) -> Result<Result<Evaluated, String>, String> {
-    let request = EvalRequest {
-        loss: serde_json::from_value(config.clone()).map_err(|e| format!("{config}: {e}"))?,
-        inputs: inputs.iter().map(|(n, i)| (n.to_string(), i.to_json())).collect(),
-        grad: true,
-        dtype,
-    };
-    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| eval_request(&request, device)));
-    match outcome {
-        Err(payload) => {
-            let message = payload
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            Err(format!("{config}: panicked: {message}"))
-        }
-        Ok(Err(e)) => Ok(Err(e)),
-        Ok(Ok(response)) => {
-            let loss = common::flatten(&response.loss).0;
-            let grads = response
-                .grad
-                .unwrap_or_default()
-                .iter()
-                .map(|(n, g)| (n.clone(), common::flatten(g).0))
-                .collect();
-            Ok(Ok((loss, grads)))
-        }
-    }
+    let loss: LossConfig = serde_json::from_value(config.clone()).map_err(|e| format!("{config}: {e}"))?;
+    std::panic::catch_unwind(AssertUnwindSafe(|| {
+        try_evaluate_as(&loss, inputs, device, true, dtype)
+    }))
+    .map_err(|payload| {
+        let message = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        format!("{config}: panicked: {message}")
+    })
 }
 
 fn with_reduction(config: &Value, reduction: &str) -> Value {

@@ -97,22 +97,32 @@ pub fn evaluate_as(
     device: &Device,
     grad: bool,
     dtype: burn_losses::eval::InputDtype,
-) -> (Vec<f64>, BTreeMap<String, Vec<f64>>) {
+) -> Evaluated {
+    try_evaluate_as(config, inputs, device, grad, dtype).unwrap_or_else(|e| panic!("{config}: {e}"))
+}
+
+/// [`evaluate_as`], with the error of `eval_request` (a config or input error) returned.
+pub fn try_evaluate_as(
+    config: &LossConfig,
+    inputs: &HostInputs,
+    device: &Device,
+    grad: bool,
+    dtype: burn_losses::eval::InputDtype,
+) -> Result<Evaluated, String> {
     let request = burn_losses::eval::EvalRequest {
         loss: config.clone(),
         inputs: inputs.iter().map(|(n, i)| (n.to_string(), i.to_json())).collect(),
         grad,
         dtype,
     };
-    let response =
-        burn_losses::eval::eval_request(&request, device).unwrap_or_else(|e| panic!("{config}: {e}"));
+    let response = burn_losses::eval::eval_request(&request, device)?;
     let grads = response
         .grad
         .unwrap_or_default()
         .iter()
         .map(|(name, g)| (name.clone(), super::flatten(g).0))
         .collect();
-    (super::flatten(&response.loss).0, grads)
+    Ok((super::flatten(&response.loss).0, grads))
 }
 
 fn parse(json: &str) -> LossConfig {
