@@ -198,7 +198,7 @@ macro_rules! margin_softmax_loss {
                     None => on_device_of(self.class_weights.val(), &e),
                 };
                 let cosine = l2_normalize(e, 1e-12).matmul(l2_normalize(w, 1e-12).transpose());
-                let one_hot = crate::config::one_hot_like(&cosine, labels);
+                let one_hot = crate::common::one_hot_like(&cosine, labels);
                 let target = (cosine.clone() * one_hot.clone()).sum_dim(1);
                 let modified = self.modify_target_cosine(target.clone());
                 let logits = (cosine + one_hot.clone() * (modified - target)) * self.config.scale;

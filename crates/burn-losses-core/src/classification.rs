@@ -570,7 +570,7 @@ impl crate::LossModule for KlDivergenceLoss {
     /// Logits become log-probabilities (`log_input`), class indices one-hot targets: the
     /// divergence from a one-hot target is the cross-entropy.
     fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
-        let one_hot = crate::config::one_hot_like(&input, targets);
+        let one_hot = crate::common::one_hot_like(&input, targets);
         let input = if self.config.log_input {
             log_softmax(input, 1)
         } else {

@@ -105,7 +105,7 @@ macro_rules! binary_loss_api {
                 input: burn::tensor::Tensor<2>,
                 targets: burn::tensor::Tensor<1, burn::tensor::Int>,
             ) -> $crate::LossResult<burn::tensor::Tensor<1>> {
-                let one_hot = $crate::config::one_hot_like(&input, targets);
+                let one_hot = $crate::common::one_hot_like(&input, targets);
                 self.try_forward(input, one_hot, None)
             }
         }
@@ -628,6 +628,14 @@ pub(crate) fn one_hot_mask(t: Tensor<1, Int>, c: usize) -> Tensor<2, burn::tenso
 /// [`one_hot_mask`] as 0 / 1 in `dtype`.
 pub(crate) fn one_hot(t: Tensor<1, Int>, c: usize, dtype: burn::tensor::DType) -> Tensor<2> {
     one_hot_mask(t, c).float().cast(dtype)
+}
+
+/// One-hot `[N, C]` float targets of class indices `[N]`, in the dtype of `input [N, C]`: the
+/// multi-label view of a multiclass problem that the binary losses train on ([`one_hot`]: `C = 1`
+/// is a valid, trivial problem here — one output logit; PML's ArcFace with one class scores 0).
+pub(crate) fn one_hot_like(input: &Tensor<2>, targets: Tensor<1, Int>) -> Tensor<2> {
+    let [_, c] = input.dims();
+    one_hot(targets, c, input.dtype())
 }
 
 /// One-hot `[N, C, S]` floats of class indices `[N, S]` (all in `[0, C)`), in `dtype`.

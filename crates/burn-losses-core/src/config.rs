@@ -86,15 +86,6 @@ pub trait LossModule {
     fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>>;
 }
 
-/// One-hot `[N, C]` float targets of class indices `[N]`, in the dtype of `input [N, C]`: the
-/// multi-label view of a multiclass problem that the binary losses train on. Built as
-/// `targets == arange(C)` because burn's `one_hot` refuses `C = 1`, which is a valid (trivial)
-/// problem here (one output logit; PML's ArcFace with one class scores 0).
-pub(crate) fn one_hot_like(input: &Tensor<2>, targets: Tensor<1, Int>) -> Tensor<2> {
-    let [_, c] = input.dims();
-    crate::common::one_hot(targets, c, input.dtype())
-}
-
 /// The message of a config that serde refused, naming the field: serde's own messages say what
 /// it expected but not where (`invalid type: string "x", expected f64`), so each field is tried
 /// alone on the loss's defaults (`builds`) and the first that fails on its own is named —
@@ -162,7 +153,7 @@ pub(crate) fn classification_with_one_hot<L: LossModule + ?Sized>(
     input: Tensor<2>,
     targets: Tensor<1, Int>,
 ) -> LossResult<Tensor<1>> {
-    let one_hot = one_hot_like(&input, targets);
+    let one_hot = crate::common::one_hot_like(&input, targets);
     let inputs = LossInputs::new()
         .with_float("input", input)
         .with_float("target", one_hot);

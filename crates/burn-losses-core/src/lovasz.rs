@@ -372,7 +372,7 @@ impl crate::config::LossModule for LovaszLoss {
         match self.config.mode {
             LovaszMode::Softmax => self.try_forward(input, targets),
             LovaszMode::Hinge => {
-                let one_hot = crate::config::one_hot_like(&input, targets);
+                let one_hot = crate::common::one_hot_like(&input, targets);
                 self.try_forward_hinge(input, one_hot)
             }
         }

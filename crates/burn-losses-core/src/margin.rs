@@ -150,7 +150,7 @@ fn scores_and_one_hot(
     let one_hot = match target {
         DynInput::Int(t) if t.shape == [n] => {
             check_class_indices(loss, &t.view([n, 1]), c, None)?;
-            crate::config::one_hot_like(&x, t.view([n]))
+            crate::common::one_hot_like(&x, t.view([n]))
         }
         DynInput::Float(t) if one_hot_ok && t.shape == input.shape => {
             check_same_dtype(loss, "target", Some(t), input)?;
