@@ -3,7 +3,7 @@
 //! by name with its parameters from JSON / TOML, the Learner adapters, `sum` composites, `eval`
 //! (and the CLI in a binary that registers it), the plots.
 //!
-//! The three ways of the TensorFlow 2 guide (seed 004), in Rust:
+//! The three ways of the TensorFlow 2 guide (Arjun Sarkar, "Creating custom loss functions using TensorFlow 2"), in Rust:
 //!
 //! ```
 //! use burn::tensor::Tensor;
@@ -67,12 +67,13 @@ use burn::tensor::{Int, Tensor};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::common::{check_same_shape_inputs, reduce_to_dyn, sample_weight_2d};
-use crate::dynamic::{DynTensor, LossInputs};
 use crate::error::{LossError, LossResult};
 use crate::reduction::{ElementLoss, Reduction};
+use crate::reduction::{reduce_to_dyn, sample_weight_2d};
+use crate::tensor::checks::check_same_shape_inputs;
+use crate::tensor::dynamic::{DynTensor, LossInputs};
 
-/// A user-defined loss of `input` and `target` (seed 004's "class").
+/// A user-defined loss of `input` and `target` (the TensorFlow 2 custom-loss guide's "class").
 pub trait CustomLoss: Send + Sync + core::fmt::Debug + 'static {
     /// The loss of `input` and `target`, both `[N, M]`: element losses `[N, M]`, per-sample
     /// losses `[N, 1]`, or one value for the batch `[1, 1]`.
@@ -154,7 +155,7 @@ where
         .insert(name.to_string(), entry);
 }
 
-/// Registers a loss function of `(input, target)` without parameters (seed 004's `my_rmse`).
+/// Registers a loss function of `(input, target)` without parameters (the TensorFlow 2 custom-loss guide's `my_rmse`).
 pub fn register_fn(
     name: &str,
     summary: &str,
@@ -163,7 +164,7 @@ pub fn register_fn(
     register_builder(name, summary, move |_: NoParams| FnLoss(loss.clone()));
 }
 
-/// Registers a function of parameters `P` that returns the loss function (seed 004's wrapper
+/// Registers a function of parameters `P` that returns the loss function (the TensorFlow 2 custom-loss guide's wrapper
 /// `my_huber_loss_with_threshold(threshold)`).
 pub fn register_with_params<P, F>(name: &str, summary: &str, wrapper: impl Fn(P) -> F + Send + Sync + 'static)
 where
@@ -173,7 +174,7 @@ where
     register_builder(name, summary, move |p: P| FnLoss(wrapper(p)));
 }
 
-/// Registers a struct implementing [`CustomLoss`] whose fields are its parameters (seed 004's
+/// Registers a struct implementing [`CustomLoss`] whose fields are its parameters (the TensorFlow 2 custom-loss guide's
 /// `MyHuberLoss` class).
 pub fn register<L>(name: &str, summary: &str)
 where
@@ -328,11 +329,11 @@ impl CustomLossModule {
         let inputs = LossInputs::new()
             .with_float("input", input)
             .with_float("target", target);
-        crate::error::or_panic(crate::LossModule::forward_inputs(self, &inputs)).flat
+        crate::error::or_panic(crate::loss::LossModule::forward_inputs(self, &inputs)).flat
     }
 }
 
-impl crate::LossModule for CustomLossModule {
+impl crate::loss::LossModule for CustomLossModule {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = self.config.name;
         inputs.only(name, &["input", "target", "weight"])?;
@@ -367,11 +368,11 @@ impl crate::LossModule for CustomLossModule {
         Ok(reduce_to_dyn(terms, shape, self.config.reduction))
     }
 
-    fn target_kind(&self) -> crate::TargetKind {
-        crate::TargetKind::Probabilities
+    fn target_kind(&self) -> crate::loss::TargetKind {
+        crate::loss::TargetKind::Probabilities
     }
 
     fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
-        crate::config::classification_with_one_hot(self, input, targets)
+        crate::loss::classification_with_one_hot(self, input, targets)
     }
 }

@@ -1,50 +1,51 @@
-//! Batch statistics across the devices of a data-parallel step.
-//!
-//! Under burn-train's `MultiDevice` (and `DistributedDataParallel`) strategies every device runs
-//! the loss on its own batch in its own worker thread, so a loss whose value depends on the whole
-//! batch is computed per device by default (see [Multi-device training](crate#multi-device-training)).
-//! Run the loss inside [`in_device_group`] with a [`DeviceGroup`] of the workers (burn-losses-train's
-//! adapters do it for you: `with_device_group`) and, while training, it uses the statistics of the
-//! joined batch instead: each worker hands its part to the group, waits for the others and
-//! continues with the total — the batch one device would see if it got every worker's batch.
-//!
-//! | loss | what is joined | the device's loss |
-//! |---|---|---|
-//! | `balanced_bce` (`beta: null`) | β, the fraction of negatives, over every worker's targets | its own elements' mean, with the joined β |
-//! | `ghm_c`, `ghm_r` | the bin counts (the gradient density; and so the EMA, identical on every device) | its own elements' harmonized sum over its own `tot` |
-//! | overlap losses with `batch: true` | the sums `I, P, G` of every class | the joined batch's loss |
-//! | `triplet_mined`, `contrastive` (labelled batch), `nt_xent`, `supcon` | the embeddings and labels: pairs, triplets and negatives span every worker's batch | the joined batch's loss (`"none"`: its own anchors' rows) |
-//!
-//! Gradients flow into each worker's own inputs only (the other workers' parts are constants),
-//! and have the scale of a per-sample loss under the same strategy: a device's gradient is `D`
-//! times the joined-batch loss's gradient with respect to its own inputs (`D` workers), so the
-//! sum over the devices (burn-train's `MultiDevice` adds them) is `D` times the joined-batch
-//! gradient — as for a mean loss computed per device — and their mean (DDP) is the joined-batch
-//! gradient: pytorch-metric-learning's `DistributedLossWrapper` (which returns `loss · world_size`
-//! for the same reason). The value each device reports is the joined batch's (not `D` times it).
-//!
-//! The exchange goes through host memory (one read-back per call, like the value checks), so it
-//! works on every backend and between devices of different backends. It only happens while
-//! training — when the loss's input takes part in autodiff; validation and inference (often on
-//! one device only) stay per device. Every worker must call the loss the same number of times
-//! per step: with burn-train's `MultiDevice`, size the training set so that every device gets
-//! the same number of batches (the last, short step of an epoch otherwise has fewer workers).
-//! A worker that waits longer than the group's timeout (default 60 s) gets an error naming the
-//! loss and how many workers arrived, instead of waiting forever. Lovász with
-//! `per_image: false` and DSC are not joined (per device).
-//!
-//! burn 0.22's own collective (`burn::tensor::distributed::all_reduce`) exists only on CUDA with
-//! NCCL and only reduces; the group here needs neither.
+//! Batch statistics across the devices of a data-parallel step: [`DeviceGroup`].
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use burn::tensor::{Int, Tensor, TensorData};
 
-use crate::{LossError, LossResult};
+use crate::error::{LossError, LossResult};
 
-/// The workers of a data-parallel training step whose batches a loss treats as one batch (see
-/// the [module docs](self)). Clones share the group; give one clone to each worker's loss (a
+/// The workers of a data-parallel training step whose batches a loss treats as one batch.
+///
+/// Under burn-train's `MultiDevice` (and `DistributedDataParallel`) strategies every device runs
+/// the loss on its own batch in its own worker thread, so a loss whose value depends on the whole
+/// batch is computed per device by default (see [Multi-device training](crate#multi-device-training)).
+/// Run the loss inside [`in_device_group`] with a [`DeviceGroup`] of the workers (burn-losses-train's
+/// adapters do it for you: `with_device_group`) and, while training, it uses the statistics of the
+/// joined batch instead: each worker hands its part to the group, waits for the others and
+/// continues with the total — the batch one device would see if it got every worker's batch.
+///
+/// | loss | what is joined | the device's loss |
+/// |---|---|---|
+/// | `balanced_bce` (`beta: null`) | β, the fraction of negatives, over every worker's targets | its own elements' mean, with the joined β |
+/// | `ghm_c`, `ghm_r` | the bin counts (the gradient density; and so the EMA, identical on every device) | its own elements' harmonized sum over its own `tot` |
+/// | overlap losses with `batch: true` | the sums `I, P, G` of every class | the joined batch's loss |
+/// | `triplet_mined`, `contrastive` (labelled batch), `nt_xent`, `supcon` | the embeddings and labels: pairs, triplets and negatives span every worker's batch | the joined batch's loss (`"none"`: its own anchors' rows) |
+///
+/// Gradients flow into each worker's own inputs only (the other workers' parts are constants),
+/// and have the scale of a per-sample loss under the same strategy: a device's gradient is `D`
+/// times the joined-batch loss's gradient with respect to its own inputs (`D` workers), so the
+/// sum over the devices (burn-train's `MultiDevice` adds them) is `D` times the joined-batch
+/// gradient — as for a mean loss computed per device — and their mean (DDP) is the joined-batch
+/// gradient: pytorch-metric-learning's `DistributedLossWrapper` (which returns `loss · world_size`
+/// for the same reason). The value each device reports is the joined batch's (not `D` times it).
+///
+/// The exchange goes through host memory (one read-back per call, like the value checks), so it
+/// works on every backend and between devices of different backends. It only happens while
+/// training — when the loss's input takes part in autodiff; validation and inference (often on
+/// one device only) stay per device. Every worker must call the loss the same number of times
+/// per step: with burn-train's `MultiDevice`, size the training set so that every device gets
+/// the same number of batches (the last, short step of an epoch otherwise has fewer workers).
+/// A worker that waits longer than the group's timeout (default 60 s) gets an error naming the
+/// loss and how many workers arrived, instead of waiting forever. Lovász with
+/// `per_image: false` and DSC are not joined (per device).
+///
+/// burn 0.22's own collective (`burn::tensor::distributed::all_reduce`) exists only on CUDA with
+/// NCCL and only reduces; the group here needs neither.
+///
+/// Clones share the group; give one clone to each worker's loss (a
 /// loss module cloned or forked to the devices carries it along).
 #[derive(Clone)]
 pub struct DeviceGroup {

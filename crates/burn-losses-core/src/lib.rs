@@ -2,14 +2,27 @@
 //!
 //! Every loss is a config (`XConfig`: serde, validated by `try_init`) and a module (`X`) whose
 //! `forward` runs on any burn `Device` — flex, ndarray, wgpu, tch, cuda — through one code path.
-//! Each family lives in its own module; [`reduction`] holds the reduction / weighting / masking
-//! every loss shares, [`error`] the one error type, [`config`] the serde-tagged [`LossConfig`].
+//! The crate is layered, each layer importing only those below it:
+//!
+//! 1. `error` — one error type ([`LossError`]) whose messages name the field or argument;
+//! 2. `tensor` (rank-erased arguments [`DynTensor`] / [`LossInputs`], input checks, one-hot,
+//!    the shared math), `reduction` ([`Reduction`], [`ElementLoss`]), `group` ([`DeviceGroup`]),
+//!    `fused` (the host kernels);
+//! 3. `loss` — the contract every loss implements ([`LossModule`], [`InputKind`], [`TargetKind`])
+//!    and the macros a loss is declared with;
+//! 4. `losses/<domain>/` — `classification`, `imbalance`, `segmentation`, `metric`, `regression`,
+//!    `margin`: one file per loss or small family;
+//! 5. `registry` — [`LossConfig`] / [`Loss`], one line per loss, with the composite [`SumLoss`]
+//!    (a sum of losses is a loss: the one pair of types that name each other), and [`custom`]
+//!    losses; [`docs`], the catalogue `list` / `describe` print.
+//!
+//! Modules are private; this page is the public surface.
 //!
 //! # Mixed precision
 //!
 //! `f16` and `bf16` inputs (what burn's GPU backends train in) work for every loss on every device
 //! that has the dtype: each float argument is cast to `f32` when it enters the loss
-//! ([`dynamic`]), the loss is computed and returned in `f32` — PyTorch's autocast rule for losses —
+//! (`DynTensor`), the loss is computed and returned in `f32` — PyTorch's autocast rule for losses —
 //! and the gradient reaching a half-precision input comes back in its dtype (the cast is an
 //! autodiff op). A gradient beyond the dtype's range (65 504 for f16) is ±inf in it, as in
 //! PyTorch. Probabilities near 0 / 1 lose precision in half (`p = 0.999` is held to ±5e-4): use
@@ -27,7 +40,7 @@
 //! (`momentum > 0`) is kept per device ([`GhmState::counts_on`]). To compute these statistics
 //! over every device's batch instead, run the loss in a [`DeviceGroup`] of the workers
 //! ([`in_device_group`]; burn-losses-train's adapters take one with `with_device_group`): see
-//! [`group`].
+//! [`DeviceGroup`].
 //!
 //! # Trusted inputs
 //!
@@ -36,73 +49,25 @@
 //! loop whose data is known to be valid. Shape and dtype checks always run.
 #![warn(missing_docs)]
 
-pub mod angular_margin;
-pub mod bce;
-pub mod class_balanced;
-pub mod classification;
-pub mod composite;
-pub mod config;
-pub mod contrastive;
 pub mod custom;
 pub mod docs;
-pub mod dsc;
-pub mod dynamic;
-pub mod embedding;
-pub mod error;
-pub mod focal;
-pub mod fused;
-pub mod ghm;
-pub mod group;
-pub mod lovasz;
-pub mod margin;
-pub mod overlap;
-pub mod reduction;
-pub mod regression;
-pub mod triplet;
+mod error;
+mod fused;
+#[cfg(all(test, any(feature = "flex", feature = "ndarray")))]
+mod fused_tests;
+mod group;
+mod loss;
+mod losses;
+mod reduction;
+mod registry;
+mod tensor;
 
-mod common;
-
-pub use angular_margin::{ArcFaceLoss, ArcFaceLossConfig, CosFaceLoss, CosFaceLossConfig};
-pub use bce::{BalancedBceLoss, BalancedBceLossConfig, BceLoss, BceLossConfig};
-pub use class_balanced::{ClassBalancedBase, ClassBalancedLoss, ClassBalancedLossConfig, class_counts};
-pub use classification::{
-    CrossEntropyLoss, CrossEntropyLossConfig, KlDivergenceLoss, KlDivergenceLossConfig, KlReduction, NllLoss,
-    NllLossConfig, Poly1Loss, Poly1LossConfig,
-};
-pub use common::{set_trusted_inputs, trusted_inputs};
-pub use composite::{SumLoss, SumLossConfig, SumTerm};
-pub use config::{ClassificationLoss, InputKind, Loss, LossConfig, LossModule, TargetKind};
-pub use contrastive::{
-    ContrastiveLoss, ContrastiveLossConfig, NtXentLoss, NtXentLossConfig, SupConLoss, SupConLossConfig,
-};
-pub use dsc::{DscLoss, DscLossConfig};
-pub use dynamic::{DynInput, DynTensor, LossInputs};
-pub use embedding::Distance;
 pub use error::{ErrorKind, LossError, LossResult};
-pub use focal::{BinaryFocalLoss, BinaryFocalLossConfig, FocalLoss, FocalLossConfig};
 pub use fused::{fused_kernels_enabled, set_fused_kernels};
-pub use ghm::{GhmCLoss, GhmCLossConfig, GhmRLoss, GhmRLossConfig, GhmState};
 pub use group::{DeviceGroup, in_device_group};
-pub use lovasz::{LovaszClasses, LovaszLoss, LovaszLossConfig, LovaszMode};
-pub use margin::{
-    CategoricalHingeLoss, CategoricalHingeLossConfig, CosineEmbeddingLoss, CosineEmbeddingLossConfig,
-    CosineForm, CosineSimilarityLoss, CosineSimilarityLossConfig, ExponentialLoss, ExponentialLossConfig,
-    HingeEmbeddingLoss, HingeEmbeddingLossConfig, HingeLoss, HingeLossConfig, LogisticLoss,
-    LogisticLossConfig, MarginRankingLoss, MarginRankingLossConfig, MultiMarginLoss, MultiMarginLossConfig,
-    PerceptronLoss, PerceptronLossConfig, SquaredHingeLoss, SquaredHingeLossConfig,
-};
-pub use overlap::{
-    Activation, DiceLoss, DiceLossConfig, FocalTverskyLoss, FocalTverskyLossConfig, GeneralizedDiceLoss,
-    GeneralizedDiceLossConfig, GeneralizedDiceWeight, LogCoshDiceLoss, LogCoshDiceLossConfig, TverskyLoss,
-    TverskyLossConfig,
-};
+pub use loss::{ClassificationLoss, InputKind, LossModule, TargetKind};
+pub use losses::*;
 pub use reduction::{ElementLoss, Reduction};
-pub use regression::{
-    GaussianNllLoss, GaussianNllLossConfig, HuberLoss, HuberLossConfig, LogCoshLoss, LogCoshLossConfig,
-    MaeLoss, MaeLossConfig, MapeLoss, MapeLossConfig, MseLoss, MseLossConfig, MsleLoss, MsleLossConfig,
-    PoissonLoss, PoissonLossConfig, QuantileLoss, QuantileLossConfig, Quantiles, RmseLoss, RmseLossConfig,
-    SmapeLoss, SmapeLossConfig, SmoothL1Loss, SmoothL1LossConfig,
-};
-pub use triplet::{
-    Mining, TripletMarginLoss, TripletMarginLossConfig, TripletMinedLoss, TripletMinedLossConfig,
-};
+pub use registry::{Loss, LossConfig, SumLoss, SumLossConfig, SumTerm};
+pub use tensor::checks::{set_trusted_inputs, trusted_inputs};
+pub use tensor::dynamic::{DynInput, DynKind, DynTensor, LossInputs, compute_dtype};

@@ -4,8 +4,11 @@
 //! optional validity mask) and ends with [`ElementLoss::reduce`] or
 //! [`ElementLoss::unreduced`]; no loss re-implements mean / sum / mask logic.
 
+use burn::tensor::Float;
 use burn::tensor::{Bool, Tensor};
 use serde::{Deserialize, Serialize};
+
+use crate::tensor::dynamic::DynTensor;
 
 /// How the element-wise loss is reduced to the value `forward` returns.
 ///
@@ -204,5 +207,32 @@ mod tests {
     fn reductions_print_as_pytorch_spells_them() {
         let names = [Reduction::None, Reduction::Mean, Reduction::Sum].map(|r| r.to_string());
         assert_eq!(names, ["none", "mean", "sum"]);
+    }
+}
+/// Per-sample weights `[N]` broadcast to `[N, M]`.
+pub(crate) fn sample_weight_2d(weight: Option<&DynTensor<Float>>, n: usize, m: usize) -> Option<Tensor<2>> {
+    weight.map(|w| w.view([n, 1]).expand([n, m]))
+}
+
+/// Reduces element losses to what the named-argument form returns: the unreduced values with
+/// their logical `shape` for `"none"`, a scalar (shape `[]`) for `"mean"` / `"sum"`.
+pub(crate) fn reduce_to_dyn(
+    terms: crate::reduction::ElementLoss<2>,
+    shape: Vec<usize>,
+    reduction: crate::reduction::Reduction,
+) -> DynTensor {
+    reduced_to_dyn(terms.reduce(reduction), shape, reduction)
+}
+
+/// A loss already reduced with `reduction` as a [`DynTensor`]: the unreduced `shape` for
+/// `"none"`, a scalar otherwise.
+pub(crate) fn reduced_to_dyn(
+    loss: Tensor<1>,
+    shape: Vec<usize>,
+    reduction: crate::reduction::Reduction,
+) -> DynTensor {
+    match reduction {
+        crate::reduction::Reduction::None => DynTensor::new(loss, shape),
+        crate::reduction::Reduction::Mean | crate::reduction::Reduction::Sum => DynTensor::new(loss, vec![]),
     }
 }

@@ -112,7 +112,7 @@ pub struct LossEmbedder<M> {
     /// The loss (a sub-module: `arcface` / `cosface` class weights train with the model).
     pub loss: Loss,
     /// The device group whose batches the loss joins while training (see
-    /// [`burn_losses_core::group`]); `None` (default): per device.
+    /// [`burn_losses_core::DeviceGroup`]); `None` (default): per device.
     #[module(skip)]
     pub group: Option<DeviceGroup>,
 }

@@ -73,7 +73,7 @@ pub struct LossClassifier<M> {
     #[module(skip)]
     pub loss: Loss,
     /// The device group whose batches the loss joins while training (see
-    /// [`burn_losses_core::group`]); `None` (default): per device.
+    /// [`burn_losses_core::DeviceGroup`]); `None` (default): per device.
     #[module(skip)]
     pub group: Option<DeviceGroup>,
 }
@@ -107,7 +107,7 @@ macro_rules! device_group_setter {
         impl<M: $bound> $adapter<M> {
             /// Joins the batch statistics of the loss (batch Dice, GHM, mined triplets, …) across
             /// the workers of `group` while training — one clone of this module per device of a
-            /// data-parallel strategy, all with the same group (see [`burn_losses_core::group`]).
+            /// data-parallel strategy, all with the same group (see [`burn_losses_core::DeviceGroup`]).
             pub fn with_device_group(mut self, group: burn_losses_core::DeviceGroup) -> Self {
                 self.group = Some(group);
                 self

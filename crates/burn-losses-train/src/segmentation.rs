@@ -113,7 +113,7 @@ pub struct LossSegmenter<M> {
     #[module(skip)]
     pub loss: Loss,
     /// The device group whose batches the loss joins while training (see
-    /// [`burn_losses_core::group`]); `None` (default): per device.
+    /// [`burn_losses_core::DeviceGroup`]); `None` (default): per device.
     #[module(skip)]
     pub group: Option<DeviceGroup>,
 }

@@ -7,8 +7,9 @@ use burn::tensor::Tensor;
 
 use super::math::{FocalPower, GAMMA_ONE, GAMMA_OTHER, GAMMA_TWO, GAMMA_ZERO, exp, ln_1p, simd, sum_f64};
 use super::{HostKernel, applies, run};
-use crate::common::{BINARY_TARGETS, check_host_range};
-use crate::{LossResult, Reduction};
+use crate::error::LossResult;
+use crate::reduction::Reduction;
+use crate::tensor::checks::{BINARY_TARGETS, check_host_range};
 
 /// Elements per rayon task (a multiple of every SIMD width).
 const CHUNK: usize = 1 << 15;
@@ -46,9 +47,9 @@ pub(crate) struct BinaryLogitTerms {
 /// its terms; the kernel checks the target range. `None`: the caller takes the composed path.
 pub(crate) fn checked_binary_logit_loss(
     loss: &'static str,
-    input: &crate::DynTensor,
-    target: &crate::DynTensor,
-    weight: Option<&crate::DynTensor>,
+    input: &crate::tensor::dynamic::DynTensor,
+    target: &crate::tensor::dynamic::DynTensor,
+    weight: Option<&crate::tensor::dynamic::DynTensor>,
     from_logits: bool,
     reduction: Reduction,
     checked: impl FnOnce() -> LossResult<BinaryLogitTerms>,

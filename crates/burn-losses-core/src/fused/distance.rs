@@ -15,7 +15,7 @@ use burn::tensor::Tensor;
 
 use super::math::simd;
 use super::{HostKernel, applies, run};
-use crate::LossResult;
+use crate::error::LossResult;
 
 /// Rows per rayon task.
 const ROWS: usize = 16;

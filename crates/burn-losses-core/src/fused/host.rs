@@ -14,7 +14,7 @@ use burn::backend::{Autodiff, DispatchKindConversion, DispatchTensor};
 use burn::tensor::{Tensor, TensorData};
 
 use super::HostKernel;
-use crate::LossResult;
+use crate::error::LossResult;
 
 /// A CPU backend whose f32 tensors the kernels read as slices and build from vectors.
 pub(crate) trait HostBackend: Backend {

@@ -87,7 +87,7 @@ pub(crate) const GAMMA_TWO: u8 = 2;
 pub(crate) const GAMMA_OTHER: u8 = 3;
 
 /// The focal modulating power `q ↦ max(q, MIN_POSITIVE)^γ` of the composed losses
-/// ([`modulating_factor`](crate::focal::modulating_factor)), with the derivative of the floor
+/// ([`modulating_factor`](crate::tensor::math::modulating_factor)), with the derivative of the floor
 /// (zero below it).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct FocalPower {

@@ -37,7 +37,7 @@ use burn::tensor::{DType, Tensor};
 
 use burn::tensor::Int;
 
-use crate::{LossError, LossResult};
+use crate::error::{LossError, LossResult};
 
 mod binary;
 mod distance;
@@ -46,8 +46,6 @@ mod host;
 pub(crate) mod math;
 mod overlap;
 mod softmax;
-#[cfg(all(test, any(feature = "flex", feature = "ndarray")))]
-mod tests;
 
 /// A class index equal to `ignore_index`, in the kernels' host copies of the targets.
 pub(crate) const IGNORED: u32 = u32::MAX;

@@ -1,4 +1,4 @@
-//! The sums every overlap loss is made of ([`crate::overlap`]): from `input [N, C, S]`, its
+//! The sums every overlap loss is made of (the overlap losses): from `input [N, C, S]`, its
 //! activation `p`, the one-hot / soft target `g` and the pixel weight `k` (mask × not ignored),
 //! per sample and class
 //!
@@ -17,9 +17,9 @@ use burn::tensor::Tensor;
 use super::math::{exp, exp_m1, lane_sum, sigmoid_pair, simd};
 use super::softmax::{Lse, panel_lse};
 use super::{HostKernel, IGNORED, PanelBlock, panel_blocks_mut, run};
-use crate::LossResult;
-use crate::common::check_host_range;
-use crate::overlap::{Activation, INPUT_PROBABILITIES, MASK_VALUES, TARGET_PROBABILITIES};
+use crate::error::LossResult;
+use crate::tensor::activation::{Activation, INPUT_PROBABILITIES, MASK_VALUES, TARGET_PROBABILITIES};
+use crate::tensor::checks::check_host_range;
 
 /// Positions per rayon task.
 const TASK_POSITIONS: usize = 1 << 12;

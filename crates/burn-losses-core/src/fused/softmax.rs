@@ -23,8 +23,9 @@ use super::math::{
     sum_f64,
 };
 use super::{HostKernel, IGNORED, applies, host_class_indices, panel_blocks_mut, run};
-use crate::dynamic::DynTensor;
-use crate::{LossResult, Reduction};
+use crate::error::LossResult;
+use crate::reduction::Reduction;
+use crate::tensor::dynamic::DynTensor;
 
 /// Elements per rayon task.
 const TASK_ELEMENTS: usize = 1 << 14;

@@ -12,41 +12,45 @@
 use burn::tensor::{Int, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::common::{check_float_range, check_same_dtype, config_init, config_setters};
-use crate::dynamic::{DynTensor, LossInputs};
-use crate::embedding::{
-    Batch, Distance, LabelPairs, as_float, count, embeddings_2d, eye, hinge_or_softplus, l2_normalize,
-    masked_logsumexp, paired_distances, pairwise_distances, reduce_batch,
-};
 use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
+use crate::loss::declare::{config_init, config_setters};
+use crate::losses::metric::embedding::{
+    Batch, Distance, LabelPairs, as_float, count, embeddings_2d, eye, hinge_or_softplus, masked_logsumexp,
+    paired_distances, pairwise_distances, reduce_batch,
+};
 use crate::reduction::Reduction;
+use crate::tensor::checks::{check_float_range, check_same_dtype};
+use crate::tensor::dynamic::{DynTensor, LossInputs};
+use crate::tensor::math::l2_normalize;
 
-/// Configuration of [`ContrastiveLoss`] (`"type": "contrastive"` in a
-/// [`LossConfig`](crate::LossConfig)).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ContrastiveLossConfig {
-    /// Margin of dissimilar pairs, `>= 0` (PML's `neg_margin`, accepted as an alias). Default
-    /// `1.0` (TF-Addons, PML).
-    #[serde(alias = "neg_margin")]
-    pub margin: f64,
-    /// Margin of similar pairs, `>= 0`: distances below it cost nothing (PML `pos_margin`).
-    /// Default `0`.
-    pub pos_margin: f64,
-    /// Square the hinge terms (Hadsell et al., TF-Addons). Default `true`; `false` is PML's
-    /// `ContrastiveLoss` form.
-    pub squared: bool,
-    /// Distance between embeddings (not used with a `distance` input): `"euclidean"` (default),
-    /// `"squared_euclidean"` or `"cosine"`.
-    pub distance: Distance,
-    /// L2-normalise the embeddings first. Default `false` (PML's default is `true`).
-    pub normalize_embeddings: bool,
-    /// `"mean"` over the non-zero terms only (PML's default `AvgNonZeroReducer`). Default
-    /// `false`.
-    pub nonzero_mean: bool,
-    /// `"mean"` (default), `"sum"` or `"none"` (`[N]`: per pair, or per anchor for a labelled
-    /// batch).
-    pub reduction: Reduction,
+crate::loss::doc::documented! {
+    /// Configuration of [`ContrastiveLoss`] (`"type": "contrastive"` in a
+    /// [`LossConfig`](crate::LossConfig)).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    pub struct ContrastiveLossConfig {
+        /// Margin of dissimilar pairs, `>= 0` (PML's `neg_margin`, accepted as an alias). Default
+        /// `1.0` (TF-Addons, PML).
+        #[serde(alias = "neg_margin")]
+        pub margin: f64,
+        /// Margin of similar pairs, `>= 0`: distances below it cost nothing (PML `pos_margin`).
+        /// Default `0`.
+        pub pos_margin: f64,
+        /// Square the hinge terms (Hadsell et al., TF-Addons). Default `true`; `false` is PML's
+        /// `ContrastiveLoss` form.
+        pub squared: bool,
+        /// Distance between embeddings (not used with a `distance` input): `"euclidean"` (default),
+        /// `"squared_euclidean"` or `"cosine"`.
+        pub distance: Distance,
+        /// L2-normalise the embeddings first. Default `false` (PML's default is `true`).
+        pub normalize_embeddings: bool,
+        /// `"mean"` over the non-zero terms only (PML's default `AvgNonZeroReducer`). Default
+        /// `false`.
+        pub nonzero_mean: bool,
+        /// `"mean"` (default), `"sum"` or `"none"` (`[N]`: per pair, or per anchor for a labelled
+        /// batch).
+        pub reduction: Reduction,
+    }
 }
 
 impl Default for ContrastiveLossConfig {
@@ -92,37 +96,39 @@ impl ContrastiveLossConfig {
 
 config_init!(ContrastiveLossConfig => ContrastiveLoss);
 
-/// Contrastive loss (Hadsell, Chopra & LeCun 2006), TF-Addons convention `y = 1` for a similar
-/// pair:
-///
-/// ```text
-/// ℓ = y·max(d − pos_margin, 0)^q + (1 − y)·max(margin − d, 0)^q,   q = 2 (squared) or 1
-/// ```
-///
-/// Three input forms:
-/// - `input1`, `input2` `[N, D]` and `target` `[N]` (floats in [0, 1]): `d` = the configured
-///   distance of each pair; `"mean"` over the N pairs.
-/// - `distance` `[N]` and `target` `[N]`: `d` given (TF-Addons `contrastive_loss`).
-/// - `embeddings` `[N, D]` and `labels` `[N]`: every ordered pair `i ≠ j` of the batch (PML
-///   `ContrastiveLoss`), positive = same label; `"mean"` = mean over the positive pairs + mean
-///   over the negative pairs (PML `MeanReducer`; with `nonzero_mean` each over its non-zero
-///   terms, PML's default `AvgNonZeroReducer`); `"none"` = each anchor's summed pair terms `[N]`.
-///
-/// `nonzero_mean` on the pair forms divides by the number of pairs with `ℓ > 0`. A mean over no
-/// term is 0 (zero gradient). The Euclidean distance has a zero gradient at `d = 0`.
-///
-/// # Shapes
-/// - as above; output: `[1]` (mean, sum) or `[N]` (none)
-///
-/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
-/// it; PyTorch's mean would be NaN). A labelled batch without positive pairs has its negative
-/// pairs' terms only, one without negative pairs its positive pairs' only; a single embedding (no
-/// pair): 0 with a zero gradient.
-#[derive(burn::module::Module, Debug)]
-pub struct ContrastiveLoss {
-    /// The validated configuration.
-    #[module(skip)]
-    pub config: ContrastiveLossConfig,
+crate::loss::doc::documented! {
+    /// Contrastive loss (Hadsell, Chopra & LeCun 2006), TF-Addons convention `y = 1` for a similar
+    /// pair:
+    ///
+    /// ```text
+    /// ℓ = y·max(d − pos_margin, 0)^q + (1 − y)·max(margin − d, 0)^q,   q = 2 (squared) or 1
+    /// ```
+    ///
+    /// Three input forms:
+    /// - `input1`, `input2` `[N, D]` and `target` `[N]` (floats in [0, 1]): `d` = the configured
+    ///   distance of each pair; `"mean"` over the N pairs.
+    /// - `distance` `[N]` and `target` `[N]`: `d` given (TF-Addons `contrastive_loss`).
+    /// - `embeddings` `[N, D]` and `labels` `[N]`: every ordered pair `i ≠ j` of the batch (PML
+    ///   `ContrastiveLoss`), positive = same label; `"mean"` = mean over the positive pairs + mean
+    ///   over the negative pairs (PML `MeanReducer`; with `nonzero_mean` each over its non-zero
+    ///   terms, PML's default `AvgNonZeroReducer`); `"none"` = each anchor's summed pair terms `[N]`.
+    ///
+    /// `nonzero_mean` on the pair forms divides by the number of pairs with `ℓ > 0`. A mean over no
+    /// term is 0 (zero gradient). The Euclidean distance has a zero gradient at `d = 0`.
+    ///
+    /// # Shapes
+    /// - as above; output: `[1]` (mean, sum) or `[N]` (none)
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+    /// it; PyTorch's mean would be NaN). A labelled batch without positive pairs has its negative
+    /// pairs' terms only, one without negative pairs its positive pairs' only; a single embedding (no
+    /// pair): 0 with a zero gradient.
+    #[derive(burn::module::Module, Debug)]
+    pub struct ContrastiveLoss {
+        /// The validated configuration.
+        #[module(skip)]
+        pub config: ContrastiveLossConfig,
+    }
 }
 
 impl ContrastiveLoss {
@@ -173,7 +179,7 @@ impl ContrastiveLoss {
 
     fn normalized(&self, e: Tensor<2>) -> Tensor<2> {
         if self.config.normalize_embeddings {
-            l2_normalize(e, 1e-12)
+            l2_normalize(e, 1, 1e-12)
         } else {
             e
         }
@@ -281,13 +287,13 @@ impl ContrastiveLoss {
     }
 }
 
-impl crate::config::LossModule for ContrastiveLoss {
+impl crate::loss::LossModule for ContrastiveLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         self.forward_named(inputs)
     }
 
     fn classification_loss(&self, _input: Tensor<2>, _targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
-        Err(crate::config::not_a_classification_loss(
+        Err(crate::loss::not_a_classification_loss(
             ContrastiveLossConfig::NAME,
             "embedding pairs, distances, or embeddings and labels",
         ))
@@ -298,14 +304,16 @@ impl crate::config::LossModule for ContrastiveLoss {
 /// (`"type": "nt_xent"`, temperature 0.07) and [`SupConLoss`] (`"type": "supcon"`, 0.1).
 macro_rules! similarity_softmax_loss {
     ($config:ident => $loss:ident, $name:literal, $temperature:literal, $paper:literal) => {
-        #[doc = concat!("Configuration of [`", stringify!($loss), "`] (`\"type\": \"", $name, "\"` in a [`LossConfig`](crate::LossConfig)).")]
-        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-        #[serde(default, deny_unknown_fields)]
-        pub struct $config {
-            #[doc = concat!("Temperature τ > 0 dividing the cosine similarities. Default `", stringify!($temperature), "` (", $paper, ").")]
-            pub temperature: f64,
-            /// `"mean"` (default), `"sum"` or `"none"` (each anchor's loss, `[N]`).
-            pub reduction: Reduction,
+        $crate::loss::doc::documented! {
+            #[doc = concat!("Configuration of [`", stringify!($loss), "`] (`\"type\": \"", $name, "\"` in a [`LossConfig`](crate::LossConfig)).")]
+            #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+            #[serde(default, deny_unknown_fields)]
+            pub struct $config {
+                #[doc = concat!("Temperature τ > 0 dividing the cosine similarities. Default `", stringify!($temperature), "` (", $paper, ").")]
+                pub temperature: f64,
+                /// `"mean"` (default), `"sum"` or `"none"` (each anchor's loss, `[N]`).
+                pub reduction: Reduction,
+            }
         }
 
         impl Default for $config {
@@ -361,20 +369,20 @@ macro_rules! similarity_softmax_loss {
                 inputs.only($config::NAME, &["embeddings", "labels"])?;
                 let batch = Batch::of($config::NAME, inputs)?;
                 let (e, labels) = (batch.embeddings.clone(), batch.labels.clone());
-                let u = l2_normalize(e, 1e-12);
+                let u = l2_normalize(e, 1, 1e-12);
                 let logits = u.clone().matmul(u.transpose()) / self.config.temperature;
                 let (per_anchor, counted) = self.anchor_losses(logits, LabelPairs::of(&labels));
                 Ok(batch.reduce(per_anchor, counted, self.config.reduction))
             }
         }
 
-        impl crate::config::LossModule for $loss {
+        impl crate::loss::LossModule for $loss {
             fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
                 self.forward_named(inputs)
             }
 
             fn classification_loss(&self, _input: Tensor<2>, _targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
-                Err(crate::config::not_a_classification_loss($config::NAME, "embeddings and labels"))
+                Err(crate::loss::not_a_classification_loss($config::NAME, "embeddings and labels"))
             }
         }
     };
@@ -383,33 +391,35 @@ macro_rules! similarity_softmax_loss {
 similarity_softmax_loss!(NtXentLossConfig => NtXentLoss, "nt_xent", 0.07, "PML NTXentLoss");
 similarity_softmax_loss!(SupConLossConfig => SupConLoss, "supcon", 0.1, "PML SupConLoss");
 
-/// NT-Xent / InfoNCE loss (Chen et al. 2020, "SimCLR"; Oord et al. 2018), PML `NTXentLoss`: for
-/// every ordered positive pair `(a, p)` of the batch, with `s` the cosine similarity of the
-/// L2-normalised embeddings,
-///
-/// ```text
-/// ℓ_ap = −log( exp(s_ap/τ) / (exp(s_ap/τ) + Σ_{n: label ≠ label_a} exp(s_an/τ)) )
-///      = softplus( logsumexp_n(s_an/τ) − s_ap/τ )          (stable form used)
-/// mean = over positive pairs (PML MeanReducer);  none = per-anchor sums [N]
-/// ```
-///
-/// SimCLR batches give the two views of an image one label. An anchor without negatives
-/// contributes 0; a batch without positive pairs gives 0. The negatives come from the batch:
-/// under data-parallel training, the device's batch (see
-/// [Multi-device training](crate#multi-device-training)), or every device's in a
-/// [device group](crate::group).
-///
-/// # Shapes
-/// - `embeddings`: `[N, D]`, `labels`: `[N]` integers; output `[1]` or `[N]` (none)
-///
-/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
-/// it; PyTorch's mean would be NaN). An anchor without positives contributes 0; a batch without
-/// positive pairs, or without any negative, gives 0 with a zero gradient.
-#[derive(burn::module::Module, Debug)]
-pub struct NtXentLoss {
-    /// The validated configuration.
-    #[module(skip)]
-    pub config: NtXentLossConfig,
+crate::loss::doc::documented! {
+    /// NT-Xent / InfoNCE loss (Chen et al. 2020, "SimCLR"; Oord et al. 2018), PML `NTXentLoss`: for
+    /// every ordered positive pair `(a, p)` of the batch, with `s` the cosine similarity of the
+    /// L2-normalised embeddings,
+    ///
+    /// ```text
+    /// ℓ_ap = −log( exp(s_ap/τ) / (exp(s_ap/τ) + Σ_{n: label ≠ label_a} exp(s_an/τ)) )
+    ///      = softplus( logsumexp_n(s_an/τ) − s_ap/τ )          (stable form used)
+    /// mean = over positive pairs (PML MeanReducer);  none = per-anchor sums [N]
+    /// ```
+    ///
+    /// SimCLR batches give the two views of an image one label. An anchor without negatives
+    /// contributes 0; a batch without positive pairs gives 0. The negatives come from the batch:
+    /// under data-parallel training, the device's batch (see
+    /// [Multi-device training](crate#multi-device-training)), or every device's in a
+    /// [device group](crate::DeviceGroup).
+    ///
+    /// # Shapes
+    /// - `embeddings`: `[N, D]`, `labels`: `[N]` integers; output `[1]` or `[N]` (none)
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+    /// it; PyTorch's mean would be NaN). An anchor without positives contributes 0; a batch without
+    /// positive pairs, or without any negative, gives 0 with a zero gradient.
+    #[derive(burn::module::Module, Debug)]
+    pub struct NtXentLoss {
+        /// The validated configuration.
+        #[module(skip)]
+        pub config: NtXentLossConfig,
+    }
 }
 
 impl NtXentLoss {
@@ -423,30 +433,32 @@ impl NtXentLoss {
     }
 }
 
-/// Supervised contrastive loss (Khosla et al. 2020, "Supervised Contrastive Learning", L_out),
-/// PML `SupConLoss`: per anchor `i` with positives `P(i)` (same label, `j ≠ i`),
-///
-/// ```text
-/// ℓ_i = −(1/|P(i)|) Σ_{p ∈ P(i)} ( s_ip/τ − logsumexp_{k ≠ i} s_ik/τ )
-/// mean = over anchors with ℓ_i > 0 (PML's default AvgNonZeroReducer);  none = [N]
-/// ```
-///
-/// An anchor without positives contributes 0; a batch without any negative pair gives 0 (as PML).
-/// Pairs come from the batch: under data-parallel training, the device's batch (see
-/// [Multi-device training](crate#multi-device-training)), or every device's in a
-/// [device group](crate::group).
-///
-/// # Shapes
-/// - `embeddings`: `[N, D]`, `labels`: `[N]` integers; output `[1]` or `[N]` (none)
-///
-/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
-/// it; PyTorch's mean would be NaN). An anchor without positives contributes 0; a batch without
-/// positive pairs, or without any negative, gives 0 with a zero gradient.
-#[derive(burn::module::Module, Debug)]
-pub struct SupConLoss {
-    /// The validated configuration.
-    #[module(skip)]
-    pub config: SupConLossConfig,
+crate::loss::doc::documented! {
+    /// Supervised contrastive loss (Khosla et al. 2020, "Supervised Contrastive Learning", L_out),
+    /// PML `SupConLoss`: per anchor `i` with positives `P(i)` (same label, `j ≠ i`),
+    ///
+    /// ```text
+    /// ℓ_i = −(1/|P(i)|) Σ_{p ∈ P(i)} ( s_ip/τ − logsumexp_{k ≠ i} s_ik/τ )
+    /// mean = over anchors with ℓ_i > 0 (PML's default AvgNonZeroReducer);  none = [N]
+    /// ```
+    ///
+    /// An anchor without positives contributes 0; a batch without any negative pair gives 0 (as PML).
+    /// Pairs come from the batch: under data-parallel training, the device's batch (see
+    /// [Multi-device training](crate#multi-device-training)), or every device's in a
+    /// [device group](crate::DeviceGroup).
+    ///
+    /// # Shapes
+    /// - `embeddings`: `[N, D]`, `labels`: `[N]` integers; output `[1]` or `[N]` (none)
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+    /// it; PyTorch's mean would be NaN). An anchor without positives contributes 0; a batch without
+    /// positive pairs, or without any negative, gives 0 with a zero gradient.
+    #[derive(burn::module::Module, Debug)]
+    pub struct SupConLoss {
+        /// The validated configuration.
+        #[module(skip)]
+        pub config: SupConLossConfig,
+    }
 }
 
 impl SupConLoss {

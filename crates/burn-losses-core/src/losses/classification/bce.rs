@@ -15,14 +15,15 @@
 use burn::tensor::{Float, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use crate::common::{
-    InputTargetLoss, binary_log_likelihoods, binary_loss_api, check_binary_inputs, check_same_shape_inputs,
-    config_init, config_setters, sample_weight_2d, smooth_binary_target,
-};
-use crate::dynamic::{DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, check, fmt_shape};
 use crate::fused;
+use crate::loss::declare::{binary_loss_api, config_init, config_setters};
+use crate::loss::input_target::InputTargetLoss;
+use crate::reduction::sample_weight_2d;
 use crate::reduction::{ElementLoss, Reduction};
+use crate::tensor::checks::{check_binary_inputs, check_same_shape_inputs};
+use crate::tensor::dynamic::{DynTensor, LossInputs};
+use crate::tensor::math::{binary_log_likelihoods, smooth_binary_target};
 
 fn default_epsilon() -> f64 {
     1e-7
@@ -32,23 +33,25 @@ fn default_epsilon() -> f64 {
 // bce with pos_weight
 // ---------------------------------------------------------------------------------------------
 
-/// Configuration of [`BceLoss`] (`"type": "bce"` in a [`LossConfig`](crate::LossConfig)).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct BceLossConfig {
-    /// Weight of the positive term of each class, broadcast over the last dimension of `input`
-    /// (length = its size, or 1 for all); `> 1` raises recall. Default `None` (all 1). PyTorch
-    /// `binary_cross_entropy_with_logits(pos_weight=)`; a common choice is `#neg / #pos` per class.
-    pub pos_weight: Option<Vec<f32>>,
-    /// `true` (default): `input` holds logits. `false`: probabilities, clipped to
-    /// `[epsilon, 1 − epsilon]` inside the logarithms (Keras `binary_crossentropy`).
-    pub from_logits: bool,
-    /// Label smoothing `s ∈ [0, 1]`: `y ← y(1 − s) + s/2` (Keras). Default `0`.
-    pub label_smoothing: f64,
-    /// Clipping ε for probability inputs, in (0, 0.5). Default `1e-7` (Keras).
-    pub epsilon: f64,
-    /// `"mean"` (default, over all elements), `"sum"` or `"none"`.
-    pub reduction: Reduction,
+crate::loss::doc::documented! {
+    /// Configuration of [`BceLoss`] (`"type": "bce"` in a [`LossConfig`](crate::LossConfig)).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    pub struct BceLossConfig {
+        /// Weight of the positive term of each class, broadcast over the last dimension of `input`
+        /// (length = its size, or 1 for all); `> 1` raises recall. Default `None` (all 1). PyTorch
+        /// `binary_cross_entropy_with_logits(pos_weight=)`; a common choice is `#neg / #pos` per class.
+        pub pos_weight: Option<Vec<f32>>,
+        /// `true` (default): `input` holds logits. `false`: probabilities, clipped to
+        /// `[epsilon, 1 − epsilon]` inside the logarithms (Keras `binary_crossentropy`).
+        pub from_logits: bool,
+        /// Label smoothing `s ∈ [0, 1]`: `y ← y(1 − s) + s/2` (Keras). Default `0`.
+        pub label_smoothing: f64,
+        /// Clipping ε for probability inputs, in (0, 0.5). Default `1e-7` (Keras).
+        pub epsilon: f64,
+        /// `"mean"` (default, over all elements), `"sum"` or `"none"`.
+        pub reduction: Reduction,
+    }
 }
 
 impl Default for BceLossConfig {
@@ -100,29 +103,31 @@ impl BceLossConfig {
 
 config_init!(BceLossConfig => BceLoss);
 
-/// Binary / multi-label cross-entropy with per-class positive weights, any shape.
-///
-/// With `log p = log_sigmoid(x)`, `log(1 − p) = log_sigmoid(−x)` (or the logarithms of `p`
-/// clipped to `[ε, 1 − ε]` for probability input), `y` after label smoothing, and `pw` the
-/// `pos_weight` of the element's class (last dimension):
-///
-/// ```text
-/// ℓ = −[pw · y · log p + (1 − y) · log(1 − p)]
-/// ```
-///
-/// equal to PyTorch `binary_cross_entropy_with_logits(x, y, pos_weight=pw)` and, without
-/// `pos_weight`, to burn's `BinaryCrossEntropyLoss` (logits) and Keras `binary_crossentropy`
-/// (probabilities). `"mean"` averages over all elements, after multiplying by optional
-/// per-sample weights `[N]`.
-///
-/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
-/// it; PyTorch's mean would be NaN). Every element has a loss, so there is no other degenerate
-/// case: a batch of one class, or of negatives only, is an ordinary batch.
-#[derive(burn::module::Module, Debug)]
-pub struct BceLoss {
-    /// The validated configuration.
-    #[module(skip)]
-    pub config: BceLossConfig,
+crate::loss::doc::documented! {
+    /// Binary / multi-label cross-entropy with per-class positive weights, any shape.
+    ///
+    /// With `log p = log_sigmoid(x)`, `log(1 − p) = log_sigmoid(−x)` (or the logarithms of `p`
+    /// clipped to `[ε, 1 − ε]` for probability input), `y` after label smoothing, and `pw` the
+    /// `pos_weight` of the element's class (last dimension):
+    ///
+    /// ```text
+    /// ℓ = −[pw · y · log p + (1 − y) · log(1 − p)]
+    /// ```
+    ///
+    /// equal to PyTorch `binary_cross_entropy_with_logits(x, y, pos_weight=pw)` and, without
+    /// `pos_weight`, to burn's `BinaryCrossEntropyLoss` (logits) and Keras `binary_crossentropy`
+    /// (probabilities). `"mean"` averages over all elements, after multiplying by optional
+    /// per-sample weights `[N]`.
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+    /// it; PyTorch's mean would be NaN). Every element has a loss, so there is no other degenerate
+    /// case: a batch of one class, or of negatives only, is an ordinary batch.
+    #[derive(burn::module::Module, Debug)]
+    pub struct BceLoss {
+        /// The validated configuration.
+        #[module(skip)]
+        pub config: BceLossConfig,
+    }
 }
 
 binary_loss_api!(BceLoss);
@@ -234,21 +239,23 @@ impl InputTargetLoss for BceLoss {
 // balanced_bce (HED)
 // ---------------------------------------------------------------------------------------------
 
-/// Configuration of [`BalancedBceLoss`] (`"type": "balanced_bce"` in a
-/// [`LossConfig`](crate::LossConfig)).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct BalancedBceLossConfig {
-    /// β ∈ [0, 1], the weight of positives (negatives get `1 − β`). Default `None`: β = the
-    /// fraction of negatives in the batch, `1 − mean(y)` (HED), a constant for autodiff.
-    pub beta: Option<f64>,
-    /// `true` (default): `input` holds logits. `false`: probabilities, clipped to
-    /// `[epsilon, 1 − epsilon]` inside the logarithms.
-    pub from_logits: bool,
-    /// Clipping ε for probability inputs, in (0, 0.5). Default `1e-7`.
-    pub epsilon: f64,
-    /// `"mean"` (default, over all elements), `"sum"` or `"none"`.
-    pub reduction: Reduction,
+crate::loss::doc::documented! {
+    /// Configuration of [`BalancedBceLoss`] (`"type": "balanced_bce"` in a
+    /// [`LossConfig`](crate::LossConfig)).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    pub struct BalancedBceLossConfig {
+        /// β ∈ [0, 1], the weight of positives (negatives get `1 − β`). Default `None`: β = the
+        /// fraction of negatives in the batch, `1 − mean(y)` (HED), a constant for autodiff.
+        pub beta: Option<f64>,
+        /// `true` (default): `input` holds logits. `false`: probabilities, clipped to
+        /// `[epsilon, 1 − epsilon]` inside the logarithms.
+        pub from_logits: bool,
+        /// Clipping ε for probability inputs, in (0, 0.5). Default `1e-7`.
+        pub epsilon: f64,
+        /// `"mean"` (default, over all elements), `"sum"` or `"none"`.
+        pub reduction: Reduction,
+    }
 }
 
 impl Default for BalancedBceLossConfig {
@@ -297,29 +304,31 @@ impl BalancedBceLossConfig {
 
 config_init!(BalancedBceLossConfig => BalancedBceLoss);
 
-/// HED's class-balanced cross-entropy (seed 003's α-balanced CE), any shape:
-///
-/// ```text
-/// ℓ = −[β · y · log p + (1 − β) · (1 − y) · log(1 − p)]
-/// β = |Y₋| / |Y| = 1 − mean(y) over the whole batch   (beta: null; fixed beta otherwise)
-/// ```
-///
-/// β is computed from the target without gradient (a constant, as in HED). An all-negative batch
-/// has β = 1 and an all-positive batch β = 0: both give a loss of exactly 0 (and zero gradient),
-/// since the only class present gets weight 0 — finite, but no learning signal; set a fixed
-/// `beta` if such batches are common. `"mean"` averages over all elements (after optional
-/// per-sample weights `[N]`), `"sum"` sums, `"none"` keeps the input shape. Under data-parallel
-/// training β is the device batch's (see [Multi-device training](crate#multi-device-training)),
-/// or every device's in a [device group](crate::group).
-///
-/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
-/// it; PyTorch's mean would be NaN). A batch of one class only (no positives, or no negatives) has
-/// β = 1 or 0 and a loss of exactly 0 with a zero gradient (above).
-#[derive(burn::module::Module, Debug)]
-pub struct BalancedBceLoss {
-    /// The validated configuration.
-    #[module(skip)]
-    pub config: BalancedBceLossConfig,
+crate::loss::doc::documented! {
+    /// HED's class-balanced cross-entropy (the α-balanced CE of the survey "The Loss Function in Machine Learning" (2020)), any shape:
+    ///
+    /// ```text
+    /// ℓ = −[β · y · log p + (1 − β) · (1 − y) · log(1 − p)]
+    /// β = |Y₋| / |Y| = 1 − mean(y) over the whole batch   (beta: null; fixed beta otherwise)
+    /// ```
+    ///
+    /// β is computed from the target without gradient (a constant, as in HED). An all-negative batch
+    /// has β = 1 and an all-positive batch β = 0: both give a loss of exactly 0 (and zero gradient),
+    /// since the only class present gets weight 0 — finite, but no learning signal; set a fixed
+    /// `beta` if such batches are common. `"mean"` averages over all elements (after optional
+    /// per-sample weights `[N]`), `"sum"` sums, `"none"` keeps the input shape. Under data-parallel
+    /// training β is the device batch's (see [Multi-device training](crate#multi-device-training)),
+    /// or every device's in a [device group](crate::DeviceGroup).
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+    /// it; PyTorch's mean would be NaN). A batch of one class only (no positives, or no negatives) has
+    /// β = 1 or 0 and a loss of exactly 0 with a zero gradient (above).
+    #[derive(burn::module::Module, Debug)]
+    pub struct BalancedBceLoss {
+        /// The validated configuration.
+        #[module(skip)]
+        pub config: BalancedBceLossConfig,
+    }
 }
 
 binary_loss_api!(BalancedBceLoss);

@@ -4,7 +4,7 @@
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
-use super::{applies, set_fused_kernels};
+use crate::fused::{applies, set_fused_kernels};
 use crate::{
     Activation, BalancedBceLossConfig, BceLossConfig, BinaryFocalLossConfig, ClassBalancedLossConfig,
     CrossEntropyLossConfig, DiceLossConfig, DynInput, DynTensor, FocalLossConfig, GeneralizedDiceLossConfig,

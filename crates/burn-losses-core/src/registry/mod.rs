@@ -13,77 +13,41 @@
 use burn::tensor::activation::{sigmoid, softmax};
 use burn::tensor::{Int, Tensor};
 
-use crate::angular_margin::{ArcFaceLoss, ArcFaceLossConfig, CosFaceLoss, CosFaceLossConfig};
-use crate::bce::{BalancedBceLoss, BalancedBceLossConfig, BceLoss, BceLossConfig};
-use crate::class_balanced::{ClassBalancedLoss, ClassBalancedLossConfig};
-use crate::classification::*;
-use crate::composite::{SumLoss, SumLossConfig};
-use crate::contrastive::{
-    ContrastiveLoss, ContrastiveLossConfig, NtXentLoss, NtXentLossConfig, SupConLoss, SupConLossConfig,
-};
-use crate::dsc::{DscLoss, DscLossConfig};
-use crate::dynamic::{DynInput, DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, or_panic};
-use crate::focal::{BinaryFocalLoss, BinaryFocalLossConfig, FocalLoss, FocalLossConfig};
-use crate::ghm::{GhmCLoss, GhmCLossConfig, GhmRLoss, GhmRLossConfig};
-use crate::lovasz::{LovaszLoss, LovaszLossConfig};
-use crate::margin::*;
-use crate::overlap::{
-    DiceLoss, DiceLossConfig, FocalTverskyLoss, FocalTverskyLossConfig, GeneralizedDiceLoss,
-    GeneralizedDiceLossConfig, LogCoshDiceLoss, LogCoshDiceLossConfig, TverskyLoss, TverskyLossConfig,
-};
-use crate::regression::*;
-use crate::triplet::{TripletMarginLoss, TripletMarginLossConfig, TripletMinedLoss, TripletMinedLossConfig};
+use crate::loss::{ClassificationLoss, InputKind, LossModule, TargetKind};
+use crate::losses::*;
+use crate::tensor::dynamic::{DynInput, DynTensor, LossInputs};
 
-/// What a loss expects in its `input` argument.
+mod composite;
+
+pub use composite::{SumLoss, SumLossConfig, SumTerm};
+
+/// One built-in loss of the registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InputKind {
-    /// Raw scores.
-    Logits,
-    /// Softmax probabilities over dim 1.
-    SoftmaxProbabilities,
-    /// Independent sigmoid probabilities.
-    SigmoidProbabilities,
+pub struct LossEntry {
+    /// The `"type"` name.
+    pub name: &'static str,
+    /// One-line summary.
+    pub summary: &'static str,
+    /// The reference implementation or paper it matches.
+    pub anchor: &'static str,
+    /// The Rust loss type (`FocalLoss`).
+    pub loss_type: &'static str,
+    /// The Rust config type (`FocalLossConfig`).
+    pub config_type: &'static str,
 }
 
-/// What a loss accepts as `target`: how a composite loss ([`SumLoss`])
-/// feeds one target to several terms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TargetKind {
-    /// Class indices only (softmax losses).
-    ClassIndices,
-    /// Float targets of the shape of `input` (binary / multi-label losses): class indices are
-    /// one-hot encoded for them.
-    Probabilities,
-    /// Either form (the overlap losses), or a loss that checks its target itself.
-    Either,
-}
-
-/// What every loss module provides to the config-driven [`Loss`] (and so to the CLI, the Learner
-/// adapter and the tests): the named-argument forward, the kind of `input` it expects, and how it
-/// scores class logits against class indices.
-pub trait LossModule {
-    /// Runs the loss on named arguments (`input`, `target`, optional `weight`, …). The output
-    /// holds its logical shape: `[]` for `mean`/`sum`, the element shape for `none`.
-    fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor>;
-
-    /// What the loss expects in `input` (default: logits).
-    fn input_kind(&self) -> InputKind {
-        InputKind::Logits
+/// The default fields of loss `name` as JSON (the `"type"` field removed), built-in or
+/// registered.
+pub(crate) fn defaults(name: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let config = crate::LossConfig::from_name(name).ok()?;
+    match serde_json::to_value(config).ok()? {
+        serde_json::Value::Object(mut fields) => {
+            fields.remove("type");
+            Some(fields)
+        }
+        _ => None,
     }
-
-    /// What the loss accepts as `target` (default: either form).
-    fn target_kind(&self) -> TargetKind {
-        TargetKind::Either
-    }
-
-    /// The configured loss of `input [N, C]` (already turned into what [`input_kind`]
-    /// asks for) against class indices `[N]`: multiclass losses use the indices as they are,
-    /// binary / multi-label losses their one-hot `[N, C]` (one sigmoid per class). A loss that
-    /// cannot score class indices (a regression loss) says so.
-    ///
-    /// [`input_kind`]: Self::input_kind
-    fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>>;
 }
 
 /// The message of a config that serde refused, naming the field: serde's own messages say what
@@ -110,7 +74,7 @@ fn diagnose(
                 .map_or("no `type`".to_string(), |t| t.to_string())
         );
     };
-    if let Some(defaults) = crate::docs::defaults(name) {
+    if let Some(defaults) = defaults(name) {
         for (key, field) in object {
             if key == "type" {
                 continue;
@@ -130,47 +94,6 @@ fn diagnose(
         }
     }
     format!("{name}: {error}")
-}
-
-/// `forward_inputs` of a loss of `input` and class indices `target` (any ranks), flattened: the
-/// typed `forward` of the multiclass losses, and their [`LossModule::classification_loss`]
-/// (logits `[N, C]`, indices `[N]`).
-pub(crate) fn forward_with_indices<L: LossModule + ?Sized, const D: usize, const DT: usize>(
-    loss: &L,
-    input: Tensor<D>,
-    targets: Tensor<DT, Int>,
-) -> LossResult<Tensor<1>> {
-    let inputs = LossInputs::new()
-        .with_float("input", input)
-        .with_int("target", targets);
-    Ok(loss.forward_inputs(&inputs)?.flat)
-}
-
-/// [`LossModule::classification_loss`] of a loss whose `forward_inputs` takes `input [N, C]` and
-/// a float `target` of its shape: the one-hot view of the class indices ([`one_hot_like`]).
-pub(crate) fn classification_with_one_hot<L: LossModule + ?Sized>(
-    loss: &L,
-    input: Tensor<2>,
-    targets: Tensor<1, Int>,
-) -> LossResult<Tensor<1>> {
-    let one_hot = crate::common::one_hot_like(&input, targets);
-    let inputs = LossInputs::new()
-        .with_float("input", input)
-        .with_float("target", one_hot);
-    Ok(loss.forward_inputs(&inputs)?.flat)
-}
-
-/// The error of [`LossModule::classification_loss`] for a loss that does not score class logits
-/// against class indices (a metric-learning loss): says what it takes instead.
-pub(crate) fn not_a_classification_loss(loss: &'static str, takes: &str) -> LossError {
-    LossError::input(
-        loss,
-        "input",
-        format!(
-            "{takes} (it is not a loss of class logits against class indices; train it with an embedding adapter)"
-        ),
-        "class logits [N, C]",
-    )
 }
 
 /// Generates [`LossConfig`], [`Loss`] and everything that dispatches over them from one list of
@@ -250,14 +173,24 @@ macro_rules! register_losses {
 
             /// Every built-in loss: name, summary, the reference it matches, and the Rust names of
             /// its loss and config types (what `burn-losses list` / `describe` print).
-            pub fn catalogue() -> &'static [crate::docs::LossEntry] {
-                &[$(crate::docs::LossEntry {
+            pub fn catalogue() -> &'static [LossEntry] {
+                &[$(LossEntry {
                     name: $name,
                     summary: $summary,
                     anchor: $anchor,
                     loss_type: stringify!($loss),
                     config_type: stringify!($config),
                 }),*]
+            }
+
+            /// The doc comment of the built-in loss `name`'s module type and each of its config's
+            /// fields, from their declarations (`None` for another name).
+            pub(crate) fn declared_docs(name: &str) -> Option<(String, Vec<crate::loss::doc::FieldDoc>)> {
+                use crate::loss::doc::Documented;
+                match name {
+                    $($name => Some((<$loss as Documented>::doc(), <$config as Documented>::fields())),)*
+                    _ => None,
+                }
             }
 
             /// The snake_case name of this loss.
@@ -366,9 +299,11 @@ impl Loss {
         let input = DynTensor::from_tensor(input);
         let target = DynTensor::from_tensor(targets);
         let target = match self.module().target_kind() {
-            TargetKind::Probabilities => {
-                DynInput::Float(crate::common::one_hot_target(self.name(), &input, &target)?)
-            }
+            TargetKind::Probabilities => DynInput::Float(crate::tensor::onehot::one_hot_target(
+                self.name(),
+                &input,
+                &target,
+            )?),
             TargetKind::ClassIndices | TargetKind::Either => DynInput::Int(target),
         };
         let mut inputs = LossInputs::new();
@@ -391,15 +326,6 @@ impl Loss {
         let out = self.forward_inputs(&inputs)?.flat;
         Ok(if out.dims()[0] == 1 { out } else { out.mean() })
     }
-}
-
-/// A loss that scores class logits `[N, C]` against class indices `[N]`: what the Learner
-/// adapter of `burn-losses-train` needs.
-pub trait ClassificationLoss {
-    /// The scalar training loss (`[1]`) from model logits `[N, C]` and class indices `[N]`.
-    /// Logits are turned into the probabilities the loss expects when it was configured with
-    /// `from_logits = false`; a `"none"` reduction is averaged.
-    fn classification_loss(&self, logits: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>>;
 }
 
 impl ClassificationLoss for Loss {
@@ -490,7 +416,7 @@ register_losses! {
         anchor "PyTorch mse_loss, Keras, burn-nn MseLoss",
     Rmse("rmse", RmseLossConfig => RmseLoss):
         "root mean squared error with an epsilon under the root";
-        anchor "seed 004 my_rmse",
+        anchor "my_rmse of the TensorFlow 2 custom-loss guide (Sarkar)",
     Huber("huber", HuberLossConfig => HuberLoss):
         "Huber loss with threshold delta";
         anchor "PyTorch huber_loss, Keras Huber",

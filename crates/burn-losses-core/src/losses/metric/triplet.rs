@@ -12,37 +12,42 @@
 use burn::tensor::{Int, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::common::{check_same_dtype, config_init, config_setters, reduce_to_dyn};
-use crate::dynamic::{DynTensor, LossInputs};
-use crate::embedding::{
-    Batch, Distance, LabelPairs, NO_CANDIDATE, count, embeddings_2d, hinge_or_softplus, l2_normalize,
-    paired_distances, pairwise_distances, safe_sqrt,
-};
 use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
+use crate::loss::declare::{config_init, config_setters};
+use crate::losses::metric::embedding::{
+    Batch, Distance, LabelPairs, NO_CANDIDATE, count, embeddings_2d, hinge_or_softplus, paired_distances,
+    pairwise_distances,
+};
+use crate::reduction::reduce_to_dyn;
 use crate::reduction::{ElementLoss, Reduction};
+use crate::tensor::checks::check_same_dtype;
+use crate::tensor::dynamic::{DynTensor, LossInputs};
+use crate::tensor::math::{l2_normalize, safe_sqrt};
 
-/// Configuration of [`TripletMarginLoss`] (`"type": "triplet_margin"` in a
-/// [`LossConfig`](crate::LossConfig)).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct TripletMarginLossConfig {
-    /// Margin `m >= 0`. Default `1.0` (PyTorch).
-    pub margin: f64,
-    /// Norm degree `p >= 1` of the `"euclidean"` distance `‖a − p + ε‖_p`. Default `2`.
-    pub p: f64,
-    /// `ε >= 0` added to the difference before the norm (PyTorch `pairwise_distance`). Default
-    /// `1e-6`.
-    pub eps: f64,
-    /// Distance swap (Balntas et al. 2016): `d(a, n) ← min(d(a, n), d(p, n))`. Default `false`.
-    pub swap: bool,
-    /// `softplus(d(a, p) − d(a, n) + m)` instead of the hinge (PML `smooth_loss`; Hermans et al.
-    /// 2017's soft margin is this with `margin: 0`). Default `false`.
-    pub soft_margin: bool,
-    /// `"euclidean"` (the p-norm, default), `"squared_euclidean"` (`‖a − p + ε‖₂²`) or
-    /// `"cosine"` (`1 − cos`, PyTorch `TripletMarginWithDistanceLoss` with that function).
-    pub distance: Distance,
-    /// `"mean"` (default), `"sum"` or `"none"` (`[N]`).
-    pub reduction: Reduction,
+crate::loss::doc::documented! {
+    /// Configuration of [`TripletMarginLoss`] (`"type": "triplet_margin"` in a
+    /// [`LossConfig`](crate::LossConfig)).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    pub struct TripletMarginLossConfig {
+        /// Margin `m >= 0`. Default `1.0` (PyTorch).
+        pub margin: f64,
+        /// Norm degree `p >= 1` of the `"euclidean"` distance `‖a − p + ε‖_p`. Default `2`.
+        pub p: f64,
+        /// `ε >= 0` added to the difference before the norm (PyTorch `pairwise_distance`). Default
+        /// `1e-6`.
+        pub eps: f64,
+        /// Distance swap (Balntas et al. 2016): `d(a, n) ← min(d(a, n), d(p, n))`. Default `false`.
+        pub swap: bool,
+        /// `softplus(d(a, p) − d(a, n) + m)` instead of the hinge (PML `smooth_loss`; Hermans et al.
+        /// 2017's soft margin is this with `margin: 0`). Default `false`.
+        pub soft_margin: bool,
+        /// `"euclidean"` (the p-norm, default), `"squared_euclidean"` (`‖a − p + ε‖₂²`) or
+        /// `"cosine"` (`1 − cos`, PyTorch `TripletMarginWithDistanceLoss` with that function).
+        pub distance: Distance,
+        /// `"mean"` (default), `"sum"` or `"none"` (`[N]`).
+        pub reduction: Reduction,
+    }
 }
 
 impl Default for TripletMarginLossConfig {
@@ -96,29 +101,31 @@ impl TripletMarginLossConfig {
 
 config_init!(TripletMarginLossConfig => TripletMarginLoss);
 
-/// Triplet margin loss (Schroff et al. 2015, "FaceNet"; Balntas et al. 2016 for the swap):
-///
-/// ```text
-/// ℓ_i = max(d(a_i, p_i) − d(a_i, n_i) + margin, 0)        (soft_margin: softplus(·))
-/// d(x, y) = ‖x − y + ε‖_p  |  ‖x − y + ε‖₂²  |  1 − cos(x, y)
-/// swap: d(a, n) ← min(d(a, n), d(p, n))
-/// ```
-///
-/// Equals `torch.nn.TripletMarginLoss(margin, p, eps, swap, reduction)` for the Euclidean
-/// distance and `torch.nn.TripletMarginWithDistanceLoss` for the others.
-///
-/// # Shapes
-/// - `anchor`, `positive`, `negative`: `[N, D]`
-/// - output: `[1]` (mean, sum) or `[N]` (none)
-///
-/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
-/// it; PyTorch's mean would be NaN). Every element has a loss, so there is no other degenerate
-/// case: a batch of one class, or of negatives only, is an ordinary batch.
-#[derive(burn::module::Module, Debug)]
-pub struct TripletMarginLoss {
-    /// The validated configuration.
-    #[module(skip)]
-    pub config: TripletMarginLossConfig,
+crate::loss::doc::documented! {
+    /// Triplet margin loss (Schroff et al. 2015, "FaceNet"; Balntas et al. 2016 for the swap):
+    ///
+    /// ```text
+    /// ℓ_i = max(d(a_i, p_i) − d(a_i, n_i) + margin, 0)        (soft_margin: softplus(·))
+    /// d(x, y) = ‖x − y + ε‖_p  |  ‖x − y + ε‖₂²  |  1 − cos(x, y)
+    /// swap: d(a, n) ← min(d(a, n), d(p, n))
+    /// ```
+    ///
+    /// Equals `torch.nn.TripletMarginLoss(margin, p, eps, swap, reduction)` for the Euclidean
+    /// distance and `torch.nn.TripletMarginWithDistanceLoss` for the others.
+    ///
+    /// # Shapes
+    /// - `anchor`, `positive`, `negative`: `[N, D]`
+    /// - output: `[1]` (mean, sum) or `[N]` (none)
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+    /// it; PyTorch's mean would be NaN). Every element has a loss, so there is no other degenerate
+    /// case: a batch of one class, or of negatives only, is an ordinary batch.
+    #[derive(burn::module::Module, Debug)]
+    pub struct TripletMarginLoss {
+        /// The validated configuration.
+        #[module(skip)]
+        pub config: TripletMarginLossConfig,
+    }
 }
 
 impl TripletMarginLoss {
@@ -209,13 +216,13 @@ fn lp_norm(x: Tensor<2>, p: f64) -> Tensor<2> {
     (s.mask_fill(zero.clone(), 1.0).powf_scalar(1.0 / p) * m).mask_fill(zero, 0.0)
 }
 
-impl crate::config::LossModule for TripletMarginLoss {
+impl crate::loss::LossModule for TripletMarginLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         self.forward_named(inputs)
     }
 
     fn classification_loss(&self, _input: Tensor<2>, _targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
-        Err(crate::config::not_a_classification_loss(
+        Err(crate::loss::not_a_classification_loss(
             TripletMarginLossConfig::NAME,
             "anchor, positive, negative embeddings",
         ))
@@ -238,31 +245,33 @@ pub enum Mining {
     SemiHard,
 }
 
-/// Configuration of [`TripletMinedLoss`] (`"type": "triplet_mined"` in a
-/// [`LossConfig`](crate::LossConfig)).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct TripletMinedLossConfig {
-    /// `"batch_all"` (default), `"batch_hard"` or `"semi_hard"`.
-    pub mining: Mining,
-    /// Margin `m >= 0`. Default `1.0` (PyTorch, TF-Addons; PML's default is 0.05 on normalised
-    /// embeddings).
-    pub margin: f64,
-    /// `"euclidean"` (default), `"squared_euclidean"` or `"cosine"`. TF-Addons'
-    /// `TripletSemiHardLoss` uses `distance_metric="L2"` (= `"euclidean"`) by default; the
-    /// original `tf.contrib` function used squared distances (`"squared_euclidean"`).
-    pub distance: Distance,
-    /// L2-normalise the embeddings first. Default `false` (PML's `LpDistance` default is
-    /// `true`: set it to match PML's defaults).
-    pub normalize_embeddings: bool,
-    /// `softplus(d_ap − d_an + m)` instead of the hinge (PML `smooth_loss`). Default `false`.
-    pub soft_margin: bool,
-    /// `"mean"` divides by the number of mined terms with a positive loss (Hermans et al.'s
-    /// batch-all, PML's `AvgNonZeroReducer`) instead of all mined terms (PML `MeanReducer`,
-    /// TF-Addons). Default `false`.
-    pub nonzero_mean: bool,
-    /// `"mean"` (default), `"sum"` or `"none"` (each anchor's summed terms, `[N]`).
-    pub reduction: Reduction,
+crate::loss::doc::documented! {
+    /// Configuration of [`TripletMinedLoss`] (`"type": "triplet_mined"` in a
+    /// [`LossConfig`](crate::LossConfig)).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    pub struct TripletMinedLossConfig {
+        /// `"batch_all"` (default), `"batch_hard"` or `"semi_hard"`.
+        pub mining: Mining,
+        /// Margin `m >= 0`. Default `1.0` (PyTorch, TF-Addons; PML's default is 0.05 on normalised
+        /// embeddings).
+        pub margin: f64,
+        /// `"euclidean"` (default), `"squared_euclidean"` or `"cosine"`. TF-Addons'
+        /// `TripletSemiHardLoss` uses `distance_metric="L2"` (= `"euclidean"`) by default; the
+        /// original `tf.contrib` function used squared distances (`"squared_euclidean"`).
+        pub distance: Distance,
+        /// L2-normalise the embeddings first. Default `false` (PML's `LpDistance` default is
+        /// `true`: set it to match PML's defaults).
+        pub normalize_embeddings: bool,
+        /// `softplus(d_ap − d_an + m)` instead of the hinge (PML `smooth_loss`). Default `false`.
+        pub soft_margin: bool,
+        /// `"mean"` divides by the number of mined terms with a positive loss (Hermans et al.'s
+        /// batch-all, PML's `AvgNonZeroReducer`) instead of all mined terms (PML `MeanReducer`,
+        /// TF-Addons). Default `false`.
+        pub nonzero_mean: bool,
+        /// `"mean"` (default), `"sum"` or `"none"` (each anchor's summed terms, `[N]`).
+        pub reduction: Reduction,
+    }
 }
 
 impl Default for TripletMinedLossConfig {
@@ -307,39 +316,41 @@ impl TripletMinedLossConfig {
 
 config_init!(TripletMinedLossConfig => TripletMinedLoss);
 
-/// Triplet loss with online mining over a labelled batch (Hermans et al. 2017, "In Defense of
-/// the Triplet Loss"; Schroff et al. 2015 for semi-hard):
-///
-/// ```text
-/// D = pairwise distances of the batch, one [N, N] matrix (safe √: zero gradient at 0)
-/// batch_all:  ℓ_apn = max(D_ap − D_an + m, 0)  for every a ≠ p same label, n other label
-/// batch_hard: ℓ_a   = max(max_p D_ap − min_n D_an + m, 0)
-/// semi_hard:  ℓ_ap  = max(D_ap − D_an* + m, 0), n* = argmin {D_an : D_an > D_ap}, else argmax_n D_an
-/// soft_margin: softplus instead of max(·, 0)
-/// mean = Σ ℓ / #terms   (nonzero_mean: / #{ℓ > 0});  none = per-anchor sums [N]
-/// ```
-///
-/// `batch_all` with the default mean equals PML `TripletMarginLoss(distance=LpDistance(
-/// normalize_embeddings=False), reducer=MeanReducer())` with no miner (PML's
-/// `TripletMarginMiner("all")` would keep only the margin violators, i.e. `nonzero_mean`);
-/// `batch_hard` PML's `BatchHardMiner` followed by that loss; `semi_hard` TF-Addons'
-/// `TripletSemiHardLoss` (which averages over all positive pairs). A batch with no valid
-/// triplet gives 0 with a zero gradient. Triplets are mined within the batch: under data-parallel
-/// training, the device's batch (see [Multi-device training](crate#multi-device-training)), or every device's in a
-/// [device group](crate::group).
-///
-/// # Shapes
-/// - `embeddings`: `[N, D]`, `labels`: `[N]` integers
-/// - output: `[1]` (mean, sum) or `[N]` (none)
-///
-/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
-/// it; PyTorch's mean would be NaN). No valid triplet (no positive pair, or no negative): 0 with a
-/// zero gradient.
-#[derive(burn::module::Module, Debug)]
-pub struct TripletMinedLoss {
-    /// The validated configuration.
-    #[module(skip)]
-    pub config: TripletMinedLossConfig,
+crate::loss::doc::documented! {
+    /// Triplet loss with online mining over a labelled batch (Hermans et al. 2017, "In Defense of
+    /// the Triplet Loss"; Schroff et al. 2015 for semi-hard):
+    ///
+    /// ```text
+    /// D = pairwise distances of the batch, one [N, N] matrix (safe √: zero gradient at 0)
+    /// batch_all:  ℓ_apn = max(D_ap − D_an + m, 0)  for every a ≠ p same label, n other label
+    /// batch_hard: ℓ_a   = max(max_p D_ap − min_n D_an + m, 0)
+    /// semi_hard:  ℓ_ap  = max(D_ap − D_an* + m, 0), n* = argmin {D_an : D_an > D_ap}, else argmax_n D_an
+    /// soft_margin: softplus instead of max(·, 0)
+    /// mean = Σ ℓ / #terms   (nonzero_mean: / #{ℓ > 0});  none = per-anchor sums [N]
+    /// ```
+    ///
+    /// `batch_all` with the default mean equals PML `TripletMarginLoss(distance=LpDistance(
+    /// normalize_embeddings=False), reducer=MeanReducer())` with no miner (PML's
+    /// `TripletMarginMiner("all")` would keep only the margin violators, i.e. `nonzero_mean`);
+    /// `batch_hard` PML's `BatchHardMiner` followed by that loss; `semi_hard` TF-Addons'
+    /// `TripletSemiHardLoss` (which averages over all positive pairs). A batch with no valid
+    /// triplet gives 0 with a zero gradient. Triplets are mined within the batch: under data-parallel
+    /// training, the device's batch (see [Multi-device training](crate#multi-device-training)), or every device's in a
+    /// [device group](crate::DeviceGroup).
+    ///
+    /// # Shapes
+    /// - `embeddings`: `[N, D]`, `labels`: `[N]` integers
+    /// - output: `[1]` (mean, sum) or `[N]` (none)
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+    /// it; PyTorch's mean would be NaN). No valid triplet (no positive pair, or no negative): 0 with a
+    /// zero gradient.
+    #[derive(burn::module::Module, Debug)]
+    pub struct TripletMinedLoss {
+        /// The validated configuration.
+        #[module(skip)]
+        pub config: TripletMinedLossConfig,
+    }
 }
 
 impl TripletMinedLoss {
@@ -367,7 +378,7 @@ impl TripletMinedLoss {
         let [n, _] = e.dims();
         let dtype = e.dtype();
         let e = if self.config.normalize_embeddings {
-            l2_normalize(e, 1e-12)
+            l2_normalize(e, 1, 1e-12)
         } else {
             e
         };
@@ -431,13 +442,13 @@ impl TripletMinedLoss {
     }
 }
 
-impl crate::config::LossModule for TripletMinedLoss {
+impl crate::loss::LossModule for TripletMinedLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         self.forward_named(inputs)
     }
 
     fn classification_loss(&self, _input: Tensor<2>, _targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
-        Err(crate::config::not_a_classification_loss(
+        Err(crate::loss::not_a_classification_loss(
             TripletMinedLossConfig::NAME,
             "embeddings and labels",
         ))

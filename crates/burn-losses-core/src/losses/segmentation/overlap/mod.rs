@@ -30,39 +30,18 @@
 //! match: nothing to find, nothing predicted) with zero gradient, never NaN or infinity.
 
 use burn::tensor::{Float, Int, Tensor, TensorData};
-use serde::{Deserialize, Serialize};
 
-use crate::common::{
-    check_class_target_shape, check_float_range, check_same_dtype, class_indices_without_ignored,
-    config_setters, one_hot_classes, pixel_shape, reduce_to_dyn, stable_sigmoid, stable_softmax,
-};
-use crate::dynamic::{DynInput, DynTensor, LossInputs};
-use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
+use crate::error::{LossError, LossResult, check, fmt_shape};
+use crate::loss::declare::config_setters;
+use crate::reduction::reduce_to_dyn;
 use crate::reduction::{ElementLoss, Reduction};
-
-/// How `input` becomes the probabilities `p` of the overlap losses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Activation {
-    /// `input` already holds probabilities in `[0, 1]` (MONAI's default: neither `sigmoid` nor
-    /// `softmax`). Checked: logits give a clear error.
-    #[default]
-    None,
-    /// Softmax over the class dim 1 (needs `C >= 2`; MONAI `softmax=True`, smp multiclass).
-    Softmax,
-    /// Independent sigmoid per channel (MONAI `sigmoid=True`, smp binary / multilabel).
-    Sigmoid,
-}
-
-impl core::fmt::Display for Activation {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(match self {
-            Activation::None => "none",
-            Activation::Softmax => "softmax",
-            Activation::Sigmoid => "sigmoid",
-        })
-    }
-}
+pub use crate::tensor::activation::Activation;
+use crate::tensor::activation::{INPUT_PROBABILITIES, MASK_VALUES, TARGET_PROBABILITIES};
+use crate::tensor::checks::{check_float_range, check_same_dtype, class_indices_without_ignored};
+use crate::tensor::dynamic::DynTensor;
+use crate::tensor::math::safe_ratio;
+use crate::tensor::math::{stable_sigmoid, stable_softmax};
+use crate::tensor::onehot::{check_class_target_shape, one_hot_classes, pixel_shape};
 
 /// The options every overlap loss shares (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -87,12 +66,13 @@ impl OverlapOptions {
 /// with serde defaults, `deny_unknown_fields`, `Default`, burn `Config` and `with_*` setters.
 macro_rules! overlap_config {
     (
-        $(#[$meta:meta])*
+        $(#[$($meta:tt)*])*
         $config:ident ($name:literal) {
-            $( $(#[$fmeta:meta])* $setter:ident => $field:ident : $ty:ty = $default:expr ),* $(,)?
+            $( $(#[$($fmeta:tt)*])* $setter:ident => $field:ident : $ty:ty = $default:expr ),* $(,)?
         }
     ) => {
-        $(#[$meta])*
+        $crate::loss::doc::documented! {
+        $(#[$($meta)*])*
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         #[serde(default, deny_unknown_fields)]
         pub struct $config {
@@ -110,14 +90,15 @@ macro_rules! overlap_config {
             /// `batch=True`; smp always does this). Default `false`. Under data-parallel
             /// training the batch is the device's batch (see
             /// [Multi-device training](crate#multi-device-training)), or every device's in a
-            /// [device group](crate::group).
+            /// [device group](crate::DeviceGroup).
             pub batch: bool,
             /// Class-index targets only: pixels whose target equals it are left out of every
             /// sum (smp `ignore_index`). Default `None`.
             pub ignore_index: Option<i64>,
-            $( $(#[$fmeta])* pub $field: $ty, )*
+            $( $(#[$($fmeta)*])* pub $field: $ty, )*
             /// `"mean"` (default: over samples × classes, MONAI), `"sum"` or `"none"`.
             pub reduction: Reduction,
+        }
         }
 
         impl Default for $config {
@@ -192,25 +173,6 @@ pub(crate) struct OverlapSums {
     pub target: Tensor<2>,
 }
 
-/// A denominator at or below this is an empty class (the probability mass of 1e-18 pixels):
-/// below it `num / den²`, the ratio's gradient, overflows f32 for any `smooth_nr ≤ 1`.
-const EMPTY: f64 = 1e-18;
-
-/// `num / den`, with `1` where `den ≤ 1e-18` (an empty class with `smooth_dr = 0`: loss 0, no
-/// gradient) instead of NaN or an overflowing gradient.
-pub(crate) fn safe_ratio(num: Tensor<2>, den: Tensor<2>) -> Tensor<2> {
-    let zero = den.clone().lower_equal_elem(EMPTY);
-    num.mask_fill(zero.clone(), 1.0) / den.mask_fill(zero, 1.0)
-}
-
-/// What `input` must hold with activation `"none"` (the range check's wording).
-pub(crate) const INPUT_PROBABILITIES: &str =
-    "probabilities (activation \"none\"; set \"softmax\" or \"sigmoid\" for logits)";
-/// What `mask` must hold.
-pub(crate) const MASK_VALUES: &str = "mask values";
-/// What a float `target` must hold.
-pub(crate) const TARGET_PROBABILITIES: &str = "target probabilities";
-
 /// Checks the arguments and sums them ([`OverlapSums`]): one pass of the fused kernel where it
 /// applies ([`crate::fused`]), the composed tensor ops otherwise.
 pub(crate) fn overlap_sums(
@@ -221,7 +183,7 @@ pub(crate) fn overlap_sums(
     mask: Option<&DynTensor<Float>>,
     squared: bool,
 ) -> LossResult<OverlapSums> {
-    crate::common::check_non_empty(loss, "input", input)?;
+    crate::tensor::dynamic::check_non_empty(loss, "input", input)?;
     if input.shape.len() < 2 {
         return Err(LossError::input(
             loss,
@@ -496,12 +458,6 @@ fn tversky_scores(alpha: f64, beta: f64, smooth_nr: f64, smooth_dr: f64, sums: O
     safe_ratio(tp + smooth_nr, denominator).neg() + 1.0
 }
 
-/// `log(cosh(x))` without overflow: `|x| + log1p(exp(−2|x|)) − log 2`.
-fn log_cosh(x: Tensor<2>) -> Tensor<2> {
-    let a = x.abs();
-    a.clone() + (a * -2.0).exp().log1p() - std::f64::consts::LN_2
-}
-
 /// The unreduced scores of an overlap loss as element losses, with their logical shape.
 fn scored(scores: Tensor<2>, batch: bool) -> (ElementLoss<2>, Vec<usize>) {
     let [n, c] = scores.dims();
@@ -587,7 +543,7 @@ macro_rules! overlap_loss_api {
             }
         }
 
-        impl $crate::config::LossModule for $loss {
+        impl $crate::loss::LossModule for $loss {
             fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
                 let name = $config::NAME;
                 inputs.only(name, &["input", "target", "mask"])?;
@@ -606,10 +562,10 @@ macro_rules! overlap_loss_api {
                 })
             }
 
-            fn input_kind(&self) -> $crate::InputKind {
+            fn input_kind(&self) -> $crate::loss::InputKind {
                 match self.config.activation {
-                    Activation::None => $crate::InputKind::SoftmaxProbabilities,
-                    Activation::Softmax | Activation::Sigmoid => $crate::InputKind::Logits,
+                    Activation::None => $crate::loss::InputKind::SoftmaxProbabilities,
+                    Activation::Softmax | Activation::Sigmoid => $crate::loss::InputKind::Logits,
                 }
             }
 
@@ -624,437 +580,11 @@ macro_rules! overlap_loss_api {
     };
 }
 
-// ---------------------------------------------------------------------------------------------
-// dice and log_cosh_dice
-// ---------------------------------------------------------------------------------------------
+mod dice;
+mod tversky;
 
-/// Declares a config with [`DiceLossConfig`]'s fields (the shared ones plus `squared_pred`,
-/// `jaccard`, `weight`), its `validate` and its Dice form.
-macro_rules! dice_config {
-    ($(#[$meta:meta])* $config:ident($name:literal)) => {
-        overlap_config! {
-            $(#[$meta])*
-            $config($name) {
-                /// `true`: `P = Σ p²` and `G = Σ g²` (V-Net; MONAI `squared_pred`). Default `false`.
-                with_squared_pred => squared_pred: bool = false,
-                /// `true`: the Jaccard / IoU form, denominator `2(G + P − I)` (MONAI `jaccard`).
-                /// Default `false`.
-                with_jaccard => jaccard: bool = false,
-                /// Per-class weights multiplying each class's loss before the reduction, length C
-                /// (C − 1 without the background) or 1 (MONAI `weight`). Default `None`.
-                with_weight => weight: Option<Vec<f32>> = None,
-            }
-        }
-
-        impl $config {
-            /// Checks every field; the error names the field and its expected range.
-            pub fn validate(&self) -> LossResult<()> {
-                self.options().validate(Self::NAME)?;
-                if let Some(w) = &self.weight {
-                    check::weights(Self::NAME, "weight", w)?;
-                }
-                Ok(())
-            }
-
-            fn form(&self) -> DiceForm<'_> {
-                DiceForm {
-                    squared_pred: self.squared_pred,
-                    jaccard: self.jaccard,
-                    weight: self.weight.as_deref(),
-                }
-            }
-        }
-    };
-}
-
-dice_config! {
-    /// Configuration of [`DiceLoss`] (`"type": "dice"` in a [`LossConfig`](crate::LossConfig)):
-    /// MONAI `DiceLoss`'s options.
-    DiceLossConfig("dice")
-}
-
-crate::common::config_init!(DiceLossConfig => DiceLoss);
-
-/// Soft Dice loss (Milletari et al. 2016, V-Net, <https://arxiv.org/abs/1606.04797>), per sample
-/// and class:
-///
-/// ```text
-/// f = 1 − (2·I + smooth_nr) / (G + P + smooth_dr)            (jaccard: denominator 2·(G + P − I))
-/// ```
-///
-/// with the sums of the module docs (squared with `squared_pred`), times the class `weight`;
-/// `"mean"` averages `f` over `[N, C']` (`[C']` with `batch`), `"none"` returns it (`C'` = C, or
-/// C − 1 without the background). Equals MONAI `DiceLoss` (`to_onehot_y=True` for class
-/// targets, `MaskedDiceLoss` for `mask`) option by option. The V-Net / survey-document PyTorch
-/// Dice (`sigmoid`, global sums, smooth 1) is `{"activation": "sigmoid", "batch": true,
-/// "smooth_nr": 1, "smooth_dr": 1}` on one channel.
-///
-/// # Shapes
-/// - `input`: `[N, C, spatial…]` (or `[N, C]`)
-/// - `target`: class indices `[N, spatial…]` or probabilities `[N, C, spatial…]`
-/// - `mask` (optional): `[N, spatial…]` or `[N, 1, spatial…]`
-/// - output: `[1]` (mean, sum); `[N, C']` or `[C']` with `batch` (none)
-///
-/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
-/// it; PyTorch's mean would be NaN). A class absent from prediction and target — every pixel
-/// ignored or masked included — takes the empty-class policy of the [module docs](self): `(0 +
-/// smooth_nr) / (0 + smooth_dr)` (loss 0 with the default smoothing), and loss 0 with a zero
-/// gradient, never NaN, when `smooth_dr` = 0.
-#[derive(burn::module::Module, Debug)]
-pub struct DiceLoss {
-    /// The validated configuration.
-    #[module(skip)]
-    pub config: DiceLossConfig,
-}
-
-impl DiceLoss {
-    fn scores(
-        &self,
-        input: &DynTensor<Float>,
-        target: OverlapTarget<'_>,
-        mask: Option<&DynTensor<Float>>,
-    ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
-        let options = self.config.options();
-        let name = DiceLossConfig::NAME;
-        let f = dice_scores(name, &options, &self.config.form(), input, target, mask)?;
-        Ok(scored(f, options.batch))
-    }
-
-    fn reduce(&self, terms: ElementLoss<2>) -> Tensor<1> {
-        terms.reduce(self.config.reduction)
-    }
-}
-
-overlap_loss_api!(DiceLoss, DiceLossConfig);
-
-dice_config! {
-    /// Configuration of [`LogCoshDiceLoss`] (`"type": "log_cosh_dice"`): the options of
-    /// [`DiceLossConfig`] (`weight` applies before the `log cosh`).
-    LogCoshDiceLossConfig("log_cosh_dice")
-}
-
-crate::common::config_init!(LogCoshDiceLossConfig => LogCoshDiceLoss);
-
-/// Log-cosh Dice loss (Jadon 2020, "A survey of loss functions for semantic segmentation",
-/// <https://arxiv.org/abs/2006.14822>): `log(cosh(f))` of each (sample, class) [`DiceLoss`] value
-/// `f` before the reduction (so `"none"` is `[N, C']`), computed as
-/// `|f| + log1p(exp(−2|f|)) − log 2` (no overflow). Same options, shapes and anchors as
-/// [`DiceLoss`]; the reference is MONAI `DiceLoss(reduction="none")` followed by `log(cosh(·))`.
-///
-/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
-/// it; PyTorch's mean would be NaN). A class absent from prediction and target — every pixel
-/// ignored or masked included — takes the empty-class policy of the [module docs](self): `(0 +
-/// smooth_nr) / (0 + smooth_dr)` (loss 0 with the default smoothing), and loss 0 with a zero
-/// gradient, never NaN, when `smooth_dr` = 0.
-#[derive(burn::module::Module, Debug)]
-pub struct LogCoshDiceLoss {
-    /// The validated configuration.
-    #[module(skip)]
-    pub config: LogCoshDiceLossConfig,
-}
-
-impl LogCoshDiceLoss {
-    fn scores(
-        &self,
-        input: &DynTensor<Float>,
-        target: OverlapTarget<'_>,
-        mask: Option<&DynTensor<Float>>,
-    ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
-        let options = self.config.options();
-        let name = LogCoshDiceLossConfig::NAME;
-        let f = dice_scores(name, &options, &self.config.form(), input, target, mask)?;
-        Ok(scored(log_cosh(f), options.batch))
-    }
-
-    fn reduce(&self, terms: ElementLoss<2>) -> Tensor<1> {
-        terms.reduce(self.config.reduction)
-    }
-}
-
-overlap_loss_api!(LogCoshDiceLoss, LogCoshDiceLossConfig);
-
-// ---------------------------------------------------------------------------------------------
-// generalized_dice
-// ---------------------------------------------------------------------------------------------
-
-/// The class weights of [`GeneralizedDiceLoss`], from the target volume `G` of each class.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum GeneralizedDiceWeight {
-    /// `w = 1 / G²` (Sudre et al. 2017; MONAI default).
-    #[default]
-    Square,
-    /// `w = 1 / G`.
-    Simple,
-    /// `w = 1`.
-    Uniform,
-}
-
-overlap_config! {
-    /// Configuration of [`GeneralizedDiceLoss`] (`"type": "generalized_dice"`): MONAI
-    /// `GeneralizedDiceLoss`'s options.
-    GeneralizedDiceLossConfig("generalized_dice") {
-        /// `"square"` (default, `1/G²`), `"simple"` (`1/G`) or `"uniform"` (1).
-        with_w_type => w_type: GeneralizedDiceWeight = GeneralizedDiceWeight::Square,
-    }
-}
-
-impl GeneralizedDiceLossConfig {
-    /// Checks every field; the error names the field and its expected range.
-    pub fn validate(&self) -> LossResult<()> {
-        self.options().validate(Self::NAME)
-    }
-}
-
-crate::common::config_init!(GeneralizedDiceLossConfig => GeneralizedDiceLoss);
-
-/// Generalized Dice loss (Sudre et al. 2017, <https://arxiv.org/abs/1707.03237>): one ratio per
-/// sample over all classes, each class weighted by the inverse of its target volume,
-///
-/// ```text
-/// f = 1 − (2·Σ_c w_c·I_c + smooth_nr) / (Σ_c w_c·(G_c + P_c) + smooth_dr)
-/// ```
-///
-/// A class absent from the target (`G_c = 0`, infinite weight) gets the largest finite weight of
-/// its sample (of the batch with `batch`), as MONAI `GeneralizedDiceLoss` does. `"none"` returns
-/// `[N]` (`[1]` with `batch`), `"mean"` averages it. Inputs as [`DiceLoss`].
-///
-/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
-/// it; PyTorch's mean would be NaN). A class absent from prediction and target — every pixel
-/// ignored or masked included — takes the empty-class policy of the [module docs](self): `(0 +
-/// smooth_nr) / (0 + smooth_dr)` (loss 0 with the default smoothing), and loss 0 with a zero
-/// gradient, never NaN, when `smooth_dr` = 0.
-#[derive(burn::module::Module, Debug)]
-pub struct GeneralizedDiceLoss {
-    /// The validated configuration.
-    #[module(skip)]
-    pub config: GeneralizedDiceLossConfig,
-}
-
-impl GeneralizedDiceLoss {
-    fn scores(
-        &self,
-        input: &DynTensor<Float>,
-        target: OverlapTarget<'_>,
-        mask: Option<&DynTensor<Float>>,
-    ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
-        let config = &self.config;
-        let OverlapSums {
-            intersection,
-            pred,
-            target: ground,
-        } = overlap_sums(
-            GeneralizedDiceLossConfig::NAME,
-            &config.options(),
-            input,
-            target,
-            mask,
-            false,
-        )?;
-        let w = match config.w_type {
-            GeneralizedDiceWeight::Uniform => ground.ones_like(),
-            kind => {
-                let empty = ground.clone().equal_elem(0.0);
-                let safe = ground.clone().mask_fill(empty.clone(), 1.0);
-                let w = match kind {
-                    GeneralizedDiceWeight::Square => safe.powi_scalar(2).recip(),
-                    _ => safe.recip(),
-                };
-                let w = w.mask_fill(empty.clone(), 0.0);
-                let largest = w.clone().max_dim(1);
-                w + empty.float().cast(largest.dtype()) * largest
-            }
-        };
-        let numerator = (intersection * w.clone()).sum_dim(1) * 2.0 + config.smooth_nr;
-        let denominator = ((ground + pred) * w).sum_dim(1) + config.smooth_dr;
-        let f = safe_ratio(numerator, denominator).neg() + 1.0;
-        let n = f.dims()[0];
-        Ok((ElementLoss::new(f), vec![n]))
-    }
-
-    fn reduce(&self, terms: ElementLoss<2>) -> Tensor<1> {
-        terms.reduce(self.config.reduction)
-    }
-}
-
-overlap_loss_api!(GeneralizedDiceLoss, GeneralizedDiceLossConfig);
-
-// ---------------------------------------------------------------------------------------------
-// tversky and focal_tversky
-// ---------------------------------------------------------------------------------------------
-
-overlap_config! {
-    /// Configuration of [`TverskyLoss`] (`"type": "tversky"`): MONAI `TverskyLoss`'s options.
-    TverskyLossConfig("tversky") {
-        /// α >= 0, the weight of false positives. Default `0.5` (MONAI; α = β = 0.5 is Dice).
-        with_alpha => alpha: f64 = 0.5,
-        /// β >= 0, the weight of false negatives. Default `0.5` (MONAI).
-        with_beta => beta: f64 = 0.5,
-    }
-}
-
-impl TverskyLossConfig {
-    /// Checks every field; the error names the field and its expected range.
-    pub fn validate(&self) -> LossResult<()> {
-        self.options().validate(Self::NAME)?;
-        check::non_negative(Self::NAME, "alpha", self.alpha)?;
-        check::non_negative(Self::NAME, "beta", self.beta)
-    }
-}
-
-crate::common::config_init!(TverskyLossConfig => TverskyLoss);
-
-/// Tversky loss (Salehi et al. 2017, <https://arxiv.org/abs/1706.05721>), per sample and class:
-///
-/// ```text
-/// f = 1 − (I + smooth_nr) / (I + α·FP + β·FN + smooth_dr),   FP = Σ p·(1 − g),  FN = Σ (1 − p)·g
-/// ```
-///
-/// MONAI `TverskyLoss` option by option; `"none"` is `[N, C']` (`[C']` with `batch`). Inputs as
-/// [`DiceLoss`].
-///
-/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
-/// it; PyTorch's mean would be NaN). A class absent from prediction and target — every pixel
-/// ignored or masked included — takes the empty-class policy of the [module docs](self): `(0 +
-/// smooth_nr) / (0 + smooth_dr)` (loss 0 with the default smoothing), and loss 0 with a zero
-/// gradient, never NaN, when `smooth_dr` = 0.
-#[derive(burn::module::Module, Debug)]
-pub struct TverskyLoss {
-    /// The validated configuration.
-    #[module(skip)]
-    pub config: TverskyLossConfig,
-}
-
-impl TverskyLoss {
-    fn scores(
-        &self,
-        input: &DynTensor<Float>,
-        target: OverlapTarget<'_>,
-        mask: Option<&DynTensor<Float>>,
-    ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
-        let c = &self.config;
-        let sums = overlap_sums(TverskyLossConfig::NAME, &c.options(), input, target, mask, false)?;
-        Ok(scored(
-            tversky_scores(c.alpha, c.beta, c.smooth_nr, c.smooth_dr, sums),
-            c.batch,
-        ))
-    }
-
-    fn reduce(&self, terms: ElementLoss<2>) -> Tensor<1> {
-        terms.reduce(self.config.reduction)
-    }
-}
-
-overlap_loss_api!(TverskyLoss, TverskyLossConfig);
-
-overlap_config! {
-    /// Configuration of [`FocalTverskyLoss`] (`"type": "focal_tversky"`).
-    FocalTverskyLossConfig("focal_tversky") {
-        /// As [`TverskyLossConfig::alpha`] (false positives). Default `0.5`.
-        with_alpha => alpha: f64 = 0.5,
-        /// As [`TverskyLossConfig::beta`] (false negatives). Default `0.5`.
-        with_beta => beta: f64 = 0.5,
-        /// γ > 0, the exponent of `(1 − TI)`. Default `0.75` — Abraham & Khan's recommended
-        /// `1/γ` with their γ = 4/3 (they write the exponent as `1/γ`; here it is γ itself, as
-        /// smp).
-        with_gamma => gamma: f64 = 0.75,
-        /// `false` (default): `(1 − TI_c)^γ` per sample and class, then the reduction (the
-        /// paper). `true`: `(mean of (1 − TI_c))^γ`, smp `TverskyLoss(gamma=)`; needs
-        /// `"reduction": "mean"`.
-        with_exponent_after_mean => exponent_after_mean: bool = false,
-    }
-}
-
-impl FocalTverskyLossConfig {
-    /// Checks every field; the error names the field and its expected range.
-    pub fn validate(&self) -> LossResult<()> {
-        self.options().validate(Self::NAME)?;
-        check::non_negative(Self::NAME, "alpha", self.alpha)?;
-        check::non_negative(Self::NAME, "beta", self.beta)?;
-        if !(self.gamma.is_finite() && self.gamma > 0.0) {
-            return Err(LossError::config(
-                Self::NAME,
-                "gamma",
-                "a finite number > 0",
-                self.gamma,
-            ));
-        }
-        if self.exponent_after_mean && self.reduction != Reduction::Mean {
-            return Err(LossError::config(
-                Self::NAME,
-                "reduction",
-                "\"mean\" with exponent_after_mean = true (the exponent applies to the mean)",
-                format!("\"{}\"", self.reduction),
-            ));
-        }
-        Ok(())
-    }
-}
-
-crate::common::config_init!(FocalTverskyLossConfig => FocalTverskyLoss);
-
-/// Focal Tversky loss (Abraham & Khan 2019, <https://arxiv.org/abs/1810.07842>): the
-/// [`TverskyLoss`] value `f_c = 1 − TI_c` of each sample and class raised to γ,
-///
-/// ```text
-/// FTL = (1 − TI_c)^γ                 per (sample, class), then the reduction ("none": [N, C'])
-/// FTL = (mean_{n,c} (1 − TI))^γ      with exponent_after_mean (smp TverskyLoss(gamma=))
-/// ```
-///
-/// Abraham & Khan write the exponent as `1/γ` (γ ∈ [1, 3], recommended 4/3); here γ is the
-/// exponent itself (default 0.75 ≈ 1/(4/3)). `1 − TI` is floored at the smallest normal f32
-/// before the power, so γ < 1 has a finite gradient at a perfect score. Inputs as [`DiceLoss`].
-///
-/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
-/// it; PyTorch's mean would be NaN). A class absent from prediction and target — every pixel
-/// ignored or masked included — takes the empty-class policy of the [module docs](self): `(0 +
-/// smooth_nr) / (0 + smooth_dr)` (loss 0 with the default smoothing), and loss 0 with a zero
-/// gradient, never NaN, when `smooth_dr` = 0.
-#[derive(burn::module::Module, Debug)]
-pub struct FocalTverskyLoss {
-    /// The validated configuration.
-    #[module(skip)]
-    pub config: FocalTverskyLossConfig,
-}
-
-impl FocalTverskyLoss {
-    fn scores(
-        &self,
-        input: &DynTensor<Float>,
-        target: OverlapTarget<'_>,
-        mask: Option<&DynTensor<Float>>,
-    ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
-        let c = &self.config;
-        let sums = overlap_sums(
-            FocalTverskyLossConfig::NAME,
-            &c.options(),
-            input,
-            target,
-            mask,
-            false,
-        )?;
-        let f = tversky_scores(c.alpha, c.beta, c.smooth_nr, c.smooth_dr, sums);
-        let f = if c.exponent_after_mean {
-            f
-        } else {
-            focal_power(f, c.gamma)
-        };
-        Ok(scored(f, c.batch))
-    }
-
-    fn reduce(&self, terms: ElementLoss<2>) -> Tensor<1> {
-        let reduced = terms.reduce(self.config.reduction);
-        if self.config.exponent_after_mean {
-            focal_power(reduced.reshape([1, 1]), self.config.gamma).reshape([1])
-        } else {
-            reduced
-        }
-    }
-}
-
-/// `max(x, f32::MIN_POSITIVE)^γ`.
-fn focal_power(x: Tensor<2>, gamma: f64) -> Tensor<2> {
-    x.clamp_min(f32::MIN_POSITIVE as f64).powf_scalar(gamma)
-}
-
-overlap_loss_api!(FocalTverskyLoss, FocalTverskyLossConfig);
+pub use dice::{
+    DiceLoss, DiceLossConfig, GeneralizedDiceLoss, GeneralizedDiceLossConfig, GeneralizedDiceWeight,
+    LogCoshDiceLoss, LogCoshDiceLossConfig,
+};
+pub use tversky::{FocalTverskyLoss, FocalTverskyLossConfig, TverskyLoss, TverskyLossConfig};

@@ -21,17 +21,17 @@
 use burn::tensor::{Float, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use crate::common::{
-    ElementwiseLoss, InputTargetLoss, check_float_range, check_rank_at_least_1, check_same_dtype,
-    check_same_shape_inputs, check_sample_weight, elementwise_loss_api, loss_config, reduce_to_dyn,
-    sample_weight_2d,
-};
-use crate::dynamic::{DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
+use crate::loss::declare::loss_config;
+use crate::loss::elementwise::{ElementwiseLoss, elementwise_loss_api};
+use crate::loss::input_target::InputTargetLoss;
 use crate::reduction::{ElementLoss, Reduction};
-
-/// ln 2.
-const LN_2: f64 = core::f64::consts::LN_2;
+use crate::reduction::{reduce_to_dyn, sample_weight_2d};
+use crate::tensor::checks::{
+    check_float_range, check_rank_at_least_1, check_same_dtype, check_same_shape_inputs, check_sample_weight,
+};
+use crate::tensor::dynamic::{DynTensor, LossInputs};
+use crate::tensor::math::log_cosh;
 
 fn keras_epsilon() -> f64 {
     1e-7
@@ -110,7 +110,7 @@ loss_config! {
     /// Configuration of [`RmseLoss`] (`"type": "rmse"` in a [`LossConfig`](crate::LossConfig)).
     RmseLossConfig("rmse", defaults "epsilon 1e-12, mean") {
         /// `ε >= 0` added under the square root so that the gradient stays finite (0) at zero
-        /// error; moves the value by at most `√ε` (1e-6). Default `1e-12`; `0` is the seed's exact
+        /// error; moves the value by at most `√ε` (1e-6). Default `1e-12`; `0` is the guide's exact
         /// `my_rmse`, whose gradient is NaN when every error is 0.
         epsilon: f64 = 1e-12 => with_epsilon,
         /// `"mean"` (default): `√(mean of the squared errors over all elements + ε)`, one value
@@ -118,7 +118,7 @@ loss_config! {
         reduction: Reduction = Reduction::Mean => with_reduction,
     }
     validate(&self) { check::non_negative(Self::NAME, "epsilon", self.epsilon) }
-    /// Root mean squared error (seed 004's `my_rmse = K.sqrt(K.mean(K.square(y − ŷ)))`):
+    /// Root mean squared error (the TensorFlow 2 custom-loss guide's `my_rmse = K.sqrt(K.mean(K.square(y − ŷ)))`):
     ///
     /// ```text
     /// mean: √(Σ wᵢ·(ŷ − y)² / #elements + ε)
@@ -138,12 +138,10 @@ impl InputTargetLoss for RmseLoss {
     const NAME: &'static str = "rmse";
     type Target = Float;
 
+    /// The configured reduction, as for every loss: `"mean"`'s element loss is already the one
+    /// value `√(mean + ε)`, whose mean is itself.
     fn reduction(&self) -> Reduction {
-        match self.config.reduction {
-            // the root of the batch mean is already one value
-            Reduction::Mean => Reduction::Sum,
-            other => other,
-        }
+        self.config.reduction
     }
 
     fn target_argument(inputs: &LossInputs) -> LossResult<DynTensor<Float>> {
@@ -175,7 +173,7 @@ impl InputTargetLoss for RmseLoss {
         })
     }
 }
-crate::common::binary_loss_api!(RmseLoss, raw);
+crate::loss::declare::binary_loss_api!(RmseLoss, raw);
 
 // ---------------------------------------------------------------------------------------------
 // huber, smooth_l1, log_cosh
@@ -285,8 +283,7 @@ impl ElementwiseLoss for LogCoshLoss {
     const NAME: &'static str = "log_cosh";
 
     fn values(&self, x: Tensor<2>, y: Tensor<2>) -> Tensor<2> {
-        let a = error(x, y).abs();
-        a.clone() + (a * -2.0).exp().log1p() - LN_2
+        log_cosh(error(x, y))
     }
 }
 elementwise_loss_api!(LogCoshLoss);
@@ -362,7 +359,7 @@ impl ElementwiseLoss for QuantileLoss {
 
     fn target_2d(&self, input: &DynTensor<Float>, target: &DynTensor<Float>) -> LossResult<Tensor<2>> {
         let Quantiles::Each(taus) = &self.config.quantile else {
-            return crate::common::same_shape_target_2d(QuantileLossConfig::NAME, input, target);
+            return crate::loss::elementwise::same_shape_target_2d(QuantileLossConfig::NAME, input, target);
         };
         let q = taus.len();
         if input.shape.len() != 2 || input.shape[1] != q {
@@ -640,7 +637,7 @@ impl GaussianNllLoss {
             .with_float("input", input)
             .with_float("target", target)
             .with_float("var", var);
-        or_panic(crate::config::LossModule::forward_inputs(self, &inputs)).flat
+        or_panic(crate::loss::LossModule::forward_inputs(self, &inputs)).flat
     }
 
     fn terms(
@@ -690,7 +687,7 @@ impl GaussianNllLoss {
     }
 }
 
-impl crate::config::LossModule for GaussianNllLoss {
+impl crate::loss::LossModule for GaussianNllLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         const NAME: &str = "gaussian_nll";
         inputs.only(NAME, &["input", "target", "var", "weight"])?;
@@ -704,12 +701,12 @@ impl crate::config::LossModule for GaussianNllLoss {
         Ok(reduce_to_dyn(terms, input.shape.clone(), self.config.reduction))
     }
 
-    fn target_kind(&self) -> crate::TargetKind {
-        crate::TargetKind::Probabilities
+    fn target_kind(&self) -> crate::loss::TargetKind {
+        crate::loss::TargetKind::Probabilities
     }
 
     fn classification_loss(&self, _input: Tensor<2>, _targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
-        Err(crate::config::not_a_classification_loss(
+        Err(crate::loss::not_a_classification_loss(
             "gaussian_nll",
             "`input`, `target` and the predicted variances `var` of a regression",
         ))

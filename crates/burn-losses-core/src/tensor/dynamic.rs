@@ -31,7 +31,7 @@ pub struct DynTensor<K: Basic = Float> {
 }
 
 /// The dtype a loss computes in for a float argument of `dtype`: `f32` for `f16` / `bf16`
-/// (see [Mixed precision](self#mixed-precision)), `dtype` itself otherwise.
+/// (see [Mixed precision](crate#mixed-precision)), `dtype` itself otherwise.
 pub fn compute_dtype(dtype: DType) -> DType {
     match dtype {
         DType::F16 | DType::BF16 => DType::F32,
@@ -70,7 +70,7 @@ impl DynKind for Bool {
 
 impl<K: DynKind> DynTensor<K> {
     /// Wraps a typed tensor (a half-precision float tensor is cast to `f32`, see
-    /// [Mixed precision](self#mixed-precision)).
+    /// [Mixed precision](crate#mixed-precision)).
     pub fn from_tensor<const D: usize>(tensor: Tensor<D, K>) -> Self {
         let shape = tensor.dims().to_vec();
         let numel: usize = shape.iter().product();
@@ -81,7 +81,7 @@ impl<K: DynKind> DynTensor<K> {
     }
 
     /// Wraps a flat tensor with a logical shape (the product of `shape` must equal its length;
-    /// a half-precision float tensor is cast to `f32`, see [Mixed precision](self#mixed-precision)).
+    /// a half-precision float tensor is cast to `f32`, see [Mixed precision](crate#mixed-precision)).
     pub fn new(flat: Tensor<1, K>, shape: Vec<usize>) -> Self {
         debug_assert_eq!(flat.dims()[0], shape.iter().product::<usize>());
         Self {
@@ -190,7 +190,7 @@ impl LossInputs {
     pub fn float(&self, loss: &'static str, name: &str) -> LossResult<DynTensor<Float>> {
         match self.float_opt(name)? {
             Some(t) => {
-                crate::common::check_non_empty(loss, name, &t)?;
+                crate::tensor::dynamic::check_non_empty(loss, name, &t)?;
                 Ok(t)
             }
             None => Err(LossError::input(
@@ -237,8 +237,8 @@ impl LossInputs {
             .get(name)
             .ok_or_else(|| LossError::input(loss, name, "a tensor", "nothing (missing argument)"))?;
         match input {
-            DynInput::Float(t) => crate::common::check_non_empty(loss, name, t)?,
-            DynInput::Int(t) => crate::common::check_non_empty(loss, name, t)?,
+            DynInput::Float(t) => crate::tensor::dynamic::check_non_empty(loss, name, t)?,
+            DynInput::Int(t) => crate::tensor::dynamic::check_non_empty(loss, name, t)?,
         }
         Ok(input)
     }
@@ -253,7 +253,7 @@ impl LossInputs {
                 "nothing (missing argument)",
             )),
             Some(DynInput::Int(t)) => {
-                crate::common::check_non_empty(loss, name, t)?;
+                crate::tensor::dynamic::check_non_empty(loss, name, t)?;
                 Ok(t.clone())
             }
             Some(DynInput::Float(t)) => Err(LossError::input(
@@ -264,4 +264,24 @@ impl LossInputs {
             )),
         }
     }
+}
+
+/// A tensor argument must hold at least one element: burn cannot reshape an empty tensor to a
+/// shape with a zero dimension (a `0` there means "keep this dimension"), so an empty batch is
+/// refused here with a clear error rather than failing inside burn. (PyTorch returns NaN for the
+/// mean of an empty batch; no loss has a useful value for one.)
+pub(crate) fn check_non_empty<K: DynKind>(
+    loss: &'static str,
+    argument: &str,
+    t: &DynTensor<K>,
+) -> LossResult<()> {
+    if t.numel() == 0 {
+        return Err(LossError::input(
+            loss,
+            argument,
+            "a non-empty tensor (an empty batch has no loss)",
+            format!("shape {}", fmt_shape(&t.shape)),
+        ));
+    }
+    Ok(())
 }

@@ -11,11 +11,14 @@ use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::common::{check_same_dtype, config_setters, reduce_to_dyn};
-use crate::dynamic::{DynTensor, LossInputs};
-use crate::embedding::{check_label_range, embeddings_and_labels, l2_normalize, safe_sqrt};
 use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
+use crate::loss::declare::config_setters;
+use crate::losses::metric::embedding::{check_label_range, embeddings_and_labels};
+use crate::reduction::reduce_to_dyn;
 use crate::reduction::{ElementLoss, Reduction};
+use crate::tensor::checks::check_same_dtype;
+use crate::tensor::dynamic::{DynTensor, LossInputs};
+use crate::tensor::math::{l2_normalize, safe_sqrt};
 
 /// `w` on the device of `like`, with its autodiff context (a loss built on the default device and
 /// called on another one, e.g. by the CLI; a module moved with `fork` + `train` needs no move).
@@ -44,11 +47,12 @@ fn on_device_of(w: Tensor<2>, like: &Tensor<2>) -> Tensor<2> {
 /// the variant only says how the target class's cosine is modified (`modify_target_cosine`).
 macro_rules! margin_softmax_loss {
     (
-        $(#[$config_meta:meta])* $config:ident,
-        $(#[$loss_meta:meta])* $loss:ident,
+        $(#[$($config_meta:tt)*])* $config:ident,
+        $(#[$($loss_meta:tt)*])* $loss:ident,
         $name:literal, margin: $margin:literal, $margin_doc:literal
     ) => {
-        $(#[$config_meta])*
+        $crate::loss::doc::documented! {
+        $(#[$($config_meta)*])*
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         #[serde(default, deny_unknown_fields)]
         pub struct $config {
@@ -62,6 +66,7 @@ macro_rules! margin_softmax_loss {
             pub scale: f64,
             /// `"mean"` (default), `"sum"` or `"none"` (`[N]`).
             pub reduction: Reduction,
+        }
         }
 
         impl Default for $config {
@@ -132,7 +137,8 @@ macro_rules! margin_softmax_loss {
             }
         }
 
-        $(#[$loss_meta])*
+        $crate::loss::doc::documented! {
+        $(#[$($loss_meta)*])*
         #[derive(burn::module::Module, Debug)]
         pub struct $loss {
             /// The class-weight matrix `W [C, D]` (one learned centre per class), trained with
@@ -141,6 +147,7 @@ macro_rules! margin_softmax_loss {
             /// The validated configuration.
             #[module(skip)]
             pub config: $config,
+        }
         }
 
         impl $loss {
@@ -197,8 +204,8 @@ macro_rules! margin_softmax_loss {
                     }
                     None => on_device_of(self.class_weights.val(), &e),
                 };
-                let cosine = l2_normalize(e, 1e-12).matmul(l2_normalize(w, 1e-12).transpose());
-                let one_hot = crate::common::one_hot_like(&cosine, labels);
+                let cosine = l2_normalize(e, 1, 1e-12).matmul(l2_normalize(w, 1, 1e-12).transpose());
+                let one_hot = crate::tensor::onehot::one_hot_like(&cosine, labels);
                 let target = (cosine.clone() * one_hot.clone()).sum_dim(1);
                 let modified = self.modify_target_cosine(target.clone());
                 let logits = (cosine + one_hot.clone() * (modified - target)) * self.config.scale;
@@ -207,13 +214,13 @@ macro_rules! margin_softmax_loss {
             }
         }
 
-        impl crate::config::LossModule for $loss {
+        impl crate::loss::LossModule for $loss {
             fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
                 self.forward_named(inputs)
             }
 
             fn classification_loss(&self, _input: Tensor<2>, _targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
-                Err(crate::config::not_a_classification_loss(
+                Err(crate::loss::not_a_classification_loss(
                     $config::NAME,
                     "embeddings and labels",
                 ))

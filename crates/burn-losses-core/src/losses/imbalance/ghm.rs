@@ -34,7 +34,7 @@
 //! device's worker updates its own EMA from its own batches, as each process of a PyTorch DDP run
 //! keeps its own mmdet `acc_sum` buffer. (Workers that share one device, e.g. the CPU replicas
 //! of `burn_losses::device::device_replicas`, share its accumulator.) In a
-//! [device group](crate::group), while training, the bin counts are every worker's: the density,
+//! [device group](crate::DeviceGroup), while training, the bin counts are every worker's: the density,
 //! and so every device's EMA, is the joined batch's; each device's mean still divides by its own
 //! `tot`.
 
@@ -44,13 +44,14 @@ use burn::tensor::activation::sigmoid;
 use burn::tensor::{Bool, Device, Float, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use crate::common::{
-    check_float_range, check_same_dtype, config_setters, int_min_max, log_sigmoid, reduce_to_dyn,
-};
-use crate::config::LossModule;
-use crate::dynamic::{DynInput, DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
+use crate::loss::LossModule;
+use crate::loss::declare::config_setters;
+use crate::reduction::reduce_to_dyn;
 use crate::reduction::{ElementLoss, Reduction};
+use crate::tensor::checks::{check_float_range, check_same_dtype, int_min_max};
+use crate::tensor::dynamic::{DynInput, DynTensor, LossInputs};
+use crate::tensor::math::log_sigmoid;
 
 fn default_bins() -> usize {
     10
@@ -138,7 +139,7 @@ impl Binning {
         g: Tensor<2>,
         label_weight: Option<Tensor<2>>,
         state: &GhmState,
-        group: Option<crate::DeviceGroup>,
+        group: Option<crate::group::DeviceGroup>,
     ) -> LossResult<(Tensor<2>, f64)> {
         let [n, m] = g.dims();
         let (device, dtype) = (g.device(), g.dtype());
@@ -261,18 +262,20 @@ fn validate_binning(loss: &'static str, bins: usize, momentum: f64) -> LossResul
 // GHM-C
 // ---------------------------------------------------------------------------------------------
 
-/// Configuration of [`GhmCLoss`] (`"type": "ghm_c"` in a [`LossConfig`](crate::LossConfig)).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct GhmCLossConfig {
-    /// Number of equal-width bins of the gradient length on [0, 1], >= 1. Default `10` (mmdet;
-    /// the paper uses 30).
-    pub bins: usize,
-    /// EMA momentum `m ∈ [0, 1)` of the bin counts across calls. Default `0` (no EMA; mmdet's
-    /// default; the paper uses 0.75).
-    pub momentum: f64,
-    /// `"mean"` (default: divided by `tot`, the number of valid elements), `"sum"` or `"none"`.
-    pub reduction: Reduction,
+crate::loss::doc::documented! {
+    /// Configuration of [`GhmCLoss`] (`"type": "ghm_c"` in a [`LossConfig`](crate::LossConfig)).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    pub struct GhmCLossConfig {
+        /// Number of equal-width bins of the gradient length on [0, 1], >= 1. Default `10` (mmdet;
+        /// the paper uses 30).
+        pub bins: usize,
+        /// EMA momentum `m ∈ [0, 1)` of the bin counts across calls. Default `0` (no EMA; mmdet's
+        /// default; the paper uses 0.75).
+        pub momentum: f64,
+        /// `"mean"` (default: divided by `tot`, the number of valid elements), `"sum"` or `"none"`.
+        pub reduction: Reduction,
+    }
 }
 
 impl Default for GhmCLossConfig {
@@ -322,24 +325,26 @@ impl GhmCLossConfig {
     }
 }
 
-/// GHM-C: BCE-with-logits weighted by the gradient density of `g = |σ(x) − y|` (see the
-/// [module docs](self)). `input` logits of any shape with a binary `target` of the same shape, or
-/// `input [N, C]` with class indices `target [N]` in `[0, C]` (expanded to one-hot as mmdet's
-/// `_expand_onehot_labels`; `C` = background, an all-zero row). Optional `valid` (mmdet's
-/// `label_weight`, same shape as `input`, or `[N]` with class indices): elements with
-/// `valid ≤ 0` are left out of the bins, `tot` and the loss.
-///
-/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
-/// it; PyTorch's mean would be NaN). Every element invalid (`valid` all 0): nothing is binned,
-/// `tot` = 1, the loss is 0 with a zero gradient.
-#[derive(burn::module::Module, Debug)]
-pub struct GhmCLoss {
-    /// The validated configuration.
-    #[module(skip)]
-    pub config: GhmCLossConfig,
-    /// The EMA of the bin counts (used when `momentum > 0`).
-    #[module(skip)]
-    pub state: GhmState,
+crate::loss::doc::documented! {
+    /// GHM-C: BCE-with-logits weighted by the gradient density of `g = |σ(x) − y|` (see the
+    /// [module docs](self)). `input` logits of any shape with a binary `target` of the same shape, or
+    /// `input [N, C]` with class indices `target [N]` in `[0, C]` (expanded to one-hot as mmdet's
+    /// `_expand_onehot_labels`; `C` = background, an all-zero row). Optional `valid` (mmdet's
+    /// `label_weight`, same shape as `input`, or `[N]` with class indices): elements with
+    /// `valid ≤ 0` are left out of the bins, `tot` and the loss.
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+    /// it; PyTorch's mean would be NaN). Every element invalid (`valid` all 0): nothing is binned,
+    /// `tot` = 1, the loss is 0 with a zero gradient.
+    #[derive(burn::module::Module, Debug)]
+    pub struct GhmCLoss {
+        /// The validated configuration.
+        #[module(skip)]
+        pub config: GhmCLossConfig,
+        /// The EMA of the bin counts (used when `momentum > 0`).
+        #[module(skip)]
+        pub state: GhmState,
+    }
 }
 
 /// The target of a GHM-C call.
@@ -406,7 +411,7 @@ impl GhmCLoss {
         valid: Option<&DynTensor<Float>>,
     ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
         let name = GhmCLossConfig::NAME;
-        crate::common::check_non_empty(name, "input", input)?;
+        crate::tensor::dynamic::check_non_empty(name, "input", input)?;
         if input.shape.is_empty() {
             return Err(LossError::input(
                 name,
@@ -448,7 +453,7 @@ impl GhmCLoss {
                     ));
                 }
                 check_valid(name, valid, &[n], input)?;
-                if n > 0 && !crate::common::trusted_inputs() {
+                if n > 0 && !crate::tensor::checks::trusted_inputs() {
                     let (min, max) = int_min_max(&t.flat);
                     if min < 0 || max > m as i64 {
                         return Err(LossError::input(
@@ -459,7 +464,7 @@ impl GhmCLoss {
                         ));
                     }
                 }
-                crate::common::one_hot(t.flat.clone(), m + 1, input.flat.dtype()).slice([0..n, 0..m])
+                crate::tensor::onehot::one_hot(t.flat.clone(), m + 1, input.flat.dtype()).slice([0..n, 0..m])
             }
         };
         let label_weight = valid.map(|v| {
@@ -509,18 +514,20 @@ impl LossModule for GhmCLoss {
 // GHM-R
 // ---------------------------------------------------------------------------------------------
 
-/// Configuration of [`GhmRLoss`] (`"type": "ghm_r"` in a [`LossConfig`](crate::LossConfig)).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct GhmRLossConfig {
-    /// μ > 0 of the authentic smooth L1 `√(d² + μ²) − μ`. Default `0.02` (mmdet, the paper).
-    pub mu: f64,
-    /// Number of bins of the gradient length on [0, 1), >= 1. Default `10`.
-    pub bins: usize,
-    /// EMA momentum `m ∈ [0, 1)` of the bin counts across calls. Default `0`.
-    pub momentum: f64,
-    /// `"mean"` (default: divided by `tot = max(Σ valid, 1)`), `"sum"` or `"none"`.
-    pub reduction: Reduction,
+crate::loss::doc::documented! {
+    /// Configuration of [`GhmRLoss`] (`"type": "ghm_r"` in a [`LossConfig`](crate::LossConfig)).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    pub struct GhmRLossConfig {
+        /// μ > 0 of the authentic smooth L1 `√(d² + μ²) − μ`. Default `0.02` (mmdet, the paper).
+        pub mu: f64,
+        /// Number of bins of the gradient length on [0, 1), >= 1. Default `10`.
+        pub bins: usize,
+        /// EMA momentum `m ∈ [0, 1)` of the bin counts across calls. Default `0`.
+        pub momentum: f64,
+        /// `"mean"` (default: divided by `tot = max(Σ valid, 1)`), `"sum"` or `"none"`.
+        pub reduction: Reduction,
+    }
 }
 
 impl Default for GhmRLossConfig {
@@ -580,22 +587,24 @@ impl GhmRLossConfig {
     }
 }
 
-/// GHM-R: the authentic smooth L1 loss `ℓ = √(d² + μ²) − μ` of `d = input − target`, weighted by
-/// the gradient density of `g = |d| / √(d² + μ²)` (see the [module docs](self)). `input` and
-/// `target` of the same shape (any rank), optional `valid` of that shape (mmdet's `label_weight`;
-/// `tot = max(Σ valid, 1)`).
-///
-/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
-/// it; PyTorch's mean would be NaN). Every element invalid (`valid` all 0): nothing is binned,
-/// `tot` = 1, the loss is 0 with a zero gradient.
-#[derive(burn::module::Module, Debug)]
-pub struct GhmRLoss {
-    /// The validated configuration.
-    #[module(skip)]
-    pub config: GhmRLossConfig,
-    /// The EMA of the bin counts (used when `momentum > 0`).
-    #[module(skip)]
-    pub state: GhmState,
+crate::loss::doc::documented! {
+    /// GHM-R: the authentic smooth L1 loss `ℓ = √(d² + μ²) − μ` of `d = input − target`, weighted by
+    /// the gradient density of `g = |d| / √(d² + μ²)` (see the [module docs](self)). `input` and
+    /// `target` of the same shape (any rank), optional `valid` of that shape (mmdet's `label_weight`;
+    /// `tot = max(Σ valid, 1)`).
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+    /// it; PyTorch's mean would be NaN). Every element invalid (`valid` all 0): nothing is binned,
+    /// `tot` = 1, the loss is 0 with a zero gradient.
+    #[derive(burn::module::Module, Debug)]
+    pub struct GhmRLoss {
+        /// The validated configuration.
+        #[module(skip)]
+        pub config: GhmRLossConfig,
+        /// The EMA of the bin counts (used when `momentum > 0`).
+        #[module(skip)]
+        pub state: GhmState,
+    }
 }
 
 impl GhmRLoss {
@@ -640,7 +649,7 @@ impl GhmRLoss {
         valid: Option<&DynTensor<Float>>,
     ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
         let name = GhmRLossConfig::NAME;
-        crate::common::check_non_empty(name, "input", input)?;
+        crate::tensor::dynamic::check_non_empty(name, "input", input)?;
         if input.shape.is_empty() {
             return Err(LossError::input(
                 name,

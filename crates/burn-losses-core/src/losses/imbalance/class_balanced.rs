@@ -26,13 +26,15 @@ use burn::tensor::activation::log_softmax;
 use burn::tensor::{Bool, Float, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use crate::common::{
-    InputTargetLoss, check_class_indices, check_sample_weight, config_setters, log_sigmoid, sample_weight_2d,
-};
-use crate::config::LossModule;
-use crate::dynamic::{DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
+use crate::loss::LossModule;
+use crate::loss::declare::config_setters;
+use crate::loss::input_target::InputTargetLoss;
+use crate::reduction::sample_weight_2d;
 use crate::reduction::{ElementLoss, Reduction};
+use crate::tensor::checks::{check_class_indices, check_sample_weight};
+use crate::tensor::dynamic::{DynTensor, LossInputs};
+use crate::tensor::math::log_sigmoid;
 
 /// Number of items of each class in `dataset` (`label` extracts the class index of an item), in
 /// one pass. Labels `>= num_classes` are an error naming the item.
@@ -74,29 +76,31 @@ pub enum ClassBalancedBase {
     SoftmaxBce,
 }
 
-/// Configuration of [`ClassBalancedLoss`] (`"type": "class_balanced"` in a
-/// [`LossConfig`](crate::LossConfig)).
-///
-/// ```json
-/// {"type": "class_balanced", "samples_per_class": [5000, 2997, 1796, 1077, 645], "beta": 0.9999, "base": "focal", "gamma": 2.0}
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ClassBalancedLossConfig {
-    /// Training samples of each class, `n_c ≥ 1` (required; its length is the number of classes
-    /// `C ≥ 2`). See [`from_dataset`](Self::from_dataset).
-    pub samples_per_class: Vec<u64>,
-    /// β ∈ [0, 1). Default `0.9999` (the paper's best on long-tailed CIFAR). `0` = uniform
-    /// weights (the plain base loss), close to 1 ≈ inverse class frequency.
-    pub beta: f64,
-    /// The base loss: `"softmax"` (default), `"sigmoid"`, `"focal"` or `"softmax_bce"`.
-    pub base: ClassBalancedBase,
-    /// Focusing γ ≥ 0 of the `"focal"` base (ignored by the others). Default `2.0`.
-    pub gamma: f64,
-    /// `"mean"` (default; the base's denominator: `N` for softmax and focal, `N·C` for sigmoid and
-    /// softmax_bce), `"sum"` (the same terms, not divided) or `"none"` (per sample `[N]`, the
-    /// one-hot bases summed over classes).
-    pub reduction: Reduction,
+crate::loss::doc::documented! {
+    /// Configuration of [`ClassBalancedLoss`] (`"type": "class_balanced"` in a
+    /// [`LossConfig`](crate::LossConfig)).
+    ///
+    /// ```json
+    /// {"type": "class_balanced", "samples_per_class": [5000, 2997, 1796, 1077, 645], "beta": 0.9999, "base": "focal", "gamma": 2.0}
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    pub struct ClassBalancedLossConfig {
+        /// Training samples of each class, `n_c ≥ 1` (required; its length is the number of classes
+        /// `C ≥ 2`). See [`from_dataset`](Self::from_dataset).
+        pub samples_per_class: Vec<u64>,
+        /// β ∈ [0, 1). Default `0.9999` (the paper's best on long-tailed CIFAR). `0` = uniform
+        /// weights (the plain base loss), close to 1 ≈ inverse class frequency.
+        pub beta: f64,
+        /// The base loss: `"softmax"` (default), `"sigmoid"`, `"focal"` or `"softmax_bce"`.
+        pub base: ClassBalancedBase,
+        /// Focusing γ ≥ 0 of the `"focal"` base (ignored by the others). Default `2.0`.
+        pub gamma: f64,
+        /// `"mean"` (default; the base's denominator: `N` for softmax and focal, `N·C` for sigmoid and
+        /// softmax_bce), `"sum"` (the same terms, not divided) or `"none"` (per sample `[N]`, the
+        /// one-hot bases summed over classes).
+        pub reduction: Reduction,
+    }
 }
 
 impl Default for ClassBalancedLossConfig {
@@ -209,35 +213,37 @@ impl ClassBalancedLossConfig {
     }
 }
 
-/// Class-balanced loss: `input [N, C]` logits, `target [N]` class indices, optional per-sample
-/// weights `[N]` (multiplied in).
-///
-/// With `wᵢ = w_{yᵢ}` (see [`ClassBalancedLossConfig::class_weights`]), `y = onehot(target)`,
-/// `pₜ` the sigmoid probability of the one-hot label and `σ` the sigmoid:
-///
-/// ```text
-/// softmax:     ℓᵢ = wᵢ · (−log_softmax(xᵢ)_{yᵢ})                     mean = Σᵢ ℓᵢ / N
-/// sigmoid:     ℓᵢ = wᵢ · Σ_c BCE(x_ic, y_ic)                          mean = Σᵢ ℓᵢ / (N·C)
-/// focal:       ℓᵢ = wᵢ · Σ_c (1 − pₜ)^γ · BCE(x_ic, y_ic)             mean = Σᵢ ℓᵢ / N
-/// softmax_bce: ℓᵢ = wᵢ · Σ_c −[y log s_ic + (1 − y) log(1 − s_ic)],  s = softmax(xᵢ)   mean = Σᵢ ℓᵢ / (N·C)
-/// ```
-///
-/// `"none"` returns `ℓ` `[N]`, `"sum"` `Σᵢ ℓᵢ`. Everything is computed in log space
-/// (`log_softmax`, `log_sigmoid`, `(1 − pₜ)^γ = exp(γ·log_sigmoid(−sₜ))`, and `log(1 − s)` of the
-/// largest class from a log-sum-exp over the others), so the loss and its gradient are finite for
-/// logits of any size; unlike PyTorch's `binary_cross_entropy` no logarithm is clamped at −100
-/// (identical wherever it is above −100).
-///
-/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
-/// it; PyTorch's mean would be NaN). Every element has a loss, so there is no other degenerate
-/// case: a batch of one class, or of negatives only, is an ordinary batch.
-#[derive(burn::module::Module, Debug)]
-pub struct ClassBalancedLoss {
-    /// The validated configuration.
-    #[module(skip)]
-    pub config: ClassBalancedLossConfig,
-    /// `w_c`, normalised to sum to `C`.
-    pub class_weights: Vec<f64>,
+crate::loss::doc::documented! {
+    /// Class-balanced loss: `input [N, C]` logits, `target [N]` class indices, optional per-sample
+    /// weights `[N]` (multiplied in).
+    ///
+    /// With `wᵢ = w_{yᵢ}` (see [`ClassBalancedLossConfig::class_weights`]), `y = onehot(target)`,
+    /// `pₜ` the sigmoid probability of the one-hot label and `σ` the sigmoid:
+    ///
+    /// ```text
+    /// softmax:     ℓᵢ = wᵢ · (−log_softmax(xᵢ)_{yᵢ})                     mean = Σᵢ ℓᵢ / N
+    /// sigmoid:     ℓᵢ = wᵢ · Σ_c BCE(x_ic, y_ic)                          mean = Σᵢ ℓᵢ / (N·C)
+    /// focal:       ℓᵢ = wᵢ · Σ_c (1 − pₜ)^γ · BCE(x_ic, y_ic)             mean = Σᵢ ℓᵢ / N
+    /// softmax_bce: ℓᵢ = wᵢ · Σ_c −[y log s_ic + (1 − y) log(1 − s_ic)],  s = softmax(xᵢ)   mean = Σᵢ ℓᵢ / (N·C)
+    /// ```
+    ///
+    /// `"none"` returns `ℓ` `[N]`, `"sum"` `Σᵢ ℓᵢ`. Everything is computed in log space
+    /// (`log_softmax`, `log_sigmoid`, `(1 − pₜ)^γ = exp(γ·log_sigmoid(−sₜ))`, and `log(1 − s)` of the
+    /// largest class from a log-sum-exp over the others), so the loss and its gradient are finite for
+    /// logits of any size; unlike PyTorch's `binary_cross_entropy` no logarithm is clamped at −100
+    /// (identical wherever it is above −100).
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+    /// it; PyTorch's mean would be NaN). Every element has a loss, so there is no other degenerate
+    /// case: a batch of one class, or of negatives only, is an ordinary batch.
+    #[derive(burn::module::Module, Debug)]
+    pub struct ClassBalancedLoss {
+        /// The validated configuration.
+        #[module(skip)]
+        pub config: ClassBalancedLossConfig,
+        /// `w_c`, normalised to sum to `C`.
+        pub class_weights: Vec<f64>,
+    }
 }
 
 impl ClassBalancedLoss {
@@ -272,7 +278,8 @@ impl ClassBalancedLoss {
 pub(crate) fn log_one_minus_softmax(x: Tensor<2>) -> Tensor<2> {
     let [_, c] = x.dims();
     let log_s = log_softmax(x.clone(), 1);
-    let is_max: Tensor<2, Bool> = crate::common::one_hot_mask(x.clone().argmax(1).squeeze_dim::<1>(1), c);
+    let is_max: Tensor<2, Bool> =
+        crate::tensor::onehot::one_hot_mask(x.clone().argmax(1).squeeze_dim::<1>(1), c);
     let others = log_s.clone().exp().mask_fill(is_max.clone(), 0.0).neg().log1p();
     // logsumexp over the classes other than the largest, minus logsumexp over all of them
     let rest = x.clone().mask_fill(is_max.clone(), f32::NEG_INFINITY);
@@ -337,7 +344,7 @@ impl InputTargetLoss for ClassBalancedLoss {
         );
         let sample_weight = class_weights.gather(0, t.clone().reshape([n])).reshape([n, 1]);
         let dtype = x.dtype();
-        let one_hot = || crate::common::one_hot(t.clone().reshape([n]), classes, dtype);
+        let one_hot = || crate::tensor::onehot::one_hot(t.clone().reshape([n]), classes, dtype);
         let (per_sample, mean_count) = match self.config.base {
             ClassBalancedBase::Softmax => (log_softmax(x, 1).gather(1, t).neg(), n),
             ClassBalancedBase::Sigmoid | ClassBalancedBase::Focal => {
@@ -409,8 +416,8 @@ impl LossModule for ClassBalancedLoss {
         self.forward_named(inputs)
     }
 
-    fn target_kind(&self) -> crate::TargetKind {
-        crate::TargetKind::ClassIndices
+    fn target_kind(&self) -> crate::loss::TargetKind {
+        crate::loss::TargetKind::ClassIndices
     }
 
     fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {

@@ -11,13 +11,13 @@ use burn::tensor::activation::{relu, softmax};
 use burn::tensor::{Bool, Float, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::common::{
-    check_class_target_shape, check_float_range, check_same_dtype, class_indices_without_ignored,
-    config_init, config_setters, one_hot_classes, pixel_shape, reduce_to_dyn,
-};
-use crate::dynamic::{DynInput, DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, fmt_shape, or_panic};
+use crate::loss::declare::{config_init, config_setters};
+use crate::reduction::reduce_to_dyn;
 use crate::reduction::{ElementLoss, Reduction};
+use crate::tensor::checks::{check_float_range, check_same_dtype, class_indices_without_ignored};
+use crate::tensor::dynamic::{DynInput, DynTensor, LossInputs};
+use crate::tensor::onehot::{check_class_target_shape, one_hot_classes, pixel_shape};
 
 /// Multiclass or binary Lovász loss.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -43,23 +43,25 @@ pub enum LovaszClasses {
     All,
 }
 
-/// Configuration of [`LovaszLoss`] (`"type": "lovasz"` in a [`LossConfig`](crate::LossConfig)).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct LovaszLossConfig {
-    /// `"softmax"` (default, multiclass) or `"hinge"` (binary).
-    pub mode: LovaszMode,
-    /// `"present"` (default) or `"all"`: the classes the softmax form averages over (unused by
-    /// `"hinge"`).
-    pub classes: LovaszClasses,
-    /// `true`: one loss per image, then the reduction over images; `false` (default): one loss
-    /// over all pixels of the batch (smp `per_image`).
-    pub per_image: bool,
-    /// Pixels whose target equals it are left out (smp `ignore_index`). Default `None`.
-    pub ignore_index: Option<i64>,
-    /// `"mean"` (default: over images with `per_image`, else the one batch loss), `"sum"`, or
-    /// `"none"` (`[N]` with `per_image`, else `[1]`).
-    pub reduction: Reduction,
+crate::loss::doc::documented! {
+    /// Configuration of [`LovaszLoss`] (`"type": "lovasz"` in a [`LossConfig`](crate::LossConfig)).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    pub struct LovaszLossConfig {
+        /// `"softmax"` (default, multiclass) or `"hinge"` (binary).
+        pub mode: LovaszMode,
+        /// `"present"` (default) or `"all"`: the classes the softmax form averages over (unused by
+        /// `"hinge"`).
+        pub classes: LovaszClasses,
+        /// `true`: one loss per image, then the reduction over images; `false` (default): one loss
+        /// over all pixels of the batch (smp `per_image`).
+        pub per_image: bool,
+        /// Pixels whose target equals it are left out (smp `ignore_index`). Default `None`.
+        pub ignore_index: Option<i64>,
+        /// `"mean"` (default: over images with `per_image`, else the one batch loss), `"sum"`, or
+        /// `"none"` (`[N]` with `per_image`, else `[1]`).
+        pub reduction: Reduction,
+    }
 }
 
 impl Default for LovaszLossConfig {
@@ -100,36 +102,38 @@ impl LovaszLossConfig {
 
 config_init!(LovaszLossConfig => LovaszLoss);
 
-/// Lovász loss, a convex surrogate of the Jaccard (IoU) loss.
-///
-/// For each image (or the whole batch) and class `c`, with errors `e_i` sorted in decreasing
-/// order and the ground truth `g` in that order:
-///
-/// ```text
-/// J(k) = 1 − (G − Σ_{j≤k} g_j) / (G + Σ_{j≤k} (1 − g_j)),   ∇J = J(k) − J(k − 1)
-/// loss_c = Σ_k e_(k) · ∇J(k)
-/// softmax: e = |g_c − p_c|, the loss is the mean of loss_c over the present (or all) classes
-/// hinge:   e = 1 − x·(2y − 1), the loss is Σ_k relu(e_(k)) · ∇J(k)
-/// ```
-///
-/// Equals smp `LovaszLoss` (multiclass / binary) for every option; ignored pixels are left out of
-/// the sort. An image without pixels (all ignored) scores 0 and still counts in the mean over
-/// images (smp's hinge does this; smp's softmax path fails on such an image).
-///
-/// # Shapes
-/// - softmax: `input [N, C, spatial…]`, `target [N, spatial…]` class indices
-/// - hinge: `input [N, spatial…]`, `target` 0/1 of the same shape (floats or integers)
-/// - output: `[1]` (mean, sum), `[N]` / `[1]` (none, with / without `per_image`)
-///
-/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
-/// it; PyTorch's mean would be NaN). Every pixel ignored: loss 0 with a zero gradient. With
-/// `classes: "present"`, classes absent from an image's target are left out (an image with none:
-/// 0).
-#[derive(burn::module::Module, Debug)]
-pub struct LovaszLoss {
-    /// The validated configuration.
-    #[module(skip)]
-    pub config: LovaszLossConfig,
+crate::loss::doc::documented! {
+    /// Lovász loss, a convex surrogate of the Jaccard (IoU) loss.
+    ///
+    /// For each image (or the whole batch) and class `c`, with errors `e_i` sorted in decreasing
+    /// order and the ground truth `g` in that order:
+    ///
+    /// ```text
+    /// J(k) = 1 − (G − Σ_{j≤k} g_j) / (G + Σ_{j≤k} (1 − g_j)),   ∇J = J(k) − J(k − 1)
+    /// loss_c = Σ_k e_(k) · ∇J(k)
+    /// softmax: e = |g_c − p_c|, the loss is the mean of loss_c over the present (or all) classes
+    /// hinge:   e = 1 − x·(2y − 1), the loss is Σ_k relu(e_(k)) · ∇J(k)
+    /// ```
+    ///
+    /// Equals smp `LovaszLoss` (multiclass / binary) for every option; ignored pixels are left out of
+    /// the sort. An image without pixels (all ignored) scores 0 and still counts in the mean over
+    /// images (smp's hinge does this; smp's softmax path fails on such an image).
+    ///
+    /// # Shapes
+    /// - softmax: `input [N, C, spatial…]`, `target [N, spatial…]` class indices
+    /// - hinge: `input [N, spatial…]`, `target` 0/1 of the same shape (floats or integers)
+    /// - output: `[1]` (mean, sum), `[N]` / `[1]` (none, with / without `per_image`)
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+    /// it; PyTorch's mean would be NaN). Every pixel ignored: loss 0 with a zero gradient. With
+    /// `classes: "present"`, classes absent from an image's target are left out (an image with none:
+    /// 0).
+    #[derive(burn::module::Module, Debug)]
+    pub struct LovaszLoss {
+        /// The validated configuration.
+        #[module(skip)]
+        pub config: LovaszLossConfig,
+    }
 }
 
 /// `∇J` of the Lovász extension of sorted ground truth `g [B, C, M]` (constants).
@@ -216,7 +220,7 @@ impl LovaszLoss {
         input: &DynTensor<Float>,
         target: &DynInput,
     ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
-        crate::common::check_non_empty(LovaszLossConfig::NAME, "input", input)?;
+        crate::tensor::dynamic::check_non_empty(LovaszLossConfig::NAME, "input", input)?;
         let per_image_loss = match self.config.mode {
             LovaszMode::Softmax => self.softmax_loss(input, target)?,
             LovaszMode::Hinge => self.hinge_loss(input, target)?,
@@ -351,7 +355,7 @@ impl LovaszLoss {
     }
 }
 
-impl crate::config::LossModule for LovaszLoss {
+impl crate::loss::LossModule for LovaszLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = LovaszLossConfig::NAME;
         inputs.only(name, &["input", "target"])?;
@@ -361,10 +365,10 @@ impl crate::config::LossModule for LovaszLoss {
         Ok(reduce_to_dyn(terms, shape, self.config.reduction))
     }
 
-    fn target_kind(&self) -> crate::TargetKind {
+    fn target_kind(&self) -> crate::loss::TargetKind {
         match self.config.mode {
-            LovaszMode::Softmax => crate::TargetKind::ClassIndices,
-            LovaszMode::Hinge => crate::TargetKind::Either,
+            LovaszMode::Softmax => crate::loss::TargetKind::ClassIndices,
+            LovaszMode::Hinge => crate::loss::TargetKind::Either,
         }
     }
 
@@ -372,7 +376,7 @@ impl crate::config::LossModule for LovaszLoss {
         match self.config.mode {
             LovaszMode::Softmax => self.try_forward(input, targets),
             LovaszMode::Hinge => {
-                let one_hot = crate::common::one_hot_like(&input, targets);
+                let one_hot = crate::tensor::onehot::one_hot_like(&input, targets);
                 self.try_forward_hinge(input, one_hot)
             }
         }

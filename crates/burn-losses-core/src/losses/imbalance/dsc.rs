@@ -9,34 +9,37 @@
 use burn::tensor::{Float, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::common::{
-    check_class_indices, check_float_range, check_same_dtype, config_init, config_setters, reduce_to_dyn,
-    stable_sigmoid, stable_softmax,
-};
-use crate::dynamic::{DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
-use crate::overlap::safe_ratio;
+use crate::loss::declare::{config_init, config_setters};
+use crate::reduction::reduce_to_dyn;
 use crate::reduction::{ElementLoss, Reduction};
+use crate::tensor::checks::{check_class_indices, check_float_range, check_same_dtype};
+use crate::tensor::dynamic::{DynTensor, LossInputs};
+use crate::tensor::math::focal_power;
+use crate::tensor::math::safe_ratio;
+use crate::tensor::math::{stable_sigmoid, stable_softmax};
 
-/// Configuration of [`DscLoss`] (`"type": "dsc"` in a [`LossConfig`](crate::LossConfig)).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct DscLossConfig {
-    /// α >= 0 of the self-adjusting factor `(1 − p)^α`: 0 gives plain soft Dice. Default `1.0`
-    /// (the paper; ShannonAI's default is 0).
-    pub alpha: f64,
-    /// Smoothing γ >= 0 added to numerator and denominator. Default `1.0` (the paper's
-    /// formula; ShannonAI's default is 1e-4).
-    pub smooth: f64,
-    /// `true`: denominator `p̃² + y²` (ShannonAI `square_denominator=True`). Default `false`:
-    /// `p̃ + y` (the paper's DSC).
-    pub square_denominator: bool,
-    /// `true`: the sums run over all (unmasked) instances before the ratio — one ratio per class
-    /// (ShannonAI's binary path; the survey document's TensorFlow `dsc_loss` / `dice_loss`).
-    /// Default `false`: one ratio per instance and class.
-    pub batch: bool,
-    /// `"mean"` (default: over instances), `"sum"` or `"none"` (`[N]`, or `[1]` with `batch`).
-    pub reduction: Reduction,
+crate::loss::doc::documented! {
+    /// Configuration of [`DscLoss`] (`"type": "dsc"` in a [`LossConfig`](crate::LossConfig)).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    pub struct DscLossConfig {
+        /// α >= 0 of the self-adjusting factor `(1 − p)^α`: 0 gives plain soft Dice. Default `1.0`
+        /// (the paper; ShannonAI's default is 0).
+        pub alpha: f64,
+        /// Smoothing γ >= 0 added to numerator and denominator. Default `1.0` (the paper's
+        /// formula; ShannonAI's default is 1e-4).
+        pub smooth: f64,
+        /// `true`: denominator `p̃² + y²` (ShannonAI `square_denominator=True`). Default `false`:
+        /// `p̃ + y` (the paper's DSC).
+        pub square_denominator: bool,
+        /// `true`: the sums run over all (unmasked) instances before the ratio — one ratio per class
+        /// (ShannonAI's binary path; the survey document's TensorFlow `dsc_loss` / `dice_loss`).
+        /// Default `false`: one ratio per instance and class.
+        pub batch: bool,
+        /// `"mean"` (default: over instances), `"sum"` or `"none"` (`[N]`, or `[1]` with `batch`).
+        pub reduction: Reduction,
+    }
 }
 
 impl Default for DscLossConfig {
@@ -78,38 +81,40 @@ impl DscLossConfig {
 
 config_init!(DscLossConfig => DscLoss);
 
-/// Self-adjusting Dice loss. With `p` the softmax (`input [N, C]`) or sigmoid (`input [N]`,
-/// binary: the positive class only) probability, `y` the one-hot target and
-/// `p̃ = (1 − p)^α · p`, per instance `i` and class `c`:
-///
-/// ```text
-/// ℓ_ic = 1 − (2·p̃·y + γ) / (p̃ + y + γ)          (square_denominator: p̃² + y²)
-/// DSC_i = Σ_c ℓ_ic,   "mean" = mean over instances
-/// batch: the sums Σ_i p̃·y, Σ_i p̃, Σ_i y are taken over all instances first: one ratio per class
-/// ```
-///
-/// The multiclass path with `square_denominator` equals ShannonAI's `DiceLoss(square_denominator=
-/// True)`, whose binary path equals `batch: true`; `{"alpha": 1, "batch": true}` on `[N]` logits
-/// is the survey document's TensorFlow `dsc_loss`, `{"alpha": 0, "batch": true}` its
-/// `dice_loss`. An optional `mask [N]` (0 = the instance is left out of every sum, ShannonAI's
-/// `mask`) multiplies `p` and `y` before the self-adjusting factor; `"mean"` still divides by
-/// all N instances, as ShannonAI's `loss.mean()` does. `(1 − p)` is floored at the smallest normal f32 before the
-/// power, so α < 1 keeps a finite gradient at `p = 1`.
-///
-/// # Shapes
-/// - `input`: `[N, C]` logits (softmax) or `[N]` logits (sigmoid)
-/// - `target`: class indices `[N]` (0 / 1 for `[N]` input)
-/// - `mask` (optional): `[N]`
-/// - output: `[1]` (mean, sum), `[N]` or `[1]` with `batch` (none)
-///
-/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
-/// it; PyTorch's mean would be NaN). Every instance masked: `p = y = 0`, each ratio `smooth /
-/// smooth`, loss 0 (`smooth` > 0) with a zero gradient.
-#[derive(burn::module::Module, Debug)]
-pub struct DscLoss {
-    /// The validated configuration.
-    #[module(skip)]
-    pub config: DscLossConfig,
+crate::loss::doc::documented! {
+    /// Self-adjusting Dice loss. With `p` the softmax (`input [N, C]`) or sigmoid (`input [N]`,
+    /// binary: the positive class only) probability, `y` the one-hot target and
+    /// `p̃ = (1 − p)^α · p`, per instance `i` and class `c`:
+    ///
+    /// ```text
+    /// ℓ_ic = 1 − (2·p̃·y + γ) / (p̃ + y + γ)          (square_denominator: p̃² + y²)
+    /// DSC_i = Σ_c ℓ_ic,   "mean" = mean over instances
+    /// batch: the sums Σ_i p̃·y, Σ_i p̃, Σ_i y are taken over all instances first: one ratio per class
+    /// ```
+    ///
+    /// The multiclass path with `square_denominator` equals ShannonAI's `DiceLoss(square_denominator=
+    /// True)`, whose binary path equals `batch: true`; `{"alpha": 1, "batch": true}` on `[N]` logits
+    /// is the survey document's TensorFlow `dsc_loss`, `{"alpha": 0, "batch": true}` its
+    /// `dice_loss`. An optional `mask [N]` (0 = the instance is left out of every sum, ShannonAI's
+    /// `mask`) multiplies `p` and `y` before the self-adjusting factor; `"mean"` still divides by
+    /// all N instances, as ShannonAI's `loss.mean()` does. `(1 − p)` is floored at the smallest normal f32 before the
+    /// power, so α < 1 keeps a finite gradient at `p = 1`.
+    ///
+    /// # Shapes
+    /// - `input`: `[N, C]` logits (softmax) or `[N]` logits (sigmoid)
+    /// - `target`: class indices `[N]` (0 / 1 for `[N]` input)
+    /// - `mask` (optional): `[N]`
+    /// - output: `[1]` (mean, sum), `[N]` or `[1]` with `batch` (none)
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+    /// it; PyTorch's mean would be NaN). Every instance masked: `p = y = 0`, each ratio `smooth /
+    /// smooth`, loss 0 (`smooth` > 0) with a zero gradient.
+    #[derive(burn::module::Module, Debug)]
+    pub struct DscLoss {
+        /// The validated configuration.
+        #[module(skip)]
+        pub config: DscLossConfig,
+    }
 }
 
 impl DscLoss {
@@ -142,7 +147,7 @@ impl DscLoss {
         mask: Option<&DynTensor<Float>>,
     ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
         let name = DscLossConfig::NAME;
-        crate::common::check_non_empty(name, "input", input)?;
+        crate::tensor::dynamic::check_non_empty(name, "input", input)?;
         if input.shape.is_empty() || input.shape.len() > 2 {
             return Err(LossError::input(
                 name,
@@ -169,7 +174,7 @@ impl DscLoss {
             let c = input.shape[1];
             check_class_indices(name, &t, c, None)?;
             let x = input.view([n, c]);
-            let y = crate::common::one_hot(t.reshape([n]), c, x.dtype());
+            let y = crate::tensor::onehot::one_hot(t.reshape([n]), c, x.dtype());
             (stable_softmax(x, 1), y)
         };
         // ShannonAI masks the probabilities and targets before the self-adjusting factor.
@@ -193,10 +198,7 @@ impl DscLoss {
         let p_adj = if self.config.alpha == 0.0 {
             p
         } else {
-            (p.clone().neg() + 1.0)
-                .clamp_min(f32::MIN_POSITIVE as f64)
-                .powf_scalar(self.config.alpha)
-                * p
+            focal_power(p.clone().neg() + 1.0, self.config.alpha) * p
         };
         let intersection = p_adj.clone() * y.clone();
         let (mut pred, mut truth) = if self.config.square_denominator {
@@ -218,7 +220,7 @@ impl DscLoss {
     }
 }
 
-impl crate::config::LossModule for DscLoss {
+impl crate::loss::LossModule for DscLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = DscLossConfig::NAME;
         inputs.only(name, &["input", "target", "mask"])?;
@@ -229,8 +231,8 @@ impl crate::config::LossModule for DscLoss {
         Ok(reduce_to_dyn(terms, shape, self.config.reduction))
     }
 
-    fn target_kind(&self) -> crate::TargetKind {
-        crate::TargetKind::ClassIndices
+    fn target_kind(&self) -> crate::loss::TargetKind {
+        crate::loss::TargetKind::ClassIndices
     }
 
     fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {

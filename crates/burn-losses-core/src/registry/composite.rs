@@ -15,10 +15,11 @@
 use burn::tensor::{Int, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::common::one_hot_target;
-use crate::config::{InputKind, Loss, LossConfig, TargetKind};
-use crate::dynamic::{DynInput, DynTensor, LossInputs};
+use super::{Loss, LossConfig};
 use crate::error::{LossError, LossResult, fmt_shape};
+use crate::loss::{InputKind, TargetKind};
+use crate::tensor::dynamic::{DynInput, DynTensor, LossInputs};
+use crate::tensor::onehot::one_hot_target;
 
 fn default_weight() -> f64 {
     1.0
@@ -42,12 +43,14 @@ impl SumTerm {
     }
 }
 
-/// Configuration of [`SumLoss`] (`"type": "sum"` in a [`LossConfig`]).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SumLossConfig {
-    /// The terms, at least one (required).
-    pub terms: Vec<SumTerm>,
+crate::loss::doc::documented! {
+    /// Configuration of [`SumLoss`] (`"type": "sum"` in a [`LossConfig`]).
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    pub struct SumLossConfig {
+        /// The terms, at least one (required).
+        pub terms: Vec<SumTerm>,
+    }
 }
 
 impl burn::config::Config for SumLossConfig {}
@@ -131,26 +134,28 @@ fn describe(kind: InputKind) -> &'static str {
     }
 }
 
-/// `Σ_k w_k · loss_k(input, target)`: composite losses such as MONAI's `DiceCELoss` (dice +
-/// cross-entropy = `focal` with γ = 0) and `DiceFocalLoss` (dice + `binary_focal` with
-/// `alpha: null` on the one-hot target — MONAI's focal term is a sigmoid focal even next to a
-/// softmax Dice), or a U-Net's "CE + Dice".
-///
-/// Every term gets the same arguments. Class-index targets `[N, spatial…]` are turned into
-/// one-hot `[N, C, spatial…]` (C = dim 1 of `input`) for the terms that take binary /
-/// probability targets (`binary_focal`, `bce`, …); the others get them as they are. Other
-/// arguments (`mask`, `weight`) go to every term, so every term must accept them. All terms take
-/// the same kind of `input` (logits, or probabilities) — checked by `try_init`.
-///
-/// **Degenerate batches:** each term's own policy; an empty batch is an error naming the argument
-/// (no loss has a value for it; PyTorch's mean would be NaN).
-#[derive(burn::module::Module, Debug)]
-pub struct SumLoss {
-    /// The built terms, in config order.
-    pub terms: Vec<Loss>,
-    /// The validated configuration.
-    #[module(skip)]
-    pub config: SumLossConfig,
+crate::loss::doc::documented! {
+    /// `Σ_k w_k · loss_k(input, target)`: composite losses such as MONAI's `DiceCELoss` (dice +
+    /// cross-entropy = `focal` with γ = 0) and `DiceFocalLoss` (dice + `binary_focal` with
+    /// `alpha: null` on the one-hot target — MONAI's focal term is a sigmoid focal even next to a
+    /// softmax Dice), or a U-Net's "CE + Dice".
+    ///
+    /// Every term gets the same arguments. Class-index targets `[N, spatial…]` are turned into
+    /// one-hot `[N, C, spatial…]` (C = dim 1 of `input`) for the terms that take binary /
+    /// probability targets (`binary_focal`, `bce`, …); the others get them as they are. Other
+    /// arguments (`mask`, `weight`) go to every term, so every term must accept them. All terms take
+    /// the same kind of `input` (logits, or probabilities) — checked by `try_init`.
+    ///
+    /// **Degenerate batches:** each term's own policy; an empty batch is an error naming the argument
+    /// (no loss has a value for it; PyTorch's mean would be NaN).
+    #[derive(burn::module::Module, Debug)]
+    pub struct SumLoss {
+        /// The built terms, in config order.
+        pub terms: Vec<Loss>,
+        /// The validated configuration.
+        #[module(skip)]
+        pub config: SumLossConfig,
+    }
 }
 
 impl SumLoss {
@@ -226,7 +231,7 @@ impl SumLoss {
     }
 }
 
-impl crate::config::LossModule for SumLoss {
+impl crate::loss::LossModule for SumLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         self.forward_named(inputs)
     }

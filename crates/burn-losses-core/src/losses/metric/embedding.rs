@@ -7,10 +7,12 @@
 use burn::tensor::{Bool, Float, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::common::{int_min_max, log_sigmoid};
-use crate::dynamic::{DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, fmt_shape};
 use crate::reduction::Reduction;
+use crate::tensor::checks::int_min_max;
+use crate::tensor::dynamic::{DynTensor, LossInputs};
+use crate::tensor::math::log_sigmoid;
+use crate::tensor::math::{l2_normalize, safe_sqrt};
 
 /// The distance between two embeddings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -32,19 +34,6 @@ pub enum Distance {
 /// `inf − inf` appears in a backward pass).
 pub(crate) const NO_CANDIDATE: f64 = 1e30;
 
-/// `√x` for `x >= 0` with value and gradient 0 at `x = 0` (PyTorch `cdist`'s convention), so that
-/// a zero distance (the diagonal, duplicate embeddings) never gives an infinite or NaN gradient.
-pub(crate) fn safe_sqrt<const D: usize>(x: Tensor<D>) -> Tensor<D> {
-    let zero = x.clone().lower_equal_elem(0.0);
-    x.mask_fill(zero.clone(), 1.0).sqrt().mask_fill(zero, 0.0)
-}
-
-/// Rows divided by their L2 norm floored at `eps` (PyTorch `F.normalize(x, dim=1, eps)`).
-pub(crate) fn l2_normalize(x: Tensor<2>, eps: f64) -> Tensor<2> {
-    let norm = safe_sqrt(x.clone().powi_scalar(2).sum_dim(1)).clamp_min(eps);
-    x / norm
-}
-
 /// The `[N, N]` matrix of distances between the rows of `e [N, D]`, from one matrix product
 /// (`‖a‖² + ‖b‖² − 2·a·b`, clamped at 0, exact 0 on the diagonal) — never per pair. The
 /// Euclidean forms first subtract the batch mean (distances do not change): the expansion loses
@@ -59,7 +48,7 @@ pub(crate) fn pairwise_distances(e: Tensor<2>, distance: Distance) -> Tensor<2> 
     match distance {
         Distance::Cosine => {
             let diagonal = diagonal();
-            let u = l2_normalize(e, 1e-12);
+            let u = l2_normalize(e, 1, 1e-12);
             (u.clone().matmul(u.transpose()).neg() + 1.0).mask_fill(diagonal, 0.0)
         }
         Distance::Euclidean | Distance::SquaredEuclidean => {
@@ -87,7 +76,12 @@ pub(crate) fn pairwise_distances(e: Tensor<2>, distance: Distance) -> Tensor<2> 
 pub(crate) fn paired_distances(x: Tensor<2>, y: Tensor<2>, distance: Distance) -> Tensor<1> {
     let [n, _] = x.dims();
     let d = match distance {
-        Distance::Cosine => (l2_normalize(x, 1e-8) * l2_normalize(y, 1e-8)).sum_dim(1).neg() + 1.0,
+        Distance::Cosine => {
+            (l2_normalize(x, 1, 1e-8) * l2_normalize(y, 1, 1e-8))
+                .sum_dim(1)
+                .neg()
+                + 1.0
+        }
         Distance::SquaredEuclidean => (x - y).powi_scalar(2).sum_dim(1),
         Distance::Euclidean => safe_sqrt((x - y).powi_scalar(2).sum_dim(1)),
     };
@@ -169,7 +163,7 @@ pub(crate) fn embeddings_and_labels(
 }
 
 /// The embeddings and labels of a loss whose pairs / triplets / negatives are formed within the
-/// batch: the device's own, or every worker's in a [device group](crate::group) while training.
+/// batch: the device's own, or every worker's in a [device group](crate::DeviceGroup) while training.
 pub(crate) struct Batch {
     pub embeddings: Tensor<2>,
     pub labels: Tensor<1, Int>,
@@ -235,7 +229,7 @@ pub(crate) fn check_label_range(
     labels: &Tensor<1, Int>,
     classes: usize,
 ) -> LossResult<()> {
-    if crate::common::trusted_inputs() {
+    if crate::tensor::checks::trusted_inputs() {
         return Ok(());
     }
     let (min, max) = int_min_max(labels);

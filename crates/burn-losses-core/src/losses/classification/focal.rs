@@ -25,26 +25,19 @@ use burn::tensor::activation::log_softmax;
 use burn::tensor::{Float, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use crate::common::{
-    InputTargetLoss, binary_log_likelihoods, binary_loss_api, check_binary_inputs, check_class_target_shape,
-    check_probability_input, check_same_shape_inputs, check_sample_weight, class_indices_without_ignored,
-    config_init, config_setters, sample_weight_2d, smooth_binary_target,
-};
-use crate::dynamic::{DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
+use crate::loss::declare::{binary_loss_api, config_init, config_setters};
+use crate::loss::input_target::InputTargetLoss;
+use crate::reduction::sample_weight_2d;
 use crate::reduction::{ElementLoss, Reduction};
-
-/// The focal modulating factor `(1 − p)^γ`, given `1 − p`; `None` when γ = 0 (factor 1).
-///
-/// `1 − p` is floored at `f32::MIN_POSITIVE` so that γ < 1 has a finite gradient where `1 − p`
-/// underflows to 0 (the floor moves the factor by at most `1.2e-38^γ`).
-pub fn modulating_factor<const D: usize>(one_minus_p: Tensor<D>, gamma: f64) -> Option<Tensor<D>> {
-    if gamma == 0.0 {
-        None
-    } else {
-        Some(one_minus_p.clamp_min(f32::MIN_POSITIVE).powf_scalar(gamma))
-    }
-}
+use crate::tensor::checks::{
+    check_binary_inputs, check_probability_input, check_same_shape_inputs, check_sample_weight,
+    class_indices_without_ignored,
+};
+use crate::tensor::dynamic::{DynTensor, LossInputs};
+use crate::tensor::math::modulating_factor;
+use crate::tensor::math::{binary_log_likelihoods, smooth_binary_target};
+use crate::tensor::onehot::check_class_target_shape;
 
 /// `−(1 − p)^γ · log p` from `log p` (the focal negative log-likelihood of one class).
 fn focal_nll<const D: usize>(log_p: Tensor<D>, gamma: f64) -> Tensor<D> {
@@ -66,27 +59,29 @@ fn default_epsilon() -> f64 {
 // Binary / multi-label (sigmoid) focal loss
 // ---------------------------------------------------------------------------------------------
 
-/// Configuration of [`BinaryFocalLoss`] (`"type": "binary_focal"` in a [`LossConfig`](crate::LossConfig)).
-///
-/// Missing fields take the defaults below; `"alpha": null` turns the α weighting off.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct BinaryFocalLossConfig {
-    /// Focusing parameter γ ≥ 0. Default `2.0`; `0` gives binary cross-entropy exactly.
-    pub gamma: f64,
-    /// Weight α ∈ [0, 1] of positives (negatives get `1 − α`). Default `Some(0.25)` (the paper,
-    /// torchvision, Keras); `None` = no weighting (torchvision `alpha=-1`).
-    pub alpha: Option<f32>,
-    /// `true` (default): `input` holds logits. `false`: `input` holds probabilities, clipped to
-    /// `[epsilon, 1 − epsilon]` inside the logarithms (Keras `from_logits=False`).
-    pub from_logits: bool,
-    /// Label smoothing `s ∈ [0, 1]`: targets become `y·(1 − s) + s/2` (Keras). Default `0`.
-    pub label_smoothing: f64,
-    /// Clipping ε for probability inputs (`from_logits = false`), in (0, 0.5). Default `1e-7`
-    /// (Keras `backend.epsilon()`).
-    pub epsilon: f64,
-    /// `"mean"` (default, over all elements as torchvision), `"sum"` or `"none"`.
-    pub reduction: Reduction,
+crate::loss::doc::documented! {
+    /// Configuration of [`BinaryFocalLoss`] (`"type": "binary_focal"` in a [`LossConfig`](crate::LossConfig)).
+    ///
+    /// Missing fields take the defaults below; `"alpha": null` turns the α weighting off.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    pub struct BinaryFocalLossConfig {
+        /// Focusing parameter γ ≥ 0. Default `2.0`; `0` gives binary cross-entropy exactly.
+        pub gamma: f64,
+        /// Weight α ∈ [0, 1] of positives (negatives get `1 − α`). Default `Some(0.25)` (the paper,
+        /// torchvision, Keras); `None` = no weighting (torchvision `alpha=-1`).
+        pub alpha: Option<f32>,
+        /// `true` (default): `input` holds logits. `false`: `input` holds probabilities, clipped to
+        /// `[epsilon, 1 − epsilon]` inside the logarithms (Keras `from_logits=False`).
+        pub from_logits: bool,
+        /// Label smoothing `s ∈ [0, 1]`: targets become `y·(1 − s) + s/2` (Keras). Default `0`.
+        pub label_smoothing: f64,
+        /// Clipping ε for probability inputs (`from_logits = false`), in (0, 0.5). Default `1e-7`
+        /// (Keras `backend.epsilon()`).
+        pub epsilon: f64,
+        /// `"mean"` (default, over all elements as torchvision), `"sum"` or `"none"`.
+        pub reduction: Reduction,
+    }
 }
 
 impl Default for BinaryFocalLossConfig {
@@ -140,30 +135,32 @@ impl BinaryFocalLossConfig {
 
 config_init!(BinaryFocalLossConfig => BinaryFocalLoss);
 
-/// Sigmoid focal loss for binary and multi-label targets of any shape.
-///
-/// With `p = σ(x)` (or `p = x` for probability input) and a target `y ∈ [0, 1]`
-/// (after label smoothing `y ← y(1 − s) + s/2`):
-///
-/// ```text
-/// BCE  = −[y·log p + (1 − y)·log(1 − p)]
-/// 1−pₜ = y·(1 − p) + (1 − y)·p
-/// α̂    = α·y + (1 − α)·(1 − y)          (1 when alpha = None)
-/// FL   = α̂ · (1 − pₜ)^γ · BCE
-/// ```
-///
-/// For logits, `log p = log_sigmoid(x)`, `log(1 − p) = log_sigmoid(−x)`; γ = 0 and α = None
-/// give `binary_cross_entropy_with_logits` exactly. `"mean"` averages over all elements
-/// (torchvision), optionally after multiplying by per-sample weights `[N]`.
-///
-/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
-/// it; PyTorch's mean would be NaN). Every element has a loss, so there is no other degenerate
-/// case: a batch of one class, or of negatives only, is an ordinary batch.
-#[derive(burn::module::Module, Debug)]
-pub struct BinaryFocalLoss {
-    /// The validated configuration.
-    #[module(skip)]
-    pub config: BinaryFocalLossConfig,
+crate::loss::doc::documented! {
+    /// Sigmoid focal loss for binary and multi-label targets of any shape.
+    ///
+    /// With `p = σ(x)` (or `p = x` for probability input) and a target `y ∈ [0, 1]`
+    /// (after label smoothing `y ← y(1 − s) + s/2`):
+    ///
+    /// ```text
+    /// BCE  = −[y·log p + (1 − y)·log(1 − p)]
+    /// 1−pₜ = y·(1 − p) + (1 − y)·p
+    /// α̂    = α·y + (1 − α)·(1 − y)          (1 when alpha = None)
+    /// FL   = α̂ · (1 − pₜ)^γ · BCE
+    /// ```
+    ///
+    /// For logits, `log p = log_sigmoid(x)`, `log(1 − p) = log_sigmoid(−x)`; γ = 0 and α = None
+    /// give `binary_cross_entropy_with_logits` exactly. `"mean"` averages over all elements
+    /// (torchvision), optionally after multiplying by per-sample weights `[N]`.
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+    /// it; PyTorch's mean would be NaN). Every element has a loss, so there is no other degenerate
+    /// case: a batch of one class, or of negatives only, is an ordinary batch.
+    #[derive(burn::module::Module, Debug)]
+    pub struct BinaryFocalLoss {
+        /// The validated configuration.
+        #[module(skip)]
+        pub config: BinaryFocalLossConfig,
+    }
 }
 
 binary_loss_api!(BinaryFocalLoss);
@@ -252,33 +249,35 @@ impl InputTargetLoss for BinaryFocalLoss {
 // Multiclass (softmax) focal loss
 // ---------------------------------------------------------------------------------------------
 
-/// Configuration of [`FocalLoss`] (`"type": "focal"` in a [`LossConfig`](crate::LossConfig)).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct FocalLossConfig {
-    /// Focusing parameter γ ≥ 0. Default `2.0`; `0` gives cross-entropy exactly.
-    pub gamma: f64,
-    /// Per-class weights α_c ≥ 0 (length = number of classes); the loss of an element whose target
-    /// is class `c` is multiplied by α_c (with label smoothing, each class term k of the smoothed
-    /// target by α_k, as PyTorch `cross_entropy(weight=)` and Keras do). Default `None` (all 1).
-    /// The weights do not enter the `"mean"` denominator (kornia `weight=`, torchvision / Keras
-    /// convention; PyTorch `cross_entropy(weight=)` instead divides by Σ α — not this loss).
-    pub alpha: Option<Vec<f32>>,
-    /// Target value that is skipped: its loss is 0 and it is left out of the `"mean"`
-    /// denominator (PyTorch `ignore_index`). Default `Some(-100)` as in PyTorch; `None` makes
-    /// every target count (and -100 an out-of-range error).
-    pub ignore_index: Option<i64>,
-    /// Label smoothing `s ∈ [0, 1]`: the target distribution becomes `(1 − s)·onehot + s/C`
-    /// (PyTorch `cross_entropy(label_smoothing=)`, Keras). Default `0`.
-    pub label_smoothing: f64,
-    /// `true` (default): `input` holds logits (`log_softmax` over dim 1). `false`: `input` holds
-    /// probabilities, renormalised over the class dimension and clipped to `[epsilon, 1 − epsilon]`
-    /// (Keras `categorical_focal_crossentropy(from_logits=False)`).
-    pub from_logits: bool,
-    /// Clipping ε for probability inputs, in (0, 0.5). Default `1e-7` (Keras).
-    pub epsilon: f64,
-    /// `"mean"` (default: over non-ignored elements), `"sum"` or `"none"`.
-    pub reduction: Reduction,
+crate::loss::doc::documented! {
+    /// Configuration of [`FocalLoss`] (`"type": "focal"` in a [`LossConfig`](crate::LossConfig)).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    pub struct FocalLossConfig {
+        /// Focusing parameter γ ≥ 0. Default `2.0`; `0` gives cross-entropy exactly.
+        pub gamma: f64,
+        /// Per-class weights α_c ≥ 0 (length = number of classes); the loss of an element whose target
+        /// is class `c` is multiplied by α_c (with label smoothing, each class term k of the smoothed
+        /// target by α_k, as PyTorch `cross_entropy(weight=)` and Keras do). Default `None` (all 1).
+        /// The weights do not enter the `"mean"` denominator (kornia `weight=`, torchvision / Keras
+        /// convention; PyTorch `cross_entropy(weight=)` instead divides by Σ α — not this loss).
+        pub alpha: Option<Vec<f32>>,
+        /// Target value that is skipped: its loss is 0 and it is left out of the `"mean"`
+        /// denominator (PyTorch `ignore_index`). Default `Some(-100)` as in PyTorch; `None` makes
+        /// every target count (and -100 an out-of-range error).
+        pub ignore_index: Option<i64>,
+        /// Label smoothing `s ∈ [0, 1]`: the target distribution becomes `(1 − s)·onehot + s/C`
+        /// (PyTorch `cross_entropy(label_smoothing=)`, Keras). Default `0`.
+        pub label_smoothing: f64,
+        /// `true` (default): `input` holds logits (`log_softmax` over dim 1). `false`: `input` holds
+        /// probabilities, renormalised over the class dimension and clipped to `[epsilon, 1 − epsilon]`
+        /// (Keras `categorical_focal_crossentropy(from_logits=False)`).
+        pub from_logits: bool,
+        /// Clipping ε for probability inputs, in (0, 0.5). Default `1e-7` (Keras).
+        pub epsilon: f64,
+        /// `"mean"` (default: over non-ignored elements), `"sum"` or `"none"`.
+        pub reduction: Reduction,
+    }
 }
 
 impl Default for FocalLossConfig {
@@ -327,30 +326,32 @@ impl FocalLossConfig {
 
 config_init!(FocalLossConfig => FocalLoss);
 
-/// Softmax focal loss for multiclass targets: `input [N, C]` or `[N, C, d1, …]`, integer
-/// `target [N]` or `[N, d1, …]`.
-///
-/// With `log pₖ = log_softmax(x)ₖ` (or `log clip(xₖ / Σⱼxⱼ, ε, 1 − ε)` for probabilities) and
-/// the target distribution `q = (1 − s)·onehot(t) + s/C`:
-///
-/// ```text
-/// FL = Σₖ αₖ · qₖ · (1 − pₖ)^γ · (−log pₖ)      (s = 0: α_t · (1 − p_t)^γ · (−log p_t))
-/// mean = Σ FL / #(elements whose target ≠ ignore_index)
-/// ```
-///
-/// γ = 0 gives `cross_entropy(x, t, weight=α, label_smoothing=s, ignore_index=…,
-/// reduction="none")` exactly (and its `"sum"`; its `"mean"` when α = None).
-/// The `(1 − pₖ)^γ` inside the sum is the Keras `categorical_focal_crossentropy` form (and
-/// kornia's for hard targets).
-///
-/// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
-/// it; PyTorch's mean would be NaN). Every target `ignore_index`: `"none"` is all zeros, `"sum"` 0
-/// and `"mean"` NaN (0 / 0, as PyTorch), with a zero gradient.
-#[derive(burn::module::Module, Debug)]
-pub struct FocalLoss {
-    /// The validated configuration.
-    #[module(skip)]
-    pub config: FocalLossConfig,
+crate::loss::doc::documented! {
+    /// Softmax focal loss for multiclass targets: `input [N, C]` or `[N, C, d1, …]`, integer
+    /// `target [N]` or `[N, d1, …]`.
+    ///
+    /// With `log pₖ = log_softmax(x)ₖ` (or `log clip(xₖ / Σⱼxⱼ, ε, 1 − ε)` for probabilities) and
+    /// the target distribution `q = (1 − s)·onehot(t) + s/C`:
+    ///
+    /// ```text
+    /// FL = Σₖ αₖ · qₖ · (1 − pₖ)^γ · (−log pₖ)      (s = 0: α_t · (1 − p_t)^γ · (−log p_t))
+    /// mean = Σ FL / #(elements whose target ≠ ignore_index)
+    /// ```
+    ///
+    /// γ = 0 gives `cross_entropy(x, t, weight=α, label_smoothing=s, ignore_index=…,
+    /// reduction="none")` exactly (and its `"sum"`; its `"mean"` when α = None).
+    /// The `(1 − pₖ)^γ` inside the sum is the Keras `categorical_focal_crossentropy` form (and
+    /// kornia's for hard targets).
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+    /// it; PyTorch's mean would be NaN). Every target `ignore_index`: `"none"` is all zeros, `"sum"` 0
+    /// and `"mean"` NaN (0 / 0, as PyTorch), with a zero gradient.
+    #[derive(burn::module::Module, Debug)]
+    pub struct FocalLoss {
+        /// The validated configuration.
+        #[module(skip)]
+        pub config: FocalLossConfig,
+    }
 }
 
 impl FocalLoss {
@@ -501,7 +502,7 @@ impl InputTargetLoss for FocalLoss {
         // `weight=`), with smoothed targets Σₖ αₖ qₖ … (PyTorch `cross_entropy(weight=,
         // label_smoothing=)`, Keras with a per-class `alpha`).
         let (loss, alpha_t) = if self.config.label_smoothing > 0.0 {
-            let one_hot = crate::common::one_hot_classes(t.clone(), c, log_p.dtype());
+            let one_hot = crate::tensor::onehot::one_hot_classes(t.clone(), c, log_p.dtype());
             let mut q =
                 one_hot * (1.0 - self.config.label_smoothing) + self.config.label_smoothing / c as f64;
             if let Some(alpha) = alpha {
@@ -530,20 +531,20 @@ fn validate_smoothing_and_epsilon(loss: &'static str, label_smoothing: f64, epsi
     check::in_open_range(loss, "epsilon", epsilon, 0.0, 0.5)
 }
 
-impl crate::config::LossModule for FocalLoss {
+impl crate::loss::LossModule for FocalLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         self.forward_named(inputs)
     }
 
-    fn target_kind(&self) -> crate::TargetKind {
-        crate::TargetKind::ClassIndices
+    fn target_kind(&self) -> crate::loss::TargetKind {
+        crate::loss::TargetKind::ClassIndices
     }
 
-    fn input_kind(&self) -> crate::InputKind {
+    fn input_kind(&self) -> crate::loss::InputKind {
         if self.config.from_logits {
-            crate::InputKind::Logits
+            crate::loss::InputKind::Logits
         } else {
-            crate::InputKind::SoftmaxProbabilities
+            crate::loss::InputKind::SoftmaxProbabilities
         }
     }
 

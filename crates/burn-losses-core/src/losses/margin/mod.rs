@@ -19,13 +19,17 @@
 use burn::tensor::{Float, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use crate::common::{
-    ElementwiseLoss, check_class_indices, check_same_dtype, check_same_shape_inputs, check_sample_weight,
-    elementwise_loss_api, log_sigmoid, loss_config, reduce_to_dyn, sample_weight_2d,
-};
-use crate::dynamic::{DynInput, DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, check, fmt_shape};
+use crate::loss::declare::loss_config;
+use crate::loss::elementwise::{ElementwiseLoss, elementwise_loss_api};
 use crate::reduction::{ElementLoss, Reduction};
+use crate::reduction::{reduce_to_dyn, sample_weight_2d};
+use crate::tensor::checks::{
+    check_class_indices, check_same_dtype, check_same_shape_inputs, check_sample_weight,
+};
+use crate::tensor::dynamic::{DynInput, DynTensor, LossInputs};
+use crate::tensor::math::l2_normalize;
+use crate::tensor::math::log_sigmoid;
 
 /// `max(z, 0)` with the gradient ½ at `z = 0` (`torch.maximum`'s tie rule, what Keras' hinges
 /// give on the torch backend): `(z + |z|) / 2`, exact in value.
@@ -50,7 +54,7 @@ fn hinge_labels(y: Tensor<2>) -> Tensor<2> {
 
 /// Declares a label-margin loss `ℓ = f(y·ŷ)` with only a `reduction` field.
 macro_rules! label_margin_loss {
-    ($(#[$doc:meta])* $config:ident => $loss:ident, $name:literal, |$m:ident| $value:expr) => {
+    ($(#[$($doc:tt)*])* $config:ident => $loss:ident, $name:literal, |$m:ident| $value:expr) => {
         loss_config! {
             #[doc = concat!("Configuration of [`", stringify!($loss), "`] (`\"type\": \"", $name, "\"` in a [`LossConfig`](crate::LossConfig)).")]
             $config($name, defaults "mean") {
@@ -58,7 +62,7 @@ macro_rules! label_margin_loss {
                 reduction: Reduction = Reduction::Mean => with_reduction,
             }
             validate(&self) { Ok(()) }
-            $(#[$doc])*
+            $(#[$($doc)*])*
             ///
             /// Labels `y` (`target`, the shape of `input`): ±1, or a target made only of 0s and 1s,
             /// which is mapped to {−1, 1} (Keras' `convert_binary_labels_to_hinge`). An optional
@@ -150,7 +154,7 @@ fn scores_and_one_hot(
     let one_hot = match target {
         DynInput::Int(t) if t.shape == [n] => {
             check_class_indices(loss, &t.view([n, 1]), c, None)?;
-            crate::common::one_hot_like(&x, t.view([n]))
+            crate::tensor::onehot::one_hot_like(&x, t.view([n]))
         }
         DynInput::Float(t) if one_hot_ok && t.shape == input.shape => {
             check_same_dtype(loss, "target", Some(t), input)?;
@@ -210,7 +214,7 @@ fn max_dim1_split_at_ties(x: Tensor<2>) -> Tensor<2> {
     (x * at_max.clone()).sum_dim(1) / at_max.sum_dim(1)
 }
 
-impl crate::LossModule for CategoricalHingeLoss {
+impl crate::loss::LossModule for CategoricalHingeLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = CategoricalHingeLossConfig::NAME;
         inputs.only(name, &["input", "target", "weight"])?;
@@ -226,12 +230,12 @@ impl crate::LossModule for CategoricalHingeLoss {
         Ok(reduce_to_dyn(terms, vec![n], self.config.reduction))
     }
 
-    fn target_kind(&self) -> crate::TargetKind {
-        crate::TargetKind::Either
+    fn target_kind(&self) -> crate::loss::TargetKind {
+        crate::loss::TargetKind::Either
     }
 
     fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
-        crate::config::forward_with_indices(self, input, targets)
+        crate::loss::forward_with_indices(self, input, targets)
     }
 }
 
@@ -276,7 +280,7 @@ loss_config! {
     MultiMarginLoss;
 }
 
-impl crate::LossModule for MultiMarginLoss {
+impl crate::loss::LossModule for MultiMarginLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = MultiMarginLossConfig::NAME;
         inputs.only(name, &["input", "target", "weight"])?;
@@ -325,12 +329,12 @@ impl crate::LossModule for MultiMarginLoss {
         Ok(reduce_to_dyn(terms, vec![n], self.config.reduction))
     }
 
-    fn target_kind(&self) -> crate::TargetKind {
-        crate::TargetKind::ClassIndices
+    fn target_kind(&self) -> crate::loss::TargetKind {
+        crate::loss::TargetKind::ClassIndices
     }
 
     fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
-        crate::config::forward_with_indices(self, input, targets)
+        crate::loss::forward_with_indices(self, input, targets)
     }
 }
 
@@ -345,20 +349,12 @@ pub enum CosineForm {
     /// `−cos` ∈ [−1, 1] (Keras `cosine_similarity`).
     #[default]
     Negative,
-    /// `1 − cos` ∈ [0, 2] (seed 001's cosine distance).
+    /// `1 − cos` ∈ [0, 2] (the cosine distance).
     OneMinus,
 }
 
 /// Keras' `normalize` epsilon.
 const KERAS_NORM_EPSILON: f64 = 1e-7;
-
-/// `x / max(‖x‖₂, ε)` along dim 1 of `[A, K, B]` (Keras 3 `ops.normalize`); the root is the safe
-/// one (no gradient at a zero vector, where the floor ε holds anyway), so a zero vector has a
-/// finite gradient `1/ε`, not `∞·0`.
-fn l2_normalize_dim1(x: Tensor<3>) -> Tensor<3> {
-    let norm = crate::embedding::safe_sqrt(x.clone().powi_scalar(2).sum_dim(1)).clamp_min(KERAS_NORM_EPSILON);
-    x / norm
-}
 
 loss_config! {
     /// Configuration of [`CosineSimilarityLoss`] (`"type": "cosine_similarity"` in a
@@ -390,7 +386,7 @@ loss_config! {
     CosineSimilarityLoss;
 }
 
-impl crate::LossModule for CosineSimilarityLoss {
+impl crate::loss::LossModule for CosineSimilarityLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = CosineSimilarityLossConfig::NAME;
         inputs.only(name, &["input", "target", "weight"])?;
@@ -419,8 +415,9 @@ impl crate::LossModule for CosineSimilarityLoss {
         let a: usize = input.shape[..axis].iter().product();
         let k = input.shape[axis];
         let b: usize = input.shape[axis + 1..].iter().product();
-        let cos =
-            (l2_normalize_dim1(input.view([a, k, b])) * l2_normalize_dim1(target.view([a, k, b]))).sum_dim(1);
+        let cos = (l2_normalize(input.view([a, k, b]), 1, KERAS_NORM_EPSILON)
+            * l2_normalize(target.view([a, k, b]), 1, KERAS_NORM_EPSILON))
+        .sum_dim(1);
         let n = input.shape[0];
         let per_sample = a * b / n.max(1);
         let cos = cos.reshape([n, per_sample]);
@@ -434,12 +431,12 @@ impl crate::LossModule for CosineSimilarityLoss {
         Ok(reduce_to_dyn(terms, shape, self.config.reduction))
     }
 
-    fn target_kind(&self) -> crate::TargetKind {
-        crate::TargetKind::Probabilities
+    fn target_kind(&self) -> crate::loss::TargetKind {
+        crate::loss::TargetKind::Probabilities
     }
 
     fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
-        crate::config::classification_with_one_hot(self, input, targets)
+        crate::loss::classification_with_one_hot(self, input, targets)
     }
 }
 
@@ -449,7 +446,7 @@ impl crate::LossModule for CosineSimilarityLoss {
 
 /// Labels `±1` (PyTorch's pair losses): every element of `target` must be −1 or 1.
 fn check_plus_minus_one(loss: &'static str, target: &DynTensor<Float>) -> LossResult<()> {
-    if target.numel() == 0 || crate::common::trusted_inputs() {
+    if target.numel() == 0 || crate::tensor::checks::trusted_inputs() {
         return Ok(());
     }
     let t = &target.flat;
@@ -461,7 +458,7 @@ fn check_plus_minus_one(loss: &'static str, target: &DynTensor<Float>) -> LossRe
     if ok.into_data().iter::<bool>().next().unwrap_or(false) {
         Ok(())
     } else {
-        let (min, max) = crate::common::float_min_max(t);
+        let (min, max) = crate::tensor::checks::float_min_max(t);
         Err(LossError::input(
             loss,
             "target",
@@ -483,7 +480,7 @@ fn pair_arguments(
     let x1 = inputs.float(loss, "input1")?;
     let x2 = inputs.float(loss, "input2")?;
     let target = inputs.float(loss, "target")?;
-    crate::common::check_rank_at_least_1(loss, "input1", &x1)?;
+    crate::tensor::checks::check_rank_at_least_1(loss, "input1", &x1)?;
     if x2.shape != x1.shape {
         return Err(LossError::input(
             loss,
@@ -513,7 +510,7 @@ fn pair_arguments(
 
 /// The error of a pair loss asked to score class logits.
 fn pair_loss_is_not_classification(loss: &'static str) -> LossError {
-    crate::config::not_a_classification_loss(loss, "`input1`, `input2` and ±1 labels `target`")
+    crate::loss::not_a_classification_loss(loss, "`input1`, `input2` and ±1 labels `target`")
 }
 
 loss_config! {
@@ -540,7 +537,7 @@ loss_config! {
     CosineEmbeddingLoss;
 }
 
-impl crate::LossModule for CosineEmbeddingLoss {
+impl crate::loss::LossModule for CosineEmbeddingLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = CosineEmbeddingLossConfig::NAME;
         let (x1, x2, target) = pair_arguments(name, inputs, true)?;
@@ -600,7 +597,7 @@ loss_config! {
     MarginRankingLoss;
 }
 
-impl crate::LossModule for MarginRankingLoss {
+impl crate::loss::LossModule for MarginRankingLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = MarginRankingLossConfig::NAME;
         let (x1, x2, target) = pair_arguments(name, inputs, false)?;

@@ -16,14 +16,16 @@ use burn::tensor::activation::log_softmax;
 use burn::tensor::{Float, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use crate::common::{
-    check_class_target_shape, check_float_range, check_probability_input, check_same_shape_inputs,
-    check_sample_weight, class_indices_without_ignored, loss_config, reduce_to_dyn, reduced_to_dyn,
-    sample_weight_2d,
-};
-use crate::dynamic::{DynInput, DynTensor, LossInputs};
 use crate::error::{LossError, LossResult, check, fmt_shape};
+use crate::loss::declare::loss_config;
 use crate::reduction::{ElementLoss, Reduction};
+use crate::reduction::{reduce_to_dyn, reduced_to_dyn, sample_weight_2d};
+use crate::tensor::checks::{
+    check_float_range, check_probability_input, check_same_shape_inputs, check_sample_weight,
+    class_indices_without_ignored,
+};
+use crate::tensor::dynamic::{DynInput, DynTensor, LossInputs};
+use crate::tensor::onehot::check_class_target_shape;
 
 /// PyTorch's default `ignore_index`.
 fn pytorch_ignore_index() -> Option<i64> {
@@ -194,7 +196,7 @@ impl CrossEntropyLoss {
         input: Tensor<D>,
         target: Tensor<DT, Int>,
     ) -> Tensor<1> {
-        crate::error::or_panic(crate::config::forward_with_indices(self, input, target))
+        crate::error::or_panic(crate::loss::forward_with_indices(self, input, target))
     }
 
     /// The configured reduction for logits and class probabilities of the same shape.
@@ -203,7 +205,7 @@ impl CrossEntropyLoss {
         let inputs = LossInputs::new()
             .with_float("input", input)
             .with_float("target", target);
-        crate::error::or_panic(crate::LossModule::forward_inputs(self, &inputs)).flat
+        crate::error::or_panic(crate::loss::LossModule::forward_inputs(self, &inputs)).flat
     }
 
     /// One fused pass forward and one backward on the CPU backends (class-index targets, no
@@ -272,14 +274,17 @@ impl CrossEntropyLoss {
                     q = q * w.reshape([1, c, 1]);
                 }
                 let values = (q * log_p).sum_dim(1).reshape([n, s]).neg();
-                (ElementLoss::new(values), crate::common::pixel_shape(&input.shape))
+                (
+                    ElementLoss::new(values),
+                    crate::tensor::onehot::pixel_shape(&input.shape),
+                )
             }
         };
         Ok((terms.weighted(sample_weight_2d(weight, n, s)), shape))
     }
 }
 
-impl crate::LossModule for CrossEntropyLoss {
+impl crate::loss::LossModule for CrossEntropyLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = CrossEntropyLossConfig::NAME;
         inputs.only(name, &["input", "target", "weight"])?;
@@ -297,12 +302,12 @@ impl crate::LossModule for CrossEntropyLoss {
         Ok(reduce_to_dyn(terms, shape, reduction))
     }
 
-    fn target_kind(&self) -> crate::TargetKind {
-        crate::TargetKind::Either
+    fn target_kind(&self) -> crate::loss::TargetKind {
+        crate::loss::TargetKind::Either
     }
 
     fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
-        crate::config::forward_with_indices(self, input, targets)
+        crate::loss::forward_with_indices(self, input, targets)
     }
 }
 
@@ -351,11 +356,11 @@ impl NllLoss {
         input: Tensor<D>,
         target: Tensor<DT, Int>,
     ) -> Tensor<1> {
-        crate::error::or_panic(crate::config::forward_with_indices(self, input, target))
+        crate::error::or_panic(crate::loss::forward_with_indices(self, input, target))
     }
 }
 
-impl crate::LossModule for NllLoss {
+impl crate::loss::LossModule for NllLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = NllLossConfig::NAME;
         inputs.only(name, &["input", "target", "weight"])?;
@@ -375,8 +380,8 @@ impl crate::LossModule for NllLoss {
         Ok(reduce_to_dyn(terms, target.shape.clone(), self.config.reduction))
     }
 
-    fn target_kind(&self) -> crate::TargetKind {
-        crate::TargetKind::ClassIndices
+    fn target_kind(&self) -> crate::loss::TargetKind {
+        crate::loss::TargetKind::ClassIndices
     }
 
     fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
@@ -426,7 +431,7 @@ loss_config! {
     Poly1Loss;
 }
 
-impl crate::LossModule for Poly1Loss {
+impl crate::loss::LossModule for Poly1Loss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = Poly1LossConfig::NAME;
         inputs.only(name, &["input", "target", "weight"])?;
@@ -448,12 +453,12 @@ impl crate::LossModule for Poly1Loss {
         Ok(reduce_to_dyn(terms, target.shape.clone(), self.config.reduction))
     }
 
-    fn target_kind(&self) -> crate::TargetKind {
-        crate::TargetKind::ClassIndices
+    fn target_kind(&self) -> crate::loss::TargetKind {
+        crate::loss::TargetKind::ClassIndices
     }
 
     fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
-        crate::config::forward_with_indices(self, input, targets)
+        crate::loss::forward_with_indices(self, input, targets)
     }
 }
 
@@ -509,7 +514,7 @@ loss_config! {
     KlDivergenceLoss;
 }
 
-impl crate::LossModule for KlDivergenceLoss {
+impl crate::loss::LossModule for KlDivergenceLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = KlDivergenceLossConfig::NAME;
         inputs.only(name, &["input", "target", "weight"])?;
@@ -555,22 +560,22 @@ impl crate::LossModule for KlDivergenceLoss {
         })
     }
 
-    fn input_kind(&self) -> crate::InputKind {
+    fn input_kind(&self) -> crate::loss::InputKind {
         if self.config.log_input {
-            crate::InputKind::Logits
+            crate::loss::InputKind::Logits
         } else {
-            crate::InputKind::SoftmaxProbabilities
+            crate::loss::InputKind::SoftmaxProbabilities
         }
     }
 
-    fn target_kind(&self) -> crate::TargetKind {
-        crate::TargetKind::Probabilities
+    fn target_kind(&self) -> crate::loss::TargetKind {
+        crate::loss::TargetKind::Probabilities
     }
 
     /// Logits become log-probabilities (`log_input`), class indices one-hot targets: the
     /// divergence from a one-hot target is the cross-entropy.
     fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
-        let one_hot = crate::common::one_hot_like(&input, targets);
+        let one_hot = crate::tensor::onehot::one_hot_like(&input, targets);
         let input = if self.config.log_input {
             log_softmax(input, 1)
         } else {

@@ -1,0 +1,115 @@
+//! What a loss is: the contract every loss module implements ([`LossModule`]), what it expects
+//! as `input` ([`InputKind`]) and `target` ([`TargetKind`]), and the machinery the loss files are
+//! declared with. Everything here sits below the loss files and the registry that lists them.
+
+use burn::tensor::{Int, Tensor};
+
+use crate::error::{LossError, LossResult};
+use crate::tensor::dynamic::DynTensor;
+use crate::tensor::dynamic::LossInputs;
+
+pub(crate) mod declare;
+pub(crate) mod doc;
+pub(crate) mod elementwise;
+pub(crate) mod input_target;
+
+/// What a loss expects in its `input` argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// Raw scores.
+    Logits,
+    /// Softmax probabilities over dim 1.
+    SoftmaxProbabilities,
+    /// Independent sigmoid probabilities.
+    SigmoidProbabilities,
+}
+
+/// What a loss accepts as `target`: how a composite loss ([`SumLoss`])
+/// feeds one target to several terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetKind {
+    /// Class indices only (softmax losses).
+    ClassIndices,
+    /// Float targets of the shape of `input` (binary / multi-label losses): class indices are
+    /// one-hot encoded for them.
+    Probabilities,
+    /// Either form (the overlap losses), or a loss that checks its target itself.
+    Either,
+}
+
+/// What every loss module provides to the config-driven [`Loss`] (and so to the CLI, the Learner
+/// adapter and the tests): the named-argument forward, the kind of `input` it expects, and how it
+/// scores class logits against class indices.
+pub trait LossModule {
+    /// Runs the loss on named arguments (`input`, `target`, optional `weight`, …). The output
+    /// holds its logical shape: `[]` for `mean`/`sum`, the element shape for `none`.
+    fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor>;
+
+    /// What the loss expects in `input` (default: logits).
+    fn input_kind(&self) -> InputKind {
+        InputKind::Logits
+    }
+
+    /// What the loss accepts as `target` (default: either form).
+    fn target_kind(&self) -> TargetKind {
+        TargetKind::Either
+    }
+
+    /// The configured loss of `input [N, C]` (already turned into what [`input_kind`]
+    /// asks for) against class indices `[N]`: multiclass losses use the indices as they are,
+    /// binary / multi-label losses their one-hot `[N, C]` (one sigmoid per class). A loss that
+    /// cannot score class indices (a regression loss) says so.
+    ///
+    /// [`input_kind`]: Self::input_kind
+    fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>>;
+}
+
+/// `forward_inputs` of a loss of `input` and class indices `target` (any ranks), flattened: the
+/// typed `forward` of the multiclass losses, and their [`LossModule::classification_loss`]
+/// (logits `[N, C]`, indices `[N]`).
+pub(crate) fn forward_with_indices<L: LossModule + ?Sized, const D: usize, const DT: usize>(
+    loss: &L,
+    input: Tensor<D>,
+    targets: Tensor<DT, Int>,
+) -> LossResult<Tensor<1>> {
+    let inputs = LossInputs::new()
+        .with_float("input", input)
+        .with_int("target", targets);
+    Ok(loss.forward_inputs(&inputs)?.flat)
+}
+
+/// [`LossModule::classification_loss`] of a loss whose `forward_inputs` takes `input [N, C]` and
+/// a float `target` of its shape: the one-hot view of the class indices ([`one_hot_like`]).
+pub(crate) fn classification_with_one_hot<L: LossModule + ?Sized>(
+    loss: &L,
+    input: Tensor<2>,
+    targets: Tensor<1, Int>,
+) -> LossResult<Tensor<1>> {
+    let one_hot = crate::tensor::onehot::one_hot_like(&input, targets);
+    let inputs = LossInputs::new()
+        .with_float("input", input)
+        .with_float("target", one_hot);
+    Ok(loss.forward_inputs(&inputs)?.flat)
+}
+
+/// The error of [`LossModule::classification_loss`] for a loss that does not score class logits
+/// against class indices (a metric-learning loss): says what it takes instead.
+pub(crate) fn not_a_classification_loss(loss: &'static str, takes: &str) -> LossError {
+    LossError::input(
+        loss,
+        "input",
+        format!(
+            "{takes} (it is not a loss of class logits against class indices; train it with an embedding adapter)"
+        ),
+        "class logits [N, C]",
+    )
+}
+
+/// A loss that scores class logits `[N, C]` against class indices `[N]`: what the Learner
+/// adapter of `burn-losses-train` needs.
+pub trait ClassificationLoss {
+    /// The scalar training loss (`[1]`) from model logits `[N, C]` and class indices `[N]`.
+    /// Logits are turned into the probabilities the loss expects when it was configured with
+    /// `from_logits = false`; a `"none"` reduction is averaged.
+    fn classification_loss(&self, logits: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>>;
+}

@@ -1,0 +1,9 @@
+//! Class imbalance: the class-balanced loss, gradient harmonizing (GHM), self-adjusting Dice.
+
+mod class_balanced;
+mod dsc;
+mod ghm;
+
+pub use class_balanced::{ClassBalancedBase, ClassBalancedLoss, ClassBalancedLossConfig, class_counts};
+pub use dsc::{DscLoss, DscLossConfig};
+pub use ghm::{GhmCLoss, GhmCLossConfig, GhmRLoss, GhmRLossConfig, GhmState};

@@ -1,0 +1,185 @@
+//! [`TverskyLoss`] and [`FocalTverskyLoss`].
+
+use burn::tensor::{Float, Int, Tensor};
+use serde::{Deserialize, Serialize};
+
+use super::*;
+use crate::error::{LossResult, check, or_panic};
+use crate::reduction::{ElementLoss, Reduction};
+use crate::tensor::dynamic::{DynInput, DynTensor, LossInputs};
+use crate::tensor::math::focal_power;
+
+overlap_config! {
+    /// Configuration of [`TverskyLoss`] (`"type": "tversky"`): MONAI `TverskyLoss`'s options.
+    TverskyLossConfig("tversky") {
+        /// α >= 0, the weight of false positives. Default `0.5` (MONAI; α = β = 0.5 is Dice).
+        with_alpha => alpha: f64 = 0.5,
+        /// β >= 0, the weight of false negatives. Default `0.5` (MONAI).
+        with_beta => beta: f64 = 0.5,
+    }
+}
+
+impl TverskyLossConfig {
+    /// Checks every field; the error names the field and its expected range.
+    pub fn validate(&self) -> LossResult<()> {
+        self.options().validate(Self::NAME)?;
+        check::non_negative(Self::NAME, "alpha", self.alpha)?;
+        check::non_negative(Self::NAME, "beta", self.beta)
+    }
+}
+
+crate::loss::declare::config_init!(TverskyLossConfig => TverskyLoss);
+
+crate::loss::doc::documented! {
+    /// Tversky loss (Salehi et al. 2017, <https://arxiv.org/abs/1706.05721>), per sample and class:
+    ///
+    /// ```text
+    /// f = 1 − (I + smooth_nr) / (I + α·FP + β·FN + smooth_dr),   FP = Σ p·(1 − g),  FN = Σ (1 − p)·g
+    /// ```
+    ///
+    /// MONAI `TverskyLoss` option by option; `"none"` is `[N, C']` (`[C']` with `batch`). Inputs as
+    /// [`DiceLoss`].
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+    /// it; PyTorch's mean would be NaN). A class absent from prediction and target — every pixel
+    /// ignored or masked included — takes the empty-class policy of the [module docs](self): `(0 +
+    /// smooth_nr) / (0 + smooth_dr)` (loss 0 with the default smoothing), and loss 0 with a zero
+    /// gradient, never NaN, when `smooth_dr` = 0.
+    #[derive(burn::module::Module, Debug)]
+    pub struct TverskyLoss {
+        /// The validated configuration.
+        #[module(skip)]
+        pub config: TverskyLossConfig,
+    }
+}
+
+impl TverskyLoss {
+    fn scores(
+        &self,
+        input: &DynTensor<Float>,
+        target: OverlapTarget<'_>,
+        mask: Option<&DynTensor<Float>>,
+    ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
+        let c = &self.config;
+        let sums = overlap_sums(TverskyLossConfig::NAME, &c.options(), input, target, mask, false)?;
+        Ok(scored(
+            tversky_scores(c.alpha, c.beta, c.smooth_nr, c.smooth_dr, sums),
+            c.batch,
+        ))
+    }
+
+    fn reduce(&self, terms: ElementLoss<2>) -> Tensor<1> {
+        terms.reduce(self.config.reduction)
+    }
+}
+
+overlap_loss_api!(TverskyLoss, TverskyLossConfig);
+
+overlap_config! {
+    /// Configuration of [`FocalTverskyLoss`] (`"type": "focal_tversky"`).
+    FocalTverskyLossConfig("focal_tversky") {
+        /// As [`TverskyLossConfig::alpha`] (false positives). Default `0.5`.
+        with_alpha => alpha: f64 = 0.5,
+        /// As [`TverskyLossConfig::beta`] (false negatives). Default `0.5`.
+        with_beta => beta: f64 = 0.5,
+        /// γ > 0, the exponent of `(1 − TI)`. Default `0.75` — Abraham & Khan's recommended
+        /// `1/γ` with their γ = 4/3 (they write the exponent as `1/γ`; here it is γ itself, as
+        /// smp).
+        with_gamma => gamma: f64 = 0.75,
+        /// `false` (default): `(1 − TI_c)^γ` per sample and class, then the reduction (the
+        /// paper). `true`: `(mean of (1 − TI_c))^γ`, smp `TverskyLoss(gamma=)`; needs
+        /// `"reduction": "mean"`.
+        with_exponent_after_mean => exponent_after_mean: bool = false,
+    }
+}
+
+impl FocalTverskyLossConfig {
+    /// Checks every field; the error names the field and its expected range.
+    pub fn validate(&self) -> LossResult<()> {
+        self.options().validate(Self::NAME)?;
+        check::non_negative(Self::NAME, "alpha", self.alpha)?;
+        check::non_negative(Self::NAME, "beta", self.beta)?;
+        if !(self.gamma.is_finite() && self.gamma > 0.0) {
+            return Err(LossError::config(
+                Self::NAME,
+                "gamma",
+                "a finite number > 0",
+                self.gamma,
+            ));
+        }
+        if self.exponent_after_mean && self.reduction != Reduction::Mean {
+            return Err(LossError::config(
+                Self::NAME,
+                "reduction",
+                "\"mean\" with exponent_after_mean = true (the exponent applies to the mean)",
+                format!("\"{}\"", self.reduction),
+            ));
+        }
+        Ok(())
+    }
+}
+
+crate::loss::declare::config_init!(FocalTverskyLossConfig => FocalTverskyLoss);
+
+crate::loss::doc::documented! {
+    /// Focal Tversky loss (Abraham & Khan 2019, <https://arxiv.org/abs/1810.07842>): the
+    /// [`TverskyLoss`] value `f_c = 1 − TI_c` of each sample and class raised to γ,
+    ///
+    /// ```text
+    /// FTL = (1 − TI_c)^γ                 per (sample, class), then the reduction ("none": [N, C'])
+    /// FTL = (mean_{n,c} (1 − TI))^γ      with exponent_after_mean (smp TverskyLoss(gamma=))
+    /// ```
+    ///
+    /// Abraham & Khan write the exponent as `1/γ` (γ ∈ [1, 3], recommended 4/3); here γ is the
+    /// exponent itself (default 0.75 ≈ 1/(4/3)). `1 − TI` is floored at the smallest normal f32
+    /// before the power, so γ < 1 has a finite gradient at a perfect score. Inputs as [`DiceLoss`].
+    ///
+    /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
+    /// it; PyTorch's mean would be NaN). A class absent from prediction and target — every pixel
+    /// ignored or masked included — takes the empty-class policy of the [module docs](self): `(0 +
+    /// smooth_nr) / (0 + smooth_dr)` (loss 0 with the default smoothing), and loss 0 with a zero
+    /// gradient, never NaN, when `smooth_dr` = 0.
+    #[derive(burn::module::Module, Debug)]
+    pub struct FocalTverskyLoss {
+        /// The validated configuration.
+        #[module(skip)]
+        pub config: FocalTverskyLossConfig,
+    }
+}
+
+impl FocalTverskyLoss {
+    fn scores(
+        &self,
+        input: &DynTensor<Float>,
+        target: OverlapTarget<'_>,
+        mask: Option<&DynTensor<Float>>,
+    ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
+        let c = &self.config;
+        let sums = overlap_sums(
+            FocalTverskyLossConfig::NAME,
+            &c.options(),
+            input,
+            target,
+            mask,
+            false,
+        )?;
+        let f = tversky_scores(c.alpha, c.beta, c.smooth_nr, c.smooth_dr, sums);
+        let f = if c.exponent_after_mean {
+            f
+        } else {
+            focal_power(f, c.gamma)
+        };
+        Ok(scored(f, c.batch))
+    }
+
+    fn reduce(&self, terms: ElementLoss<2>) -> Tensor<1> {
+        let reduced = terms.reduce(self.config.reduction);
+        if self.config.exponent_after_mean {
+            focal_power(reduced.reshape([1, 1]), self.config.gamma).reshape([1])
+        } else {
+            reduced
+        }
+    }
+}
+
+overlap_loss_api!(FocalTverskyLoss, FocalTverskyLossConfig);
