@@ -51,7 +51,7 @@ for lane in $lanes; do
   echo "=== lane $lane: Keras-document MNIST example (--train-limit 480 --test-limit 480, 1 epoch)"
   cargo run -q --no-default-features --features "$feature_list" --example mnist_focal -- \
     --device "$lane" --train-limit 480 --test-limit 480 --epochs 1 --workers 1
-  echo "=== lane $lane: user-defined losses example (seed 004's losses vs the built-ins)"
+  echo "=== lane $lane: user-defined losses example (the TensorFlow 2 custom-loss guide's losses vs the built-ins)"
   cargo run -q --no-default-features --features "$feature_list" --example custom_losses -- --device "$lane"
   if [ "$lane" = "${lanes%% *}" ]; then
     echo "=== lane $lane: MNIST example, data-parallel on 2 devices (--devices 2, 480 images, 1 epoch)"
@@ -91,7 +91,7 @@ done
 
 t=$(date +%s)
 echo "=== parity across $lane_list"
-BURN_LOSSES_DEVICES=$lane_list run_tests --no-default-features --features "$feature_list" --test parity -- --nocapture
+BURN_LOSSES_DEVICES=$lane_list run_tests --no-default-features --features "$feature_list" --test it parity:: -- --nocapture
 echo "[time] parity: $(( $(date +%s) - t )) s"
 echo "[time] total: $(( $(date +%s) - t0 )) s"
 echo "[disk] $target_dir: $(du -sh "$target_dir" | cut -f1); free: $(free_gb "$target_dir") GiB"

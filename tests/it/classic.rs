@@ -1,9 +1,9 @@
-//! The classic losses of issue 9 (regression, classification, margin): equality with burn-nn
+//! The classic losses (regression, classification, margin): equality with burn-nn
 //! where burn-nn has the loss, the documented subgradients at the kinks (PyTorch's), identities
 //! between losses, stability at extreme errors, and an error naming the field or argument for
 //! every invalid config and input.
 
-mod common;
+use crate::common;
 
 use burn::tensor::{Int, Tensor, TensorData};
 use burn_losses::{ErrorKind, LossConfig, LossInputs};

@@ -3,7 +3,7 @@
 //! with gradients, `sum` composites, `classification_loss` — and bad parameters or outputs get
 //! errors naming them.
 
-mod common;
+use crate::common;
 
 use burn::tensor::{Int, Tensor};
 use burn_losses::custom::{self, CustomLoss};

@@ -3,7 +3,7 @@
 //! pinned here — the value of each reduction and the gradient for an empty batch, every target
 //! ignored or masked, no positives, no valid pair or triplet, a class absent, one class.
 
-mod common;
+use crate::common;
 
 use burn_losses::LossConfig;
 use common::cases::{

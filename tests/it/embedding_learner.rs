@@ -3,7 +3,7 @@
 //! class weights of arcface / cosface train with the model; `LossSiamese` with the contrastive
 //! pair loss and `PairAccuracyMetric`.
 
-mod common;
+use crate::common;
 
 use burn::data::dataloader::DataLoaderBuilder;
 use burn::data::dataloader::batcher::Batcher;

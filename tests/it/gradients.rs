@@ -1,7 +1,7 @@
 //! Input gradients of every loss configuration (`common::cases::all_configs`) against central
 //! finite differences, on every enabled device.
 
-mod common;
+use crate::common;
 
 use common::cases::{HostInput, Lcg, all_configs, evaluate, sample_inputs};
 

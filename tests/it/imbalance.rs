@@ -2,7 +2,7 @@
 //! frequency, counts from a dataset, all-negative / all-positive batches of balanced_bce, GHM with
 //! every element in one bin, GHM weights without gradient, bce equal to burn's own BCE.
 
-mod common;
+use crate::common;
 
 use burn::data::dataset::InMemDataset;
 use burn::nn::loss::{BinaryCrossEntropyLossConfig, CrossEntropyLossConfig};

@@ -1,7 +1,7 @@
 //! Any classifier plus any classification loss of the crate trains with burn's
 //! `SupervisedTraining` / `Learner` through `LossClassifier` (the README's two lines).
 
-mod common;
+use crate::common;
 
 use burn::data::dataloader::DataLoaderBuilder;
 use burn::data::dataloader::batcher::Batcher;

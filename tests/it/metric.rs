@@ -3,7 +3,7 @@
 //! equality with burn-nn's bare triplet loss, and the P×K batches, recall@1 and best-threshold
 //! accuracy of `burn-losses-train`.
 
-mod common;
+use crate::common;
 
 use burn::module::Module;
 use burn::tensor::{Int, Tensor, TensorData};

@@ -11,7 +11,7 @@
 //!   rounding); the gradient too, except where the rounding of the inputs alone moves it further
 //!   (`GRADIENT_ILL_CONDITIONED`, each with its reason).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -1,7 +1,7 @@
 //! Overlap family (dice, generalized_dice, tversky, focal_tversky, log_cosh_dice): the empty-class
 //! policy, identities between the variants, and the typed API against the named-argument one.
 
-mod common;
+use crate::common;
 
 use burn::tensor::{Int, Tensor, TensorData};
 use burn_losses::{

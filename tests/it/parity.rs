@@ -5,7 +5,7 @@
 //! disagreement per loss.
 //! With a single backend compiled in there is nothing to compare and the test says so.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

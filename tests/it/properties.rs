@@ -28,7 +28,7 @@
 //! failing case is written to `tests/properties.proptest-regressions` and replayed first on every
 //! later run.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;

@@ -2,7 +2,7 @@
 //! libraries) on every enabled device: loss value and input gradients, through the same
 //! `eval_request` path as the `burn-losses eval` CLI.
 
-mod common;
+use crate::common;
 
 use burn_losses::eval::{EvalRequest, eval_request};
 

@@ -1,7 +1,7 @@
 //! Dense prediction through burn's Learner: `LossSegmenter` with the overlap losses (and a
 //! composite), burn's own `LossMetric` and `DiceMetric`, and the crate's pixel accuracy / mean IoU.
 
-mod common;
+use crate::common;
 
 use burn::data::dataloader::DataLoaderBuilder;
 use burn::data::dataloader::batcher::Batcher;

@@ -1,7 +1,7 @@
 //! Extreme inputs: finite losses and gradients for logits in [-1e4, 1e4] and every γ in
 //! {0, 0.5, 1, 2, 5}; γ = 0 equals burn's own cross-entropy / BCE.
 
-mod common;
+use crate::common;
 
 use burn::nn::loss::{BinaryCrossEntropyLossConfig, CrossEntropyLossConfig};
 use burn::tensor::{Int, Tensor, TensorData};

@@ -482,7 +482,7 @@ fn plus_minus_one(rng: &mut Lcg, len: usize) -> Vec<f32> {
         .collect()
 }
 
-/// Inputs of the regression, classification and margin losses of issue 9, `None` for other
+/// Inputs of the regression, classification and margin losses, `None` for other
 /// losses; `with_weight` adds per-sample weights `[N]` where the loss takes them. Losses whose
 /// value is an exponential of the input (`exponential`, `poisson` with `log_input`) get their
 /// scale capped — `exponential`'s draws (within ±2·scale) at 40, `poisson`'s normal draws (up to

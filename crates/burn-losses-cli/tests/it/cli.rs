@@ -6,9 +6,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-// The root crate's test helpers: fixture loading, tolerant comparison, the test devices.
-#[path = "../../../tests/common/mod.rs"]
-mod common;
+use crate::common;
 
 fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_burn-losses"))
