@@ -1,4 +1,4 @@
-//! User-defined losses, the three ways of the TensorFlow 2 guide (seed 004), in Rust: a function
+//! User-defined losses, the three ways of the TensorFlow 2 guide (Arjun Sarkar, "Creating custom loss functions using TensorFlow 2"), in Rust: a function
 //! (`my_rmse`, `my_huber_loss` with threshold 1), a wrapper function with a parameter
 //! (`my_huber_loss_with_threshold(threshold)`, `contrastive_loss_with_margin(margin)`) and a
 //! struct ("class" `MyHuberLoss`). Each is registered under a name, then used exactly like a
@@ -16,12 +16,12 @@ use burn_losses::{ClassificationLoss, LossConfig, LossInputs};
 use clap::Parser;
 use serde::{Deserialize, Serialize};
 
-/// (1) seed 004's `my_rmse`: `sqrt(mean(square(y_true − y_pred)))`, one value for the batch.
+/// (1) the TensorFlow 2 custom-loss guide's `my_rmse`: `sqrt(mean(square(y_true − y_pred)))`, one value for the batch.
 fn my_rmse(y_pred: Tensor<2>, y_true: Tensor<2>) -> Tensor<2> {
     (y_true - y_pred).powi_scalar(2).mean().sqrt().reshape([1, 1])
 }
 
-/// The Huber function of seed 004: `½e²` where `|e| ≤ threshold`, `threshold·(|e| − ½threshold)`
+/// The Huber function of the TensorFlow 2 custom-loss guide: `½e²` where `|e| ≤ threshold`, `threshold·(|e| − ½threshold)`
 /// elsewhere, element-wise.
 fn huber_with_threshold(y_pred: Tensor<2>, y_true: Tensor<2>, threshold: f64) -> Tensor<2> {
     let error = y_true - y_pred;
@@ -31,7 +31,7 @@ fn huber_with_threshold(y_pred: Tensor<2>, y_true: Tensor<2>, threshold: f64) ->
     big_error_loss.mask_where(is_small_error, small_error_loss)
 }
 
-/// (1) seed 004's `my_huber_loss` (threshold 1).
+/// (1) the TensorFlow 2 custom-loss guide's `my_huber_loss` (threshold 1).
 fn my_huber_loss(y_pred: Tensor<2>, y_true: Tensor<2>) -> Tensor<2> {
     huber_with_threshold(y_pred, y_true, 1.0)
 }
@@ -49,7 +49,7 @@ impl Default for Threshold {
     }
 }
 
-/// (2) seed 004's wrapper `my_huber_loss_with_threshold(threshold)`: returns the loss function.
+/// (2) the TensorFlow 2 custom-loss guide's wrapper `my_huber_loss_with_threshold(threshold)`: returns the loss function.
 fn my_huber_loss_with_threshold(p: Threshold) -> impl Fn(Tensor<2>, Tensor<2>) -> Tensor<2> {
     move |y_pred, y_true| huber_with_threshold(y_pred, y_true, p.threshold)
 }
@@ -67,7 +67,7 @@ impl Default for Margin {
     }
 }
 
-/// (2) seed 004's `contrastive_loss_with_margin(margin)` on predicted distances `y_pred` and
+/// (2) the TensorFlow 2 custom-loss guide's `contrastive_loss_with_margin(margin)` on predicted distances `y_pred` and
 /// similarity labels `y_true` (1 = similar): `y·d² + (1 − y)·max(margin − d, 0)²`, mean.
 fn contrastive_loss_with_margin(p: Margin) -> impl Fn(Tensor<2>, Tensor<2>) -> Tensor<2> {
     move |y_pred, y_true| {
@@ -77,7 +77,7 @@ fn contrastive_loss_with_margin(p: Margin) -> impl Fn(Tensor<2>, Tensor<2>) -> T
     }
 }
 
-/// (3) seed 004's class `MyHuberLoss(threshold)`: the struct's fields are its parameters.
+/// (3) the TensorFlow 2 custom-loss guide's class `MyHuberLoss(threshold)`: the struct's fields are its parameters.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 struct MyHuberLoss {
@@ -98,26 +98,33 @@ impl CustomLoss for MyHuberLoss {
 
 /// Registers the five losses (a program does this once, at start-up).
 fn register_all() {
-    custom::register_fn("my_rmse", "seed 004's my_rmse (a function)", my_rmse);
+    custom::register_fn(
+        "my_rmse",
+        "the TensorFlow 2 custom-loss guide's my_rmse (a function)",
+        my_rmse,
+    );
     custom::register_fn(
         "my_huber_loss",
-        "seed 004's my_huber_loss, threshold 1 (a function)",
+        "the TensorFlow 2 custom-loss guide's my_huber_loss, threshold 1 (a function)",
         my_huber_loss,
     );
     custom::register_with_params(
         "my_huber_loss_with_threshold",
-        "seed 004's wrapper my_huber_loss_with_threshold(threshold)",
+        "the TensorFlow 2 custom-loss guide's wrapper my_huber_loss_with_threshold(threshold)",
         my_huber_loss_with_threshold,
     );
     custom::register_with_params(
         "contrastive_loss_with_margin",
-        "seed 004's wrapper contrastive_loss_with_margin(margin)",
+        "the TensorFlow 2 custom-loss guide's wrapper contrastive_loss_with_margin(margin)",
         contrastive_loss_with_margin,
     );
-    custom::register::<MyHuberLoss>("my_huber_class", "seed 004's class MyHuberLoss(threshold)");
+    custom::register::<MyHuberLoss>(
+        "my_huber_class",
+        "the TensorFlow 2 custom-loss guide's class MyHuberLoss(threshold)",
+    );
 }
 
-/// User-defined losses from seed 004, registered and checked against the built-ins.
+/// User-defined losses from the TensorFlow 2 custom-loss guide, registered and checked against the built-ins.
 #[derive(Parser, Debug)]
 #[command(about)]
 struct Args {
@@ -147,7 +154,7 @@ fn main() {
     });
     register_all();
 
-    // The seed's regression data y = 2x − 1, predicted by the line 1.5x + 0.5: errors from −2
+    // The guide's regression data y = 2x − 1, predicted by the line 1.5x + 0.5: errors from −2
     // to 0.5, on both sides of every threshold below.
     let xs = [-1.0f32, 0.0, 1.0, 2.0, 3.0, 4.0];
     let y_true: Vec<f32> = xs.iter().map(|x| 2.0 * x - 1.0).collect();

@@ -298,7 +298,7 @@ for case, shape, axis, form, reduction in [
     out = keras.losses.cosine_similarity(y, x, axis=axis)
     if form == "one_minus":
         out = 1 + out
-    add(f"cosine_similarity/keras/{case}", "keras.losses.cosine_similarity" + (" + 1 (seed 001's 1 - cos)" if form == "one_minus" else ""),
+    add(f"cosine_similarity/keras/{case}", "keras.losses.cosine_similarity" + (" + 1 (the cosine distance 1 - cos)" if form == "one_minus" else ""),
         {"type": "cosine_similarity", "axis": axis, "form": form, "reduction": reduction},
         {"input": x, "target": y}, reduce(out, reduction))
 x, y = G.logits(3, 4), G.logits(3, 4)

@@ -19,7 +19,7 @@ Anchors (see each case's `anchor`), pinned in requirements.txt:
     the sum over all elements divided by the spatial size S: our binary_focal "sum" with term weight
     λ_focal / S. MONAI's FocalLoss computes in float32 (`input.float()`), so those expected values
     carry float32 rounding (about 1e-7 relative).
-  * The survey's U-Net training loop "CE + Dice" (seed 003), re-created with torch ops:
+  * The survey's U-Net training loop "CE + Dice" ("The Loss Function in Machine Learning", 2020), re-created with torch ops:
     F.cross_entropy(logits, masks) + a per-class soft Dice of softmax(logits) against the one-hot
     masks, sums over batch and pixels, smooth 1 (= `dice` with activation softmax, batch, smooth 1);
     its binary form BCEWithLogits + the sigmoid Dice over the whole batch, smooth 1, on one channel
@@ -307,8 +307,8 @@ el = sigmoid_focal_loss(x, y, alpha=-1, gamma=2.0, reduction="none") * cw.view(1
 assert torch.allclose(mon, DiceLoss(softmax=True, to_onehot_y=True, weight=cw)(x, t.unsqueeze(1)) + el.mean(),
                       rtol=1e-6)
 
-# ================================================================== survey U-Net loop: CE + Dice (seed 003)
-UNET_ANCHOR = "seed 003 U-Net loop CE + Dice, re-created"
+# ================================================================== survey U-Net loop: CE + Dice ("The Loss Function in Machine Learning", 2020)
+UNET_ANCHOR = "loss-function survey (2020) U-Net loop CE + Dice, re-created"
 
 
 def unet_dice_per_class(p, g, smooth=1.0):

@@ -116,7 +116,7 @@ def class_balanced(x, target, samples_per_class, beta, base, gamma, reduction):
                 terms = torch.exp(-gamma * onehot * x - gamma * torch.log1p(torch.exp(-x))) * terms
             if base == "sigmoid":
                 # the port's "sigmoid" (binary_cross_entropy_with_logits(weight=w_y), its `weights=`
-                # typo fixed), mean over N*C, as issue 6 specifies. The official TF code divides the
+                # typo fixed), mean over N*C, as this project defines base "sigmoid". The official TF code divides the
                 # same sum by N: that is base "focal" with gamma 0.
                 count = n * c
             else:

@@ -27,7 +27,7 @@ Anchors (see each case's `anchor`):
         the batch (the binary path's form), summed over classes;
       - `mask` multiplies probabilities and one-hot targets (so a masked instance drops out of every
         sum and has loss 0); "mean" is loss.mean() over all N instances, masked ones included.
-    The survey's TensorFlow dice_loss / dsc_loss (seed 003) are re-created with torch ops:
+    The survey's TensorFlow dice_loss / dsc_loss ("The Loss Function in Machine Learning", 2020) are re-created with torch ops:
     batch sums, sigmoid of [N] logits, smooth 1, alpha 0 / 1.
 
 Inputs are drawn in float32 and the references run in float64 on exactly those values. Gradients
@@ -55,7 +55,7 @@ G = torch.Generator().manual_seed(17)
 SMP = "segmentation_models_pytorch 0.6.0 losses/lovasz.py"
 SHANNON = ("ShannonAI/dice_loss_for_NLP loss/dice_loss.py DiceLoss (d1ff9e5), re-created in the generator "
            "(not installable)")
-TF_ANCHOR = "seed 003 TensorFlow dsc_loss / dice_loss, re-created with torch"
+TF_ANCHOR = "loss-function survey (2020) TensorFlow dsc_loss / dice_loss, re-created with torch"
 
 
 def logits(*shape, scale=2.0):
@@ -309,13 +309,13 @@ def dsc_formula(x, t, alpha, smooth, square, batch, mask, reduction):
 
 
 def tf_dice(x, y, smooth=1.0):
-    """seed 003 dice_loss: 1 - (2 sum(p y) + smooth) / (sum p + sum y + smooth), p = sigmoid(logits)."""
+    """the survey's dice_loss: 1 - (2 sum(p y) + smooth) / (sum p + sum y + smooth), p = sigmoid(logits)."""
     p = torch.sigmoid(x)
     return 1 - (2 * (p * y).sum() + smooth) / (p.sum() + y.sum() + smooth)
 
 
 def tf_dsc(x, y, smooth=1.0):
-    """seed 003 dsc_loss: as dice_loss with p~ = (1 - p) p in place of p."""
+    """the survey's dsc_loss: as dice_loss with p~ = (1 - p) p in place of p."""
     p = torch.sigmoid(x)
     pt = (1 - p) * p
     return 1 - (2 * (pt * y).sum() + smooth) / (pt.sum() + y.sum() + smooth)

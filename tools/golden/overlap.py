@@ -327,16 +327,16 @@ def seed_dice_loss(pred, target, smooth=1.0):
 
 
 SEED_CFG = {"type": "dice", "activation": "sigmoid", "batch": True, "smooth_nr": 1.0, "smooth_dr": 1.0}
-SEED_ANCHOR = ("survey seed 003 PyTorch dice_loss(pred, target, smooth=1.0) snippet, re-created verbatim "
+SEED_ANCHOR = ("loss-function survey (The Loss Function in Machine Learning, 2020) PyTorch dice_loss(pred, target, smooth=1.0) snippet, re-created verbatim "
                "(sigmoid, view(-1), 1 - (2I + smooth) / (P + G + smooth)); = monai.losses.DiceLoss(sigmoid=True, "
                "batch=True, smooth_nr=1.0, smooth_dr=1.0)")
 x = logits(N, 1, 2, 3).requires_grad_()
 y = (torch.rand(N, 1, 2, 3, generator=G) < 0.4).double()
-add("dice_seed003_snippet_sigmoid_one_channel_float_target", SEED_CFG, x, y, seed_dice_loss(x, y), SEED_ANCHOR)
+add("dice_survey_snippet_sigmoid_one_channel_float_target", SEED_CFG, x, y, seed_dice_loss(x, y), SEED_ANCHOR)
 assert torch.allclose(monai_dice(SEED_CFG, x, y)[0], seed_dice_loss(x, y), rtol=1e-12)
 x = logits(N, 1, 2, 4).requires_grad_()
 t = (torch.rand(N, 2, 4, generator=G) < 0.4).long()
-add("dice_seed003_snippet_sigmoid_one_channel_class_targets", SEED_CFG, x, t, seed_dice_loss(x, t.double()),
+add("dice_survey_snippet_sigmoid_one_channel_class_targets", SEED_CFG, x, t, seed_dice_loss(x, t.double()),
     SEED_ANCHOR + " with the 0/1 class indices as the target (MONAI ignores to_onehot_y on one channel)")
 assert torch.allclose(monai_dice(SEED_CFG, x, t)[0], seed_dice_loss(x, t.double()), rtol=1e-12)
 

@@ -6,9 +6,9 @@ smooth_l1_loss, poisson_nll_loss, gaussian_nll_loss) and Keras 3 (KERAS_BACKEND=
 log_cosh, huber, mean_absolute_percentage_error, mean_squared_logarithmic_error, poisson).
 Two anchors do not install and are re-created here from their sources, as each case's anchor says:
 TF-Addons `pinball_loss` (tensorflow_addons/losses/quantiles.py: `tau*d` where `d = y - y_pred >= 0`,
-`(tau - 1)*d` otherwise, mean over the last axis) and seed 004's `my_rmse`
+`(tau - 1)*d` otherwise, mean over the last axis) and the TensorFlow 2 custom-loss guide's `my_rmse`
 (`K.sqrt(K.mean(K.square(y_true - y_pred)))`); the sMAPE is Makridakis' (1993) definition
-`200*|y - y_pred| / (|y| + |y_pred|)` (seed 001 is not in the repo, see SmapeLoss's doc).
+`200*|y - y_pred| / (|y| + |y_pred|)` (see SmapeLoss's doc).
 
 Keras computes the mean over the last axis; the cases call it on inputs with a trailing axis of
 size 1 so that it returns the pointwise terms, and reduce those as burn-losses does ("mean" over
@@ -114,7 +114,7 @@ x, y = req(x, y)
 add("mae/torch/kink_zero_error", "torch.nn.functional.l1_loss (sign(0) = 0 at zero error)",
     {"type": "mae"}, {"input": x, "target": y}, F.l1_loss(x, y))
 
-# ------------------------------------------------------------------ rmse (seed 004 my_rmse)
+# ------------------------------------------------------------------ rmse (my_rmse of the TensorFlow 2 custom-loss guide (Sarkar))
 for case, shape, reduction, eps, with_weight in [
     ("mean_eps0", (4, 3), "mean", 0.0, False),
     ("mean_default_eps", (3, 2, 2), "mean", 1e-12, False),
@@ -131,7 +131,7 @@ for case, shape, reduction, eps, with_weight in [
         per = torch.sqrt(sq.reshape(shape[0], -1).mean(1) + eps)
         out = per if reduction == "none" else per.sum()
     inputs = {"input": x, "target": y} | ({"weight": w} if w is not None else {})
-    add(f"rmse/seed004/{case}", "seed 004 my_rmse = K.sqrt(K.mean(K.square(y_true - y_pred))), re-created in torch"
+    add(f"rmse/tf2_guide/{case}", "my_rmse of the TensorFlow 2 custom-loss guide (Sarkar) = K.sqrt(K.mean(K.square(y_true - y_pred))), re-created in torch"
         + (" (per sample for none/sum)" if reduction != "mean" else ""),
         {"type": "rmse", "epsilon": eps, "reduction": reduction}, inputs, out)
 
