@@ -94,15 +94,20 @@ fn describe_prints_each_loss_its_own_declared_fields_and_doc() {
     let mut problems = Vec::new();
     let mut docs: Vec<(&str, String)> = Vec::new();
     for name in LossConfig::NAMES {
-        let listed: std::collections::BTreeSet<String> =
-            burn_losses::docs::defaults(name).expect("defaults").keys().cloned().collect();
+        let listed: std::collections::BTreeSet<String> = burn_losses::docs::defaults(name)
+            .expect("defaults")
+            .keys()
+            .cloned()
+            .collect();
         let declared: std::collections::BTreeSet<String> = burn_losses::docs::declared_fields(name)
             .expect("a declaration")
             .into_iter()
             .map(str::to_string)
             .collect();
         if listed != declared {
-            problems.push(format!("{name}: `list --json` fields {listed:?} != declared fields {declared:?}"));
+            problems.push(format!(
+                "{name}: `list --json` fields {listed:?} != declared fields {declared:?}"
+            ));
         }
         let doc = describe(name).expect("described").doc;
         if let Some((other, _)) = docs.iter().find(|(_, d)| *d == doc) {
@@ -118,6 +123,11 @@ fn describe_prints_each_loss_its_own_declared_fields_and_doc() {
             temperature.contains(&format!("Default `{default}`")),
             "{name}: temperature doc {temperature:?}"
         );
-        assert!(doc.doc.contains(if name == "nt_xent" { "NT-Xent" } else { "upervised" }), "{}", doc.doc);
+        assert!(
+            doc.doc
+                .contains(if name == "nt_xent" { "NT-Xent" } else { "upervised" }),
+            "{}",
+            doc.doc
+        );
     }
 }

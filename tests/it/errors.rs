@@ -80,7 +80,10 @@ fn parse_errors_are_clear() {
         "{e}"
     );
     // the built-in names, then any registered by other tests of this binary (`custom::`)
-    assert!(e.contains(r#""hinge_embedding""#) && e.ends_with(r#"], got "focall""#), "{e}");
+    assert!(
+        e.contains(r#""hinge_embedding""#) && e.ends_with(r#"], got "focall""#),
+        "{e}"
+    );
     for name in LossConfig::NAMES {
         assert!(e.contains(&format!("\"{name}\"")), "{name} missing from {e}");
     }

@@ -16,7 +16,9 @@ pub struct LossDoc {
 
 /// The registry entry of the built-in loss `name`.
 pub fn entry(name: &str) -> Option<&'static LossEntry> {
-    crate::LossConfig::catalogue().iter().find(|e| e.name == name)
+    crate::registry::LossConfig::catalogue()
+        .iter()
+        .find(|e| e.name == name)
 }
 
 /// The default fields of loss `name` as JSON (the `"type"` field removed), built-in or
@@ -30,7 +32,7 @@ pub fn defaults(name: &str) -> Option<serde_json::Map<String, serde_json::Value>
 /// user-registered name.
 pub fn describe(name: &str) -> Option<LossDoc> {
     entry(name)?;
-    let (doc, declared) = crate::LossConfig::declared_docs(name)?;
+    let (doc, declared) = crate::registry::LossConfig::declared_docs(name)?;
     let fields = defaults(name)?
         .into_iter()
         .map(|(field, default)| {
@@ -42,12 +44,15 @@ pub fn describe(name: &str) -> Option<LossDoc> {
             (field, default, doc)
         })
         .collect();
-    Some(LossDoc { doc: markdown(&doc), fields })
+    Some(LossDoc {
+        doc: markdown(&doc),
+        fields,
+    })
 }
 
 /// The config fields the declaration of the built-in loss `name` documents, in declaration
 /// order (what [`describe`] pairs with the serialised defaults); `None` for another name.
 pub fn declared_fields(name: &str) -> Option<Vec<&'static str>> {
-    let (_, declared) = crate::LossConfig::declared_docs(name)?;
+    let (_, declared) = crate::registry::LossConfig::declared_docs(name)?;
     Some(declared.into_iter().map(|f| f.name).collect())
 }

@@ -49,7 +49,6 @@
 //! loop whose data is known to be valid. Shape and dtype checks always run.
 #![warn(missing_docs)]
 
-pub mod custom;
 pub mod docs;
 mod error;
 mod fused;
@@ -68,6 +67,7 @@ pub use group::{DeviceGroup, in_device_group};
 pub use loss::{ClassificationLoss, InputKind, LossModule, TargetKind};
 pub use losses::*;
 pub use reduction::{ElementLoss, Reduction};
+pub use registry::custom;
 pub use registry::{Loss, LossConfig, SumLoss, SumLossConfig, SumTerm};
 pub use tensor::checks::{set_trusted_inputs, trusted_inputs};
 pub use tensor::dynamic::{DynInput, DynKind, DynTensor, LossInputs, compute_dtype};

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use burn::tensor::Tensor;
 
+use super::dispatch::{applies, run};
+use super::kernel::HostKernel;
 use super::math::{FocalPower, GAMMA_ONE, GAMMA_OTHER, GAMMA_TWO, GAMMA_ZERO, exp, ln_1p, simd, sum_f64};
-use super::{HostKernel, applies, run};
 use crate::error::LossResult;
 use crate::reduction::Reduction;
 use crate::tensor::checks::{BINARY_TARGETS, check_host_range};

@@ -13,8 +13,9 @@
 
 use burn::tensor::Tensor;
 
+use super::dispatch::{applies, run};
+use super::kernel::HostKernel;
 use super::math::simd;
-use super::{HostKernel, applies, run};
 use crate::error::LossResult;
 
 /// Rows per rayon task.

@@ -13,7 +13,7 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind, unary};
 use burn::backend::{Autodiff, DispatchKindConversion, DispatchTensor};
 use burn::tensor::{Tensor, TensorData};
 
-use super::HostKernel;
+use super::kernel::HostKernel;
 use crate::error::LossResult;
 
 /// A CPU backend whose f32 tensors the kernels read as slices and build from vectors.

@@ -14,9 +14,10 @@ use std::sync::Arc;
 
 use burn::tensor::Tensor;
 
+use super::dispatch::run;
+use super::kernel::{HostKernel, IGNORED, PanelBlock, panel_blocks_mut};
 use super::math::{exp, exp_m1, lane_sum, sigmoid_pair, simd};
 use super::softmax::{Lse, panel_lse};
-use super::{HostKernel, IGNORED, PanelBlock, panel_blocks_mut, run};
 use crate::error::LossResult;
 use crate::tensor::activation::{Activation, INPUT_PROBABILITIES, MASK_VALUES, TARGET_PROBABILITIES};
 use crate::tensor::checks::check_host_range;

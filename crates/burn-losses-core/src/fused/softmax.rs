@@ -18,11 +18,12 @@ use std::sync::Arc;
 
 use burn::tensor::{Int, Tensor};
 
+use super::dispatch::{applies, host_class_indices, run};
+use super::kernel::{HostKernel, IGNORED, panel_blocks_mut};
 use super::math::{
     FocalPower, GAMMA_ONE, GAMMA_OTHER, GAMMA_TWO, GAMMA_ZERO, exp, exp_m1, lane_max, lane_sum, ln_1p, simd,
     sum_f64,
 };
-use super::{HostKernel, IGNORED, applies, host_class_indices, panel_blocks_mut, run};
 use crate::error::LossResult;
 use crate::reduction::Reduction;
 use crate::tensor::dynamic::DynTensor;

@@ -19,6 +19,7 @@ use crate::losses::*;
 use crate::tensor::dynamic::{DynInput, DynTensor, LossInputs};
 
 mod composite;
+pub mod custom;
 
 pub use composite::{SumLoss, SumLossConfig, SumTerm};
 
@@ -40,7 +41,7 @@ pub struct LossEntry {
 /// The default fields of loss `name` as JSON (the `"type"` field removed), built-in or
 /// registered.
 pub(crate) fn defaults(name: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
-    let config = crate::LossConfig::from_name(name).ok()?;
+    let config = LossConfig::from_name(name).ok()?;
     match serde_json::to_value(config).ok()? {
         serde_json::Value::Object(mut fields) => {
             fields.remove("type");
@@ -113,7 +114,7 @@ macro_rules! register_losses {
             )*
             /// A user-defined loss registered with [`custom`](crate::custom) (any other `"type"`).
             #[serde(untagged)]
-            Custom(crate::custom::CustomLossConfig),
+            Custom(custom::CustomLossConfig),
         }
 
         /// The built-in configs as serde derives them (what [`LossConfig`]'s `Deserialize`
@@ -136,7 +137,7 @@ macro_rules! register_losses {
                     .and_then(|t| t.as_str())
                     .is_some_and(|t| !Self::NAMES.contains(&t));
                 if custom {
-                    return crate::custom::CustomLossConfig::deserialize(value)
+                    return custom::CustomLossConfig::deserialize(value)
                         .map(LossConfig::Custom)
                         .map_err(D::Error::custom);
                 }
@@ -159,7 +160,7 @@ macro_rules! register_losses {
                 $variant($loss),
             )*
             /// A user-defined loss.
-            Custom(crate::custom::CustomLossModule),
+            Custom(custom::CustomLossModule),
         }
 
         impl LossConfig {
@@ -205,7 +206,7 @@ macro_rules! register_losses {
             pub fn from_name(name: &str) -> LossResult<Self> {
                 match name {
                     $($name => Ok(LossConfig::$variant(Default::default())),)*
-                    other => crate::custom::CustomLossConfig::new(other).map(LossConfig::Custom),
+                    other => custom::CustomLossConfig::new(other).map(LossConfig::Custom),
                 }
             }
 

@@ -3,9 +3,11 @@
 use burn::tensor::{Float, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::*;
-use crate::error::{LossResult, check, or_panic};
+use super::shared::*;
+use crate::error::{LossError, LossResult, check, or_panic};
+use crate::reduction::reduce_to_dyn;
 use crate::reduction::{ElementLoss, Reduction};
+use crate::tensor::activation::Activation;
 use crate::tensor::dynamic::{DynInput, DynTensor, LossInputs};
 use crate::tensor::math::focal_power;
 

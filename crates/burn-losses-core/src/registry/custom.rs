@@ -126,7 +126,7 @@ where
     L: CustomLoss,
 {
     assert!(
-        !crate::LossConfig::NAMES.contains(&name),
+        !super::LossConfig::NAMES.contains(&name),
         "custom loss `{name}`: the name of a built-in loss"
     );
     let defaults = match serde_json::to_value(P::default()) {
@@ -270,7 +270,7 @@ impl CustomLossConfig {
 
 /// The error for a name that is neither built in nor registered.
 pub(crate) fn unknown_loss(name: &str) -> LossError {
-    let mut names: Vec<String> = crate::LossConfig::NAMES.iter().map(|n| n.to_string()).collect();
+    let mut names: Vec<String> = super::LossConfig::NAMES.iter().map(|n| n.to_string()).collect();
     names.extend(registered().into_iter().map(|(n, _, _)| n.to_string()));
     LossError::parse("loss name", format!("one of {names:?}"), format!("{name:?}"))
 }
