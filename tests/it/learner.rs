@@ -73,14 +73,15 @@ fn blobs(n: usize, seed: u64) -> Vec<Point> {
 /// Trains the MLP with `loss_json` on `devices` (more than one: burn-train's data-parallel
 /// `MultiDevice` strategy, optimiser on the first) and scores it on held-out blobs.
 fn train_and_score(loss_json: &str, devices: &[Device]) -> (f64, Vec<f64>, burn_losses::Loss) {
-    train_and_score_in(loss_json, devices, None)
+    train_and_score_in(loss_json, devices, burn_losses::LossSettings::default())
 }
 
-/// [`train_and_score`], the workers' losses joined in `group` (one worker per device).
+/// [`train_and_score`] with the adapter's loss `settings` (e.g. the workers' losses joined in a
+/// device group, one worker per device).
 fn train_and_score_in(
     loss_json: &str,
     devices: &[Device],
-    group: Option<burn_losses::DeviceGroup>,
+    settings: burn_losses::LossSettings,
 ) -> (f64, Vec<f64>, burn_losses::Loss) {
     let device = &devices[0];
     let loss = LossConfig::parse(loss_json).unwrap().try_init().unwrap();
@@ -91,11 +92,7 @@ fn train_and_score_in(
         relu: Relu::new(),
     };
     // The two lines of the README: wrap model and loss, hand it to the Learner.
-    let model = LossClassifier::new(model, loss);
-    let model = match group {
-        Some(group) => model.with_device_group(group),
-        None => model,
-    };
+    let model = LossClassifier::new(model, loss).with_settings(settings);
     let loader = |points: Vec<Point>| {
         DataLoaderBuilder::new(PointBatcher)
             .batch_size(32)
@@ -245,7 +242,8 @@ fn batch_statistics_joined_across_two_devices_in_training() {
         r#"{"type": "ghm_c", "bins": 10, "momentum": 0.75}"#,
     ] {
         let group = burn_losses::DeviceGroup::new(2);
-        let (accuracy, losses, _) = train_and_score_in(loss, &devices, Some(group));
+        let settings = burn_losses::LossSettings::new().with_device_group(Some(group));
+        let (accuracy, losses, _) = train_and_score_in(loss, &devices, settings);
         assert!(
             accuracy > 0.9,
             "{loss} on 2 x {name} in a group: test accuracy {accuracy}"
@@ -255,6 +253,60 @@ fn batch_statistics_joined_across_two_devices_in_training() {
             "{loss} on 2 x {name} in a group: training loss did not fall: {losses:?}"
         );
     }
+}
+
+/// The adapter's [`burn_losses::LossSettings`] reach the loss on every worker thread of a
+/// data-parallel step: a user-defined loss records the switches it sees (trusted inputs off →
+/// on, fused kernels on → off) and the thread it runs on; under `MultiDevice` on two devices every
+/// call — on at least two threads other than the test's — sees the adapter's settings, while the
+/// test thread's own switches stay at their defaults.
+#[test]
+fn loss_settings_reach_every_worker_under_multi_device() {
+    use std::sync::Mutex;
+    static SEEN: Mutex<Vec<(bool, bool, std::thread::ThreadId)>> = Mutex::new(Vec::new());
+    burn_losses::custom::register_fn(
+        "learner_test_settings_probe",
+        "squared error that records the loss settings of the thread it runs on",
+        |x: burn::tensor::Tensor<2>, y: burn::tensor::Tensor<2>| {
+            SEEN.lock().unwrap().push((
+                burn_losses::trusted_inputs(),
+                burn_losses::fused_kernels_enabled(),
+                std::thread::current().id(),
+            ));
+            (x - y).powi_scalar(2)
+        },
+    );
+    let (name, _) = common::test_devices()[0];
+    let devices = burn_losses::device::device_replicas(name, 2).unwrap();
+    let settings = burn_losses::LossSettings::new()
+        .with_trusted_inputs(true)
+        .with_fused_kernels(false);
+    let (accuracy, _, _) =
+        train_and_score_in(r#"{"type": "learner_test_settings_probe"}"#, &devices, settings);
+    assert!(accuracy > 0.9, "test accuracy {accuracy}");
+    let seen = SEEN.lock().unwrap().clone();
+    let here = std::thread::current().id();
+    let workers: std::collections::BTreeSet<String> = seen
+        .iter()
+        .filter(|s| s.2 != here)
+        .map(|s| format!("{:?}", s.2))
+        .collect();
+    assert!(
+        workers.len() >= 2,
+        "the loss ran on {} worker threads: {workers:?}",
+        workers.len()
+    );
+    let wrong: Vec<_> = seen.iter().filter(|s| !(s.0 && !s.1)).collect();
+    assert!(
+        wrong.is_empty(),
+        "{} of {} loss calls ran without the adapter's settings: {wrong:?}",
+        wrong.len(),
+        seen.len()
+    );
+    assert!(
+        !burn_losses::trusted_inputs() && burn_losses::fused_kernels_enabled(),
+        "the test thread's switches changed"
+    );
 }
 
 #[test]

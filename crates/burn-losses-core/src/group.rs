@@ -231,6 +231,11 @@ pub fn in_device_group<R>(group: Option<&DeviceGroup>, f: impl FnOnce() -> R) ->
     f()
 }
 
+/// The group of this thread ([`in_device_group`]), if any.
+pub(crate) fn current_device_group() -> Option<DeviceGroup> {
+    CURRENT.with(|current| current.borrow().clone())
+}
+
 /// The group of this thread ([`in_device_group`]) when `input` takes part in autodiff (the
 /// statistics are joined only while training).
 pub(crate) fn training_group<const D: usize>(input: &Tensor<D>) -> Option<DeviceGroup> {

@@ -47,6 +47,14 @@
 //! The checks that read values back (class indices, `[0, 1]` ranges, `±1` labels) cost one
 //! device sync each; [`set_trusted_inputs`] turns them off on the current thread for a training
 //! loop whose data is known to be valid. Shape and dtype checks always run.
+//!
+//! # Settings are explicit
+//!
+//! The three switches — trusted inputs, the fused kernels ([`set_fused_kernels`]) and the device
+//! group ([`in_device_group`]) — act on the thread that computes the loss. A data-parallel
+//! worker thread does not see what the main thread set, so carry them as one
+//! [`LossSettings`] value: [`LossSettings::scope`] applies it around any code, and
+//! burn-losses-train's adapters hold one and apply it around every loss call, on every worker.
 #![warn(missing_docs)]
 
 pub mod docs;
@@ -59,6 +67,7 @@ mod loss;
 mod losses;
 mod reduction;
 mod registry;
+mod settings;
 mod tensor;
 
 pub use error::{ErrorKind, LossError, LossResult};
@@ -69,5 +78,6 @@ pub use losses::*;
 pub use reduction::{ElementLoss, Reduction};
 pub use registry::custom;
 pub use registry::{Loss, LossConfig, SumLoss, SumLossConfig, SumTerm};
+pub use settings::LossSettings;
 pub use tensor::checks::{set_trusted_inputs, trusted_inputs};
 pub use tensor::dynamic::{DynInput, DynKind, DynTensor, LossInputs, compute_dtype};

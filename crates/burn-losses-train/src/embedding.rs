@@ -24,7 +24,7 @@ use burn::train::metric::{
     NumericAttributes, NumericEntry, SerializedEntry, format_float,
 };
 use burn::train::{InferenceStep, TrainOutput, TrainStep};
-use burn_losses_core::{DeviceGroup, Distance, Loss, LossInputs, in_device_group};
+use burn_losses_core::{Distance, Loss, LossInputs, LossSettings};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -111,10 +111,11 @@ pub struct LossEmbedder<M> {
     pub model: M,
     /// The loss (a sub-module: `arcface` / `cosface` class weights train with the model).
     pub loss: Loss,
-    /// The device group whose batches the loss joins while training (see
-    /// [`burn_losses_core::DeviceGroup`]); `None` (default): per device.
+    /// How the loss runs on every worker: trusted inputs, fused kernels, the device group whose
+    /// batches it joins while training (see [`LossSettings`]); default: checks on, kernels on,
+    /// per device.
     #[module(skip)]
-    pub group: Option<DeviceGroup>,
+    pub settings: LossSettings,
 }
 
 impl<M: Embedder> LossEmbedder<M> {
@@ -124,17 +125,17 @@ impl<M: Embedder> LossEmbedder<M> {
         Self {
             model,
             loss,
-            group: None,
+            settings: LossSettings::default(),
         }
     }
 
     /// Embeddings, loss and labels of one batch. Panics with the loss's message on bad input.
     pub fn forward_embedding(&self, batch: EmbeddingBatch<M::Input>) -> EmbeddingOutput {
         let embeddings = self.model.embed(batch.inputs);
-        let loss = in_device_group(self.group.as_ref(), || {
-            self.loss.embedding_loss(embeddings.clone(), batch.labels.clone())
-        })
-        .unwrap_or_else(|e| panic!("{e}"));
+        let loss = self
+            .settings
+            .scope(|| self.loss.embedding_loss(embeddings.clone(), batch.labels.clone()))
+            .unwrap_or_else(|e| panic!("{e}"));
         EmbeddingOutput {
             loss,
             embeddings,
@@ -143,7 +144,7 @@ impl<M: Embedder> LossEmbedder<M> {
     }
 }
 
-crate::device_group_setter!(LossEmbedder, Embedder);
+crate::settings_setters!(LossEmbedder, Embedder);
 
 impl<M: Embedder> TrainStep for LossEmbedder<M> {
     type Input = EmbeddingBatch<M::Input>;
@@ -398,13 +399,21 @@ pub struct LossSiamese<M> {
     pub model: M,
     /// The pair loss.
     pub loss: Loss,
+    /// How the loss runs on every worker (see [`LossSettings`]); default: checks on, kernels on,
+    /// per device.
+    #[module(skip)]
+    pub settings: LossSettings,
 }
 
 impl<M: Embedder> LossSiamese<M> {
     /// Wraps the tower `model` with the pair `loss`.
     pub fn new(model: M, loss: Loss) -> Self {
         let loss = loss_on_device_of(&model, loss);
-        Self { model, loss }
+        Self {
+            model,
+            loss,
+            settings: LossSettings::default(),
+        }
     }
 
     /// Loss, distances and targets of one batch of pairs. Panics with the loss's message on bad
@@ -424,8 +433,8 @@ impl<M: Embedder> LossSiamese<M> {
             .with_float("input2", second)
             .with_float("target", batch.target.clone());
         let out = self
-            .loss
-            .forward_inputs(&inputs)
+            .settings
+            .scope(|| self.loss.forward_inputs(&inputs))
             .unwrap_or_else(|e| panic!("{e}"))
             .flat;
         let loss = if out.dims()[0] == 1 { out } else { out.mean() };
@@ -436,6 +445,8 @@ impl<M: Embedder> LossSiamese<M> {
         }
     }
 }
+
+crate::settings_setters!(LossSiamese, Embedder);
 
 impl<M: Embedder> TrainStep for LossSiamese<M> {
     type Input = PairBatch<M::Input>;

@@ -23,7 +23,7 @@
 use burn::module::Module;
 use burn::tensor::{Int, Tensor};
 use burn::train::{ClassificationOutput, InferenceStep, TrainOutput, TrainStep};
-use burn_losses_core::{ClassificationLoss, DeviceGroup, Loss, in_device_group};
+use burn_losses_core::{ClassificationLoss, Loss, LossSettings};
 
 pub mod embedding;
 mod metrics;
@@ -72,10 +72,11 @@ pub struct LossClassifier<M> {
     /// The loss.
     #[module(skip)]
     pub loss: Loss,
-    /// The device group whose batches the loss joins while training (see
-    /// [`burn_losses_core::DeviceGroup`]); `None` (default): per device.
+    /// How the loss runs on every worker: trusted inputs, fused kernels, the device group whose
+    /// batches it joins while training (see [`LossSettings`]); default: checks on, kernels on,
+    /// per device.
     #[module(skip)]
-    pub group: Option<DeviceGroup>,
+    pub settings: LossSettings,
 }
 
 impl<M: Classifier> LossClassifier<M> {
@@ -84,7 +85,7 @@ impl<M: Classifier> LossClassifier<M> {
         Self {
             model,
             loss,
-            group: None,
+            settings: LossSettings::default(),
         }
     }
 
@@ -92,32 +93,57 @@ impl<M: Classifier> LossClassifier<M> {
     /// (e.g. a class index outside `[0, C)`).
     pub fn forward_classification(&self, batch: ClassificationBatch<M::Input>) -> ClassificationOutput {
         let logits = self.model.logits(batch.inputs);
-        let loss = in_device_group(self.group.as_ref(), || {
-            self.loss
-                .classification_loss(logits.clone(), batch.targets.clone())
-        })
-        .unwrap_or_else(|e| panic!("{e}"));
+        let loss = self
+            .settings
+            .scope(|| {
+                self.loss
+                    .classification_loss(logits.clone(), batch.targets.clone())
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
         ClassificationOutput::new(loss, logits, batch.targets)
     }
 }
 
-/// `with_device_group` of an adapter whose `group` field the loss call runs in.
-macro_rules! device_group_setter {
+/// The setters of an adapter's [`LossSettings`] (its `settings` field, applied around every
+/// loss call on whichever worker thread computes it).
+macro_rules! settings_setters {
     ($adapter:ident, $bound:path) => {
         impl<M: $bound> $adapter<M> {
+            /// Runs the loss with `settings` (trusted inputs, fused kernels, device group) on every
+            /// worker: the per-thread switches of the main thread do not reach the worker threads
+            /// of a data-parallel strategy.
+            pub fn with_settings(mut self, settings: burn_losses_core::LossSettings) -> Self {
+                self.settings = settings;
+                self
+            }
+
+            /// Skips (`true`) the loss's value checks on every worker (see
+            /// [`burn_losses_core::set_trusted_inputs`]).
+            pub fn with_trusted_inputs(mut self, trusted: bool) -> Self {
+                self.settings.trusted_inputs = trusted;
+                self
+            }
+
+            /// Turns the fused kernels on (default) or off on every worker (see
+            /// [`burn_losses_core::set_fused_kernels`]).
+            pub fn with_fused_kernels(mut self, enabled: bool) -> Self {
+                self.settings.fused_kernels = enabled;
+                self
+            }
+
             /// Joins the batch statistics of the loss (batch Dice, GHM, mined triplets, …) across
             /// the workers of `group` while training — one clone of this module per device of a
             /// data-parallel strategy, all with the same group (see [`burn_losses_core::DeviceGroup`]).
             pub fn with_device_group(mut self, group: burn_losses_core::DeviceGroup) -> Self {
-                self.group = Some(group);
+                self.settings.device_group = Some(group);
                 self
             }
         }
     };
 }
-pub(crate) use device_group_setter;
+pub(crate) use settings_setters;
 
-device_group_setter!(LossClassifier, Classifier);
+settings_setters!(LossClassifier, Classifier);
 
 impl<M: Classifier> TrainStep for LossClassifier<M> {
     type Input = ClassificationBatch<M::Input>;

@@ -17,7 +17,7 @@ use burn::train::metric::{
     NumericAttributes, NumericEntry, SerializedEntry, format_float,
 };
 use burn::train::{InferenceStep, TrainOutput, TrainStep};
-use burn_losses_core::{DeviceGroup, Loss, in_device_group};
+use burn_losses_core::{Loss, LossSettings};
 
 /// A model that maps its input to dense class logits `[N, C, H, W]`.
 pub trait Segmenter: Module + burn::module::ModuleDisplay {
@@ -112,10 +112,11 @@ pub struct LossSegmenter<M> {
     /// The loss.
     #[module(skip)]
     pub loss: Loss,
-    /// The device group whose batches the loss joins while training (see
-    /// [`burn_losses_core::DeviceGroup`]); `None` (default): per device.
+    /// How the loss runs on every worker: trusted inputs, fused kernels, the device group whose
+    /// batches it joins while training (see [`LossSettings`]); default: checks on, kernels on,
+    /// per device.
     #[module(skip)]
-    pub group: Option<DeviceGroup>,
+    pub settings: LossSettings,
 }
 
 impl<M: Segmenter> LossSegmenter<M> {
@@ -124,17 +125,17 @@ impl<M: Segmenter> LossSegmenter<M> {
         Self {
             model,
             loss,
-            group: None,
+            settings: LossSettings::default(),
         }
     }
 
     /// Logits, loss and targets of one batch. Panics with the loss's message on bad targets.
     pub fn forward_segmentation(&self, batch: SegmentationBatch<M::Input>) -> SegmentationOutput {
         let logits = self.model.logits(batch.inputs);
-        let loss = in_device_group(self.group.as_ref(), || {
-            self.loss.dense_loss(logits.clone(), batch.targets.clone())
-        })
-        .unwrap_or_else(|e| panic!("{e}"));
+        let loss = self
+            .settings
+            .scope(|| self.loss.dense_loss(logits.clone(), batch.targets.clone()))
+            .unwrap_or_else(|e| panic!("{e}"));
         SegmentationOutput {
             loss,
             output: logits,
@@ -143,7 +144,7 @@ impl<M: Segmenter> LossSegmenter<M> {
     }
 }
 
-crate::device_group_setter!(LossSegmenter, Segmenter);
+crate::settings_setters!(LossSegmenter, Segmenter);
 
 impl<M: Segmenter> TrainStep for LossSegmenter<M> {
     type Input = SegmentationBatch<M::Input>;
