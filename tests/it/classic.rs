@@ -479,7 +479,7 @@ fn invalid_configs_name_the_field() {
         ),
         (
             r#"{"type": "gaussian_nll", "eps": 0}"#,
-            "gaussian_nll: config field `eps`: expected a finite number > 0, got 0",
+            "gaussian_nll: config field `epsilon`: expected a finite number > 0, got 0",
         ),
         (
             r#"{"type": "cross_entropy", "weight": [1.0, -1.0]}"#,

@@ -149,7 +149,7 @@ fn scenarios(config: &LossConfig) -> Vec<(&'static str, HostInputs, Policy)> {
         }
         "ghm_c" | "ghm_r" => {
             let mut inputs = sample_inputs(config, &mut Lcg::new(9), 1.0, true);
-            set(&mut inputs, "valid", |_| 0.0);
+            set(&mut inputs, "mask", |_| 0.0);
             out.push(("every element invalid", inputs, Policy::Constant(0.0)));
         }
         "dice" | "generalized_dice" | "tversky" | "focal_tversky" | "log_cosh_dice" => {

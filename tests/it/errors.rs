@@ -489,9 +489,31 @@ fn bad_imbalance_inputs_name_the_argument() {
                     LossInputs::new()
                         .with_float("input", x.clone())
                         .with_float("target", x.clone())
+                        .with_float("mask", Tensor::<1>::ones([4], &device)),
+                ),
+                "ghm_c: argument `mask`: expected per-element weights (0 = ignored) of shape [4, 3], got shape [4]",
+            ),
+            (
+                // the older spelling of the argument names the canonical one
+                input_error(
+                    r#"{"type": "ghm_c"}"#,
+                    LossInputs::new()
+                        .with_float("input", x.clone())
+                        .with_float("target", x.clone())
                         .with_float("valid", Tensor::<1>::ones([4], &device)),
                 ),
-                "ghm_c: argument `valid`: expected per-element weights (0 = ignored) of shape [4, 3], got shape [4]",
+                "ghm_c: argument `mask`: expected per-element weights (0 = ignored) of shape [4, 3], got shape [4]",
+            ),
+            (
+                input_error(
+                    r#"{"type": "ghm_r"}"#,
+                    LossInputs::new()
+                        .with_float("input", x.clone())
+                        .with_float("target", x.clone())
+                        .with_float("mask", x.clone())
+                        .with_float("valid", x.clone()),
+                ),
+                "ghm_r: argument `mask`: expected `mask` or its older spelling `valid`, not both, got both",
             ),
             (
                 input_error(
@@ -982,7 +1004,7 @@ fn invalid_metric_configs_name_the_field() {
         ),
         (
             r#"{"type": "triplet_margin", "eps": -1e-6}"#,
-            "triplet_margin: config field `eps`: expected a finite number >= 0, got -0.000001",
+            "triplet_margin: config field `epsilon`: expected a finite number >= 0, got -0.000001",
         ),
         (
             r#"{"type": "triplet_mined", "margin": -0.1}"#,
@@ -1247,4 +1269,48 @@ fn trusted_inputs_skip_only_the_value_checks() {
     );
     assert!(other_thread, "another thread keeps the checks");
     assert!(bce.forward_inputs(&inputs).is_err(), "checks back on");
+}
+
+/// One spelling per meaning (the glossary in the crate docs and README): the older spellings of
+/// renamed fields still parse, as serde aliases, and a config is written back with the
+/// canonical name (what `list --json` shows); a bad value under an old spelling is reported by
+/// that spelling.
+#[test]
+fn older_spellings_parse_and_serialise_canonically() {
+    for (old, canonical) in [
+        (
+            r#"{"type": "triplet_margin", "eps": 0.5}"#,
+            r#"{"type": "triplet_margin", "epsilon": 0.5}"#,
+        ),
+        (
+            r#"{"type": "gaussian_nll", "eps": 0.001}"#,
+            r#"{"type": "gaussian_nll", "epsilon": 0.001}"#,
+        ),
+        (
+            r#"{"type": "dsc", "square_denominator": true}"#,
+            r#"{"type": "dsc", "squared_pred": true}"#,
+        ),
+        (
+            r#"{"type": "multi_margin", "p": 2}"#,
+            r#"{"type": "multi_margin", "p": 2.0}"#,
+        ),
+    ] {
+        let parsed = LossConfig::parse(old).unwrap_or_else(|e| panic!("{old}: {e}"));
+        assert_eq!(parsed, LossConfig::parse(canonical).unwrap(), "{old}");
+        let written = serde_json::to_value(&parsed).unwrap();
+        let expected: serde_json::Value = serde_json::from_str(canonical).unwrap();
+        for (key, value) in expected.as_object().unwrap() {
+            assert_eq!(&written[key], value, "{old} written as {written}");
+        }
+    }
+    let e = LossConfig::parse(r#"{"type": "triplet_margin", "eps": "small"}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("config field `eps`"), "{e}");
+    let e = LossConfig::parse(r#"{"type": "multi_margin", "p": 3}"#)
+        .unwrap()
+        .try_init()
+        .unwrap_err()
+        .to_string();
+    assert_eq!(e, "multi_margin: config field `p`: expected 1 or 2, got 3");
 }

@@ -28,7 +28,7 @@ fn autodiff_gradients_match_central_differences() {
             let inputs = sample_inputs(config, &mut rng, 1.5, true);
             let (_, grads) = evaluate(config, &inputs, &device, true);
             for (name, auto) in grads {
-                if name == "target" || name == "valid" || name == "mask" {
+                if name == "target" || name == "mask" {
                     continue; // targets and masks are data, not parameters
                 }
                 let pos = inputs.iter().position(|(n, _)| *n == name.as_str()).unwrap();

@@ -500,7 +500,7 @@ fn finite_differences(
         let HostInput::Float(values, shape) = input else {
             continue;
         };
-        if matches!(*name, "target" | "valid" | "mask" | "weight") || values.is_empty() {
+        if matches!(*name, "target" | "mask" | "weight") || values.is_empty() {
             continue;
         }
         // PyTorch's gaussian_nll clamps var at eps outside autograd: below eps the gradient is

@@ -55,6 +55,36 @@
 //! worker thread does not see what the main thread set, so carry them as one
 //! [`LossSettings`] value: [`LossSettings::scope`] applies it around any code, and
 //! burn-losses-train's adapters hold one and apply it around every loss call, on every worker.
+//!
+//! # Glossary: one spelling per meaning
+//!
+//! Every config field and argument of every loss, by name. A name means the same thing wherever
+//! it appears; where an anchor library spells it otherwise, the older spelling still parses (a
+//! serde alias, or an argument alias) and `list --json` shows the canonical one.
+//!
+//! | name | where | meaning |
+//! |---|---|---|
+//! | `reduction` | every loss | `"mean"`, `"sum"` or `"none"` (see [`Reduction`]) |
+//! | `weight` (config) | `cross_entropy`, `nll`, `multi_margin`, the Dice family | **per-class** weights `[C]` (PyTorch / MONAI `weight=`) |
+//! | `weight` (argument) | every loss of `input` and `target` | **per-sample** weights `[N]`, broadcast over the other dims (Keras `sample_weight`) |
+//! | `mask` (argument) | overlap losses, `dsc`, `ghm_c`, `ghm_r` | 0 leaves a position out of the loss (GHM: mmdet's `label_weight`; older spelling `valid`) |
+//! | `pos_weight` | `bce` | weight of the positive term per class (PyTorch `pos_weight`) |
+//! | `alpha`, `beta`, `gamma`, `delta`, `mu` | per loss | the paper's symbol of that loss (focal α balance and γ focusing, Tversky α / β, class-balanced β, smooth-L1 β, Huber δ, GHM μ); each loss's doc says which |
+//! | `epsilon` | `bce`, focal losses, `kl_divergence`, `rmse`, `mape`, `smape`, `msle`, `poisson`, `poly1`, `triplet_margin`, `gaussian_nll` | the small constant of that formula (a clip, a floor or an offset; `poly1`: Leng et al.'s ε); older spelling `eps` (PyTorch) |
+//! | `smooth_nr`, `smooth_dr` | the Dice family | added to the numerator / denominator of the overlap ratio (MONAI) |
+//! | `smooth` | `dsc` | added to numerator and denominator alike (ShannonAI) |
+//! | `squared_pred` | the Dice family, `dsc` | squares in the denominator (MONAI; ShannonAI's `square_denominator`) |
+//! | `p` | `triplet_margin`, `multi_margin` | an exponent, always a number (norm degree; hinge power 1 or 2) |
+//! | `margin` | margin and metric losses | the margin of the hinge (`arcface`: an angle in degrees) |
+//! | `from_logits` | binary and focal losses | `input` holds logits (`true`) or probabilities |
+//! | `activation` | the Dice family | how `input` becomes probabilities: `"none"`, `"softmax"`, `"sigmoid"` |
+//! | `ignore_index` | class-index losses | a target value left out of the loss |
+//! | `label_smoothing` | cross-entropy, focal, `bce` | the smoothing ε of the targets |
+//! | `distance` | metric losses | `"euclidean"`, `"squared_euclidean"` or `"cosine"` |
+//! | `batch` | the Dice family, `dsc` | sums over the batch before the ratio |
+//!
+//! Paper symbols are kept as the papers and anchors write them (α is focal's class balance and
+//! Tversky's false-positive weight): a loss's doc names its own.
 #![warn(missing_docs)]
 
 pub mod docs;

@@ -172,7 +172,7 @@ pub fn all_configs() -> Vec<LossConfig> {
         r#"{"type": "lovasz", "classes": "all", "per_image": true, "ignore_index": 255, "reduction": "none"}"#,
         r#"{"type": "lovasz", "mode": "hinge", "per_image": true, "reduction": "sum"}"#,
         r#"{"type": "dsc"}"#,
-        r#"{"type": "dsc", "alpha": 0.5, "smooth": 1e-4, "square_denominator": true, "batch": true}"#,
+        r#"{"type": "dsc", "alpha": 0.5, "smooth": 1e-4, "squared_pred": true, "batch": true}"#,
         r#"{"type": "dsc", "alpha": 0.0, "reduction": "none"}"#,
         r#"{"type": "sum", "terms": [{"loss": {"type": "dice", "activation": "softmax"}}, {"weight": 0.5, "loss": {"type": "focal", "gamma": 0.0}}]}"#,
         r#"{"type": "sum", "terms": [{"loss": {"type": "dice", "activation": "softmax", "include_background": false}}, {"loss": {"type": "binary_focal", "alpha": null}}]}"#,
@@ -770,7 +770,7 @@ pub fn sample_inputs_sized(
         if let LossConfig::GhmC(_) | LossConfig::GhmR(_) = config {
             let mut valid = vec![1.0f32; n * c];
             valid[rng.below(n * c)] = 0.0;
-            inputs.push(("valid", HostInput::Float(valid, vec![n, c])));
+            inputs.push(("mask", HostInput::Float(valid, vec![n, c])));
         } else {
             let batch = match &inputs[0].1 {
                 HostInput::Float(_, shape) | HostInput::Int(_, shape) => shape[0],

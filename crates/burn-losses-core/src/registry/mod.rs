@@ -83,7 +83,16 @@ fn diagnose(
             let mut alone = defaults.clone();
             alone.insert("type".into(), serde_json::Value::from(name));
             alone.insert(key.clone(), field.clone());
-            if let Err(e) = builds(serde_json::Value::Object(alone)) {
+            let mut result = builds(serde_json::Value::Object(alone));
+            if result
+                .as_ref()
+                .is_err_and(|e| e.to_string().contains("duplicate field"))
+            {
+                // `key` is an older spelling (a serde alias) of a field the defaults already name
+                let only = serde_json::json!({"type": name, key.as_str(): field});
+                result = builds(only);
+            }
+            if let Err(e) = result {
                 let message = e.to_string();
                 // serde's unknown-field message already names it
                 return if message.contains(&format!("`{key}`")) {

@@ -243,6 +243,26 @@ impl LossInputs {
         Ok(input)
     }
 
+    /// An optional float argument `name` that an older spelling `old` also names (see the
+    /// crate's glossary); giving both is an error naming `name`.
+    pub fn float_opt_aliased(
+        &self,
+        loss: &'static str,
+        name: &str,
+        old: &str,
+    ) -> LossResult<Option<DynTensor<Float>>> {
+        match (self.contains(name), self.contains(old)) {
+            (true, true) => Err(LossError::input(
+                loss,
+                name,
+                format!("`{name}` or its older spelling `{old}`, not both"),
+                "both",
+            )),
+            (false, true) => self.float_opt(old),
+            _ => self.float_opt(name),
+        }
+    }
+
     /// A required integer argument.
     pub fn int(&self, loss: &'static str, name: &str) -> LossResult<DynTensor<Int>> {
         match self.inputs.get(name) {

@@ -30,9 +30,11 @@ crate::loss::doc::documented! {
         /// Smoothing γ >= 0 added to numerator and denominator. Default `1.0` (the paper's
         /// formula; ShannonAI's default is 1e-4).
         pub smooth: f64,
-        /// `true`: denominator `p̃² + y²` (ShannonAI `square_denominator=True`). Default `false`:
-        /// `p̃ + y` (the paper's DSC).
-        pub square_denominator: bool,
+        /// `true`: denominator `p̃² + y²` (ShannonAI `square_denominator=True`, also accepted as
+        /// `"square_denominator"`; the overlap losses' `squared_pred`). Default `false`: `p̃ + y`
+        /// (the paper's DSC).
+        #[serde(alias = "square_denominator")]
+        pub squared_pred: bool,
         /// `true`: the sums run over all (unmasked) instances before the ratio — one ratio per class
         /// (ShannonAI's binary path; the survey document's TensorFlow `dsc_loss` / `dice_loss`).
         /// Default `false`: one ratio per instance and class.
@@ -47,7 +49,7 @@ impl Default for DscLossConfig {
         Self {
             alpha: 1.0,
             smooth: 1.0,
-            square_denominator: false,
+            squared_pred: false,
             batch: false,
             reduction: Reduction::Mean,
         }
@@ -59,7 +61,7 @@ impl burn::config::Config for DscLossConfig {}
 config_setters!(DscLossConfig {
     with_alpha => alpha: f64,
     with_smooth => smooth: f64,
-    with_square_denominator => square_denominator: bool,
+    with_squared_pred => squared_pred: bool,
     with_batch => batch: bool,
     with_reduction => reduction: Reduction,
 });
@@ -87,12 +89,12 @@ crate::loss::doc::documented! {
     /// `p̃ = (1 − p)^α · p`, per instance `i` and class `c`:
     ///
     /// ```text
-    /// ℓ_ic = 1 − (2·p̃·y + γ) / (p̃ + y + γ)          (square_denominator: p̃² + y²)
+    /// ℓ_ic = 1 − (2·p̃·y + γ) / (p̃ + y + γ)          (squared_pred: p̃² + y²)
     /// DSC_i = Σ_c ℓ_ic,   "mean" = mean over instances
     /// batch: the sums Σ_i p̃·y, Σ_i p̃, Σ_i y are taken over all instances first: one ratio per class
     /// ```
     ///
-    /// The multiclass path with `square_denominator` equals ShannonAI's `DiceLoss(square_denominator=
+    /// The multiclass path with `squared_pred` equals ShannonAI's `DiceLoss(square_denominator=
     /// True)`, whose binary path equals `batch: true`; `{"alpha": 1, "batch": true}` on `[N]` logits
     /// is the survey document's TensorFlow `dsc_loss`, `{"alpha": 0, "batch": true}` its
     /// `dice_loss`. An optional `mask [N]` (0 = the instance is left out of every sum, ShannonAI's
@@ -201,7 +203,7 @@ impl DscLoss {
             focal_power(p.clone().neg() + 1.0, self.config.alpha) * p
         };
         let intersection = p_adj.clone() * y.clone();
-        let (mut pred, mut truth) = if self.config.square_denominator {
+        let (mut pred, mut truth) = if self.config.squared_pred {
             (p_adj.clone().powi_scalar(2), y.clone().powi_scalar(2))
         } else {
             (p_adj, y)

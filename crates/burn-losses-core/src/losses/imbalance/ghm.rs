@@ -10,7 +10,7 @@
 //! ```text
 //! edges  = [0, 1/bins, 2/bins, …, 1] (f32); last edge + 1e-6 (GHMC) or 1e3 (GHMR)
 //! bin i  = { valid elements with edges[i] ≤ g < edges[i+1] }, count_i = |bin i|
-//! tot    = max(#valid, 1) (GHMC) or max(Σ label_weight, 1) (GHMR)
+//! tot    = max(#valid, 1) (GHMC) or max(Σ mask, 1) (GHMR)
 //! w      = tot / count_i for the elements of bin i (momentum m > 0: tot / acc_i with
 //!          acc_i ← m·acc_i + (1 − m)·count_i, updated for non-empty bins only), 0 for invalid
 //!          elements, then divided by the number of non-empty bins
@@ -19,8 +19,9 @@
 //!          "none": w·ℓ
 //! ```
 //!
-//! `valid` (mmdet's `label_weight`) only selects elements (`> 0`); its values never scale the loss
-//! (in GHM-R they enter `tot = Σ valid`, as in mmdet).
+//! The `mask` argument (mmdet's `label_weight`; also accepted under its older name `valid`) only
+//! selects elements (`> 0`); its values never scale the loss (in GHM-R they enter `tot = Σ mask`,
+//! as in mmdet).
 //!
 //! The weights are computed from detached values and the bin counts are read back to the host
 //! (one device sync per call, as mmdet's `.item()` calls): they are constants for autodiff, and
@@ -223,7 +224,8 @@ impl Binning {
     }
 }
 
-/// Checks an optional `valid` argument (mmdet's `label_weight`): the given shape and dtype.
+/// Checks an optional `mask` argument (mmdet's `label_weight`; also accepted as `valid`): the
+/// given shape and dtype.
 fn check_valid(
     loss: &'static str,
     valid: Option<&DynTensor<Float>>,
@@ -235,7 +237,7 @@ fn check_valid(
     {
         return Err(LossError::input(
             loss,
-            "valid",
+            "mask",
             format!(
                 "per-element weights (0 = ignored) of shape {}",
                 fmt_shape(expected)
@@ -243,7 +245,7 @@ fn check_valid(
             format!("shape {}", fmt_shape(&v.shape)),
         ));
     }
-    check_same_dtype(loss, "valid", valid, input)
+    check_same_dtype(loss, "mask", valid, input)
 }
 
 /// mmdet 3.x `weight_reduce_loss(reduction="mean", avg_factor=tot)` divides by `tot + eps`.
@@ -329,9 +331,9 @@ crate::loss::doc::documented! {
     /// GHM-C: BCE-with-logits weighted by the gradient density of `g = |σ(x) − y|` (see the
     /// [module docs](self)). `input` logits of any shape with a binary `target` of the same shape, or
     /// `input [N, C]` with class indices `target [N]` in `[0, C]` (expanded to one-hot as mmdet's
-    /// `_expand_onehot_labels`; `C` = background, an all-zero row). Optional `valid` (mmdet's
+    /// `_expand_onehot_labels`; `C` = background, an all-zero row). Optional `mask` (mmdet's
     /// `label_weight`, same shape as `input`, or `[N]` with class indices): elements with
-    /// `valid ≤ 0` are left out of the bins, `tot` and the loss.
+    /// `mask ≤ 0` are left out of the bins, `tot` and the loss.
     ///
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
     /// it; PyTorch's mean would be NaN). Every element invalid (`valid` all 0): nothing is binned,
@@ -360,34 +362,34 @@ impl GhmCLoss {
         or_panic(self.try_forward(input, target, None))
     }
 
-    /// As [`forward`](Self::forward), with optional `valid` weights (0 = ignored), returning an
+    /// As [`forward`](Self::forward), with optional `mask` weights (0 = ignored), returning an
     /// error instead of panicking on bad input.
     pub fn try_forward<const D: usize>(
         &self,
         input: Tensor<D>,
         target: Tensor<D>,
-        valid: Option<Tensor<D>>,
+        mask: Option<Tensor<D>>,
     ) -> LossResult<Tensor<1>> {
         let (terms, _) = self.element_loss(
             &DynTensor::from_tensor(input),
             GhmCTarget::Binary(&DynTensor::from_tensor(target)),
-            valid.map(DynTensor::from_tensor).as_ref(),
+            mask.map(DynTensor::from_tensor).as_ref(),
         )?;
         Ok(terms.reduce(self.config.reduction))
     }
 
     /// The configured reduction for logits `[N, C]` and class indices `[N]` in `[0, C]`, with
-    /// optional `valid [N]`.
+    /// optional `mask [N]`.
     pub fn try_forward_classes(
         &self,
         input: Tensor<2>,
         target: Tensor<1, Int>,
-        valid: Option<Tensor<1>>,
+        mask: Option<Tensor<1>>,
     ) -> LossResult<Tensor<1>> {
         let (terms, _) = self.element_loss(
             &DynTensor::from_tensor(input),
             GhmCTarget::Classes(&DynTensor::from_tensor(target)),
-            valid.map(DynTensor::from_tensor).as_ref(),
+            mask.map(DynTensor::from_tensor).as_ref(),
         )?;
         Ok(terms.reduce(self.config.reduction))
     }
@@ -495,9 +497,9 @@ impl GhmCLoss {
 impl LossModule for GhmCLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = GhmCLossConfig::NAME;
-        inputs.only(name, &["input", "target", "valid"])?;
+        inputs.only(name, &["input", "target", "mask", "valid"])?;
         let input = inputs.float(name, "input")?;
-        let valid = inputs.float_opt("valid")?;
+        let valid = inputs.float_opt_aliased(name, "mask", "valid")?;
         let (terms, shape) = match inputs.get(name, "target")? {
             DynInput::Float(t) => self.element_loss(&input, GhmCTarget::Binary(t), valid.as_ref())?,
             DynInput::Int(t) => self.element_loss(&input, GhmCTarget::Classes(t), valid.as_ref())?,
@@ -525,7 +527,7 @@ crate::loss::doc::documented! {
         pub bins: usize,
         /// EMA momentum `m ∈ [0, 1)` of the bin counts across calls. Default `0`.
         pub momentum: f64,
-        /// `"mean"` (default: divided by `tot = max(Σ valid, 1)`), `"sum"` or `"none"`.
+        /// `"mean"` (default: divided by `tot = max(Σ mask, 1)`), `"sum"` or `"none"`.
         pub reduction: Reduction,
     }
 }
@@ -590,8 +592,8 @@ impl GhmRLossConfig {
 crate::loss::doc::documented! {
     /// GHM-R: the authentic smooth L1 loss `ℓ = √(d² + μ²) − μ` of `d = input − target`, weighted by
     /// the gradient density of `g = |d| / √(d² + μ²)` (see the [module docs](self)). `input` and
-    /// `target` of the same shape (any rank), optional `valid` of that shape (mmdet's `label_weight`;
-    /// `tot = max(Σ valid, 1)`).
+    /// `target` of the same shape (any rank), optional `mask` of that shape (mmdet's `label_weight`;
+    /// `tot = max(Σ mask, 1)`).
     ///
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
     /// it; PyTorch's mean would be NaN). Every element invalid (`valid` all 0): nothing is binned,
@@ -614,18 +616,18 @@ impl GhmRLoss {
         or_panic(self.try_forward(input, target, None))
     }
 
-    /// As [`forward`](Self::forward), with optional `valid` weights, returning an error instead of
+    /// As [`forward`](Self::forward), with optional `mask` weights, returning an error instead of
     /// panicking on bad input.
     pub fn try_forward<const D: usize>(
         &self,
         input: Tensor<D>,
         target: Tensor<D>,
-        valid: Option<Tensor<D>>,
+        mask: Option<Tensor<D>>,
     ) -> LossResult<Tensor<1>> {
         let (terms, _) = self.element_loss(
             &DynTensor::from_tensor(input),
             &DynTensor::from_tensor(target),
-            valid.map(DynTensor::from_tensor).as_ref(),
+            mask.map(DynTensor::from_tensor).as_ref(),
         )?;
         Ok(terms.reduce(self.config.reduction))
     }
@@ -692,10 +694,10 @@ impl GhmRLoss {
 impl LossModule for GhmRLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = GhmRLossConfig::NAME;
-        inputs.only(name, &["input", "target", "valid"])?;
+        inputs.only(name, &["input", "target", "mask", "valid"])?;
         let input = inputs.float(name, "input")?;
         let target = inputs.float(name, "target")?;
-        let valid = inputs.float_opt("valid")?;
+        let valid = inputs.float_opt_aliased(name, "mask", "valid")?;
         let (terms, shape) = self.element_loss(&input, &target, valid.as_ref())?;
         Ok(reduce_to_dyn(terms, shape, self.config.reduction))
     }

@@ -243,8 +243,9 @@ loss_config! {
     /// Configuration of [`MultiMarginLoss`] (`"type": "multi_margin"` in a
     /// [`LossConfig`](crate::LossConfig)).
     MultiMarginLossConfig("multi_margin", defaults "p 1, margin 1, no class weights, mean") {
-        /// Exponent `p`: 1 (default) or 2 (PyTorch `MultiMarginLoss(p=)`).
-        p: u32 = 1 => with_p,
+        /// Exponent `p`: 1 (default) or 2 (PyTorch `MultiMarginLoss(p=)`). A number, as every `p`
+        /// of this crate (`triplet_margin`'s norm degree).
+        p: f64 = 1.0 => with_p,
         /// Margin, finite. Default `1.0`.
         margin: f64 = 1.0 => with_margin,
         /// Class weights `[C]`: the weight of the target class multiplies its terms (PyTorch
@@ -254,7 +255,7 @@ loss_config! {
         reduction: Reduction = Reduction::Mean => with_reduction,
     }
     validate(&self) {
-        if self.p != 1 && self.p != 2 {
+        if self.p != 1.0 && self.p != 2.0 {
             return Err(LossError::config(Self::NAME, "p", "1 or 2", self.p));
         }
         if !self.margin.is_finite() {
@@ -314,7 +315,7 @@ impl crate::loss::LossModule for MultiMarginLoss {
         let x_t = (x.clone() * one_hot.clone()).sum_dim(1);
         let z = (x - x_t + self.config.margin).mask_fill(one_hot.clone().bool(), 0.0);
         let mut hinge = burn::tensor::activation::relu(z);
-        if self.config.p == 2 {
+        if self.config.p == 2.0 {
             hinge = hinge.powi_scalar(2);
         }
         let mut values = hinge.sum_dim(1) / c as f64;

@@ -34,9 +34,10 @@ crate::loss::doc::documented! {
         pub margin: f64,
         /// Norm degree `p >= 1` of the `"euclidean"` distance `‖a − p + ε‖_p`. Default `2`.
         pub p: f64,
-        /// `ε >= 0` added to the difference before the norm (PyTorch `pairwise_distance`). Default
-        /// `1e-6`.
-        pub eps: f64,
+        /// `ε >= 0` added to the difference before the norm (PyTorch `pairwise_distance`'s `eps`,
+        /// also accepted as `"eps"`). Default `1e-6`.
+        #[serde(alias = "eps")]
+        pub epsilon: f64,
         /// Distance swap (Balntas et al. 2016): `d(a, n) ← min(d(a, n), d(p, n))`. Default `false`.
         pub swap: bool,
         /// `softplus(d(a, p) − d(a, n) + m)` instead of the hinge (PML `smooth_loss`; Hermans et al.
@@ -55,7 +56,7 @@ impl Default for TripletMarginLossConfig {
         Self {
             margin: 1.0,
             p: 2.0,
-            eps: 1e-6,
+            epsilon: 1e-6,
             swap: false,
             soft_margin: false,
             distance: Distance::Euclidean,
@@ -69,7 +70,7 @@ impl burn::config::Config for TripletMarginLossConfig {}
 config_setters!(TripletMarginLossConfig {
     with_margin => margin: f64,
     with_p => p: f64,
-    with_eps => eps: f64,
+    with_epsilon => epsilon: f64,
     with_swap => swap: bool,
     with_soft_margin => soft_margin: bool,
     with_distance => distance: Distance,
@@ -79,7 +80,7 @@ config_setters!(TripletMarginLossConfig {
 impl TripletMarginLossConfig {
     const NAME: &'static str = "triplet_margin";
 
-    /// The PyTorch defaults (margin 1, p 2, eps 1e-6, mean).
+    /// The PyTorch defaults (margin 1, p 2, epsilon 1e-6, mean).
     pub fn new() -> Self {
         Self::default()
     }
@@ -95,7 +96,7 @@ impl TripletMarginLossConfig {
                 self.p,
             ));
         }
-        check::non_negative(Self::NAME, "eps", self.eps)
+        check::non_negative(Self::NAME, "epsilon", self.epsilon)
     }
 }
 
@@ -157,8 +158,8 @@ impl TripletMarginLoss {
         match self.config.distance {
             // PyTorch's cosine_similarity has no ε shift
             Distance::Cosine => paired_distances(x, y, Distance::Cosine).reshape([n, 1]),
-            Distance::SquaredEuclidean => (x - y + self.config.eps).powi_scalar(2).sum_dim(1),
-            Distance::Euclidean => lp_norm(x - y + self.config.eps, self.config.p),
+            Distance::SquaredEuclidean => (x - y + self.config.epsilon).powi_scalar(2).sum_dim(1),
+            Distance::Euclidean => lp_norm(x - y + self.config.epsilon, self.config.p),
         }
     }
 

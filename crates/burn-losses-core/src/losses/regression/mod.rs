@@ -596,16 +596,18 @@ elementwise_loss_api!(PoissonLoss);
 loss_config! {
     /// Configuration of [`GaussianNllLoss`] (`"type": "gaussian_nll"` in a
     /// [`LossConfig`](crate::LossConfig)).
-    GaussianNllLossConfig("gaussian_nll", defaults "full false, eps 1e-6, mean") {
+    GaussianNllLossConfig("gaussian_nll", defaults "full false, epsilon 1e-6, mean") {
         /// Add the constant `½·log(2π)`. Default `false` (PyTorch).
         full: bool = false => with_full,
-        /// Floor `ε > 0` of the variance, for stability. Default `1e-6` (PyTorch).
-        eps: f64 = 1e-6 => with_eps,
+        /// Floor `ε > 0` of the variance, for stability (PyTorch's `eps`, also accepted as
+        /// `"eps"`). Default `1e-6` (PyTorch).
+        #[serde(alias = "eps")]
+        epsilon: f64 = 1e-6 => with_epsilon,
         /// `"mean"` (default, over all elements of `input`), `"sum"` or `"none"` (the input's
         /// shape).
         reduction: Reduction = Reduction::Mean => with_reduction,
     }
-    validate(&self) { check::positive(Self::NAME, "eps", self.eps) }
+    validate(&self) { check::positive(Self::NAME, "epsilon", self.epsilon) }
     /// Gaussian negative log-likelihood (PyTorch `GaussianNLLLoss`) of `target` under
     /// `N(input, var)`, with the extra input `var` (predicted variances, `>= 0`):
     ///
@@ -677,7 +679,7 @@ impl GaussianNllLoss {
         };
         check_float_range(NAME, "var", var, 0.0, f64::INFINITY, "variances >= 0")?;
         // PyTorch clamps under no_grad: the floored value, the unclamped gradient
-        let floored = var_2d.clone() + (var_2d.clone().clamp_min(self.config.eps) - var_2d).detach();
+        let floored = var_2d.clone() + (var_2d.clone().clamp_min(self.config.epsilon) - var_2d).detach();
         let d = error(input.view([n, m]), target.view([n, m]));
         let mut loss = (floored.clone().log() + d.powi_scalar(2) / floored) * 0.5;
         if self.config.full {
