@@ -764,3 +764,181 @@ fn bad_inputs_name_the_argument() {
         );
     }
 }
+
+/// The losses that once had only `forward_inputs` have the typed API of every loss: `forward`
+/// equals the named path, `try_forward` with per-sample weights equals the named path with
+/// `weight`, and `forward_no_reduction` is the named `"none"` output in its logical shape
+/// (never flattened), whatever the configured reduction.
+#[test]
+fn the_typed_api_matches_the_named_arguments() {
+    use burn_losses::{
+        CategoricalHingeLossConfig, CosineEmbeddingLossConfig, CosineSimilarityLossConfig,
+        KlDivergenceLossConfig, MarginRankingLossConfig, MultiMarginLossConfig, Poly1LossConfig,
+    };
+    fn named(json: &str, inputs: &LossInputs) -> (Vec<f64>, Vec<usize>) {
+        let out = parse(json).init().forward_inputs(inputs).unwrap();
+        (out.flat.into_data().iter::<f64>().collect(), out.shape)
+    }
+    fn host<const D: usize>(t: Tensor<D>) -> (Vec<f64>, Vec<usize>) {
+        let dims = t.dims().to_vec();
+        (t.into_data().iter::<f64>().collect(), dims)
+    }
+    let assert_same = |what: &str, typed: (Vec<f64>, Vec<usize>), named: (Vec<f64>, Vec<usize>)| {
+        assert!(close(&typed.0, &named.0, 1e-6), "{what}: {typed:?} != {named:?}");
+    };
+    for (device_name, device) in common::test_devices() {
+        let d = &device;
+        let x3 = || Tensor::<3>::from_data(TensorData::new(X.repeat(3)[..12].to_vec(), [2, 3, 2]), d);
+        let t2 = || Tensor::<2, Int>::from_data(TensorData::new(vec![0i64, 2, 1, 1], [2, 2]), d);
+        let x2 = || Tensor::<2>::from_data(TensorData::new(X.to_vec(), [2, 4]), d);
+        let y2 = || Tensor::<2>::from_data(TensorData::new(Y.to_vec(), [2, 4]), d);
+        let p2 = || burn::tensor::activation::softmax(y2(), 1);
+        let idx = || Tensor::<1, Int>::from_data(TensorData::new(vec![3i64, 0], [2]), d);
+        let one_hot =
+            || Tensor::<2>::from_data(TensorData::new(vec![0f32, 0., 0., 1., 1., 0., 0., 0.], [2, 4]), d);
+        let w = || Tensor::<1>::from_data(TensorData::new(vec![0.5f32, 2.0], [2]), d);
+        let s2 = || Tensor::<2>::from_data(TensorData::new(SIGNS.to_vec(), [2, 4]), d);
+        let s1 = || Tensor::<1>::from_data(TensorData::new(vec![1f32, -1.0], [2]), d);
+        let with = |inputs: LossInputs| inputs.with_float("weight", w());
+        let what = |loss: &str| format!("{loss} on {device_name}");
+
+        let loss = Poly1LossConfig::new().init();
+        let inputs = || {
+            LossInputs::new()
+                .with_float("input", x3())
+                .with_int("target", t2())
+        };
+        assert_same(
+            &what("poly1"),
+            host(loss.forward(x3(), t2())),
+            named(r#"{"type": "poly1"}"#, &inputs()),
+        );
+        assert_same(
+            &what("poly1 weighted"),
+            host(loss.try_forward(x3(), t2(), Some(w())).unwrap()),
+            named(r#"{"type": "poly1"}"#, &with(inputs())),
+        );
+        let none = loss.forward_no_reduction(x3(), t2());
+        assert_eq!(none.dims(), [2, 2]);
+        assert_same(
+            &what("poly1 none"),
+            host(none),
+            named(r#"{"type": "poly1", "reduction": "none"}"#, &inputs()),
+        );
+
+        let loss = KlDivergenceLossConfig::new().init();
+        let inputs = || {
+            LossInputs::new()
+                .with_float("input", burn::tensor::activation::log_softmax(x2(), 1))
+                .with_float("target", p2())
+        };
+        assert_same(
+            &what("kl_divergence"),
+            host(loss.forward(burn::tensor::activation::log_softmax(x2(), 1), p2())),
+            named(r#"{"type": "kl_divergence"}"#, &inputs()),
+        );
+        let none = loss.forward_no_reduction(burn::tensor::activation::log_softmax(x2(), 1), p2());
+        assert_eq!(none.dims(), [2, 4]);
+        assert_same(
+            &what("kl_divergence none"),
+            host(none),
+            named(r#"{"type": "kl_divergence", "reduction": "none"}"#, &inputs()),
+        );
+
+        let loss = CategoricalHingeLossConfig::new().init();
+        let inputs = || {
+            LossInputs::new()
+                .with_float("input", x2())
+                .with_float("target", one_hot())
+        };
+        assert_same(
+            &what("categorical_hinge"),
+            host(loss.try_forward(x2(), one_hot(), Some(w())).unwrap()),
+            named(r#"{"type": "categorical_hinge"}"#, &with(inputs())),
+        );
+        assert_eq!(loss.forward_no_reduction(x2(), one_hot()).dims(), [2]);
+
+        let loss = MultiMarginLossConfig::new().with_p(2.0).init();
+        let inputs = || {
+            LossInputs::new()
+                .with_float("input", x2())
+                .with_int("target", idx())
+        };
+        assert_same(
+            &what("multi_margin"),
+            host(loss.forward(x2(), idx())),
+            named(r#"{"type": "multi_margin", "p": 2}"#, &inputs()),
+        );
+        assert_same(
+            &what("multi_margin none"),
+            host(loss.forward_no_reduction(x2(), idx())),
+            named(
+                r#"{"type": "multi_margin", "p": 2, "reduction": "none"}"#,
+                &inputs(),
+            ),
+        );
+
+        let loss = CosineSimilarityLossConfig::new().init();
+        let inputs = || {
+            LossInputs::new()
+                .with_float("input", x3())
+                .with_float("target", x3().flip([2]))
+        };
+        assert_same(
+            &what("cosine_similarity"),
+            host(loss.forward(x3(), x3().flip([2]))),
+            named(r#"{"type": "cosine_similarity"}"#, &inputs()),
+        );
+        let none = loss.forward_no_reduction::<3, 2>(x3(), x3().flip([2]));
+        assert_eq!(none.dims(), [2, 3], "the axis is reduced away");
+        assert_same(
+            &what("cosine_similarity none"),
+            host(none),
+            named(r#"{"type": "cosine_similarity", "reduction": "none"}"#, &inputs()),
+        );
+
+        let loss = CosineEmbeddingLossConfig::new().with_margin(0.2).init();
+        let inputs = || {
+            LossInputs::new()
+                .with_float("input1", x2())
+                .with_float("input2", y2())
+                .with_float("target", s1())
+        };
+        assert_same(
+            &what("cosine_embedding"),
+            host(loss.forward(x2(), y2(), s1())),
+            named(r#"{"type": "cosine_embedding", "margin": 0.2}"#, &inputs()),
+        );
+        assert_eq!(loss.forward_no_reduction(x2(), y2(), s1()).dims(), [2]);
+
+        let loss = MarginRankingLossConfig::new().with_margin(0.5).init();
+        let inputs = || {
+            LossInputs::new()
+                .with_float("input1", x2())
+                .with_float("input2", y2())
+                .with_float("target", s2())
+        };
+        assert_same(
+            &what("margin_ranking"),
+            host(loss.forward(x2(), y2(), s2())),
+            named(r#"{"type": "margin_ranking", "margin": 0.5}"#, &inputs()),
+        );
+        let none = loss.forward_no_reduction(x2(), y2(), s2());
+        assert_eq!(none.dims(), [2, 4]);
+        assert_same(
+            &what("margin_ranking none"),
+            host(none),
+            named(
+                r#"{"type": "margin_ranking", "margin": 0.5, "reduction": "none"}"#,
+                &inputs(),
+            ),
+        );
+        // a rank that is not the loss's logical one is an error, not a wrong reshape
+        let wrong = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            CosineSimilarityLossConfig::new()
+                .init()
+                .forward_no_reduction::<3, 3>(x3(), x3())
+        }));
+        assert!(wrong.is_err(), "rank 3 for an unreduced loss of rank 2");
+    }
+}

@@ -10,7 +10,7 @@ use burn_losses::{
 };
 use common::cases::Lcg;
 
-fn values(t: Tensor<1>) -> Vec<f64> {
+fn values<const D: usize>(t: Tensor<D>) -> Vec<f64> {
     t.into_data().iter::<f64>().collect()
 }
 
@@ -58,6 +58,7 @@ fn an_empty_class_scores_zero_and_never_nan() {
                 .with_reduction(Reduction::None)
                 .init();
             let per_class = dice.forward_no_reduction(p.clone(), t.clone());
+            assert_eq!(per_class.dims(), [1, 3], "{name}: [N, C] per (sample, class)");
             let grads = per_class.clone().sum().backward();
             let per_class = values(per_class);
             assert_eq!(per_class.len(), 3, "{name}");

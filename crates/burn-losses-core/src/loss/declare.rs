@@ -204,6 +204,83 @@ macro_rules! loss_config {
                 pub config: $config,
             }
         }
+
+        impl $loss {
+            /// This loss with `reduction: "none"` (what `forward_no_reduction` runs).
+            #[allow(dead_code)]
+            fn unreduced(&self) -> Self {
+                let mut config = self.config.clone();
+                config.reduction = $crate::loss::declare::Unreduced::none();
+                Self { config }
+            }
+        }
     };
 }
 pub(crate) use loss_config;
+
+/// The typed API of a loss declared with [`loss_config`] from its named arguments (each typed
+/// argument becomes the named one of its name): `forward` (the configured reduction; `[1]` for
+/// `"mean"` / `"sum"`, the flattened losses for `"none"`), `try_forward` (with the optional
+/// per-sample `weight [N]` when the loss takes one, errors instead of panics) and
+/// `forward_no_reduction` (the unreduced losses in their logical shape, never flattened — the
+/// one return-shape rule of every loss's `forward_no_reduction`).
+macro_rules! typed_api {
+    (
+        $loss:ident, $what:literal,
+        <$(const $g:ident : usize),*> ( $( $arg:ident : $ty:ty => $with:ident ),* )
+        $(, weight $weighted:tt)?
+        , unreduced $(@ <$(const $ng:ident : usize),*>)? $out:ty
+    ) => {
+        impl $loss {
+            #[doc = concat!("The configured reduction of ", $what, ": `[1]` for `\"mean\"` / `\"sum\"`, the unreduced losses flattened for `\"none\"`.")]
+            #[track_caller]
+            pub fn forward<$(const $g: usize),*>(&self, $($arg: $ty),*) -> burn::tensor::Tensor<1> {
+                $crate::error::or_panic(self.try_forward($($arg,)* $($crate::loss::declare::typed_api!(@none $weighted))?))
+            }
+
+            $crate::loss::declare::typed_api!(@try $what, <$(const $g: usize),*> ( $( $arg : $ty => $with ),* ) $(, weight $weighted)?);
+
+            #[doc = concat!("The unreduced losses of ", $what, " in their logical shape (the `\"none\"` shape of the `# Shapes` section), whatever the configured reduction.")]
+            #[track_caller]
+            pub fn forward_no_reduction<$(const $g: usize,)* $($(const $ng: usize),*)?>(&self, $($arg: $ty),*) -> $out {
+                let inputs = $crate::tensor::dynamic::LossInputs::new() $( .$with(stringify!($arg), $arg) )*;
+                $crate::error::or_panic($crate::loss::forward_unreduced(&self.unreduced(), inputs))
+            }
+        }
+    };
+    (@none $weighted:tt) => { None };
+    (@try $what:literal, <$(const $g:ident : usize),*> ( $( $arg:ident : $ty:ty => $with:ident ),* ), weight $weighted:tt) => {
+        #[doc = concat!("As `forward`, with optional per-sample weights `[N]`, returning an error instead of panicking on bad input.")]
+        pub fn try_forward<$(const $g: usize),*>(
+            &self,
+            $($arg: $ty,)*
+            weight: Option<burn::tensor::Tensor<1>>,
+        ) -> $crate::error::LossResult<burn::tensor::Tensor<1>> {
+            let inputs = $crate::tensor::dynamic::LossInputs::new() $( .$with(stringify!($arg), $arg) )*;
+            $crate::loss::forward_typed(self, inputs, weight)
+        }
+    };
+    (@try $what:literal, <$(const $g:ident : usize),*> ( $( $arg:ident : $ty:ty => $with:ident ),* )) => {
+        #[doc = concat!("As `forward`, returning an error instead of panicking on bad input.")]
+        pub fn try_forward<$(const $g: usize),*>(
+            &self,
+            $($arg: $ty),*
+        ) -> $crate::error::LossResult<burn::tensor::Tensor<1>> {
+            let inputs = $crate::tensor::dynamic::LossInputs::new() $( .$with(stringify!($arg), $arg) )*;
+            $crate::loss::forward_typed(self, inputs, None)
+        }
+    };
+}
+pub(crate) use typed_api;
+
+/// A reduction option with a `"none"` value (what `forward_no_reduction` sets).
+pub(crate) trait Unreduced {
+    /// The `"none"` reduction.
+    fn none() -> Self;
+}
+
+impl Unreduced for crate::reduction::Reduction {
+    fn none() -> Self {
+        Self::None
+    }
+}

@@ -113,3 +113,41 @@ pub trait ClassificationLoss {
     /// `from_logits = false`; a `"none"` reduction is averaged.
     fn classification_loss(&self, logits: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>>;
 }
+
+/// The typed `try_forward` of a loss from its named arguments: `inputs` plus the optional
+/// per-sample `weight [N]`, through [`LossModule::forward_inputs`]; `[1]` for `"mean"` / `"sum"`,
+/// the flattened unreduced losses for `"none"` (the rule of every typed `forward`).
+pub(crate) fn forward_typed<L: LossModule + ?Sized>(
+    loss: &L,
+    inputs: LossInputs,
+    weight: Option<Tensor<1>>,
+) -> LossResult<Tensor<1>> {
+    let inputs = match weight {
+        Some(w) => inputs.with_float("weight", w),
+        None => inputs,
+    };
+    Ok(loss.forward_inputs(&inputs)?.flat)
+}
+
+/// The typed `forward_no_reduction` of a loss from its named arguments: the `"none"` output of
+/// `unreduced` (the loss with `reduction: "none"`) in its logical shape, of rank `R` — the one
+/// rule of every `forward_no_reduction`: the unreduced losses, never flattened, in the shape the
+/// loss's `# Shapes` section gives for `"none"`.
+pub(crate) fn forward_unreduced<L: LossModule + ?Sized, const R: usize>(
+    unreduced: &L,
+    inputs: LossInputs,
+) -> LossResult<Tensor<R>> {
+    let out = unreduced.forward_inputs(&inputs)?;
+    if out.shape.len() != R {
+        return Err(LossError::input(
+            "forward_no_reduction",
+            "input",
+            format!("arguments whose unreduced loss has rank {R}"),
+            format!(
+                "an unreduced loss of shape {}",
+                crate::error::fmt_shape(&out.shape)
+            ),
+        ));
+    }
+    Ok(out.into_tensor())
+}

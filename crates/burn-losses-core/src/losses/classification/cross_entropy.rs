@@ -188,17 +188,13 @@ loss_config! {
     CrossEntropyLoss;
 }
 
-impl CrossEntropyLoss {
-    /// The configured reduction for logits `[N, C, …]` and class indices `[N, …]` (`DT = D − 1`).
-    #[track_caller]
-    pub fn forward<const D: usize, const DT: usize>(
-        &self,
-        input: Tensor<D>,
-        target: Tensor<DT, Int>,
-    ) -> Tensor<1> {
-        crate::error::or_panic(crate::loss::forward_with_indices(self, input, target))
-    }
+crate::loss::declare::typed_api!(
+    CrossEntropyLoss, "logits `[N, C, …]` against class indices `[N, …]` (`DT = D − 1`)",
+    <const D: usize, const DT: usize> (input: Tensor<D> => with_float, target: Tensor<DT, Int> => with_int),
+    weight yes, unreduced Tensor<DT>
+);
 
+impl CrossEntropyLoss {
     /// The configured reduction for logits and class probabilities of the same shape.
     #[track_caller]
     pub fn forward_probabilities<const D: usize>(&self, input: Tensor<D>, target: Tensor<D>) -> Tensor<1> {
@@ -348,17 +344,11 @@ loss_config! {
     NllLoss;
 }
 
-impl NllLoss {
-    /// The configured reduction for log-probabilities `[N, C, …]` and class indices `[N, …]`.
-    #[track_caller]
-    pub fn forward<const D: usize, const DT: usize>(
-        &self,
-        input: Tensor<D>,
-        target: Tensor<DT, Int>,
-    ) -> Tensor<1> {
-        crate::error::or_panic(crate::loss::forward_with_indices(self, input, target))
-    }
-}
+crate::loss::declare::typed_api!(
+    NllLoss, "log-probabilities `[N, C, …]` against class indices `[N, …]` (`DT = D − 1`)",
+    <const D: usize, const DT: usize> (input: Tensor<D> => with_float, target: Tensor<DT, Int> => with_int),
+    weight yes, unreduced Tensor<DT>
+);
 
 impl crate::loss::LossModule for NllLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
@@ -431,6 +421,12 @@ loss_config! {
     Poly1Loss;
 }
 
+crate::loss::declare::typed_api!(
+    Poly1Loss, "logits `[N, C, …]` against class indices `[N, …]` (`DT = D − 1`)",
+    <const D: usize, const DT: usize> (input: Tensor<D> => with_float, target: Tensor<DT, Int> => with_int),
+    weight yes, unreduced Tensor<DT>
+);
+
 impl crate::loss::LossModule for Poly1Loss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = Poly1LossConfig::NAME;
@@ -482,6 +478,12 @@ pub enum KlReduction {
     Batchmean,
 }
 
+impl crate::loss::declare::Unreduced for KlReduction {
+    fn none() -> Self {
+        Self::None
+    }
+}
+
 loss_config! {
     /// Configuration of [`KlDivergenceLoss`] (`"type": "kl_divergence"` in a
     /// [`LossConfig`](crate::LossConfig)).
@@ -513,6 +515,12 @@ loss_config! {
     /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
     KlDivergenceLoss;
 }
+
+crate::loss::declare::typed_api!(
+    KlDivergenceLoss, "`input` against `target` of one shape (any rank)",
+    <const D: usize> (input: Tensor<D> => with_float, target: Tensor<D> => with_float),
+    weight yes, unreduced Tensor<D>
+);
 
 impl crate::loss::LossModule for KlDivergenceLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {

@@ -214,6 +214,12 @@ fn max_dim1_split_at_ties(x: Tensor<2>) -> Tensor<2> {
     (x * at_max.clone()).sum_dim(1) / at_max.sum_dim(1)
 }
 
+crate::loss::declare::typed_api!(
+    CategoricalHingeLoss, "scores `[N, C]` against one-hot targets `[N, C]` (class indices through `forward_inputs`)",
+    <> (input: Tensor<2> => with_float, target: Tensor<2> => with_float),
+    weight yes, unreduced Tensor<1>
+);
+
 impl crate::loss::LossModule for CategoricalHingeLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = CategoricalHingeLossConfig::NAME;
@@ -280,6 +286,12 @@ loss_config! {
     /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
     MultiMarginLoss;
 }
+
+crate::loss::declare::typed_api!(
+    MultiMarginLoss, "scores `[N, C]` against class indices `[N]`",
+    <> (input: Tensor<2> => with_float, target: Tensor<1, Int> => with_int),
+    weight yes, unreduced Tensor<1>
+);
 
 impl crate::loss::LossModule for MultiMarginLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
@@ -386,6 +398,12 @@ loss_config! {
     /// vector is divided by ε rather than its norm (Keras): its cosine is 0, its gradient finite.
     CosineSimilarityLoss;
 }
+
+crate::loss::declare::typed_api!(
+    CosineSimilarityLoss, "`input` against `target` of one shape (rank >= 2), along `axis`",
+    <const D: usize> (input: Tensor<D> => with_float, target: Tensor<D> => with_float),
+    weight yes, unreduced @ <const DO: usize> Tensor<DO>
+);
 
 impl crate::loss::LossModule for CosineSimilarityLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
@@ -538,6 +556,12 @@ loss_config! {
     CosineEmbeddingLoss;
 }
 
+crate::loss::declare::typed_api!(
+    CosineEmbeddingLoss, "embedding pairs `input1`, `input2` `[N, D]` with labels `target` `[N]` of ±1",
+    <> (input1: Tensor<2> => with_float, input2: Tensor<2> => with_float, target: Tensor<1> => with_float),
+    unreduced Tensor<1>
+);
+
 impl crate::loss::LossModule for CosineEmbeddingLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = CosineEmbeddingLossConfig::NAME;
@@ -597,6 +621,12 @@ loss_config! {
     /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
     MarginRankingLoss;
 }
+
+crate::loss::declare::typed_api!(
+    MarginRankingLoss, "score pairs `input1`, `input2` with labels `target` of ±1, all of one shape",
+    <const D: usize> (input1: Tensor<D> => with_float, input2: Tensor<D> => with_float, target: Tensor<D> => with_float),
+    unreduced Tensor<D>
+);
 
 impl crate::loss::LossModule for MarginRankingLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {

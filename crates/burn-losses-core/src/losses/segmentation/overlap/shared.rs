@@ -490,21 +490,22 @@ macro_rules! overlap_loss_api {
                 self.reduce_typed(input, OverlapTarget::Probabilities(&target), mask)
             }
 
-            /// The unreduced loss for class-index targets, flattened row-major (see the
-            /// `"none"` shape in the loss docs).
+            /// The unreduced loss for class-index targets in its logical shape: `[N, C']` per
+            /// (sample, class), `[1, C']` with `batch` (see the `"none"` shape in the loss docs).
             #[track_caller]
             pub fn forward_no_reduction<const D: usize, const DT: usize>(
                 &self,
                 input: Tensor<D>,
                 target: Tensor<DT, Int>,
-            ) -> Tensor<1> {
+            ) -> Tensor<2> {
                 let target = DynTensor::from_tensor(target);
                 let (terms, _) = or_panic(self.scores(
                     &DynTensor::from_tensor(input),
                     OverlapTarget::Classes(&target),
                     None,
                 ));
-                terms.reduce(Reduction::None)
+                let dims = terms.values.dims();
+                terms.reduce(Reduction::None).reshape(dims)
             }
 
             fn reduce_typed<const D: usize, const DM: usize>(
