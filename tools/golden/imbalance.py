@@ -7,21 +7,41 @@ Anchors (see each case's `anchor`):
     (vandit15/Class-balanced-loss-pytorch, class_balanced_loss.py, whose "softmax" branch is our
     "softmax_bce"). TensorFlow is not a dependency, so both are re-created here from their formulas;
     the port's code was run against these re-creations when the fixtures were made.
-  * bce -- torch.nn.functional.binary_cross_entropy_with_logits (logits) and Keras 3
-    binary cross-entropy (probabilities, KERAS_BACKEND=torch); pos_weight with probabilities is
-    re-created.
-  * balanced_bce -- HED's class-balanced cross-entropy (Xie & Tu 2015), re-created (the Caffe layer
-    is not installable), beta taken over the whole batch (HED: per image; one case has one image).
   * ghm_c / ghm_r -- mmdetection 3.x GHMC / GHMR (mmdet/models/losses/ghm_loss.py with
     weight_reduce_loss from mmdet/models/losses/utils.py), re-created here in a vectorised form;
     the original classes were run against these re-creations (and produced the same sequence
     values) when the fixtures were made.
+  * dsc -- self-adjusting Dice (Li et al., ACL 2020). ShannonAI/dice_loss_for_NLP loss/dice_loss.py
+    (commit d1ff9e5295857f63e6884f997fdf64981811b473), class DiceLoss, is not installable: it is
+    re-created below (ShannonAIDiceLoss, without its OHEM branch) and every case says so.
+      - multiclass path, square_denominator=True = our per-instance form (batch false);
+      - binary path (logits [N, 1], one sigmoid channel, sums over the whole batch) = our batch-true
+        form on [N] logits (square, or not: its binary non-square denominator is global as well);
+      - its multiclass non-square path divides each instance's numerator by the batch sums of the
+        class (a quirk not copied): our per-instance non-square form is DiceLoss called on each
+        instance alone (a batch of 1), which is what the fixtures use;
+      - our batch-true multiclass form = its _compute_dice_loss on each softmax class column over
+        the batch (the binary path's form), summed over classes;
+      - `mask` multiplies probabilities and one-hot targets (so a masked instance drops out of every
+        sum and has loss 0); "mean" is loss.mean() over all N instances, masked ones included.
+    The survey's TensorFlow dice_loss / dsc_loss ("The Loss Function in Machine Learning", 2020) are
+    re-created with torch ops: batch sums, sigmoid of [N] logits, smooth 1, alpha 0 / 1.
 
 Inputs are drawn in float32 and the references run in float64 on exactly those values. Gradients
 are d(sum of the loss output)/d(each float input that requires grad), as the CLI reports them; the
-GHM `valid` masks (mmdet's label_weight) take no gradient. The sequence file runs one GHM module
-over several calls so that its EMA of the bin counts (momentum > 0) carries over, and records the
-loss of every call.
+GHM `valid` masks (mmdet's label_weight) and the dsc targets and masks take no gradient. The
+sequence file runs one GHM module over several calls so that its EMA of the bin counts
+(momentum > 0) carries over, and records the loss of every call.
+
+Random streams: each group of cases keeps the seeded stream it was drawn from when the fixtures were
+made, so that its inputs (and so its values) stay as they were.
+  * class_balanced, ghm_c, ghm_r and the sequences: torch.manual_seed(20261124) and a generator
+    seeded 11, shared with the bce and balanced_bce cases (classification.py), which drew from it
+    between the class_balanced and the GHM cases: `skip_bce_draws` repeats those draws (values
+    discarded);
+  * dsc (`dsc_cases`): torch.manual_seed(20261202) and a generator seeded 17, shared with the
+    Lovász cases (segmentation.py), which drew from it first: `dsc_cases` repeats their draws
+    (values discarded) before its own.
 
 Re-run:  scripts/setup-torch-venv.sh --with-fixtures  &&  <venv>/bin/python tools/golden/imbalance.py
 """
@@ -29,11 +49,8 @@ import json
 import os
 import sys
 
-os.environ.setdefault("KERAS_BACKEND", "torch")
-
-import keras  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
+import torch
+import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(__file__))
 from common import ROOT, Case, to_json, write_fixtures  # noqa: E402
@@ -49,24 +66,12 @@ def logits(*shape, scale=2.0):
     return (torch.randn(*shape, generator=G) * scale).float().double()
 
 
-def probs(*shape):
-    return torch.rand(*shape, generator=G).float().double()
-
-
 def binary_targets(*shape, p=0.4):
     return (torch.rand(*shape, generator=G) < p).double()
 
 
-def soft_targets(*shape):
-    return torch.rand(*shape, generator=G).float().double()
-
-
 def class_targets(n, c):
     return torch.randint(0, c, (n,), generator=G)
-
-
-def weights(n):
-    return (torch.rand(n, generator=G) * 2.0).float().double()
 
 
 def reduce(loss, reduction, count=None):
@@ -77,9 +82,6 @@ def reduce(loss, reduction, count=None):
     return loss.sum() / (loss.numel() if count is None else count)
 
 
-def per_sample(w, like):
-    """A per-sample weight [N] shaped to broadcast over the trailing dimensions of `like`."""
-    return w.view(-1, *([1] * (like.dim() - 1)))
 
 
 cases = []
@@ -186,143 +188,56 @@ cases.append(Case("class_balanced/defaults_softmax_beta09999", CB_BASE_ANCHOR["s
                   {"type": "class_balanced", "samples_per_class": SPC5}, {"input": x, "target": t},
                   class_balanced(x, t, SPC5, 0.9999, "softmax", 2.0, "mean")))
 
-# ================================================================== bce (pos_weight, label smoothing)
-BCE_ANCHOR = "torch.nn.functional.binary_cross_entropy_with_logits(pos_weight=)"
-KERAS_BCE_ANCHOR = ("keras.losses.binary_crossentropy(from_logits=False, label_smoothing=) "
-                    "(mean over the last axis, scaled back to all elements)")
+
+# ================================================================== bce, balanced_bce: their draws only
+def skip_bce_draws():
+    """Draws, and discards, what the bce and balanced_bce cases (classification.py) take from this
+    stream between the class_balanced and the GHM cases: the same calls in the same order (the scale
+    or threshold applied to a draw does not change what it consumes)."""
+
+    def normal(*shape):  # logits
+        torch.randn(*shape, generator=G)
+
+    def uniform(*shape):  # probabilities, 0/1 or soft targets, per-sample weights
+        torch.rand(*shape, generator=G)
+
+    # bce on logits: input, target and, when weighted, a per-sample weight
+    for shape, weighted in [((5, 3), False), ((3, 2, 4), False), ((3, 4), False), ((4, 3), False), ((4, 3), True),
+                            ((3, 2, 3), True), ((4, 3), True)]:
+        normal(*shape)
+        uniform(*shape)
+        if weighted:
+            uniform(shape[0])
+    # bce on probabilities (Keras): target, input
+    for shape in [(4, 3), (2, 3, 4)]:
+        uniform(*shape)
+        uniform(*shape)
+    # bce on probabilities with a per-sample weight: input, target, weight
+    uniform(4, 3)
+    uniform(4, 3)
+    uniform(4)
+    # bce on probabilities with pos_weight: input, target
+    for shape in [(4, 3), (2, 2, 3)]:
+        uniform(*shape)
+        uniform(*shape)
+    # bce defaults: input, target
+    normal(3, 4)
+    uniform(3, 4)
+    # balanced_bce: input (logits or probabilities), target (unless all 0 or all 1), per-sample weight
+    for shape, from_logits, drawn_target, weighted in [
+        ((4, 5), True, True, False), ((4, 3), True, True, False), ((2, 3, 4), True, True, False),
+        ((3, 4), True, False, False), ((3, 4), True, False, False), ((4, 4), False, True, False),
+        ((4, 3), True, True, True), ((3, 4), False, True, True), ((1, 3, 4), True, True, False),
+    ]:
+        (normal if from_logits else uniform)(*shape)
+        if drawn_target:
+            uniform(*shape)
+        if weighted:
+            uniform(shape[0])
 
 
-def smooth(y, s):
-    return y * (1.0 - s) + 0.5 * s if s else y
+skip_bce_draws()
 
-
-for name, shape, pos_weight, ls, soft, use_weight, reduction in [
-    ("logits_pos_weight_mean", (5, 3), [0.5, 2.0, 4.0], 0.0, False, False, "mean"),
-    ("logits_pos_weight_nd_sum", (3, 2, 4), [1.0, 3.0, 0.25, 8.0], 0.0, False, False, "sum"),
-    ("logits_soft_ls01_none", (3, 4), None, 0.1, True, False, "none"),
-    ("logits_pos_weight_ls02_mean", (4, 3), [3.0, 0.5, 1.5], 0.2, False, False, "mean"),
-    ("logits_sample_weight_mean", (4, 3), None, 0.0, True, True, "mean"),
-    ("logits_pos_weight_sample_weight_nd_none", (3, 2, 3), [2.0, 0.5, 5.0], 0.0, False, True, "none"),
-    ("logits_pos_weight_sample_weight_ls01_sum", (4, 3), [4.0, 1.0, 0.2], 0.1, True, True, "sum"),
-]:
-    x = logits(*shape).requires_grad_()
-    y = (soft_targets(*shape) if soft else binary_targets(*shape)).requires_grad_()
-    pw = None if pos_weight is None else torch.tensor(pos_weight, dtype=torch.float64)
-    el = F.binary_cross_entropy_with_logits(x, smooth(y, ls), pos_weight=pw, reduction="none")
-    inputs = {"input": x, "target": y}
-    if use_weight:
-        w = weights(shape[0]).requires_grad_()
-        el = el * per_sample(w, el)
-        inputs["weight"] = w
-    anchor = BCE_ANCHOR + (" x per-sample weight" if use_weight else "") + \
-        (" on Keras-smoothed targets y(1-s)+s/2" if ls else "")
-    cases.append(Case(f"bce/{name}", anchor,
-                      {"type": "bce", "pos_weight": pos_weight, "from_logits": True, "label_smoothing": ls,
-                       "epsilon": 1e-7, "reduction": reduction}, inputs, reduce(el, reduction)))
-
-# probabilities: Keras 3 (clip to [eps, 1 - eps])
-for name, shape, ls, reduction, extremes in [
-    ("probs_mean_with_zeros", (4, 3), 0.0, "mean", True),
-    ("probs_ls02_nd_sum", (2, 3, 4), 0.2, "sum", False),
-]:
-    y = binary_targets(*shape)
-    p = probs(*shape)
-    if extremes:  # exactly 0 for a positive and a negative: clipped to eps, no gradient through the clip
-        # (no exact 1: clipping at 1 - eps is not representable alike in float32 and float64)
-        p.view(-1)[int((y.view(-1) > 0).nonzero()[0])] = 0.0
-        p.view(-1)[int((y.view(-1) == 0).nonzero()[0])] = 0.0
-    p.requires_grad_()
-    y.requires_grad_()
-    per_row = keras.losses.binary_crossentropy(y, p, from_logits=False, label_smoothing=ls)
-    out = per_row.mean() if reduction == "mean" else per_row.sum() * shape[-1]
-    cases.append(Case(f"bce/keras/{name}", KERAS_BCE_ANCHOR,
-                      {"type": "bce", "pos_weight": None, "from_logits": False, "label_smoothing": ls,
-                       "epsilon": 1e-7, "reduction": reduction}, {"input": p, "target": y}, out))
-
-# probabilities, element-wise (none) with a per-sample weight: keras.ops.binary_crossentropy
-p = probs(4, 3).requires_grad_()
-y = soft_targets(4, 3).requires_grad_()
-w = weights(4).requires_grad_()
-el = keras.ops.binary_crossentropy(smooth(y, 0.1), p, from_logits=False) * w[:, None]
-cases.append(Case("bce/keras/probs_soft_ls01_sample_weight_none",
-                  "keras.ops.binary_crossentropy(from_logits=False) on Keras-smoothed targets y(1-s)+s/2, "
-                  "x per-sample weight",
-                  {"type": "bce", "from_logits": False, "label_smoothing": 0.1, "reduction": "none"},
-                  {"input": p, "target": y, "weight": w}, el))
-
-
-def bce_probs_pos_weight(p, y, pos_weight, eps):
-    """-[pw * y * log(p^) + (1 - y) * log(1 - p^)] with p^ = clip(p, eps, 1 - eps)."""
-    pc = p.clamp(eps, 1.0 - eps)
-    return -(pos_weight * y * torch.log(pc) + (1.0 - y) * torch.log(1.0 - pc))
-
-
-for name, shape, pos_weight, ls, reduction in [
-    ("probs_pos_weight_mean", (4, 3), [0.5, 2.0, 6.0], 0.0, "mean"),
-    ("probs_pos_weight_ls01_nd_none", (2, 2, 3), [3.0, 1.0, 0.25], 0.1, "none"),
-]:
-    p = probs(*shape).requires_grad_()
-    y = binary_targets(*shape).requires_grad_()
-    el = bce_probs_pos_weight(p, smooth(y, ls), torch.tensor(pos_weight, dtype=torch.float64), 1e-7)
-    cases.append(Case(f"bce/{name}",
-                      "Keras-style clipped-probability BCE with pos_weight on the positive term "
-                      "(-[pw*y*log p^ + (1-y)*log(1-p^)], p^ = clip(p, eps, 1-eps)); re-created in the generator",
-                      {"type": "bce", "pos_weight": pos_weight, "from_logits": False, "label_smoothing": ls,
-                       "epsilon": 1e-7, "reduction": reduction}, {"input": p, "target": y}, reduce(el, reduction)))
-
-# the defaults (logits, mean)
-x = logits(3, 4).requires_grad_()
-y = binary_targets(3, 4).requires_grad_()
-cases.append(Case("bce/defaults", "torch.nn.functional.binary_cross_entropy_with_logits", {"type": "bce"},
-                  {"input": x, "target": y}, F.binary_cross_entropy_with_logits(x, y)))
-
-# ================================================================== balanced_bce (HED)
-HED_ANCHOR = ("HED class-balanced cross-entropy (Xie & Tu 2015; s9xie/hed "
-              "src/caffe/layers/sigmoid_cross_entropy_loss_layer.cpp), re-created in the generator (the Caffe "
-              "layer is not installable) with beta = fraction of negatives over the whole batch, no gradient "
-              "(the layer takes beta per image and divides the sum by the number of images: the same value "
-              "for one image with reduction 'sum')")
-
-
-def balanced_bce(x, y, beta, from_logits, eps, weight, reduction):
-    """-[beta*y*log p + (1-beta)*(1-y)*log(1-p)]; beta=None -> fraction of negatives, no gradient."""
-    b = 1.0 - y.detach().mean() if beta is None else beta
-    if from_logits:
-        log_p, log_q = F.logsigmoid(x), F.logsigmoid(-x)
-    else:
-        pc = x.clamp(eps, 1.0 - eps)
-        log_p, log_q = torch.log(pc), torch.log(1.0 - pc)
-    el = -(b * y * log_p + (1.0 - b) * (1.0 - y) * log_q)
-    if weight is not None:
-        el = el * per_sample(weight, el)
-    return reduce(el, reduction)
-
-
-for name, shape, beta, from_logits, target_kind, use_weight, reduction in [
-    ("beta_null_mean", (4, 5), None, True, "binary", False, "mean"),
-    ("beta03_sum", (4, 3), 0.3, True, "binary", False, "sum"),
-    ("beta_null_nd_none", (2, 3, 4), None, True, "binary", False, "none"),
-    ("all_negative_beta1_zero", (3, 4), None, True, "zeros", False, "mean"),
-    ("all_positive_beta0_zero", (3, 4), None, True, "ones", False, "sum"),
-    ("probs_beta_null_mean", (4, 4), None, False, "binary", False, "mean"),
-    ("beta_null_sample_weight_mean", (4, 3), None, True, "binary", True, "mean"),
-    ("probs_soft_beta03_sample_weight_none", (3, 4), 0.3, False, "soft", True, "none"),
-    # one image with 0/1 labels, summed: exactly the HED layer's per-image value (its loss / num)
-    ("hed_single_image_sum", (1, 3, 4), None, True, "binary", False, "sum"),
-]:
-    x = (logits(*shape) if from_logits else probs(*shape)).requires_grad_()
-    y = {"binary": lambda: binary_targets(*shape, p=0.3), "soft": lambda: soft_targets(*shape),
-         "zeros": lambda: torch.zeros(*shape, dtype=torch.float64),
-         "ones": lambda: torch.ones(*shape, dtype=torch.float64)}[target_kind]().requires_grad_()
-    inputs = {"input": x, "target": y}
-    w = None
-    if use_weight:
-        w = weights(shape[0]).requires_grad_()
-        inputs["weight"] = w
-    out = balanced_bce(x, y, beta, from_logits, 1e-7, w, reduction)
-    cases.append(Case(f"balanced_bce/{name}", HED_ANCHOR + (" x per-sample weight" if use_weight else ""),
-                      {"type": "balanced_bce", "beta": beta, "from_logits": from_logits, "epsilon": 1e-7,
-                       "reduction": reduction}, inputs, out))
 
 # ================================================================== GHM-C / GHM-R (mmdet 3.x)
 GHMC_ANCHOR = ("mmdet GHMC (mmdet/models/losses/ghm_loss.py + weight_reduce_loss in utils.py, mmdetection 3.3.0), "
@@ -499,7 +414,257 @@ for name, shape, mu, bins, momentum, reduction, zeros, spread in [
         cfg = {"type": "ghm_r"}
     cases.append(Case(f"ghm_r/{name}", GHMR_ANCHOR + (SUM_NOTE if reduction == "sum" else ""), cfg, inputs, out))
 
-write_fixtures("imbalance", __doc__, cases, {"torch": torch.__version__, "keras": keras.__version__})
+
+# ================================================================== dsc (self-adjusting Dice)
+SHANNON = ("ShannonAI/dice_loss_for_NLP loss/dice_loss.py DiceLoss (d1ff9e5), re-created in the generator "
+           "(not installable)")
+DSC_SURVEY_ANCHOR = "loss-function survey (2020) TensorFlow dsc_loss / dice_loss, re-created with torch"
+
+
+class ShannonAIDiceLoss:
+    """Re-creation of ShannonAI/dice_loss_for_NLP loss/dice_loss.py `DiceLoss` (ohem_ratio 0 only).
+
+    forward: input.shape[-1] == 1 -> binary path, else multiclass path; then reduction "mean" =
+    loss.mean(), "sum" = loss.sum(), anything else = loss unreduced.
+    """
+
+    def __init__(self, smooth=1e-4, square_denominator=False, with_logits=True, alpha=0.0, reduction="mean",
+                 index_label_position=True):
+        self.smooth, self.square_denominator, self.with_logits = smooth, square_denominator, with_logits
+        self.alpha, self.reduction, self.index_label_position = alpha, reduction, index_label_position
+
+    def __call__(self, input, target, mask=None):
+        c = input.shape[-1]
+        loss = self.binary(input, target, mask) if c == 1 else self.multiclass(input, target, c, mask)
+        return {"mean": loss.mean, "sum": loss.sum}.get(self.reduction, lambda: loss)()
+
+    def dice(self, p, y):
+        """_compute_dice_loss: p~ = (1 - p)^alpha * p; intersection summed over the last dim; the
+        non-square denominator sums over EVERYTHING (p~.sum() + y.sum()), the square one over the last dim."""
+        p = ((1 - p) ** self.alpha) * p
+        inter = (p * y).sum(-1)
+        if self.square_denominator:
+            den = (p * p).sum(-1) + (y * y).sum(-1) + self.smooth
+        else:
+            den = p.sum() + y.sum() + self.smooth
+        return 1 - (2 * inter + self.smooth) / den
+
+    def multiclass(self, input, target, c, mask):
+        y = F.one_hot(target, num_classes=c).to(input.dtype) if self.index_label_position else target.to(input.dtype)
+        p = torch.softmax(input, dim=1) if self.with_logits else input
+        if mask is not None:  # broadcasts against [N, C]: must be [N, 1] to mask instances
+            p, y = p * mask, y * mask
+        loss = None
+        for k in range(c):  # each class column as [N, 1]: one ratio per instance
+            lk = self.dice(p[:, k].view(-1, 1), y[:, k].view(-1, 1))
+            loss = lk if loss is None else loss + lk
+        return loss
+
+    def binary(self, input, target, mask):
+        p = input.view(-1)
+        y = target.view(-1).to(input.dtype)
+        p = torch.sigmoid(p) if self.with_logits else p
+        if mask is not None:  # broadcasts against [N]: must be [N] (an [N, 1] mask broadcasts to [N, N])
+            p, y = p * mask, y * mask
+        return self.dice(p, y)
+
+
+def dsc_formula(x, t, alpha, smooth, square, batch, mask, reduction):
+    """Our spec, written out: per (instance, class) or per class over the batch, summed over classes."""
+    if x.dim() == 1:
+        p = torch.sigmoid(x).unsqueeze(1)
+        y = t.double().unsqueeze(1)
+    else:
+        p = torch.softmax(x, dim=1)
+        y = F.one_hot(t, x.shape[1]).double()
+    m = torch.ones(x.shape[0], 1, dtype=torch.float64) if mask is None else mask.view(-1, 1)
+    pt = (1 - p) ** alpha * p * m
+    y = y * m
+    sq = (lambda v: v * v) if square else (lambda v: v)
+    if batch:
+        per_class = 1 - (2 * (pt * y).sum(0) + smooth) / (sq(pt).sum(0) + sq(y).sum(0) + smooth)
+        total = per_class.sum()
+        return total.reshape(1) if reduction == "none" else total
+    per = (1 - (2 * pt * y + smooth) / (sq(pt) + sq(y) + smooth)).sum(1)
+    return {"mean": per.mean, "sum": per.sum}.get(reduction, lambda: per)()
+
+
+def tf_dice(x, y, smooth=1.0):
+    """the survey's dice_loss: 1 - (2 sum(p y) + smooth) / (sum p + sum y + smooth), p = sigmoid(logits)."""
+    p = torch.sigmoid(x)
+    return 1 - (2 * (p * y).sum() + smooth) / (p.sum() + y.sum() + smooth)
+
+
+def tf_dsc(x, y, smooth=1.0):
+    """the survey's dsc_loss: as dice_loss with p~ = (1 - p) p in place of p."""
+    p = torch.sigmoid(x)
+    pt = (1 - p) * p
+    return 1 - (2 * (pt * y).sum() + smooth) / (pt.sum() + y.sum() + smooth)
+
+
+def dsc_ref(x, t, alpha, smooth, square, batch, mask, reduction):
+    """The anchor computation of one config (see the module docstring); returns (output, anchor)."""
+    multiclass = x.dim() == 2
+    shannon = ShannonAIDiceLoss(smooth=smooth, square_denominator=square, with_logits=True, alpha=alpha,
+                                reduction=reduction)
+    if multiclass and not batch and square:
+        out = shannon(x, t, mask=None if mask is None else mask.view(-1, 1))
+        anchor = (f"{SHANNON}: DiceLoss(smooth={smooth}, square_denominator=True, alpha={alpha}, "
+                  f"reduction='{reduction}') multiclass path" + (", mask as [N, 1]" if mask is not None else ""))
+    elif not batch:
+        # each instance alone (a batch of 1), then reduced over the N instances as the multiclass path does
+        per = []
+        for i in range(x.shape[0]):
+            one = ShannonAIDiceLoss(smooth=smooth, square_denominator=square, alpha=alpha, reduction="none")
+            mi = None if mask is None else (mask[i:i + 1].view(1, 1) if multiclass else mask[i:i + 1])
+            xi = x[i:i + 1] if multiclass else x[i:i + 1].view(1, 1)
+            ti = t[i:i + 1] if multiclass else t[i:i + 1].view(1, 1)
+            per.append(one(xi, ti, mask=mi).reshape(()))
+        per = torch.stack(per)
+        out = {"mean": per.mean, "sum": per.sum}.get(reduction, lambda: per)()
+        path = "multiclass" if multiclass else "binary (logits [1, 1])"
+        why = ("; on a whole batch its non-square multiclass path divides each instance's numerator by the batch "
+               "sums, a quirk not copied" if multiclass and not square else "")
+        anchor = (f"{SHANNON}: DiceLoss(smooth={smooth}, square_denominator={square}, alpha={alpha}) {path} path "
+                  f"on each instance alone (a batch of 1){why}; then reduction '{reduction}' over all N instances "
+                  "as its multiclass path does" + (" (masked instances count, with loss 0)" if mask is not None else ""))
+    elif not multiclass:
+        out = shannon(x.view(-1, 1), t.view(-1, 1), mask=mask)
+        out = out.reshape(1) if reduction == "none" else out
+        anchor = (f"{SHANNON}: DiceLoss(smooth={smooth}, square_denominator={square}, alpha={alpha}, "
+                  f"reduction='{reduction}') binary path (logits [N, 1]: sigmoid, sums over the batch)"
+                  + (", mask as [N]" if mask is not None else "")
+                  + ("; its 0-d output as [1] for reduction 'none'" if reduction == "none" else ""))
+    else:
+        p = torch.softmax(x, dim=1)
+        y = F.one_hot(t, x.shape[1]).double()
+        if mask is not None:
+            p, y = p * mask.view(-1, 1), y * mask.view(-1, 1)
+        out = sum(shannon.dice(p[:, k], y[:, k]) for k in range(x.shape[1]))
+        out = out.reshape(1) if reduction == "none" else out
+        anchor = (f"{SHANNON}: _compute_dice_loss(smooth={smooth}, square_denominator={square}, alpha={alpha}) on "
+                  "each softmax class column over the whole batch (its binary-path form), summed over classes"
+                  + (", mask applied as in DiceLoss" if mask is not None else "")
+                  + ("; as [1] for reduction 'none'" if reduction == "none" else ""))
+    ours = dsc_formula(x, t, alpha, smooth, square, batch, mask, reduction)
+    assert ours.shape == out.shape and torch.allclose(ours, out, rtol=1e-12, atol=1e-12), (ours, out)
+    return out, anchor
+
+
+DSC_CASES = [
+    # name, n, c (None: [N] logits), alpha, smooth, square, batch, masked, reduction, partial config
+    ("multiclass/square_a1_s1_mean", 6, 4, 1.0, 1.0, True, False, False, "mean", False),
+    ("multiclass/square_a0_s1_sum", 8, 4, 0.0, 1.0, True, False, False, "sum", False),
+    ("multiclass/square_a01_s1e-4_none", 7, 3, 0.1, 1e-4, True, False, False, "none", False),
+    ("multiclass/square_a2_s1_mean_mask", 8, 4, 2.0, 1.0, True, False, True, "mean", False),
+    ("multiclass/square_a1_s1e-4_none_mask", 7, 5, 1.0, 1e-4, True, False, True, "none", False),
+    ("multiclass/square_a01_s1_sum_mask", 8, 3, 0.1, 1.0, True, False, True, "sum", False),
+    ("multiclass/square_a2_s1e-4_mean", 6, 4, 2.0, 1e-4, True, False, False, "mean", False),
+    ("multiclass/defaults_nonsquare_a1_s1_mean", 6, 4, 1.0, 1.0, False, False, False, "mean", True),
+    ("multiclass/nonsquare_a2_s1e-4_none_mask", 7, 3, 2.0, 1e-4, False, False, True, "none", False),
+    ("multiclass/batch_square_a1_s1_mean", 6, 4, 1.0, 1.0, True, True, False, "mean", False),
+    ("multiclass/batch_nonsquare_a0_s1_none_mask", 8, 3, 0.0, 1.0, False, True, True, "none", False),
+    ("binary/batch_square_a1_s1_mean", 10, None, 1.0, 1.0, True, True, False, "mean", False),
+    ("binary/batch_square_a0_s1e-4_mean_mask", 10, None, 0.0, 1e-4, True, True, True, "mean", False),
+    ("binary/batch_square_a2_s1_none_mask", 9, None, 2.0, 1.0, True, True, True, "none", False),
+    ("binary/batch_square_a01_s1_sum", 9, None, 0.1, 1.0, True, True, False, "sum", False),
+    ("binary/square_a1_s1_none", 8, None, 1.0, 1.0, True, False, False, "none", False),
+    ("binary/nonsquare_a2_s1e-4_mean_mask", 8, None, 2.0, 1e-4, False, False, True, "mean", False),
+]
+
+
+def dsc_cases():
+    """The dsc cases, from the random stream of the Lovász cases (after their draws)."""
+    torch.manual_seed(20261202)
+    G = torch.Generator().manual_seed(17)
+
+    def logits(*shape, scale=2.0):
+        return (torch.randn(*shape, generator=G) * scale).float().double()
+
+    # The Lovász cases (segmentation.py) drew their inputs from this stream first, each draw repeated
+    # until well separated (the first draw of softmax/all_2d_class_absent was not): the same draws,
+    # values discarded. Each: logits, then the target (softmax: class indices, re-drawn where class 3
+    # is removed; hinge: uniform draws for 0/1 targets), then the ignored pixels.
+    for mode, shape, class3_removed, ignored, draws in [
+        ("softmax", (2, 3, 2, 4), False, False, 1), ("softmax", (2, 4, 2, 3), True, False, 1),
+        ("softmax", (2, 4, 2, 3), True, False, 2), ("softmax", (2, 3, 2, 4), False, False, 1),
+        ("softmax", (3, 3, 2, 3), False, False, 1), ("softmax", (3, 3, 2, 3), False, False, 1),
+        ("softmax", (2, 3, 3, 3), False, True, 1), ("softmax", (2, 4, 2, 3), False, True, 1),
+        ("softmax", (2, 3, 2, 2, 2), False, False, 1), ("softmax", (2, 3, 2, 2, 2), False, True, 1),
+        ("softmax", (3, 3, 2, 3), False, False, 1), ("softmax", (2, 3, 2, 3), False, True, 1),
+        ("softmax", (2, 3, 2, 3), False, False, 1),
+        ("hinge", (2, 3, 4), False, False, 1), ("hinge", (3, 3, 4), False, False, 1),
+        ("hinge", (3, 3, 3), False, False, 1), ("hinge", (3, 3, 4), False, True, 1),
+        ("hinge", (2, 2, 3, 3), False, True, 1), ("hinge", (3, 8), False, False, 1),
+        ("hinge", (3, 3, 3), False, True, 1), ("hinge", (2, 3, 4), False, False, 1),
+    ]:
+        for _ in range(draws):
+            logits(*shape)
+            if mode == "softmax":
+                t = torch.randint(0, shape[1], (shape[0], *shape[2:]), generator=G)
+                if class3_removed:
+                    torch.randint(0, 3, (int((t == 3).sum()),), generator=G)
+            else:
+                t = torch.rand(*shape, generator=G)
+            if ignored:
+                torch.rand(t.shape, generator=G)
+
+    for name, n, c, alpha, smooth, square, batch, masked, reduction, partial in DSC_CASES:
+        x = logits(n) if c is None else logits(n, c)
+        if c is None:
+            t = (torch.rand(n, generator=G) < 0.4).long()
+            t[:2] = torch.tensor([0, 1])
+        else:
+            t = torch.randint(0, c, (n,), generator=G)
+            t[:c] = torch.randperm(c, generator=G)[: min(c, n)]  # every class occurs
+        mask = None
+        if masked:
+            mask = torch.ones(n, dtype=torch.float64)
+            mask[torch.randperm(n, generator=G)[: max(2, n // 4)]] = 0.0
+        x.requires_grad_()
+        out, anchor = dsc_ref(x, t, alpha, smooth, square, batch, mask, reduction)
+        cfg = {"type": "dsc"} if partial else {"type": "dsc", "alpha": alpha, "smooth": smooth,
+                                               "square_denominator": square, "batch": batch, "reduction": reduction}
+        inputs = {"input": x, "target": t}
+        if mask is not None:
+            inputs["mask"] = mask
+        cases.append(Case(f"dsc/{name}", anchor, cfg, inputs, out))
+
+    # the survey's TensorFlow functions: batch sums over sigmoid probabilities of [N] logits, smooth 1
+    for name, n, fn, alpha in [
+        ("tf/dsc_loss_a", 10, tf_dsc, 1.0),
+        ("tf/dsc_loss_b", 12, tf_dsc, 1.0),
+        ("tf/dsc_loss_c_all_negative", 8, tf_dsc, 1.0),
+        ("tf/dice_loss_a", 10, tf_dice, 0.0),
+        ("tf/dice_loss_b", 12, tf_dice, 0.0),
+        ("tf/dice_loss_c_all_positive", 8, tf_dice, 0.0),
+    ]:
+        x = logits(n).requires_grad_()
+        if name.endswith("all_negative"):
+            t = torch.zeros(n, dtype=torch.long)
+        elif name.endswith("all_positive"):
+            t = torch.ones(n, dtype=torch.long)
+        else:
+            t = (torch.rand(n, generator=G) < 0.4).long()
+            t[:2] = torch.tensor([0, 1])
+        out = fn(x, t.double())
+        # = ShannonAI's binary path without square_denominator (its denominator sums over the batch too)
+        same = ShannonAIDiceLoss(smooth=1.0, square_denominator=False, alpha=alpha)(x.view(-1, 1), t.view(-1, 1))
+        assert torch.allclose(same, out, rtol=1e-12, atol=1e-12)
+        assert torch.allclose(dsc_formula(x, t, alpha, 1.0, False, True, None, "mean"), out, rtol=1e-12, atol=1e-12)
+        anchor = (f"{DSC_SURVEY_ANCHOR} ({fn.__name__.replace('tf_', '')}_loss, smooth 1, sums over the batch); equals "
+                  f"{SHANNON} binary path with square_denominator=False, alpha={alpha}")
+        cfg = {"type": "dsc", "alpha": alpha, "smooth": 1.0, "square_denominator": False, "batch": True,
+               "reduction": "mean"}
+        cases.append(Case(f"dsc/{name}", anchor, cfg, {"input": x, "target": t}, out))
+
+
+dsc_cases()
+
+write_fixtures("imbalance", __doc__, cases, {
+    "torch": torch.__version__,
+    "ShannonAI/dice_loss_for_NLP": "d1ff9e5295857f63e6884f997fdf64981811b473 (loss/dice_loss.py, re-created)",
+})
 
 # ================================================================== sequences: GHM momentum EMA across calls
 sequences = []

@@ -13,7 +13,7 @@
 //! | [`BinaryFocalLoss`] (`"binary_focal"`) | `torchvision.ops.sigmoid_focal_loss` (logits); Keras 3 `binary_focal_crossentropy(apply_class_balancing=True)` (probabilities, label smoothing) |
 //! | [`FocalLoss`] (`"focal"`) | kornia 0.9 `focal_loss(alpha=None, weight=α)` summed over classes (logits, `ignore_index`); Keras 3 `categorical_focal_crossentropy` (probabilities, label smoothing); γ = 0: `torch.nn.functional.cross_entropy` |
 //!
-//! PyTorch reference (what the fixtures in `tests/fixtures/focal.json` are generated from):
+//! PyTorch reference (what the fixtures in `tests/fixtures/classification.json` are generated from):
 //!
 //! ```python
 //! torchvision.ops.sigmoid_focal_loss(x, y, alpha=0.25, gamma=2.0, reduction="mean")

@@ -1,13 +1,12 @@
 #!/usr/bin/env python3
-"""Golden fixtures for the classic classification and margin losses -> tests/fixtures/classic.json.
+"""Golden fixtures for the margin losses -> tests/fixtures/margin.json.
 
-Anchors (pinned in requirements.txt): torch.nn.functional (cross_entropy, nll_loss, kl_div,
-multi_margin_loss, cosine_embedding_loss, margin_ranking_loss, hinge_embedding_loss) and Keras 3
-(KERAS_BACKEND=torch: hinge, squared_hinge, categorical_hinge, kl_divergence, cosine_similarity).
-Re-created here in torch from their definitions, as each case's anchor says: Poly-1 (Leng et al.
-2022, the paper's `CE + epsilon*(1 - p_t)`), the perceptron `max(0, -y*f)`, the exponential
-`exp(-y*f)` and the logistic `softplus(-y*f)` margin losses (no reference library ships them;
-labels go through Keras' `convert_binary_labels_to_hinge` as for the hinge losses).
+Anchors (pinned in requirements.txt): torch.nn.functional (multi_margin_loss, cosine_embedding_loss,
+margin_ranking_loss, hinge_embedding_loss) and Keras 3 (KERAS_BACKEND=torch: hinge, squared_hinge,
+categorical_hinge, cosine_similarity). Re-created here in torch from their definitions, as each case's
+anchor says: the perceptron `max(0, -y*f)`, the exponential `exp(-y*f)` and the logistic
+`softplus(-y*f)` margin losses (no reference library ships them; labels go through Keras'
+`convert_binary_labels_to_hinge` as for the hinge losses).
 
 Keras' hinge losses average over the last axis: the cases call them with a trailing axis of size 1
 so that they return the pointwise terms, and reduce those as burn-losses does. Inputs are float32
@@ -16,7 +15,11 @@ Cases named `kink_*` put elements exactly on a kink and check the subgradient of
 there (Keras hinge via torch.maximum: 1/2 at a tie; multi_margin: 0 at a tie, PyTorch's kernel;
 margin_ranking / hinge_embedding: clamp_min's full gradient at 0).
 
-Re-run:  scripts/setup-torch-venv.sh --with-fixtures  &&  <venv>/bin/python tools/golden/classic.py
+Random stream: one generator seeded 20261204, which the classification cases (classification.py)
+drew from first when both families were made by one script; `skip_classification_draws` repeats
+those draws (values discarded) so that every margin case keeps its inputs.
+
+Re-run:  scripts/setup-torch-venv.sh --with-fixtures  &&  <venv>/bin/python tools/golden/margin.py
 """
 import os
 import sys
@@ -48,10 +51,6 @@ def reduce(terms, reduction):
     return terms.sum() if reduction == "sum" else terms.mean()
 
 
-def sample_weight(n):
-    return (torch.rand(n, generator=G.g) * 2.0).mul(16).round().div(16).double()
-
-
 def class_weight(c):
     return [float(v) for v in (torch.rand(c, generator=G.g) * 2.0 + 0.25).mul(16).round().div(16)]
 
@@ -78,130 +77,57 @@ def off_kink(x, y, margin_at):
     return x
 
 
-# ------------------------------------------------------------------ cross_entropy (PyTorch)
-for case, shape, weight, ls, ignore_frac, reduction in [
-    ("indices_2d_mean", (5, 4), None, 0.0, 0.0, "mean"),
-    ("indices_nd_ignore_mean", (3, 4, 2, 3), None, 0.0, 0.3, "mean"),
-    ("indices_weight_ignore_mean", (6, 3), True, 0.0, 0.3, "mean"),
-    ("indices_smoothing_weight_mean", (2, 4, 3), True, 0.1, 0.0, "mean"),
-    ("indices_smoothing_ignore_sum", (5, 3), None, 0.2, 0.3, "sum"),
-    ("indices_none_nd", (2, 3, 4), None, 0.0, 0.0, "none"),
-]:
-    n, c, *spatial = shape
-    x = G.logits(*shape)
-    t = G.class_targets(n, c, *spatial, present=False)
-    if ignore_frac:
-        t = G.with_ignored(t, -100, ignore_frac)
-    w = class_weight(c) if weight else None
-    (x,) = req(x)
-    out = F.cross_entropy(x, t, weight=None if w is None else torch.tensor(w, dtype=torch.float64),
-                          label_smoothing=ls, reduction=reduction)
-    add(f"cross_entropy/torch/{case}", "torch.nn.functional.cross_entropy",
-        {"type": "cross_entropy", "weight": w, "label_smoothing": ls, "reduction": reduction},
-        {"input": x, "target": t}, out)
-for case, shape, weight, ls, reduction in [
-    ("probs_mean", (4, 5), None, 0.0, "mean"),
-    ("probs_nd_smoothing_weight_mean", (2, 3, 2, 2), True, 0.15, "mean"),
-    ("probs_none", (3, 4), None, 0.0, "none"),
-]:
-    x = G.logits(*shape)
-    q = torch.softmax(G.logits(*shape, scale=1.0), 1).float().double()
-    w = class_weight(shape[1]) if weight else None
-    x, q = req(x, q)
-    out = F.cross_entropy(x, q, weight=None if w is None else torch.tensor(w, dtype=torch.float64),
-                          label_smoothing=ls, reduction=reduction)
-    add(f"cross_entropy/torch/{case}", "torch.nn.functional.cross_entropy (class-probability target)",
-        {"type": "cross_entropy", "weight": w, "label_smoothing": ls, "reduction": reduction},
-        {"input": x, "target": q}, out)
-x, t, sw = G.logits(6, 3), G.class_targets(6, 3, present=False), sample_weight(6)
-cw = class_weight(3)
-(x,) = req(x)
-terms = F.cross_entropy(x, t, weight=torch.tensor(cw, dtype=torch.float64), reduction="none") * sw
-add("cross_entropy/torch/per_sample_weight_mean", "torch.nn.functional.cross_entropy(reduction='none') x weight, "
-    "/ the summed class weights of the targets (PyTorch's weighted mean)",
-    {"type": "cross_entropy", "weight": cw}, {"input": x, "target": t, "weight": sw},
-    terms.sum() / torch.tensor(cw, dtype=torch.float64)[t].sum())
-x, t = G.logits(4, 3), G.class_targets(4, 3, present=False)
-(x,) = req(x)
-add("cross_entropy/torch/ignore_index_null", "torch.nn.functional.cross_entropy (no target ignored)",
-    {"type": "cross_entropy", "ignore_index": None}, {"input": x, "target": t}, F.cross_entropy(x, t))
 
-# ------------------------------------------------------------------ nll (PyTorch)
-for case, shape, weight, ignore_index, ignore_frac, reduction in [
-    ("2d_mean", (5, 4), None, -100, 0.0, "mean"),
-    ("nd_weight_ignore_mean", (3, 3, 2, 2), True, -100, 0.3, "mean"),
-    ("ignore_index_2_sum", (6, 3), None, 2, 0.0, "sum"),
-    ("none", (4, 3), True, -100, 0.25, "none"),
-]:
-    n, c, *spatial = shape
-    log_p = torch.log_softmax(G.logits(*shape), 1).float().double()
-    t = G.class_targets(n, c, *spatial, present=False)
-    if ignore_frac:
-        t = G.with_ignored(t, ignore_index, ignore_frac)
-    w = class_weight(c) if weight else None
-    (log_p,) = req(log_p)
-    out = F.nll_loss(log_p, t, weight=None if w is None else torch.tensor(w, dtype=torch.float64),
-                     ignore_index=ignore_index, reduction=reduction)
-    add(f"nll/torch/{case}", "torch.nn.functional.nll_loss",
-        {"type": "nll", "weight": w, "ignore_index": ignore_index, "reduction": reduction},
-        {"input": log_p, "target": t}, out)
+def skip_classification_draws():
+    """Draws, and discards, what the classification cases take from this stream before the margin
+    cases: the same calls in the same order (the scale of a draw does not change what it consumes)."""
 
-# ------------------------------------------------------------------ poly1 (Leng et al. 2022)
+    def targets(shape, ignored=False):
+        t = G.class_targets(shape[0], shape[1], *shape[2:], present=False)
+        if ignored:
+            G.with_ignored(t, -100)
+
+    def weights(n):  # class_weight(n) or sample_weight(n)
+        torch.rand(n, generator=G.g)
+
+    # cross_entropy, class-index targets: (shape, class weights, ignored targets)
+    for shape, weight, ignored in [((5, 4), False, False), ((3, 4, 2, 3), False, True), ((6, 3), True, True),
+                                   ((2, 4, 3), True, False), ((5, 3), False, True), ((2, 3, 4), False, False)]:
+        G.logits(*shape)
+        targets(shape, ignored)
+        if weight:
+            weights(shape[1])
+    # cross_entropy, class-probability targets: (shape, class weights)
+    for shape, weight in [((4, 5), False), ((2, 3, 2, 2), True), ((3, 4), False)]:
+        G.logits(*shape)
+        G.logits(*shape)
+        if weight:
+            weights(shape[1])
+    # cross_entropy, per-sample weights (then class weights); ignore_index null
+    G.logits(6, 3)
+    targets((6, 3))
+    weights(6)
+    weights(3)
+    G.logits(4, 3)
+    targets((4, 3))
+    # nll: (shape, class weights, ignored targets)
+    for shape, weight, ignored in [((5, 4), False, False), ((3, 3, 2, 2), True, True), ((6, 3), False, False),
+                                   ((4, 3), True, True)]:
+        G.logits(*shape)
+        targets(shape, ignored)
+        if weight:
+            weights(shape[1])
+    # poly1: (shape, ignored targets)
+    for shape, ignored in [((5, 4), False), ((4, 3), False), ((2, 3, 2, 3), True), ((4, 3), False)]:
+        G.logits(*shape)
+        targets(shape, ignored)
+    # kl_divergence: input and target logits (PyTorch, then Keras)
+    for shape in [(4, 5), (3, 4), (2, 3, 4), (3, 4), (4, 5), (4, 5)]:
+        G.logits(*shape)
+        G.logits(*shape)
 
 
-def poly1(x, t, eps, ignore_index=-100):
-    ce = F.cross_entropy(x, t, reduction="none", ignore_index=ignore_index)
-    valid = t != ignore_index
-    p_t = torch.softmax(x, 1).gather(1, t.clamp_min(0).unsqueeze(1)).squeeze(1)
-    return torch.where(valid, ce + eps * (1 - p_t), torch.zeros_like(ce)), valid
-
-
-for case, shape, eps, ignore_frac, reduction in [
-    ("eps1_mean", (5, 4), 1.0, 0.0, "mean"),
-    ("eps_minus1_sum", (4, 3), -1.0, 0.0, "sum"),
-    ("eps2_nd_ignore_mean", (2, 3, 2, 3), 2.0, 0.3, "mean"),
-    ("eps05_none", (4, 3), 0.5, 0.0, "none"),
-]:
-    n, c, *spatial = shape
-    x = G.logits(*shape)
-    t = G.class_targets(n, c, *spatial, present=False)
-    if ignore_frac:
-        t = G.with_ignored(t, -100, ignore_frac)
-    (x,) = req(x)
-    terms, valid = poly1(x, t, eps)
-    out = terms.sum() / valid.sum() if reduction == "mean" else reduce(terms, reduction)
-    add(f"poly1/paper/{case}", "Poly-1 (Leng et al. 2022) CE + epsilon*(1 - p_t), re-created in torch; "
-        "mean over the non-ignored elements", {"type": "poly1", "epsilon": eps, "reduction": reduction},
-        {"input": x, "target": t}, out)
-
-# ------------------------------------------------------------------ kl_divergence (PyTorch, Keras)
-for case, shape, log_target, zeros, reduction in [
-    ("batchmean", (4, 5), False, False, "batchmean"),
-    ("target_zeros_sum", (3, 4), False, True, "sum"),
-    ("log_target_mean", (2, 3, 4), True, False, "mean"),
-    ("none", (3, 4), False, False, "none"),
-]:
-    log_p = torch.log_softmax(G.logits(*shape), 1).float().double()
-    q = torch.softmax(G.logits(*shape, scale=1.0), 1).float().double()
-    if zeros:
-        q[0, 1], q[2, 0] = 0.0, 0.0
-    target = q.log() if log_target else q
-    # torch's d/dt of t*log(t) is undefined (NaN) at t = 0: no target gradient there
-    (log_p,) = req(log_p)
-    if not zeros:
-        (target,) = req(target)
-    out = F.kl_div(log_p, target, reduction=reduction, log_target=log_target)
-    add(f"kl_divergence/torch/{case}", "torch.nn.functional.kl_div",
-        {"type": "kl_divergence", "log_target": log_target, "reduction": reduction},
-        {"input": log_p, "target": target}, out)
-for case, reduction in [("probs_batchmean", "batchmean"), ("probs_sum", "sum")]:
-    p = torch.softmax(G.logits(4, 5), 1).float().double()
-    q = torch.softmax(G.logits(4, 5, scale=1.0), 1).float().double()
-    p, q = req(p, q)
-    per_sample = keras.losses.kl_divergence(q, p)  # sum over the last axis
-    add(f"kl_divergence/keras/{case}", "keras.losses.kl_divergence (probabilities, clipped to [1e-7, 1])",
-        {"type": "kl_divergence", "log_input": False, "reduction": reduction}, {"input": p, "target": q},
-        per_sample.mean() if reduction == "batchmean" else per_sample.sum())
+skip_classification_draws()
 
 # ------------------------------------------------------------------ hinge family (Keras; margins re-created)
 for loss_name, fn in [("hinge", keras.losses.hinge), ("squared_hinge", keras.losses.squared_hinge)]:
@@ -348,4 +274,4 @@ y = torch.tensor([-1.0, -1.0, 1.0, -1.0], dtype=torch.float64)
 add("hinge_embedding/torch/kink_at_margin", "torch.nn.functional.hinge_embedding_loss (x = margin: clamp_min's "
     "full gradient)", {"type": "hinge_embedding"}, {"input": x, "target": y}, F.hinge_embedding_loss(x, y))
 
-write_fixtures("classic", __doc__, cases, {"torch": torch.__version__, "keras": keras.__version__})
+write_fixtures("margin", __doc__, cases, {"torch": torch.__version__, "keras": keras.__version__})

@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
-"""Golden fixtures for the overlap (Dice-type) losses -> tests/fixtures/overlap.json.
+"""Golden fixtures for the segmentation losses (Dice-type overlap and Lovász) -> tests/fixtures/segmentation.json.
 
 Anchors (see each case's `anchor`), pinned in requirements.txt:
   * dice -- monai.losses.DiceLoss (MONAI 1.6.1), including its `ignore_index`; masks via
     monai.losses.MaskedDiceLoss (fed one-hot targets: with `to_onehot_y` it multiplies the class
     indices by the mask, turning masked pixels into background targets); the V-Net-style PyTorch
-    Dice of the survey's seed snippet 003 (re-created here verbatim); smp DiceLoss / JaccardLoss
-    (segmentation-models-pytorch 0.6.0, multiclass and binary modes, with `ignore_index`), whose
-    `smooth` s is our smooth_nr = smooth_dr = 2 s (smp 0.6.0 computes Dice as the Tversky index
-    (I + s) / (I + fp/2 + fn/2 + s) and Jaccard as (I + s) / (I + fp + fn + s)).
+    dice_loss snippet of the loss-function survey ("The Loss Function in Machine Learning", 2020),
+    re-created here verbatim; smp DiceLoss / JaccardLoss (segmentation-models-pytorch 0.6.0,
+    multiclass and binary modes, with `ignore_index`), whose `smooth` s is our smooth_nr = smooth_dr
+    = 2 s (smp 0.6.0 computes Dice as the Tversky index (I + s) / (I + fp/2 + fn/2 + s) and Jaccard
+    as (I + s) / (I + fp + fn + s)).
   * generalized_dice -- monai.losses.GeneralizedDiceLoss (square / simple / uniform weights; classes
     absent from the target get the largest finite weight, per sample or over the batch); with a mask
     or ignore_index: monai.losses.MaskedLoss(GeneralizedDiceLoss) on probabilities and one-hot targets.
@@ -21,21 +22,40 @@ Anchors (see each case's `anchor`), pinned in requirements.txt:
   * log_cosh_dice -- log(cosh(f)) of each (sample, class) output f of MONAI DiceLoss(reduction="none")
     (Jadon 2020, "A survey of loss functions for semantic segmentation"), then the reduction; re-created
     on top of MONAI (f includes MONAI's class weight when `weight` is given).
+  * lovasz -- segmentation_models_pytorch 0.6.0, segmentation_models_pytorch/losses/lovasz.py
+    (Berman et al., CVPR 2018): mode "softmax" = LovaszLoss(mode="multiclass") (softmax over dim 1,
+    then _lovasz_softmax with classes="present"); classes "all" calls _lovasz_softmax(classes="all")
+    directly; mode "hinge" = LovaszLoss(mode="binary") = _lovasz_hinge on [N, spatial...] logits and
+    0/1 float targets (smp reshapes every image with reshape(-1), so [N, H, W] and [N, 1, H, W] give the
+    same loss; per_image iterates over dim 0). per_image averages with smp's `mean` helper over every
+    image (an image whose pixels are all ignored counts as 0 in the hinge path). Reductions "sum" /
+    "none" (the per-image values, or [1] without per_image) are re-created by calling smp on each image.
+    smp's _lovasz_grad casts to float32 (`gt_sorted.float().cumsum(0)`), so smp cannot run in float64
+    as published (torch.dot raises on Double x Float); the references run smp's code with
+    _lovasz_grad replaced by the same function in float64 (LOVASZ_GRAD_F64 below), and every case is
+    checked against unpatched smp in float32 (relative 1e-5).
 
-Inputs are small (e.g. [2, 3, 2, 3], [2, 3, 2, 4], [2, 3, 2, 2, 2]) and drawn on short binary
-grids (logits: multiples of 1/32; probabilities for activation "none": k/64; soft targets: k/16),
-exactly representable in float32, to keep the file small; the references run in float64 on exactly
-those values. Gradients are d(sum of the loss output)/d(input); targets and masks take no gradient.
-Class-index targets are [N, spatial...] (the anchors get [N, 1, spatial...]); outputs of reduction
-"none" are flattened from MONAI's broadcastable shapes to [N, C] / [C] (GeneralizedDice: [N] / [1]).
+Inputs are small (e.g. [2, 3, 2, 3], [2, 3, 2, 4], [2, 3, 2, 2, 2]); the Dice-type ones are drawn on
+short binary grids (logits: multiples of 1/32; probabilities for activation "none": k/64; soft
+targets: k/16), exactly representable in float32, to keep the file small; the Lovász ones are drawn
+in float32. The references run in float64 on exactly those values. Gradients are d(sum of the loss
+output)/d(input); targets and masks take no gradient. Class-index targets are [N, spatial...] (the
+anchors get [N, 1, spatial...]); outputs of reduction "none" are flattened from MONAI's broadcastable
+shapes to [N, C] / [C] (GeneralizedDice: [N] / [1]). Lovász inputs are re-drawn until no two sorted
+errors lie within 1e-4 of each other (the loss is piecewise linear in the sorted order; ties would
+make the float32 gradient order-dependent).
 
-Every case is also checked, inside this script, against an independent float64 re-creation of the
-Rust config semantics (sums over the unmasked, non-ignored pixels; reduction over [N, C]) to 1e-10
-relative, value and gradient; 1e-6 where the anchor rounds through float32: GeneralizedDice's class
-weights (`ground_o.float()`) and squared_pred on class-index targets (MONAI's float32 one-hot and
-its float32 2-norm, squared).
+Every Dice-type case is also checked, inside this script, against an independent float64 re-creation
+of the Rust config semantics (sums over the unmasked, non-ignored pixels; reduction over [N, C]) to
+1e-10 relative, value and gradient; 1e-6 where the anchor rounds through float32: GeneralizedDice's
+class weights (`ground_o.float()`) and squared_pred on class-index targets (MONAI's float32 one-hot
+and its float32 2-norm, squared).
 
-Re-run:  scripts/setup-torch-venv.sh --with-fixtures  &&  <venv>/bin/python tools/golden/overlap.py
+Random streams: the Dice-type cases draw from torch.manual_seed(20261130) and a generator seeded 17;
+the Lovász cases (`lovasz_cases`) from their own, torch.manual_seed(20261202) and a generator seeded
+17, which the dsc cases (imbalance.py) continue.
+
+Re-run:  scripts/setup-torch-venv.sh --with-fixtures  &&  <venv>/bin/python tools/golden/segmentation.py
 """
 import os
 import sys
@@ -46,6 +66,8 @@ import segmentation_models_pytorch as smp
 import torch
 import torch.nn.functional as F
 from monai.losses import DiceLoss, GeneralizedDiceLoss, MaskedDiceLoss, MaskedLoss, TverskyLoss
+from segmentation_models_pytorch.losses import LovaszLoss
+from segmentation_models_pytorch.losses import lovasz as smp_lovasz
 
 sys.path.insert(0, os.path.dirname(__file__))
 from common import Case, Grid, write_fixtures  # noqa: E402
@@ -318,27 +340,27 @@ for name, cfg, make in [
     add(name, cfg, x, t, out, anchor, mask=m)
 
 
-# the survey's seed snippet 003 (one channel, sigmoid, sums over the whole batch, smooth 1)
-def seed_dice_loss(pred, target, smooth=1.0):
+# the loss-function survey's PyTorch dice_loss snippet (one channel, sigmoid, sums over the batch, smooth 1)
+def survey_dice_loss(pred, target, smooth=1.0):
     pred = torch.sigmoid(pred).view(-1)
     target = target.view(-1)
     intersection = (pred * target).sum()
     return 1 - (2. * intersection + smooth) / (pred.sum() + target.sum() + smooth)
 
 
-SEED_CFG = {"type": "dice", "activation": "sigmoid", "batch": True, "smooth_nr": 1.0, "smooth_dr": 1.0}
-SEED_ANCHOR = ("loss-function survey (The Loss Function in Machine Learning, 2020) PyTorch dice_loss(pred, target, smooth=1.0) snippet, re-created verbatim "
+SURVEY_CFG = {"type": "dice", "activation": "sigmoid", "batch": True, "smooth_nr": 1.0, "smooth_dr": 1.0}
+SURVEY_ANCHOR = ("loss-function survey (The Loss Function in Machine Learning, 2020) PyTorch dice_loss(pred, target, smooth=1.0) snippet, re-created verbatim "
                "(sigmoid, view(-1), 1 - (2I + smooth) / (P + G + smooth)); = monai.losses.DiceLoss(sigmoid=True, "
                "batch=True, smooth_nr=1.0, smooth_dr=1.0)")
 x = logits(N, 1, 2, 3).requires_grad_()
 y = (torch.rand(N, 1, 2, 3, generator=G) < 0.4).double()
-add("dice_survey_snippet_sigmoid_one_channel_float_target", SEED_CFG, x, y, seed_dice_loss(x, y), SEED_ANCHOR)
-assert torch.allclose(monai_dice(SEED_CFG, x, y)[0], seed_dice_loss(x, y), rtol=1e-12)
+add("dice_survey_snippet_sigmoid_one_channel_float_target", SURVEY_CFG, x, y, survey_dice_loss(x, y), SURVEY_ANCHOR)
+assert torch.allclose(monai_dice(SURVEY_CFG, x, y)[0], survey_dice_loss(x, y), rtol=1e-12)
 x = logits(N, 1, 2, 4).requires_grad_()
 t = (torch.rand(N, 2, 4, generator=G) < 0.4).long()
-add("dice_survey_snippet_sigmoid_one_channel_class_targets", SEED_CFG, x, t, seed_dice_loss(x, t.double()),
-    SEED_ANCHOR + " with the 0/1 class indices as the target (MONAI ignores to_onehot_y on one channel)")
-assert torch.allclose(monai_dice(SEED_CFG, x, t)[0], seed_dice_loss(x, t.double()), rtol=1e-12)
+add("dice_survey_snippet_sigmoid_one_channel_class_targets", SURVEY_CFG, x, t, survey_dice_loss(x, t.double()),
+    SURVEY_ANCHOR + " with the 0/1 class indices as the target (MONAI ignores to_onehot_y on one channel)")
+assert torch.allclose(monai_dice(SURVEY_CFG, x, t)[0], survey_dice_loss(x, t.double()), rtol=1e-12)
 
 
 # smp DiceLoss / JaccardLoss: smooth s -> smooth_nr = smooth_dr = 2 s (checked against MONAI too)
@@ -576,9 +598,197 @@ for name, cfg, make in [
     add(name, cfg, x, t, out, f"log(cosh({anchor})){red}; "
         "re-created on top of MONAI (Jadon 2020)", mask=m)
 
+
+# ================================================================== lovasz (smp LovaszLoss)
+SMP = "segmentation_models_pytorch 0.6.0 losses/lovasz.py"
+SMP_LOVASZ_GRAD = smp_lovasz._lovasz_grad
+
+
+def LOVASZ_GRAD_F64(gt_sorted):
+    """smp's _lovasz_grad (Alg. 1 of the paper) with its float32 casts made float64."""
+    n = len(gt_sorted)
+    gts = gt_sorted.sum()
+    intersection = gts - gt_sorted.double().cumsum(0)
+    union = gts + (1 - gt_sorted).double().cumsum(0)
+    jaccard = 1.0 - intersection / union
+    if n > 1:
+        jaccard[1:n] = jaccard[1:n] - jaccard[0:-1]
+    return jaccard
+
+
+def smp_lovasz_eval(fn, x, *args, f64=True):
+    """Runs fn(x, *args) with smp's float64-patched (f64) or unpatched float32 (not f64) _lovasz_grad."""
+    smp_lovasz._lovasz_grad = LOVASZ_GRAD_F64 if f64 else SMP_LOVASZ_GRAD
+    try:
+        return fn(x if f64 else x.float(), *args)
+    finally:
+        smp_lovasz._lovasz_grad = SMP_LOVASZ_GRAD
+
+
+def lovasz_smp(x, t, mode, classes, per_image, ignore):
+    """The smp loss of one config (reduction "mean"): a 0-d tensor."""
+    if mode == "hinge":
+        return LovaszLoss("binary", per_image=per_image, ignore_index=ignore)(x, t)
+    if classes == "present":
+        return LovaszLoss("multiclass", per_image=per_image, ignore_index=ignore)(x, t)
+    return smp_lovasz._lovasz_softmax(x.softmax(dim=1), t, classes="all", per_image=per_image, ignore=ignore)
+
+
+def lovasz_ref(x, t, mode, classes, per_image, ignore, reduction, f64=True):
+    def run(xx, tt):
+        return lovasz_smp(xx, tt if f64 or mode == "softmax" else tt.float(), mode, classes, per_image, ignore)
+
+    if reduction == "mean":
+        return smp_lovasz_eval(run, x, t, f64=f64)
+    if not per_image:  # one value for the batch: "sum" = "mean", "none" = [1]
+        out = smp_lovasz_eval(run, x, t, f64=f64)
+        return out if reduction == "sum" else out.reshape(1)
+    # per image: smp without per_image on each image alone
+    per = torch.stack([
+        smp_lovasz_eval(lambda xx, tt: lovasz_smp(xx, tt if f64 or mode == "softmax" else tt.float(), mode,
+                                                  classes, False, ignore), x[i:i + 1], t[i:i + 1], f64=f64)
+        for i in range(x.shape[0])
+    ])
+    return per.sum() if reduction == "sum" else per
+
+
+def lovasz_errors(x, t, mode, per_image, ignore):
+    """The error vectors smp sorts (per image with per_image, per class for softmax)."""
+    groups = [(x[i:i + 1], t[i:i + 1]) for i in range(x.shape[0])] if per_image else [(x, t)]
+    out = []
+    for xx, tt in groups:
+        if mode == "hinge":
+            xs, ts = xx.reshape(-1), tt.reshape(-1)
+            keep = ts != ignore if ignore is not None else torch.ones_like(ts, dtype=torch.bool)
+            out.append(1.0 - xs[keep] * (2.0 * ts[keep] - 1.0))
+        else:
+            p = torch.movedim(xx.softmax(dim=1), 1, -1).reshape(-1, xx.shape[1])
+            ts = tt.reshape(-1)
+            keep = ts != ignore if ignore is not None else torch.ones_like(ts, dtype=torch.bool)
+            for c in range(xx.shape[1]):
+                out.append(((ts[keep] == c).double() - p[keep, c]).abs())
+    return out
+
+
+def well_separated(x, t, mode, per_image, ignore, gap=1e-4):
+    for e in lovasz_errors(x.detach(), t, mode, per_image, ignore):
+        s = torch.sort(e).values
+        if len(s) > 1 and (s[1:] - s[:-1]).min() < gap:
+            return False
+        if mode == "hinge" and len(s) and (s.abs() < gap).any():  # relu kink at error 0
+            return False
+    return True
+
+
+LOVASZ_CASES = [
+    # name, mode, classes, per_image, ignore, reduction, shape (input), absent classes, ignore fraction, partial config
+    ("softmax/defaults_2d", "softmax", "present", False, None, "mean", (2, 3, 2, 4), None, 0.0, True),
+    ("softmax/present_2d_class_absent", "softmax", "present", False, None, "mean", (2, 4, 2, 3), "c3", 0.0, False),
+    ("softmax/all_2d_class_absent", "softmax", "all", False, None, "mean", (2, 4, 2, 3), "c3", 0.0, False),
+    ("softmax/all_2d_every_class_present", "softmax", "all", False, None, "mean", (2, 3, 2, 4), None, 0.0, False),
+    ("softmax/present_per_image_class_absent_in_image", "softmax", "present", True, None, "mean", (3, 3, 2, 3),
+     "img1_c2", 0.0, False),
+    ("softmax/all_per_image_class_absent_in_image", "softmax", "all", True, None, "mean", (3, 3, 2, 3),
+     "img1_c2", 0.0, False),
+    ("softmax/present_ignore_255", "softmax", "present", False, 255, "mean", (2, 3, 3, 3), None, 0.25, False),
+    ("softmax/all_per_image_ignore_minus1", "softmax", "all", True, -1, "mean", (2, 4, 2, 3), "img0_c1", 0.3, False),
+    ("softmax/present_3d", "softmax", "present", False, None, "mean", (2, 3, 2, 2, 2), None, 0.0, False),
+    ("softmax/all_3d_per_image_ignore_255", "softmax", "all", True, 255, "mean", (2, 3, 2, 2, 2), None, 0.25, False),
+    ("softmax/present_per_image_none", "softmax", "present", True, None, "none", (3, 3, 2, 3), "img2_c0", 0.0, False),
+    ("softmax/all_per_image_sum_ignore_255", "softmax", "all", True, 255, "sum", (2, 3, 2, 3), "img0_c2", 0.2, False),
+    ("softmax/present_batch_none", "softmax", "present", False, None, "none", (2, 3, 2, 3), None, 0.0, False),
+    ("hinge/batch_2d", "hinge", None, False, None, "mean", (2, 3, 4), None, 0.0, False),
+    ("hinge/per_image_2d", "hinge", None, True, None, "mean", (3, 3, 4), None, 0.0, False),
+    ("hinge/per_image_all_negative_image", "hinge", None, True, None, "mean", (3, 3, 3), "img1_neg", 0.0, False),
+    ("hinge/per_image_ignore_255_image_all_ignored", "hinge", None, True, 255, "mean", (3, 3, 4), "img2_void",
+     0.2, False),
+    ("hinge/batch_ignore_minus1_3d", "hinge", None, False, -1, "mean", (2, 2, 3, 3), None, 0.25, False),
+    ("hinge/per_image_none_1d", "hinge", None, True, None, "none", (3, 8), None, 0.0, False),
+    ("hinge/per_image_sum_ignore_255", "hinge", None, True, 255, "sum", (3, 3, 3), None, 0.2, False),
+    ("hinge/batch_sum", "hinge", None, False, None, "sum", (2, 3, 4), None, 0.0, False),
+]
+
+
+def lovasz_cases():
+    """The Lovász cases, from their own random stream."""
+    torch.manual_seed(20261202)
+    G = torch.Generator().manual_seed(17)
+
+    def logits(*shape, scale=2.0):
+        return (torch.randn(*shape, generator=G) * scale).float().double()
+
+    for name, mode, classes, per_image, ignore, reduction, shape, absent, ign_frac, partial in LOVASZ_CASES:
+        n = shape[0]
+        for _attempt in range(1000):
+            if mode == "softmax":
+                c = shape[1]
+                x = logits(*shape)
+                t = torch.randint(0, c, (n, *shape[2:]), generator=G)
+                if absent == "c3":
+                    t[t == 3] = torch.randint(0, 3, (int((t == 3).sum()),), generator=G)
+                elif absent is not None:  # "img{i}_c{k}": class k absent from image i
+                    i, k = int(absent[3]), int(absent[-1])
+                    ti = t[i]
+                    ti[ti == k] = (k + 1) % c
+            else:
+                x = logits(*shape)
+                t = (torch.rand(*shape, generator=G) < 0.45).double()
+                if absent == "img1_neg":
+                    t[1] = 0.0
+            if ign_frac:
+                drop = torch.rand(t.shape, generator=G) < ign_frac
+                t = torch.where(drop, torch.tensor(ignore, dtype=t.dtype), t)
+                if absent == "img2_void":
+                    t[2] = float(ignore)
+            # every image keeps a positive and a negative pixel (except the cases that remove them on purpose)
+            ok = True
+            if mode == "hinge" and absent is None:
+                for i in range(n):
+                    ti = t[i]
+                    ok &= bool((ti == 1).any()) and bool((ti == 0).any())
+            if ok and well_separated(x, t, mode, per_image, ignore):
+                break
+        else:
+            raise RuntimeError(f"{name}: could not draw well-separated errors")
+        if absent == "c3":
+            assert not (t == 3).any()
+        x.requires_grad_()
+        out = lovasz_ref(x, t, mode, classes, per_image, ignore, reduction)
+        # unpatched smp in float32 agrees
+        out32 = lovasz_ref(x.detach(), t, mode, classes, per_image, ignore, reduction, f64=False)
+        assert torch.allclose(out32.double(), out.detach(), rtol=1e-5, atol=1e-6), (name, out32, out)
+        if reduction == "mean" and mode == "softmax":
+            other = "all" if classes == "present" else "present"
+            if absent is not None:  # a class absent (from the batch or an image) makes "present" and "all" differ
+                alt = lovasz_ref(x.detach(), t, mode, other, per_image, ignore, reduction)
+                assert abs(float(alt) - float(out.detach())) > 1e-3, (name, float(alt), float(out.detach()))
+
+        if mode == "softmax":
+            anchor = f"{SMP}: " + ("LovaszLoss(mode='multiclass'" if classes == "present" else
+                                   "_lovasz_softmax(x.softmax(dim=1), target, classes='all'")
+        else:
+            anchor = f"{SMP}: LovaszLoss(mode='binary'"
+        anchor += f", per_image={per_image}, ignore_index={ignore})" if classes != "all" else \
+            f", per_image={per_image}, ignore={ignore})"
+        if reduction != "mean":
+            anchor += (f"; reduction '{reduction}' re-created: smp (per_image=False) on each image alone, "
+                       + ("summed" if reduction == "sum" else "stacked to [N]") if per_image else
+                       f"; reduction '{reduction}' re-created: the batch value" + (" as [1]" if reduction == "none" else ""))
+        if absent == "img2_void":
+            anchor += "; image 2 has only ignored pixels: smp's _lovasz_hinge_flat returns 0 for it and `mean` counts it"
+        cfg = {"type": "lovasz"} if partial else {
+            "type": "lovasz", "mode": mode, "classes": classes if classes else "present", "per_image": per_image,
+            "ignore_index": ignore, "reduction": reduction}
+        if mode == "hinge" and not partial:
+            del cfg["classes"]
+        cases.append(Case(f"lovasz/{name}", anchor, cfg, {"input": x, "target": t}, out))
+
+
+lovasz_cases()
+
 names = [c.name for c in cases]
 assert len(names) == len(set(names)), "duplicate case names"
 
-write_fixtures("overlap", __doc__, cases, {
+write_fixtures("segmentation", __doc__, cases, {
     "torch": torch.__version__, "monai": monai.__version__, "segmentation_models_pytorch": smp.__version__,
 })
