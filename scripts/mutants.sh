@@ -27,5 +27,5 @@ exec cargo mutants --in-place --no-shuffle --baseline skip --timeout 300 --build
   --package burn-losses-core --test-package burn-losses --test-package burn-losses-core \
   --no-default-features --features "${BURN_LOSSES_MUTANTS_FEATURES:-flex}" \
   "${files[@]}" "$@" -- \
-  --test it --lib -- --skip learner:: --skip embedding_learner:: --skip segmentation:: \
+  --test it --lib -- --skip classification_learner:: --skip metric_learner:: --skip segmentation_learner:: \
   --skip mixed_precision:: --skip parity:: --skip custom:: --skip catalogue::

@@ -15,14 +15,18 @@ mod properties;
 mod reference_fixtures;
 mod stability;
 
-// by domain: special cases beyond the reference fixtures
+// by domain (the folders of burn-losses-core's `losses/`, the fixtures' file names): special
+// cases beyond the reference fixtures; `classic` covers the classic losses of the classification,
+// regression and margin domains together (equalities with burn-nn, PyTorch's subgradients)
 mod classic;
-mod custom;
 mod imbalance;
 mod metric;
-mod overlap;
-
-// training through burn's Learner
-mod embedding_learner;
-mod learner;
 mod segmentation;
+
+// user-defined losses (the registry's open end)
+mod custom;
+
+// training through burn's Learner, by domain
+mod classification_learner;
+mod metric_learner;
+mod segmentation_learner;

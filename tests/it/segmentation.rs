@@ -1,194 +1,281 @@
-//! Dense prediction through burn's Learner: `LossSegmenter` with the overlap losses (and a
-//! composite), burn's own `LossMetric` and `DiceMetric`, and the crate's pixel accuracy / mean IoU.
+//! Overlap family (dice, generalized_dice, tversky, focal_tversky, log_cosh_dice): the empty-class
+//! policy, identities between the variants, and the typed API against the named-argument one.
 
 use crate::common;
 
-use burn::data::dataloader::DataLoaderBuilder;
-use burn::data::dataloader::batcher::Batcher;
-use burn::data::dataset::InMemDataset;
-use burn::module::Module;
-use burn::nn::PaddingConfig2d;
-use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::optim::AdamConfig;
-use burn::tensor::{Device, Int, Tensor, TensorData};
-use burn::train::metric::LossMetric;
-use burn::train::metric::vision::DiceMetric;
-use burn::train::{Learner, SupervisedTraining};
-use burn_losses::LossConfig;
-use burn_losses::train::{
-    EpochLogRenderer, LossSegmenter, MeanIouMetric, PixelAccuracyMetric, SegmentationBatch,
-    SegmentationCounts, SegmentationInput, Segmenter,
+use burn::tensor::{Int, Tensor, TensorData};
+use burn_losses::{
+    Activation, DiceLossConfig, FocalTverskyLossConfig, GeneralizedDiceLossConfig, LogCoshDiceLossConfig,
+    LossConfig, LossInputs, Reduction, TverskyLossConfig,
 };
+use common::cases::Lcg;
 
-/// One 3×3 conv: enough to learn "class = which of the two channels is brighter, or none".
-#[derive(Module, Debug)]
-struct TinyNet {
-    conv: Conv2d,
+fn values<const D: usize>(t: Tensor<D>) -> Vec<f64> {
+    t.into_data().iter::<f64>().collect()
 }
 
-impl Segmenter for TinyNet {
-    type Input = Tensor<4>;
-    fn logits(&self, x: Tensor<4>) -> Tensor<4> {
-        self.conv.forward(x)
+fn assert_close(a: &[f64], b: &[f64], tol: f64, what: &str) {
+    assert_eq!(a.len(), b.len(), "{what}: lengths");
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        assert!((x - y).abs() <= tol * (1.0 + y.abs()), "{what}[{i}]: {x} vs {y}");
     }
 }
 
-/// An 8×8 two-channel image; class 0 where both channels are dark, else 1 + the brighter channel.
-#[derive(Clone, Debug)]
-struct Scene {
-    pixels: Vec<f32>,
-    classes: Vec<i64>,
+/// Random logits `[2, 3, 4, 4]` and class indices `[2, 4, 4]`.
+fn batch(device: &burn::tensor::Device, seed: u64) -> (Tensor<4>, Tensor<3, Int>) {
+    let mut rng = Lcg::new(seed);
+    let x: Vec<f32> = (0..2 * 3 * 16).map(|_| (rng.normal() * 2.0) as f32).collect();
+    let t: Vec<i64> = (0..2 * 16).map(|_| rng.below(3) as i64).collect();
+    (
+        Tensor::<4>::from_data(TensorData::new(x, [2, 3, 4, 4]), device),
+        Tensor::<3, Int>::from_data(TensorData::new(t, [2, 4, 4]), device),
+    )
 }
 
-fn scenes(n: usize, seed: u64) -> Vec<Scene> {
-    let mut rng = common::cases::Lcg::new(seed);
-    (0..n)
-        .map(|_| {
-            let mut pixels = vec![0f32; 2 * 64];
-            let mut classes = vec![0i64; 64];
-            for i in 0..64 {
-                let (a, b) = (rng.uniform() as f32, rng.uniform() as f32);
-                let on = rng.uniform() < 0.3;
-                let (a, b) = if on { (a, b) } else { (0.1 * a, 0.1 * b) };
-                pixels[i] = a;
-                pixels[64 + i] = b;
-                classes[i] = if on { 1 + (b > a) as i64 } else { 0 };
-            }
-            Scene { pixels, classes }
-        })
-        .collect()
-}
-
-#[derive(Clone)]
-struct SceneBatcher;
-
-impl Batcher<Scene, SegmentationBatch<Tensor<4>>> for SceneBatcher {
-    fn batch(&self, items: Vec<Scene>, device: &Device) -> SegmentationBatch<Tensor<4>> {
-        let n = items.len();
-        let x: Vec<f32> = items.iter().flat_map(|s| s.pixels.clone()).collect();
-        let t: Vec<i64> = items.iter().flat_map(|s| s.classes.clone()).collect();
-        SegmentationBatch {
-            inputs: Tensor::from_data(TensorData::new(x, [n, 2, 8, 8]), device),
-            targets: Tensor::<3, Int>::from_data(TensorData::new(t, [n, 8, 8]), device),
-        }
-    }
-}
-
-#[test]
-fn dense_losses_train_with_the_learner_and_burn_metrics() {
-    let device = common::test_devices()[0].1.clone();
-    for loss_json in [
-        r#"{"type": "dice", "activation": "softmax"}"#,
-        r#"{"type": "sum", "terms": [{"loss": {"type": "dice", "activation": "softmax"}}, {"loss": {"type": "focal", "gamma": 0.0}}]}"#,
-        r#"{"type": "focal_tversky", "activation": "softmax", "alpha": 0.3, "beta": 0.7}"#,
-        r#"{"type": "lovasz"}"#,
-        r#"{"type": "binary_focal", "alpha": null}"#,
-    ] {
-        let loss = LossConfig::parse(loss_json).unwrap().try_init().unwrap();
-        let ad = device.clone().autodiff();
-        device.seed(7);
-        let model = TinyNet {
-            conv: Conv2dConfig::new([2, 3], [3, 3])
-                .with_padding(PaddingConfig2d::Same)
-                .init(&ad),
-        };
-        let model = LossSegmenter::new(model, loss);
-        let loader = |s: Vec<Scene>| {
-            DataLoaderBuilder::new(SceneBatcher)
-                .batch_size(16)
-                .shuffle(3)
-                .build(InMemDataset::new(s))
-        };
-        let renderer = EpochLogRenderer::new();
-        let history = renderer.history();
-        let dir = std::env::temp_dir().join(format!(
-            "burn-losses-seg-test-{}-{}",
-            std::process::id(),
-            loss_json.len()
-        ));
-        let result = SupervisedTraining::new(&dir, loader(scenes(256, 1)), loader(scenes(64, 2)))
-            .metrics((
-                LossMetric::new(),
-                DiceMetric::<4>::new(),
-                PixelAccuracyMetric::new(),
-                MeanIouMetric::new().with_background(false),
-            ))
-            .renderer(Box::new(renderer))
-            .num_epochs(6)
-            .launch(Learner::new(model, AdamConfig::new().init(), 5e-2));
-        std::fs::remove_dir_all(&dir).ok();
-        assert!(result.error.is_none(), "{loss_json}: {:?}", result.error);
-        let history = history.lock().unwrap().clone();
-        let valid = history.iter().rfind(|h| h.split == "valid").unwrap();
-        let metric = |name: &str| {
-            valid
-                .values
-                .iter()
-                .find(|(n, _)| n.contains(name))
-                .unwrap_or_else(|| panic!("{loss_json}: no {name} in {:?}", valid.values))
-                .1
-        };
-        // burn's DiceMetric (foreground classes, a fraction) and ours (from the same counts, %)
-        let (burn_dice, accuracy, iou) = (metric("Dice"), metric("Pixel Accuracy"), metric("Mean IoU"));
-        assert!(
-            accuracy > 85.0,
-            "{loss_json}: pixel accuracy {accuracy} %: {history:?}"
-        );
-        assert!(iou > 60.0, "{loss_json}: mean IoU {iou} %");
-        assert!(burn_dice > 0.6, "{loss_json}: burn DiceMetric {burn_dice}");
-
-        // the trained model scored outside the Learner agrees with the validation metrics
-        let test = DataLoaderBuilder::new(SceneBatcher)
-            .batch_size(64)
-            .set_device(device.clone())
-            .build(InMemDataset::new(scenes(64, 2)));
-        let mut counts = SegmentationCounts::default();
-        for batch in test.iter() {
-            let batch = batch.unwrap();
-            counts.add(&SegmentationCounts::of(&SegmentationInput {
-                output: result.model.model.logits(batch.inputs),
-                targets: batch.targets,
-            }));
-        }
-        assert!(
-            (100.0 * counts.pixel_accuracy() - accuracy).abs() < 1e-6,
-            "{loss_json}"
-        );
-        assert!((100.0 * counts.mean_iou(1) - iou).abs() < 1e-6, "{loss_json}");
-        let dice_fg: f64 = {
-            let i: f64 = counts.intersection[1..].iter().sum();
-            let p: f64 = counts.predicted[1..].iter().sum();
-            let t: f64 = counts.truth[1..].iter().sum();
-            2.0 * i / (p + t)
-        };
-        assert!(
-            (dice_fg - burn_dice).abs() < 1e-3,
-            "{loss_json}: burn Dice {burn_dice} vs counts {dice_fg}"
-        );
-    }
-}
-
-#[test]
-fn segmentation_counts_are_exact_on_a_known_case() {
-    let device = common::test_devices()[0].1.clone();
-    // 1 image, 2×2 pixels, 3 classes; predictions (argmax) 0, 1, 1, 2 vs targets 0, 1, 2, 2
-    let logits = Tensor::<4>::from_data(
+/// Probabilities `[1, 3, 4]` in which class 2 is neither predicted (p = 0) nor in the target.
+fn empty_class_case(device: &burn::tensor::Device) -> (Tensor<3>, Tensor<2, Int>) {
+    let p = Tensor::<3>::from_data(
         TensorData::new(
-            vec![5.0f32, 0.0, 0.0, 0.0, 0.0, 5.0, 5.0, 0.0, 0.0, 0.0, 0.0, 5.0],
-            [1, 3, 2, 2],
+            vec![0.9f32, 0.2, 0.6, 0.0, 0.1, 0.8, 0.4, 1.0, 0.0, 0.0, 0.0, 0.0],
+            [1, 3, 4],
         ),
-        &device,
+        device,
     );
-    let targets = Tensor::<3, Int>::from_data(TensorData::new(vec![0i64, 1, 2, 2], [1, 2, 2]), &device);
-    let counts = SegmentationCounts::of(&SegmentationInput {
-        output: logits,
-        targets,
-    });
-    assert_eq!(counts.intersection, vec![1.0, 1.0, 1.0]);
-    assert_eq!(counts.predicted, vec![1.0, 2.0, 1.0]);
-    assert_eq!(counts.truth, vec![1.0, 1.0, 2.0]);
-    assert_eq!(counts.pixel_accuracy(), 0.75);
-    assert_eq!(counts.per_class_iou(), vec![1.0, 0.5, 0.5]);
-    assert_eq!(counts.mean_iou(1), 0.5);
-    assert_eq!(counts.per_class_dice()[1], 2.0 / 3.0);
+    let t = Tensor::<2, Int>::from_data(TensorData::new(vec![0i64, 1, 0, 1], [1, 4]), device);
+    (p, t)
+}
+
+#[test]
+fn an_empty_class_scores_zero_and_never_nan() {
+    for (name, device) in common::test_devices() {
+        let ad = device.clone().autodiff();
+        let (p, t) = empty_class_case(&ad);
+        for smooth in [1e-5, 0.0] {
+            let p = p.clone().require_grad();
+            let dice = DiceLossConfig::new()
+                .with_smooth_nr(smooth)
+                .with_smooth_dr(smooth)
+                .with_reduction(Reduction::None)
+                .init();
+            let per_class = dice.forward_no_reduction(p.clone(), t.clone());
+            assert_eq!(per_class.dims(), [1, 3], "{name}: [N, C] per (sample, class)");
+            let grads = per_class.clone().sum().backward();
+            let per_class = values(per_class);
+            assert_eq!(per_class.len(), 3, "{name}");
+            assert!(
+                per_class[2].abs() < 1e-6,
+                "{name} smooth {smooth}: empty class scores {}",
+                per_class[2]
+            );
+            assert!(per_class.iter().all(|v| v.is_finite()), "{name}: {per_class:?}");
+            let g: Vec<f64> = p.grad(&grads).unwrap().into_data().iter::<f64>().collect();
+            assert!(
+                g.iter().all(|v| v.is_finite()),
+                "{name} smooth {smooth}: gradient {g:?}"
+            );
+            // the other losses of the family follow the same policy
+            for config in [
+                r#"{"type": "tversky", "smooth_nr": 0, "smooth_dr": 0, "reduction": "none"}"#,
+                r#"{"type": "focal_tversky", "smooth_nr": 0, "smooth_dr": 0, "reduction": "none"}"#,
+                r#"{"type": "log_cosh_dice", "smooth_nr": 0, "smooth_dr": 0, "reduction": "none"}"#,
+                r#"{"type": "generalized_dice", "smooth_nr": 0, "smooth_dr": 0}"#,
+            ] {
+                let loss = LossConfig::parse(config).unwrap().init();
+                let out = loss
+                    .forward_inputs(
+                        &LossInputs::new()
+                            .with_float("input", p.clone())
+                            .with_int("target", t.clone()),
+                    )
+                    .unwrap();
+                let v: Vec<f64> = out.flat.into_data().iter::<f64>().collect();
+                assert!(v.iter().all(|x| x.is_finite()), "{name} {config}: {v:?}");
+                if !config.contains("generalized") {
+                    assert!(v[2].abs() < 1e-6, "{name} {config}: empty class {}", v[2]);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn an_all_background_batch_is_finite_for_every_smoothing() {
+    for (name, device) in common::test_devices() {
+        let ad = device.clone().autodiff();
+        let (x, _) = batch(&ad, 3);
+        let t = Tensor::<3, Int>::zeros([2, 4, 4], &ad);
+        for (smooth_nr, smooth_dr) in [(1e-5, 1e-5), (0.0, 0.0), (1.0, 1.0)] {
+            for include_background in [true, false] {
+                for loss in [
+                    LossConfig::Dice(
+                        DiceLossConfig::new()
+                            .with_activation(Activation::Softmax)
+                            .with_smooth_nr(smooth_nr)
+                            .with_smooth_dr(smooth_dr)
+                            .with_include_background(include_background),
+                    ),
+                    LossConfig::GeneralizedDice(
+                        GeneralizedDiceLossConfig::new()
+                            .with_activation(Activation::Softmax)
+                            .with_smooth_nr(smooth_nr)
+                            .with_smooth_dr(smooth_dr)
+                            .with_include_background(include_background),
+                    ),
+                ] {
+                    let x = x.clone().require_grad();
+                    let out = loss
+                        .init()
+                        .forward_inputs(
+                            &LossInputs::new()
+                                .with_float("input", x.clone())
+                                .with_int("target", t.clone()),
+                        )
+                        .unwrap();
+                    let v: Vec<f64> = out.flat.into_data().iter::<f64>().collect();
+                    assert!(
+                        v.iter().all(|x| x.is_finite()),
+                        "{name} {loss} background={include_background}: {v:?}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn tversky_with_equal_weights_is_dice_and_gamma_one_is_tversky() {
+    for (name, device) in common::test_devices() {
+        let (x, t) = batch(&device, 7);
+        for batch_sum in [false, true] {
+            let dice = DiceLossConfig::new()
+                .with_activation(Activation::Softmax)
+                .with_batch(batch_sum)
+                .with_reduction(Reduction::None)
+                .init();
+            let tversky = TverskyLossConfig::new()
+                .with_activation(Activation::Softmax)
+                .with_batch(batch_sum)
+                .with_reduction(Reduction::None)
+                .init();
+            let d = values(dice.forward_no_reduction(x.clone(), t.clone()));
+            let tv = values(tversky.forward_no_reduction(x.clone(), t.clone()));
+            assert_close(
+                &tv,
+                &d,
+                1e-6,
+                &format!("{name} tversky(0.5, 0.5) vs dice, batch={batch_sum}"),
+            );
+
+            let focal = FocalTverskyLossConfig::new()
+                .with_activation(Activation::Softmax)
+                .with_batch(batch_sum)
+                .with_gamma(1.0)
+                .with_reduction(Reduction::None)
+                .init();
+            let f = values(focal.forward_no_reduction(x.clone(), t.clone()));
+            assert_close(&f, &tv, 1e-6, &format!("{name} focal_tversky γ=1 vs tversky"));
+
+            // γ per class vs γ after the mean
+            let gamma = 2.0;
+            let per_class = FocalTverskyLossConfig::new()
+                .with_activation(Activation::Softmax)
+                .with_batch(batch_sum)
+                .with_gamma(gamma);
+            let after_mean = per_class.clone().with_exponent_after_mean(true).init();
+            let mean_tv = tv.iter().sum::<f64>() / tv.len() as f64;
+            let want_per_class = tv.iter().map(|v| v.powf(gamma)).sum::<f64>() / tv.len() as f64;
+            assert_close(
+                &values(per_class.init().forward(x.clone(), t.clone())),
+                &[want_per_class],
+                1e-5,
+                &format!("{name} mean of (1 − TI)^γ"),
+            );
+            assert_close(
+                &values(after_mean.forward(x.clone(), t.clone())),
+                &[mean_tv.powf(gamma)],
+                1e-5,
+                &format!("{name} (mean of 1 − TI)^γ"),
+            );
+        }
+    }
+}
+
+#[test]
+fn log_cosh_dice_is_log_cosh_of_each_dice_value() {
+    for (name, device) in common::test_devices() {
+        let (x, t) = batch(&device, 11);
+        let dice = DiceLossConfig::new()
+            .with_activation(Activation::Softmax)
+            .with_weight(Some(vec![0.5, 1.0, 3.0]))
+            .with_reduction(Reduction::None)
+            .init();
+        let log_cosh = LogCoshDiceLossConfig::new()
+            .with_activation(Activation::Softmax)
+            .with_weight(Some(vec![0.5, 1.0, 3.0]))
+            .with_reduction(Reduction::None)
+            .init();
+        let want: Vec<f64> = values(dice.forward_no_reduction(x.clone(), t.clone()))
+            .iter()
+            .map(|f| f.cosh().ln())
+            .collect();
+        let got = values(log_cosh.forward_no_reduction(x, t));
+        assert_close(&got, &want, 1e-6, &format!("{name} log_cosh_dice"));
+    }
+}
+
+#[test]
+fn class_indices_one_hot_targets_mask_and_ignore_index_agree() {
+    for (name, device) in common::test_devices() {
+        let (x, t) = batch(&device, 13);
+        for activation in [Activation::Softmax, Activation::Sigmoid] {
+            let config = DiceLossConfig::new()
+                .with_activation(activation)
+                .with_include_background(false);
+            let dice = config.init();
+            let one_hot: Tensor<4> = t
+                .clone()
+                .reshape([32])
+                .one_hot::<2>(3)
+                .reshape([2, 4, 4, 3])
+                .permute([0, 3, 1, 2])
+                .float();
+            let by_index = values(dice.forward(x.clone(), t.clone()));
+            let by_one_hot = values(dice.forward_probabilities(x.clone(), one_hot));
+            assert_close(
+                &by_index,
+                &by_one_hot,
+                1e-6,
+                &format!("{name} {activation} indices vs one-hot"),
+            );
+
+            // ignore_index 255 on the first row of each image = a mask that is 0 there
+            let row0 = Tensor::<3, Int>::ones([2, 1, 4], &device).mul_scalar(255);
+            let ignored = Tensor::cat(vec![row0, t.clone().narrow(1, 1, 3)], 1);
+            let mask = Tensor::cat(
+                vec![
+                    Tensor::<3>::zeros([2, 1, 4], &device),
+                    Tensor::<3>::ones([2, 3, 4], &device),
+                ],
+                1,
+            );
+            let with_ignore = values(
+                config
+                    .clone()
+                    .with_ignore_index(Some(255))
+                    .init()
+                    .forward(x.clone(), ignored),
+            );
+            let with_mask = values(dice.try_forward(x.clone(), t.clone(), Some(mask)).unwrap());
+            assert_close(
+                &with_ignore,
+                &with_mask,
+                1e-6,
+                &format!("{name} {activation} ignore_index vs mask"),
+            );
+            assert!(
+                (with_mask[0] - by_index[0]).abs() > 1e-4,
+                "{name}: the mask changed nothing"
+            );
+        }
+    }
 }
