@@ -1,8 +1,26 @@
-//! Reduction of an element-wise loss, shared by every loss in the crate.
+//! The one reducer of the crate: [`Reduction`] (the option) applied by [`ElementLoss`].
 //!
-//! Every loss builds an [`ElementLoss`] (per-element values, optional multiplicative weights,
-//! optional validity mask) and ends with [`ElementLoss::reduce`] or
-//! [`ElementLoss::unreduced`]; no loss re-implements mean / sum / mask logic.
+//! Every composed loss builds an [`ElementLoss`] (per-element values, optional multiplicative
+//! weights, optional validity mask, optional `"mean"` denominator) and ends with
+//! [`ElementLoss::reduce`] or [`ElementLoss::unreduced`]; the metric losses reduce their
+//! per-anchor sums through it too ([`reduce_per_anchor`]). No loss re-implements mean / sum /
+//! mask logic.
+//!
+//! **Empty batches, one policy per reduction** (documented here once; each loss's "Degenerate
+//! batches" paragraph says which applies):
+//!
+//! | reduction | nothing to average | policy (anchor) |
+//! |---|---|---|
+//! | `"sum"` | — | 0 (an empty sum) |
+//! | `"mean"` over valid elements ([`ElementLoss::masked`]) | every element ignored | NaN, as PyTorch (`0/0`) |
+//! | `"mean"` over formed terms ([`ElementLoss::averaged_by_terms`]: pairs, triplets, anchors) | no term formed | 0 with a zero gradient, as pytorch-metric-learning |
+//! | `"none"` | — | 0 where ignored |
+//!
+//! An empty batch (no element at all) is refused before any of this, with an error naming the
+//! argument. The fused kernels ([`crate::set_fused_kernels`]) reduce on the host in one pass and
+//! mirror these denominators exactly: their `MeanOver::Valid` is the valid count,
+//! `MeanOver::ValidWeight` the summed class weights ([`ElementLoss::averaged_by`]) and
+//! `MeanOver::Count` a fixed count ([`ElementLoss::averaged_over`]).
 
 use burn::tensor::Float;
 use burn::tensor::{Bool, Tensor};
@@ -103,6 +121,13 @@ impl<const D: usize> ElementLoss<D> {
     pub fn averaged_by(mut self, denominator: Tensor<1>) -> Self {
         self.mean_denominator = Some(denominator);
         self
+    }
+
+    /// Sets the `"mean"` denominator to the number of terms the loss formed, `count [1]`, floored
+    /// at 1: a batch that formed no term (no positive pair, no valid triplet) has mean 0 with a
+    /// zero gradient instead of `0/0` (pytorch-metric-learning's `MeanReducer`).
+    pub fn averaged_by_terms(self, count: Tensor<1>) -> Self {
+        self.averaged_by(count.clamp_min(1.0))
     }
 
     /// Weighted element losses, 0 where ignored. Same shape as the input loss.
@@ -212,6 +237,16 @@ mod tests {
 /// Per-sample weights `[N]` broadcast to `[N, M]`.
 pub(crate) fn sample_weight_2d(weight: Option<&DynTensor<Float>>, n: usize, m: usize) -> Option<Tensor<2>> {
     weight.map(|w| w.view([n, 1]).expand([n, m]))
+}
+
+/// The reduction of a loss over the pairs / triplets formed in a batch: `per_anchor [N]` holds
+/// each anchor's summed terms (`"none"` returns it), `"sum"` adds them, `"mean"` divides the sum
+/// by `count`, the number of terms formed ([`ElementLoss::averaged_by_terms`]: none formed gives
+/// 0).
+pub(crate) fn reduce_per_anchor(per_anchor: Tensor<1>, count: Tensor<1>, reduction: Reduction) -> DynTensor {
+    let [n] = per_anchor.dims();
+    let terms = ElementLoss::new(per_anchor.reshape([n, 1])).averaged_by_terms(count);
+    reduce_to_dyn(terms, vec![n], reduction)
 }
 
 /// Reduces element losses to what the named-argument form returns: the unreduced values with

@@ -16,7 +16,7 @@ use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
 use crate::loss::declare::{config_init, config_setters};
 use crate::losses::metric::embedding::{
     Batch, Distance, LabelPairs, as_float, count, embeddings_2d, eye, hinge_or_softplus, masked_logsumexp,
-    paired_distances, pairwise_distances, reduce_batch,
+    paired_distances, pairwise_distances,
 };
 use crate::reduction::Reduction;
 use crate::tensor::checks::{check_float_range, check_same_dtype};
@@ -254,7 +254,11 @@ impl ContrastiveLoss {
         } else {
             Tensor::<1>::full([1], n as f64, &terms.device()).cast(terms.dtype())
         };
-        Ok(reduce_batch(terms.reshape([n]), counted, self.config.reduction))
+        Ok(crate::reduction::reduce_per_anchor(
+            terms.reshape([n]),
+            counted,
+            self.config.reduction,
+        ))
     }
 
     fn labelled_batch(&self, inputs: &LossInputs) -> LossResult<DynTensor> {

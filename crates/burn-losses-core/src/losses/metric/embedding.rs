@@ -194,14 +194,16 @@ impl Batch {
         })
     }
 
-    /// [`reduce_batch`] of the per-anchor losses of the (joined) batch; `"none"` returns this
+    /// [`reduce_per_anchor`](crate::reduction::reduce_per_anchor) of the per-anchor losses of the (joined) batch; `"none"` returns this
     /// device's own anchors.
     pub fn reduce(&self, per_anchor: Tensor<1>, count: Tensor<1>, reduction: Reduction) -> DynTensor {
         match (&self.own, reduction) {
-            (Some(own), Reduction::None) => {
-                reduce_batch(per_anchor.narrow(0, own.start, own.len()), count, reduction)
-            }
-            _ => reduce_batch(per_anchor, count, reduction),
+            (Some(own), Reduction::None) => crate::reduction::reduce_per_anchor(
+                per_anchor.narrow(0, own.start, own.len()),
+                count,
+                reduction,
+            ),
+            _ => crate::reduction::reduce_per_anchor(per_anchor, count, reduction),
         }
     }
 }
@@ -242,18 +244,6 @@ pub(crate) fn check_label_range(
         ));
     }
     Ok(())
-}
-
-/// The reduction of a loss over the pairs / triplets formed in a batch: `per_anchor [N]` holds each
-/// anchor's summed terms (`"none"` returns it), `"sum"` adds them, `"mean"` divides the sum by
-/// `count` (the number of terms averaged over; a count of 0 gives 0 with a zero gradient).
-pub(crate) fn reduce_batch(per_anchor: Tensor<1>, count: Tensor<1>, reduction: Reduction) -> DynTensor {
-    let [n] = per_anchor.dims();
-    match reduction {
-        Reduction::None => DynTensor::new(per_anchor, vec![n]),
-        Reduction::Sum => DynTensor::new(per_anchor.sum(), vec![]),
-        Reduction::Mean => DynTensor::new(per_anchor.sum() / count.clamp_min(1.0), vec![]),
-    }
 }
 
 /// The number of `true` entries of `mask`, as a one-element float tensor of `dtype`.
