@@ -505,7 +505,7 @@ fn finite_differences(
         }
         // PyTorch's gaussian_nll clamps var at eps outside autograd: below eps the gradient is
         // the clamped point's, not the (flat) function's
-        let eps = config.get("eps").and_then(Value::as_f64).unwrap_or(0.0);
+        let eps = config.get("epsilon").and_then(Value::as_f64).unwrap_or(0.0);
         if *name == "var" && values.iter().any(|&v| (v as f64) < eps * 1.01) {
             continue;
         }

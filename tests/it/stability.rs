@@ -145,3 +145,46 @@ fn every_loss_is_finite_at_extreme_inputs() {
         }
     }
 }
+
+/// Any finite exponent a config accepts computes: an integer-valued γ, α or p beyond `i64` (a
+/// mutated config found by the fuzz test, `{"type": "dsc", "alpha": 18446744073709551615}`)
+/// panicked inside burn, which runs integer-valued scalar powers as `i64`.
+#[test]
+fn huge_integer_exponents_compute() {
+    use burn_losses::LossInputs;
+    let (device_name, device) = common::test_devices()[0].clone();
+    let huge = 18446744073709551615.0f64;
+    let x = burn::tensor::Tensor::<2>::from_floats([[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]], &device);
+    let idx = burn::tensor::Tensor::<1, burn::tensor::Int>::from_ints([2, 0], &device);
+    for (json, inputs) in [
+        (
+            format!(r#"{{"type": "dsc", "alpha": {huge}}}"#),
+            LossInputs::new()
+                .with_float("input", x.clone())
+                .with_int("target", idx.clone()),
+        ),
+        (
+            format!(r#"{{"type": "focal", "gamma": {huge}}}"#),
+            LossInputs::new()
+                .with_float("input", x.clone())
+                .with_int("target", idx.clone()),
+        ),
+        (
+            format!(r#"{{"type": "triplet_margin", "p": {huge}}}"#),
+            LossInputs::new()
+                .with_float("anchor", x.clone())
+                .with_float("positive", x.clone() * 0.5)
+                .with_float("negative", x.clone().neg()),
+        ),
+    ] {
+        let loss = burn_losses::LossConfig::parse(&json).unwrap().init();
+        let out = loss
+            .forward_inputs(&inputs)
+            .unwrap_or_else(|e| panic!("{json}: {e}"));
+        let value: Vec<f64> = out.flat.into_data().iter::<f64>().collect();
+        assert!(
+            value.iter().all(|v| !v.is_nan()),
+            "{json} on {device_name}: {value:?}"
+        );
+    }
+}

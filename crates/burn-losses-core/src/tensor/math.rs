@@ -61,7 +61,19 @@ pub(crate) fn stable_softmax<const D: usize>(x: Tensor<D>, dim: usize) -> Tensor
 /// that γ < 1 has a finite gradient where `x` underflows to 0 (the floor moves the value by at
 /// most `1.2e-38^γ`). The fused kernels' scalar form is `fused::math::FocalPower`.
 pub(crate) fn focal_power<const D: usize>(x: Tensor<D>, gamma: f64) -> Tensor<D> {
-    x.clamp_min(f32::MIN_POSITIVE).powf_scalar(gamma)
+    powf(x.clamp_min(f32::MIN_POSITIVE), gamma)
+}
+
+/// `x^e` for any finite exponent: burn runs an integer-valued scalar exponent as an `i64` and
+/// panics beyond its range, so an exponent that large (a config may hold any finite γ, α or p)
+/// goes through the element-wise tensor power instead; every other exponent is burn's
+/// `powf_scalar`.
+pub(crate) fn powf<const D: usize>(x: Tensor<D>, e: f64) -> Tensor<D> {
+    if e.fract() == 0.0 && e.abs() >= i64::MAX as f64 {
+        let exponent = Tensor::<D>::full(x.shape(), e, &x.device()).cast(x.dtype());
+        return x.powf(exponent);
+    }
+    x.powf_scalar(e)
 }
 
 /// The focal modulating factor `(1 − p)^γ` of `1 − p` ([`focal_power`]); `None` for `γ = 0`

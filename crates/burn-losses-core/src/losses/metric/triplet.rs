@@ -213,8 +213,8 @@ fn lp_norm(x: Tensor<2>, p: f64) -> Tensor<2> {
     let m = a.clone().max_dim(1).detach();
     let zero = m.clone().lower_equal_elem(0.0);
     let m = m.mask_fill(zero.clone(), 1.0);
-    let s = (a / m.clone()).powf_scalar(p).sum_dim(1);
-    (s.mask_fill(zero.clone(), 1.0).powf_scalar(1.0 / p) * m).mask_fill(zero, 0.0)
+    let s = crate::tensor::math::powf(a / m.clone(), p).sum_dim(1);
+    (crate::tensor::math::powf(s.mask_fill(zero.clone(), 1.0), 1.0 / p) * m).mask_fill(zero, 0.0)
 }
 
 impl crate::loss::LossModule for TripletMarginLoss {
