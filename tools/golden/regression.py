@@ -2,8 +2,9 @@
 """Golden fixtures for the regression losses -> tests/fixtures/regression.json.
 
 Anchors (pinned in requirements.txt): torch.nn.functional (l1_loss, mse_loss, huber_loss,
-smooth_l1_loss, poisson_nll_loss, gaussian_nll_loss) and Keras 3 (KERAS_BACKEND=torch:
-log_cosh, huber, mean_absolute_percentage_error, mean_squared_logarithmic_error, poisson).
+smooth_l1_loss, poisson_nll_loss, gaussian_nll_loss), Keras 3 (KERAS_BACKEND=torch:
+log_cosh, huber, mean_absolute_percentage_error, mean_squared_logarithmic_error, poisson) and
+kornia 0.9 (charbonnier_loss, the Charbonnier penalty at epsilon 1 minus 1).
 Two anchors do not install and are re-created here from their sources, as each case's anchor says:
 TF-Addons `pinball_loss` (tensorflow_addons/losses/quantiles.py: `tau*d` where `d = y - y_pred >= 0`,
 `(tau - 1)*d` otherwise, mean over the last axis) and the TensorFlow 2 custom-loss guide's `my_rmse`
@@ -296,4 +297,36 @@ for case, var_shape, full, eps, reduction in [
         {"input": x, "target": y, "var": v},
         F.gaussian_nll_loss(x, y, v, full=full, eps=eps, reduction=reduction))
 
-write_fixtures("regression", __doc__, cases, {"torch": torch.__version__, "keras": keras.__version__})
+# ------------------------------------------------------------------ charbonnier (LapSRN's formula; kornia at epsilon 1)
+# The Charbonnier penalty sqrt(d^2 + eps^2) (Lai et al. 2017, LapSRN) re-created from its formula;
+# kornia 0.9's charbonnier_loss is sqrt(d^2 + 1) - 1, so the epsilon = 1 cases add 1 per element to
+# kornia's own values (and gradients are kornia's).
+def charbonnier(x, y, eps):
+    return torch.sqrt((x - y) ** 2 + eps * eps)
+
+
+for case, shape, eps, reduction in [
+    ("defaults_mean", (4, 3), 1e-3, "mean"),
+    ("eps_0.5_none", (3, 2, 2), 0.5, "none"),
+]:
+    x, y = grid(*shape), grid(*shape)
+    x, y = req(x, y)
+    loss = {"type": "charbonnier", "reduction": reduction} if eps == 1e-3 else \
+        {"type": "charbonnier", "epsilon": eps, "reduction": reduction}
+    add(f"charbonnier/formula/{case}", "sqrt((x - y)^2 + epsilon^2) (LapSRN), re-created in torch", loss,
+        {"input": x, "target": y}, reduce(charbonnier(x, y, eps), reduction))
+x, y, w = grid(4, 3), grid(4, 3), sample_weight(4)
+x[0, 0] = y[0, 0]  # d = 0: gradient 0
+x, y = req(x, y)
+add("charbonnier/formula/weighted_sum_zero_error", "sqrt((x - y)^2 + epsilon^2) x weight, re-created in torch",
+    {"type": "charbonnier", "epsilon": 0.25, "reduction": "sum"}, {"input": x, "target": y, "weight": w},
+    weighted(charbonnier(x, y, 0.25), w).sum())
+import kornia  # noqa: E402
+x, y = grid(2, 3, 4, 4), grid(2, 3, 4, 4)
+x, y = req(x, y)
+add("charbonnier/kornia/epsilon_1_mean", "kornia.losses.charbonnier_loss + 1 (epsilon 1)",
+    {"type": "charbonnier", "epsilon": 1.0}, {"input": x, "target": y},
+    (kornia.losses.charbonnier_loss(x, y, reduction="none") + 1.0).mean())
+
+write_fixtures("regression", __doc__, cases, {"torch": torch.__version__, "keras": keras.__version__,
+                                              "kornia": kornia.__version__})

@@ -238,6 +238,9 @@ pub fn all_configs() -> Vec<LossConfig> {
         r#"{"type": "cosine_embedding", "margin": 0.2}"#,
         r#"{"type": "margin_ranking", "margin": 0.5, "reduction": "sum"}"#,
         r#"{"type": "hinge_embedding", "reduction": "none"}"#,
+        // new losses go last: the suites seed each config by its index in this list
+        r#"{"type": "charbonnier"}"#,
+        r#"{"type": "charbonnier", "epsilon": 0.5, "reduction": "none"}"#,
     ]
     .iter()
     .map(|s| parse(s))
@@ -514,6 +517,7 @@ fn classic_inputs(
         | L::Huber(_)
         | L::SmoothL1(_)
         | L::LogCosh(_)
+        | L::Charbonnier(_)
         | L::Mape(_)
         | L::Smape(_)
         | L::Msle(_) => {

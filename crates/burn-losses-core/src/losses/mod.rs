@@ -19,9 +19,10 @@ pub use margin::{
 };
 pub use metric::*;
 pub use regression::{
-    GaussianNllLoss, GaussianNllLossConfig, HuberLoss, HuberLossConfig, LogCoshLoss, LogCoshLossConfig,
-    MaeLoss, MaeLossConfig, MapeLoss, MapeLossConfig, MseLoss, MseLossConfig, MsleLoss, MsleLossConfig,
-    PoissonLoss, PoissonLossConfig, QuantileLoss, QuantileLossConfig, Quantiles, RmseLoss, RmseLossConfig,
-    SmapeLoss, SmapeLossConfig, SmoothL1Loss, SmoothL1LossConfig,
+    CharbonnierLoss, CharbonnierLossConfig, GaussianNllLoss, GaussianNllLossConfig, HuberLoss,
+    HuberLossConfig, LogCoshLoss, LogCoshLossConfig, MaeLoss, MaeLossConfig, MapeLoss, MapeLossConfig,
+    MseLoss, MseLossConfig, MsleLoss, MsleLossConfig, PoissonLoss, PoissonLossConfig, QuantileLoss,
+    QuantileLossConfig, Quantiles, RmseLoss, RmseLossConfig, SmapeLoss, SmapeLossConfig, SmoothL1Loss,
+    SmoothL1LossConfig,
 };
 pub use segmentation::*;

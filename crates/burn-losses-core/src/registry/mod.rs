@@ -451,6 +451,9 @@ register_losses! {
     Poisson("poisson", PoissonLossConfig => PoissonLoss):
         "Poisson negative log-likelihood";
         anchor "Keras poisson; log_input = PyTorch PoissonNLLLoss",
+    Charbonnier("charbonnier", CharbonnierLossConfig => CharbonnierLoss):
+        "Charbonnier loss sqrt(d^2 + epsilon^2), the robust L1";
+        anchor "Lai et al. 2017 (LapSRN); kornia charbonnier_loss at epsilon 1",
     GaussianNll("gaussian_nll", GaussianNllLossConfig => GaussianNllLoss):
         "Gaussian negative log-likelihood with predicted variances";
         anchor "PyTorch GaussianNLLLoss",

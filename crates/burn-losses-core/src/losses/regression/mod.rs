@@ -33,6 +33,10 @@ use crate::tensor::checks::{
 use crate::tensor::dynamic::{DynTensor, LossInputs};
 use crate::tensor::math::log_cosh;
 
+mod charbonnier;
+
+pub use charbonnier::{CharbonnierLoss, CharbonnierLossConfig};
+
 fn keras_epsilon() -> f64 {
     1e-7
 }
