@@ -24,8 +24,8 @@
 //!
 //! Profiles: CI runs a fixed seed with `BURN_LOSSES_PROPTEST_CASES` cases per loss (default 24;
 //! 4 on the wgpu lane, lavapipe being a CPU emulation); the full profile is
-//! `BURN_LOSSES_PROPTEST_CASES=1000 cargo test --release --test properties` (see README). A
-//! failing case is written to `tests/properties.proptest-regressions` and replayed first on every
+//! `BURN_LOSSES_PROPTEST_CASES=1000 cargo test --release --test it properties::` (see README). A
+//! failing case is written to `tests/it/properties.proptest-regressions` and replayed first on every
 //! later run.
 
 use crate::common;
@@ -61,7 +61,7 @@ fn runner(cases: u32, seed: u64) -> TestRunner {
     let config = Config {
         cases,
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
-            "tests/properties.proptest-regressions",
+            "tests/it/properties.proptest-regressions",
         ))),
         // a case runs the loss a dozen times: shrinking stays short
         max_shrink_iters: 64,
