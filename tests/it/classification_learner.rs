@@ -296,7 +296,7 @@ fn loss_settings_reach_every_worker_under_multi_device() {
         "the loss ran on {} worker threads: {workers:?}",
         workers.len()
     );
-    let wrong: Vec<_> = seen.iter().filter(|s| !(s.0 && !s.1)).collect();
+    let wrong: Vec<_> = seen.iter().filter(|s| !s.0 || s.1).collect();
     assert!(
         wrong.is_empty(),
         "{} of {} loss calls ran without the adapter's settings: {wrong:?}",

@@ -123,7 +123,7 @@ mod tests {
             )
         });
         assert_eq!(inside, (true, false, true));
-        assert_eq!(LossSettings::current().trusted_inputs, false);
+        assert!(!LossSettings::current().trusted_inputs);
         assert!(LossSettings::current().fused_kernels);
         assert!(LossSettings::current().device_group.is_none());
         let panicked = std::panic::catch_unwind(|| settings.scope(|| panic!("inside")));

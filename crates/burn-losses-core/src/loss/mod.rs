@@ -24,7 +24,7 @@ pub enum InputKind {
     SigmoidProbabilities,
 }
 
-/// What a loss accepts as `target`: how a composite loss ([`SumLoss`])
+/// What a loss accepts as `target`: how a composite loss ([`SumLoss`](crate::SumLoss))
 /// feeds one target to several terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TargetKind {
@@ -37,7 +37,7 @@ pub enum TargetKind {
     Either,
 }
 
-/// What every loss module provides to the config-driven [`Loss`] (and so to the CLI, the Learner
+/// What every loss module provides to the config-driven [`Loss`](crate::Loss) (and so to the CLI, the Learner
 /// adapter and the tests): the named-argument forward, the kind of `input` it expects, and how it
 /// scores class logits against class indices.
 pub trait LossModule {

@@ -1,16 +1,4 @@
-//! Binary cross-entropy for imbalanced binary / multi-label targets: [`BceLoss`] with a
-//! per-class `pos_weight` (PyTorch `binary_cross_entropy_with_logits(pos_weight=)`), and
-//! [`BalancedBceLoss`], the class-balanced cross-entropy of HED (Xie & Tu, ICCV 2015,
-//! "Holistically-Nested Edge Detection", <https://arxiv.org/abs/1504.06375>) that weights
-//! positives by the fraction of negatives.
-//!
-//! Both share the binary log-likelihoods of the focal family (`log_sigmoid` for logits, Keras'
-//! clipping for probabilities), its input checks, label smoothing and per-sample weights.
-//!
-//! ```python
-//! F.binary_cross_entropy_with_logits(x, y, pos_weight=pw, reduction="mean")   # bce
-//! keras.losses.binary_crossentropy(y, p, label_smoothing=s)                    # bce, from_logits = false
-//! ```
+//! Binary cross-entropy: the family's shared documentation is the crate docs' [Binary cross-entropy](crate#binary-cross-entropy).
 
 use burn::tensor::{Float, Tensor, TensorData};
 use serde::{Deserialize, Serialize};

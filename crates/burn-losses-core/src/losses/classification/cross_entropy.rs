@@ -1,16 +1,4 @@
-//! Classic classification losses on class scores `input [N, C]` or `[N, C, d1, …]` (class dim
-//! 1): [`CrossEntropyLoss`], [`NllLoss`], [`KlDivergenceLoss`] and [`Poly1Loss`].
-//!
-//! Cross-entropy, NLL and Poly-1 share one core (`class_nll_terms`): the negative
-//! log-likelihood of the target class under `log p`, PyTorch's class weights with their
-//! Σw-normalised mean, `ignore_index` and label smoothing.
-//!
-//! ```python
-//! F.cross_entropy(x, t, weight=w, ignore_index=i, label_smoothing=s)   # cross_entropy
-//! F.nll_loss(log_p, t, weight=w, ignore_index=i)                       # nll
-//! F.kl_div(log_q, p, reduction="batchmean", log_target=False)          # kl_divergence
-//! keras.losses.kl_divergence(p, q)                                     # kl_divergence, log_input false
-//! ```
+//! Cross-entropy, NLL, KL divergence, Poly-1: the family's shared documentation is the crate docs' [Cross-entropy, NLL, KL divergence, Poly-1](crate#cross-entropy-nll-kl-divergence-poly-1).
 
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Float, Int, Tensor, TensorData};

@@ -1,25 +1,4 @@
-//! Focal losses (Lin et al., 2017, "Focal Loss for Dense Object Detection",
-//! <https://arxiv.org/abs/1708.02002>).
-//!
-//! Both variants down-weight easy examples with the modulating factor `(1 − p)^γ`, computed by one
-//! routine ([`modulating_factor`]) from `1 − p`, where `p` is the probability of the true label.
-//! Probabilities come from log-space (`log_sigmoid` / `log_softmax`) when the input is logits, so
-//! the loss and its gradient stay finite for logits in `[−1e4, 1e4]` and any γ ≥ 0 (γ < 1
-//! included: `1 − p` is floored at the smallest normal f32 before the power, which changes the
-//! factor by < 1e-19 and keeps `d(1 − p)^γ` finite where `1 − p` underflows to 0).
-//!
-//! | loss | anchor it matches |
-//! |---|---|
-//! | [`BinaryFocalLoss`] (`"binary_focal"`) | `torchvision.ops.sigmoid_focal_loss` (logits); Keras 3 `binary_focal_crossentropy(apply_class_balancing=True)` (probabilities, label smoothing) |
-//! | [`FocalLoss`] (`"focal"`) | kornia 0.9 `focal_loss(alpha=None, weight=α)` summed over classes (logits, `ignore_index`); Keras 3 `categorical_focal_crossentropy` (probabilities, label smoothing); γ = 0: `torch.nn.functional.cross_entropy` |
-//!
-//! PyTorch reference (what the fixtures in `tests/fixtures/classification.json` are generated from):
-//!
-//! ```python
-//! torchvision.ops.sigmoid_focal_loss(x, y, alpha=0.25, gamma=2.0, reduction="mean")
-//! kornia.losses.focal_loss(x, t, alpha=None, gamma=2.0, weight=alpha, reduction="none").sum(1)
-//! keras.losses.categorical_focal_crossentropy(one_hot, probs, alpha=0.25, gamma=2.0)
-//! ```
+//! Focal losses: the family's shared documentation is the crate docs' [Focal losses](crate#focal-losses).
 
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Float, Int, Tensor, TensorData};

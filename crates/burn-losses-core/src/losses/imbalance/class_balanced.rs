@@ -1,25 +1,4 @@
-//! Class-balanced loss (Cui, Jia, Lin, Song, Belongie, CVPR 2019, "Class-Balanced Loss Based on
-//! Effective Number of Samples", <https://arxiv.org/abs/1901.05555>).
-//!
-//! Each class `c` with `n_c` training samples gets the weight `(1 − β) / (1 − β^{n_c})` (the
-//! inverse of its "effective number" of samples), normalised so that the weights sum to `C`; a
-//! sample of class `y` is weighted by `w_y` in one of four base losses. `β = 0` gives uniform
-//! weights (the plain base loss), `β → 1` inverse class frequency.
-//!
-//! Anchors: the official TensorFlow implementation (`richardaecn/class-balanced-loss`,
-//! `src/cifar_main.py`) for `"softmax"` and `"focal"`, and the widely copied PyTorch port
-//! (`vandit15/Class-balanced-loss-pytorch`, also in the survey seed) for `"sigmoid"` (mean over
-//! `N·C`; the official code divides by `N`, which is `"focal"` at `γ = 0`) and for its `"softmax"`
-//! branch, our `"softmax_bce"`. The fixtures re-create both in `tools/golden/imbalance.py` and
-//! were checked against the port's code.
-//!
-//! ```python
-//! # the PyTorch port, per base (weights = w[labels] broadcast over classes):
-//! F.cross_entropy(x, y, reduction="none").mul(w[y]).mean()                          # softmax
-//! F.binary_cross_entropy_with_logits(x, onehot, weight=w[y][:, None])               # sigmoid
-//! (w[y][:, None] * modulator * F.binary_cross_entropy_with_logits(x, onehot, reduction="none")).sum() / onehot.sum()  # focal
-//! F.binary_cross_entropy(x.softmax(1), onehot, weight=w[y][:, None])                 # softmax_bce
-//! ```
+//! Class-balanced loss: the family's shared documentation is the crate docs' [Class-balanced loss](crate#class-balanced-loss).
 
 use burn::data::dataset::Dataset;
 use burn::tensor::activation::log_softmax;

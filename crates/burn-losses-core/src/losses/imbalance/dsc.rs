@@ -1,10 +1,4 @@
-//! [`DscLoss`]: the self-adjusting Dice loss for imbalanced classification and tagging (Li et
-//! al., ACL 2020, "Dice Loss for Data-imbalanced NLP Tasks", <https://arxiv.org/abs/1911.02855>).
-//!
-//! ```python
-//! # ShannonAI/dice_loss_for_NLP, loss/dice_loss.py
-//! DiceLoss(smooth=1.0, square_denominator=True, with_logits=True, alpha=1.0, reduction="mean")(x, t)
-//! ```
+//! Self-adjusting Dice (DSC): the family's shared documentation is the crate docs' [Self-adjusting Dice (DSC)](crate#self-adjusting-dice-dsc).
 
 use burn::tensor::{Float, Int, Tensor};
 use serde::{Deserialize, Serialize};

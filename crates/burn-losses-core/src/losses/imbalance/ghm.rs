@@ -1,43 +1,4 @@
-//! Gradient harmonizing mechanism (Li, Liu, Wang, AAAI 2019, "Gradient Harmonized Single-stage
-//! Detector", <https://arxiv.org/abs/1811.05181>): each element's loss is weighted by the inverse
-//! density of its gradient length `g`, so that the flood of easy examples (small `g`) and the few
-//! outliers (large `g`) both count less.
-//!
-//! Both losses follow mmdetection's `GHMC` / `GHMR` (`mmdet/models/losses/ghm_loss.py`) exactly —
-//! the fixtures re-create that code path in `tools/golden/imbalance.py`, checked against the
-//! original:
-//!
-//! ```text
-//! edges  = [0, 1/bins, 2/bins, …, 1] (f32); last edge + 1e-6 (GHMC) or 1e3 (GHMR)
-//! bin i  = { valid elements with edges[i] ≤ g < edges[i+1] }, count_i = |bin i|
-//! tot    = max(#valid, 1) (GHMC) or max(Σ mask, 1) (GHMR)
-//! w      = tot / count_i for the elements of bin i (momentum m > 0: tot / acc_i with
-//!          acc_i ← m·acc_i + (1 − m)·count_i, updated for non-empty bins only), 0 for invalid
-//!          elements, then divided by the number of non-empty bins
-//! loss   = Σ w·ℓ / (tot + ε) ("mean", ε = f32::EPSILON as mmdet 3.x's weight_reduce_loss);
-//!          "sum": Σ w·ℓ (mmdet raises for "sum" with its avg_factor: our extension);
-//!          "none": w·ℓ
-//! ```
-//!
-//! The `mask` argument (mmdet's `label_weight`; also accepted under its older name `valid`) only
-//! selects elements (`> 0`); its values never scale the loss (in GHM-R they enter `tot = Σ mask`,
-//! as in mmdet).
-//!
-//! The weights are computed from detached values and the bin counts are read back to the host
-//! (one device sync per call, as mmdet's `.item()` calls): they are constants for autodiff, and
-//! the gradient is `w · dℓ`.
-//!
-//! The EMA accumulators (`momentum > 0`) live in the module ([`GhmState`]), shared by its clones —
-//! so they carry over the steps of a burn `Learner` run (each step's module is a clone of the
-//! last) — and are not a parameter (no gradient, not in the record). As in mmdet, every call
-//! updates them, validation passes included. There is one accumulator per device (a device and
-//! its autodiff form share one): under burn-train's data-parallel `MultiDevice` strategy each
-//! device's worker updates its own EMA from its own batches, as each process of a PyTorch DDP run
-//! keeps its own mmdet `acc_sum` buffer. (Workers that share one device, e.g. the CPU replicas
-//! of `burn_losses::device::device_replicas`, share its accumulator.) In a
-//! [device group](crate::DeviceGroup), while training, the bin counts are every worker's: the density,
-//! and so every device's EMA, is the joined batch's; each device's mean still divides by its own
-//! `tot`.
+//! Gradient harmonizing (GHM): the family's shared documentation is the crate docs' [Gradient harmonizing (GHM)](crate#gradient-harmonizing-ghm).
 
 use std::sync::{Arc, Mutex};
 
@@ -329,7 +290,7 @@ impl GhmCLossConfig {
 
 crate::loss::doc::documented! {
     /// GHM-C: BCE-with-logits weighted by the gradient density of `g = |σ(x) − y|` (see the
-    /// [module docs](self)). `input` logits of any shape with a binary `target` of the same shape, or
+    /// [GHM docs](crate#gradient-harmonizing-ghm)). `input` logits of any shape with a binary `target` of the same shape, or
     /// `input [N, C]` with class indices `target [N]` in `[0, C]` (expanded to one-hot as mmdet's
     /// `_expand_onehot_labels`; `C` = background, an all-zero row). Optional `mask` (mmdet's
     /// `label_weight`, same shape as `input`, or `[N]` with class indices): elements with
@@ -591,7 +552,7 @@ impl GhmRLossConfig {
 
 crate::loss::doc::documented! {
     /// GHM-R: the authentic smooth L1 loss `ℓ = √(d² + μ²) − μ` of `d = input − target`, weighted by
-    /// the gradient density of `g = |d| / √(d² + μ²)` (see the [module docs](self)). `input` and
+    /// the gradient density of `g = |d| / √(d² + μ²)` (see the [GHM docs](crate#gradient-harmonizing-ghm)). `input` and
     /// `target` of the same shape (any rank), optional `mask` of that shape (mmdet's `label_weight`;
     /// `tot = max(Σ mask, 1)`).
     ///

@@ -1,20 +1,4 @@
-//! Margin losses: the label-margin family on scores `ŷ` and labels `y ∈ {−1, 1}` (hinge, squared
-//! hinge, perceptron, exponential, logistic), the multiclass hinges (categorical hinge, PyTorch's
-//! multi-margin), cosine similarity and the pair losses of PyTorch (cosine embedding, margin
-//! ranking, hinge embedding).
-//!
-//! Subgradients at the kinks follow the anchor as it runs in PyTorch: the Keras hinges (`hinge`,
-//! `squared_hinge`, `categorical_hinge`) and `perceptron` use `max(z, 0)` with `torch.maximum`'s
-//! ½ at `z = 0`; `multi_margin` uses PyTorch's strict `z > 0` (0 at the tie); `margin_ranking`
-//! and `hinge_embedding` PyTorch's `clamp_min` (the full gradient at the tie).
-//!
-//! ```python
-//! keras.losses.hinge(y, x); keras.losses.squared_hinge(y, x); keras.losses.categorical_hinge(y, x)
-//! F.multi_margin_loss(x, t, p=1, margin=1.0, weight=w)
-//! keras.losses.cosine_similarity(y, x, axis=-1)
-//! F.cosine_embedding_loss(x1, x2, y, margin=0.0); F.margin_ranking_loss(x1, x2, y, margin=0.0)
-//! F.hinge_embedding_loss(x, y, margin=1.0)
-//! ```
+//! Margin losses: the family's shared documentation is the crate docs' [Margin losses](crate#margin-losses).
 
 use burn::tensor::{Float, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};

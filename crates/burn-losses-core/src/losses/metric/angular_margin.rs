@@ -1,10 +1,4 @@
-//! Additive-margin softmax losses with a trainable class-weight matrix: [`ArcFaceLoss`]
-//! (additive angular margin) and [`CosFaceLoss`] (additive cosine margin).
-//!
-//! ```python
-//! pml.losses.ArcFaceLoss(num_classes, embedding_size, margin=28.6, scale=64)(embeddings, labels)
-//! pml.losses.CosFaceLoss(num_classes, embedding_size, margin=0.35, scale=64)(embeddings, labels)
-//! ```
+//! ArcFace and CosFace: the family's shared documentation is the crate docs' [ArcFace and CosFace](crate#arcface-and-cosface).
 
 use burn::module::Param;
 use burn::tensor::activation::log_softmax;

@@ -1,13 +1,4 @@
-//! Pair-based embedding losses: [`ContrastiveLoss`] (Hadsell et al. 2006) on pairs or on every
-//! pair of a labelled batch, and the softmax-over-similarities losses [`NtXentLoss`] (SimCLR /
-//! InfoNCE) and [`SupConLoss`] (supervised contrastive).
-//!
-//! ```python
-//! tfa.losses.contrastive_loss(y_true, distance, margin=1.0)                  # contrastive on `distance`
-//! pml.losses.ContrastiveLoss(pos_margin=0, neg_margin=1)(embeddings, labels)  # contrastive, squared=False, nonzero_mean, normalize_embeddings
-//! pml.losses.NTXentLoss(temperature=0.07)(embeddings, labels)                # nt_xent
-//! pml.losses.SupConLoss(temperature=0.1)(embeddings, labels)                 # supcon
-//! ```
+//! Contrastive, NT-Xent, SupCon: the family's shared documentation is the crate docs' [Contrastive, NT-Xent, SupCon](crate#contrastive-nt-xent-supcon).
 
 use burn::tensor::{Int, Tensor};
 use serde::{Deserialize, Serialize};

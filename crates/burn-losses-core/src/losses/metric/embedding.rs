@@ -1,8 +1,4 @@
-//! What the metric-learning losses share: the [`Distance`] between embeddings, the pairwise
-//! distance matrix of a batch (one `[N, N]` matrix, safe square root), the positive / negative
-//! pair masks of a batch's labels, the checks of `embeddings` + `labels` inputs, stable
-//! soft-plus and masked log-sum-exp, and the reduction of losses over the pairs or triplets
-//! formed inside a batch.
+//! Metric-learning distances: the family's shared documentation is the crate docs' [Metric-learning distances](crate#metric-learning-distances).
 
 use burn::tensor::{Bool, Float, Int, Tensor};
 use serde::{Deserialize, Serialize};

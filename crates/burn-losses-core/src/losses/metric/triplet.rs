@@ -1,13 +1,4 @@
-//! Triplet losses: [`TripletMarginLoss`] on explicit (anchor, positive, negative) rows, and
-//! [`TripletMinedLoss`] on a labelled batch whose triplets are mined online (batch-all,
-//! batch-hard, semi-hard).
-//!
-//! ```python
-//! torch.nn.TripletMarginLoss(margin=1.0, p=2, eps=1e-6, swap=False)(a, p, n)            # triplet_margin
-//! pml.losses.TripletMarginLoss(margin=1.0, distance=LpDistance(normalize_embeddings=False),
-//!                              reducer=MeanReducer())(embeddings, labels)               # triplet_mined, batch_all
-//! tfa.losses.TripletSemiHardLoss(margin=1.0)(labels, embeddings)                         # triplet_mined, semi_hard
-//! ```
+//! Triplet losses: the family's shared documentation is the crate docs' [Triplet losses](crate#triplet-losses).
 
 use burn::tensor::{Int, Tensor};
 use serde::{Deserialize, Serialize};

@@ -1,22 +1,4 @@
-//! Regression losses of `input` (the prediction ŷ) and `target` (y) of one shape, any rank:
-//! MAE, MSE, RMSE, Huber, smooth L1, log-cosh, pinball (quantile), MAPE, sMAPE, MSLE, Poisson and
-//! Gaussian negative log-likelihood.
-//!
-//! Every loss takes an optional per-sample `weight` `[N]` (broadcast over the other dimensions;
-//! `"mean"` still divides by the element count, Keras' `sum_over_batch_size`), reduces with
-//! `"mean"` (default: over all elements), `"sum"` or `"none"` (the input's shape), and documents
-//! the subgradient it takes at a kink (matching PyTorch's where PyTorch has the loss).
-//!
-//! ```python
-//! F.l1_loss(x, y); F.mse_loss(x, y)                           # mae, mse
-//! F.huber_loss(x, y, delta=d); F.smooth_l1_loss(x, y, beta=b) # huber, smooth_l1
-//! keras.losses.log_cosh(y, x)                                 # log_cosh
-//! tfa.losses.pinball_loss(y, x, tau=t)                        # quantile
-//! keras.losses.mean_absolute_percentage_error(y, x)           # mape
-//! keras.losses.mean_squared_logarithmic_error(y, x)           # msle
-//! keras.losses.poisson(y, x); F.poisson_nll_loss(x, y)        # poisson (log_input false / true)
-//! F.gaussian_nll_loss(x, y, var, full=f, eps=e)               # gaussian_nll
-//! ```
+//! Regression losses: the family's shared documentation is the crate docs' [Regression losses](crate#regression-losses).
 
 use burn::tensor::{Float, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};

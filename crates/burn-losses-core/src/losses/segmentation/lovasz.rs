@@ -1,11 +1,4 @@
-//! [`LovaszLoss`]: the Lovász extension of the Jaccard loss (Berman, Rannen Triki & Blaschko,
-//! CVPR 2018, "The Lovász-Softmax loss", <https://arxiv.org/abs/1705.08790>), multiclass
-//! (Lovász-softmax) or binary (Lovász hinge).
-//!
-//! ```python
-//! segmentation_models_pytorch.losses.LovaszLoss("multiclass", per_image=False, ignore_index=None)(x, t)  # mode "softmax"
-//! segmentation_models_pytorch.losses.LovaszLoss("binary", per_image=False, ignore_index=None)(x, y)      # mode "hinge"
-//! ```
+//! Lovász: the family's shared documentation is the crate docs' [Lovász](crate#lovász).
 
 use burn::tensor::activation::{relu, softmax};
 use burn::tensor::{Bool, Float, Int, Tensor};

@@ -81,7 +81,7 @@ crate::loss::doc::documented! {
     ///
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
     /// it; PyTorch's mean would be NaN). A class absent from prediction and target — every pixel
-    /// ignored or masked included — takes the empty-class policy of the [module docs](self): `(0 +
+    /// ignored or masked included — takes the empty-class policy of the [overlap losses](crate#overlap-losses): `(0 +
     /// smooth_nr) / (0 + smooth_dr)` (loss 0 with the default smoothing), and loss 0 with a zero
     /// gradient, never NaN, when `smooth_dr` = 0.
     #[derive(burn::module::Module, Debug)]
@@ -129,7 +129,7 @@ crate::loss::doc::documented! {
     ///
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
     /// it; PyTorch's mean would be NaN). A class absent from prediction and target — every pixel
-    /// ignored or masked included — takes the empty-class policy of the [module docs](self): `(0 +
+    /// ignored or masked included — takes the empty-class policy of the [overlap losses](crate#overlap-losses): `(0 +
     /// smooth_nr) / (0 + smooth_dr)` (loss 0 with the default smoothing), and loss 0 with a zero
     /// gradient, never NaN, when `smooth_dr` = 0.
     #[derive(burn::module::Module, Debug)]
@@ -205,7 +205,7 @@ crate::loss::doc::documented! {
     ///
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
     /// it; PyTorch's mean would be NaN). A class absent from prediction and target — every pixel
-    /// ignored or masked included — takes the empty-class policy of the [module docs](self): `(0 +
+    /// ignored or masked included — takes the empty-class policy of the [overlap losses](crate#overlap-losses): `(0 +
     /// smooth_nr) / (0 + smooth_dr)` (loss 0 with the default smoothing), and loss 0 with a zero
     /// gradient, never NaN, when `smooth_dr` = 0.
     #[derive(burn::module::Module, Debug)]

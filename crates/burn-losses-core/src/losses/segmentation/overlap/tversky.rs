@@ -40,11 +40,11 @@ crate::loss::doc::documented! {
     /// ```
     ///
     /// MONAI `TverskyLoss` option by option; `"none"` is `[N, C']` (`[C']` with `batch`). Inputs as
-    /// [`DiceLoss`].
+    /// [`DiceLoss`](crate::DiceLoss).
     ///
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
     /// it; PyTorch's mean would be NaN). A class absent from prediction and target — every pixel
-    /// ignored or masked included — takes the empty-class policy of the [module docs](self): `(0 +
+    /// ignored or masked included — takes the empty-class policy of the [overlap losses](crate#overlap-losses): `(0 +
     /// smooth_nr) / (0 + smooth_dr)` (loss 0 with the default smoothing), and loss 0 with a zero
     /// gradient, never NaN, when `smooth_dr` = 0.
     #[derive(burn::module::Module, Debug)]
@@ -134,11 +134,11 @@ crate::loss::doc::documented! {
     ///
     /// Abraham & Khan write the exponent as `1/γ` (γ ∈ [1, 3], recommended 4/3); here γ is the
     /// exponent itself (default 0.75 ≈ 1/(4/3)). `1 − TI` is floored at the smallest normal f32
-    /// before the power, so γ < 1 has a finite gradient at a perfect score. Inputs as [`DiceLoss`].
+    /// before the power, so γ < 1 has a finite gradient at a perfect score. Inputs as [`DiceLoss`](crate::DiceLoss).
     ///
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
     /// it; PyTorch's mean would be NaN). A class absent from prediction and target — every pixel
-    /// ignored or masked included — takes the empty-class policy of the [module docs](self): `(0 +
+    /// ignored or masked included — takes the empty-class policy of the [overlap losses](crate#overlap-losses): `(0 +
     /// smooth_nr) / (0 + smooth_dr)` (loss 0 with the default smoothing), and loss 0 with a zero
     /// gradient, never NaN, when `smooth_dr` = 0.
     #[derive(burn::module::Module, Debug)]
