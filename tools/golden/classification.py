@@ -31,7 +31,9 @@ Re-run:  scripts/setup-torch-venv.sh --with-fixtures  &&  <venv>/bin/python tool
 import os
 import sys
 
-os.environ.setdefault("KERAS_BACKEND", "torch")
+sys.path.insert(0, os.path.dirname(__file__))
+# common first: it sets KERAS_BACKEND=torch before keras is imported
+from common import Case, Cases, Draws, Grid, reduce, reduce_by_count, req, weighted, write_fixtures  # noqa: E402
 
 import keras  # noqa: E402
 import kornia  # noqa: E402
@@ -40,34 +42,9 @@ import torch.nn.functional as F  # noqa: E402
 import torchvision  # noqa: E402
 from torchvision.ops import sigmoid_focal_loss  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(__file__))
-from common import Case, Grid, write_fixtures  # noqa: E402
-
 G = Grid(torch.Generator().manual_seed(20261204))
-cases = []
-
-
-def add(name, anchor, loss, inputs, output, **tol):
-    cases.append(Case(name, anchor, loss, inputs, output, **tol))
-
-
-def req(*ts):
-    return [t.requires_grad_() for t in ts]
-
-
-def reduce(terms, reduction):
-    if reduction == "none":
-        return terms
-    return terms.sum() if reduction == "sum" else terms.mean()
-
-
-def sample_weight(n):
-    return (torch.rand(n, generator=G.g) * 2.0).mul(16).round().div(16).double()
-
-
-def class_weight(c):
-    return [float(v) for v in (torch.rand(c, generator=G.g) * 2.0 + 0.25).mul(16).round().div(16)]
-
+cases = Cases()
+add = cases.add
 
 # ------------------------------------------------------------------ cross_entropy (PyTorch)
 for case, shape, weight, ls, ignore_frac, reduction in [
@@ -83,7 +60,7 @@ for case, shape, weight, ls, ignore_frac, reduction in [
     t = G.class_targets(n, c, *spatial, present=False)
     if ignore_frac:
         t = G.with_ignored(t, -100, ignore_frac)
-    w = class_weight(c) if weight else None
+    w = G.class_weight(c) if weight else None
     (x,) = req(x)
     out = F.cross_entropy(x, t, weight=None if w is None else torch.tensor(w, dtype=torch.float64),
                           label_smoothing=ls, reduction=reduction)
@@ -97,15 +74,15 @@ for case, shape, weight, ls, reduction in [
 ]:
     x = G.logits(*shape)
     q = torch.softmax(G.logits(*shape, scale=1.0), 1).float().double()
-    w = class_weight(shape[1]) if weight else None
+    w = G.class_weight(shape[1]) if weight else None
     x, q = req(x, q)
     out = F.cross_entropy(x, q, weight=None if w is None else torch.tensor(w, dtype=torch.float64),
                           label_smoothing=ls, reduction=reduction)
     add(f"cross_entropy/torch/{case}", "torch.nn.functional.cross_entropy (class-probability target)",
         {"type": "cross_entropy", "weight": w, "label_smoothing": ls, "reduction": reduction},
         {"input": x, "target": q}, out)
-x, t, sw = G.logits(6, 3), G.class_targets(6, 3, present=False), sample_weight(6)
-cw = class_weight(3)
+x, t, sw = G.logits(6, 3), G.class_targets(6, 3, present=False), G.sample_weight(6)
+cw = G.class_weight(3)
 (x,) = req(x)
 terms = F.cross_entropy(x, t, weight=torch.tensor(cw, dtype=torch.float64), reduction="none") * sw
 add("cross_entropy/torch/per_sample_weight_mean", "torch.nn.functional.cross_entropy(reduction='none') x weight, "
@@ -129,7 +106,7 @@ for case, shape, weight, ignore_index, ignore_frac, reduction in [
     t = G.class_targets(n, c, *spatial, present=False)
     if ignore_frac:
         t = G.with_ignored(t, ignore_index, ignore_frac)
-    w = class_weight(c) if weight else None
+    w = G.class_weight(c) if weight else None
     (log_p,) = req(log_p)
     out = F.nll_loss(log_p, t, weight=None if w is None else torch.tensor(w, dtype=torch.float64),
                      ignore_index=ignore_index, reduction=reduction)
@@ -200,18 +177,14 @@ def focal_cases():
     """The focal losses' cases, from their own random stream."""
     torch.manual_seed(20261122)
     G = torch.Generator().manual_seed(7)
-
-    def logits(*shape, scale=2.0):
-        return (torch.randn(*shape, generator=G) * scale).float().double()
+    D = Draws(G)
+    logits, soft_targets, weights = D.logits, D.uniform, D.weights
 
     def probs_softmax(*shape):
         return torch.softmax(logits(*shape), dim=1).float().double()
 
-    def binary_targets(*shape):
+    def binary_targets(*shape):  # 1 where the draw is > 0.6 (not Draws.binary_targets: < p)
         return (torch.rand(*shape, generator=G) > 0.6).double()
-
-    def soft_targets(*shape):
-        return torch.rand(*shape, generator=G).float().double()
 
     def class_targets(n, c, *rest, ignore=None, ignore_frac=0.0):
         t = torch.randint(0, c, (n, *rest), generator=G)
@@ -220,16 +193,6 @@ def focal_cases():
             mask.view(-1)[0] = True  # at least one ignored element
             t[mask] = ignore
         return t
-
-    def weights(n):
-        return (torch.rand(n, generator=G) * 2.0).float().double()
-
-    def reduce(loss, reduction, count=None):
-        if reduction == "none":
-            return loss
-        if reduction == "sum":
-            return loss.sum()
-        return loss.sum() / (loss.numel() if count is None else count)
 
     # -------------------------------------------------------------- binary_focal: torchvision
     for name, shape, gamma, alpha, reduction, soft in [
@@ -310,7 +273,7 @@ def focal_cases():
         weight = None if alpha is None else torch.tensor(alpha, dtype=torch.float64)
         el = kornia.losses.focal_loss(x, t, alpha=None, gamma=gamma, reduction="none", weight=weight,
                                       ignore_index=ignore).sum(1)
-        out = reduce(el, reduction, count=(t != ignore).sum())
+        out = reduce_by_count(el, reduction, count=(t != ignore).sum())
         cases.append(Case(f"focal/kornia/{name}", "kornia.losses.focal_loss(alpha=None, weight=alpha).sum(1)",
                           {"type": "focal", "gamma": gamma, "alpha": alpha, "ignore_index": ignore,
                            "reduction": reduction},
@@ -337,7 +300,7 @@ def focal_cases():
         one_hot = F.one_hot(t, c).double()
         per_sample = keras.losses.categorical_focal_crossentropy(
             one_hot, x, alpha=alpha, gamma=gamma, from_logits=from_logits, label_smoothing=ls)
-        out = reduce(per_sample, reduction)
+        out = reduce_by_count(per_sample, reduction)
         cases.append(Case(f"focal/keras/{name}", "keras.losses.categorical_focal_crossentropy",
                           {"type": "focal", "gamma": gamma, "alpha": [alpha] * c, "from_logits": from_logits,
                            "label_smoothing": ls, "reduction": reduction},
@@ -408,32 +371,9 @@ def bce_cases():
     """The bce and balanced_bce cases, from the imbalance losses' random stream."""
     torch.manual_seed(20261124)
     G = torch.Generator().manual_seed(11)
-
-    def logits(*shape, scale=2.0):
-        return (torch.randn(*shape, generator=G) * scale).float().double()
-
-    def probs(*shape):
-        return torch.rand(*shape, generator=G).float().double()
-
-    def binary_targets(*shape, p=0.4):
-        return (torch.rand(*shape, generator=G) < p).double()
-
-    def soft_targets(*shape):
-        return torch.rand(*shape, generator=G).float().double()
-
-    def weights(n):
-        return (torch.rand(n, generator=G) * 2.0).float().double()
-
-    def reduce(loss, reduction, count=None):
-        if reduction == "none":
-            return loss
-        if reduction == "sum":
-            return loss.sum()
-        return loss.sum() / (loss.numel() if count is None else count)
-
-    def per_sample(w, like):
-        """A per-sample weight [N] shaped to broadcast over the trailing dimensions of `like`."""
-        return w.view(-1, *([1] * (like.dim() - 1)))
+    D = Draws(G)
+    logits, binary_targets, weights = D.logits, D.binary_targets, D.weights
+    probs = soft_targets = D.uniform
 
     # The class_balanced cases (imbalance.py) drew from this stream first: the same draws, values
     # discarded. Each case: logits [n, c], class indices [n] and, when every class must occur, a
@@ -471,13 +411,13 @@ def bce_cases():
         inputs = {"input": x, "target": y}
         if use_weight:
             w = weights(shape[0]).requires_grad_()
-            el = el * per_sample(w, el)
+            el = weighted(el, w)
             inputs["weight"] = w
         anchor = BCE_ANCHOR + (" x per-sample weight" if use_weight else "") + \
             (" on Keras-smoothed targets y(1-s)+s/2" if ls else "")
         cases.append(Case(f"bce/{name}", anchor,
                           {"type": "bce", "pos_weight": pos_weight, "from_logits": True, "label_smoothing": ls,
-                           "epsilon": 1e-7, "reduction": reduction}, inputs, reduce(el, reduction)))
+                           "epsilon": 1e-7, "reduction": reduction}, inputs, reduce_by_count(el, reduction)))
 
     # probabilities: Keras 3 (clip to [eps, 1 - eps])
     for name, shape, ls, reduction, extremes in [
@@ -525,7 +465,8 @@ def bce_cases():
                           "Keras-style clipped-probability BCE with pos_weight on the positive term "
                           "(-[pw*y*log p^ + (1-y)*log(1-p^)], p^ = clip(p, eps, 1-eps)); re-created in the generator",
                           {"type": "bce", "pos_weight": pos_weight, "from_logits": False, "label_smoothing": ls,
-                           "epsilon": 1e-7, "reduction": reduction}, {"input": p, "target": y}, reduce(el, reduction)))
+                           "epsilon": 1e-7, "reduction": reduction}, {"input": p, "target": y},
+                          reduce_by_count(el, reduction)))
 
     # the defaults (logits, mean)
     x = logits(3, 4).requires_grad_()
@@ -549,9 +490,7 @@ def bce_cases():
             pc = x.clamp(eps, 1.0 - eps)
             log_p, log_q = torch.log(pc), torch.log(1.0 - pc)
         el = -(b * y * log_p + (1.0 - b) * (1.0 - y) * log_q)
-        if weight is not None:
-            el = el * per_sample(weight, el)
-        return reduce(el, reduction)
+        return reduce_by_count(weighted(el, weight), reduction)
 
     for name, shape, beta, from_logits, target_kind, use_weight, reduction in [
         ("beta_null_mean", (4, 5), None, True, "binary", False, "mean"),

@@ -1,9 +1,17 @@
-"""Shared fixture writer: one JSON file per loss family, in the CLI's eval format."""
+"""Shared fixture writer (one JSON file per loss family, in the CLI's eval format) and the helpers the
+generators share: the case list, input draws from a seeded torch.Generator, reductions, and the check of
+an anchor's output against a re-creation.
+
+Importing this module sets KERAS_BACKEND=torch (unless already set), so a generator that uses Keras 3
+imports it before keras.
+"""
 import json
 import os
 
-import torch
-import torch.nn.functional as F
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -41,6 +49,13 @@ class Case:
         }
 
 
+class Cases(list):
+    """A fixture file's cases, in order; `add` makes one (a Case) and appends it."""
+
+    def add(self, name, anchor, loss, inputs, output, **tol):
+        self.append(Case(name, anchor, loss, inputs, output, **tol))
+
+
 def write_fixtures(family, doc, cases, versions):
     path = os.path.join(ROOT, "tests", "fixtures", f"{family}.json")
     payload = {
@@ -57,7 +72,8 @@ def write_fixtures(family, doc, cases, versions):
 
 class Grid:
     """Small inputs on short float32-exact grids (logits: multiples of 1/32; probabilities: k/64; soft
-    targets: k/16), drawn from one torch.Generator so that a generator's fixtures are deterministic."""
+    targets and weights: k/16), drawn from one torch.Generator so that a generator's fixtures are
+    deterministic."""
 
     def __init__(self, generator):
         self.g = generator
@@ -84,6 +100,14 @@ class Grid:
                 perm = torch.randperm(flat.numel(), generator=self.g)[:len(allowed[i])]
                 flat[perm] = torch.tensor(allowed[i])
         return t
+
+    def sample_weight(self, n):
+        """Per-sample weights [N] in {0, 1/16, ..., 2}."""
+        return (torch.rand(n, generator=self.g) * 2.0).mul(16).round().div(16).double()
+
+    def class_weight(self, c):
+        """C class weights in {1/4, 5/16, ..., 9/4}, as a list of floats (a config's `weight`)."""
+        return [float(v) for v in (torch.rand(c, generator=self.g) * 2.0 + 0.25).mul(16).round().div(16)]
 
     @staticmethod
     def onehot(t, c):
@@ -122,3 +146,87 @@ class Grid:
                         fsel[int(hits[0])] = False
         t[sel] = value
         return t
+
+
+class Draws:
+    """Inputs drawn in float32 without a grid and widened to float64 (the values are exact in float32),
+    from one torch.Generator."""
+
+    def __init__(self, generator):
+        self.g = generator
+
+    def logits(self, *shape, scale=2.0):
+        """Normal logits times `scale`."""
+        return (torch.randn(*shape, generator=self.g) * scale).float().double()
+
+    def uniform(self, *shape):
+        """Uniform values in [0, 1) (probabilities, soft targets)."""
+        return torch.rand(*shape, generator=self.g).float().double()
+
+    def binary_targets(self, *shape, p=0.4):
+        """0/1 float targets, each 1 with probability p."""
+        return (torch.rand(*shape, generator=self.g) < p).double()
+
+    def weights(self, n):
+        """Per-sample weights [N] in [0, 2)."""
+        return (torch.rand(n, generator=self.g) * 2.0).float().double()
+
+
+def req(*ts):
+    """Sets requires_grad on each tensor (in place); returns them as a list."""
+    return [t.requires_grad_() for t in ts]
+
+
+def reduce(terms, reduction):
+    """"none": the terms; "sum": their sum; otherwise ("mean") terms.mean()."""
+    if reduction == "none":
+        return terms
+    return terms.sum() if reduction == "sum" else terms.mean()
+
+
+def reduce_by_count(terms, reduction, count=None):
+    """As `reduce`, but "mean" is terms.sum() / count (terms.numel() by default), the form the focal, bce,
+    balanced_bce and class_balanced cases were made with (kept apart from `reduce`, whose terms.mean() is
+    another op)."""
+    if reduction == "none":
+        return terms
+    if reduction == "sum":
+        return terms.sum()
+    return terms.sum() / (terms.numel() if count is None else count)
+
+
+def weighted(terms, w):
+    """terms times a per-sample weight w [N] broadcast over their trailing dimensions; w None: the terms."""
+    return terms if w is None else terms * w.view(-1, *([1] * (terms.dim() - 1)))
+
+
+def keras_pointwise(fn, y, x, **kw):
+    """A Keras loss function's pointwise terms (it averages over the last axis, here of size 1)."""
+    return fn(y.unsqueeze(-1), x.unsqueeze(-1), **kw)
+
+
+# ------------------------------------------------------------------ anchor vs re-creation (MONAI cases)
+# The defaults of a `dice` loss config, as segmentation.py and composite.py re-create it.
+DICE_DEFAULTS = {"activation": "none", "smooth_nr": 1e-5, "smooth_dr": 1e-5, "include_background": True,
+                 "batch": False, "ignore_index": None, "squared_pred": False, "jaccard": False, "weight": None,
+                 "reduction": "mean"}
+
+
+def fmt(kw):
+    """Keyword arguments as call text: `a=1, b='x'`."""
+    return ", ".join(f"{k}={v!r}" for k, v in kw.items())
+
+
+def monai_target(target):
+    """A target as MONAI takes it: class indices [N, spatial...] -> [N, 1, spatial...], float targets as they are."""
+    return target if target.is_floating_point() else target.unsqueeze(1)
+
+
+def check_recreation(name, out, ref, x, rtol=1e-10):
+    """The anchor's output and the re-created one agree in shape, in value (relative `rtol`) and in
+    d(sum)/d(x) (relative max(rtol, 1e-9)); the anchor's graph is kept for the case's gradients."""
+    assert ref.shape == out.shape, (name, ref.shape, out.shape)
+    assert torch.allclose(out, ref, rtol=rtol, atol=1e-12), (name, out, ref, (out - ref).abs().max())
+    g_out, = torch.autograd.grad(out.sum(), x, retain_graph=True)
+    g_ref, = torch.autograd.grad(ref.sum(), x)
+    assert torch.allclose(g_out, g_ref, rtol=max(rtol, 1e-9), atol=1e-9), (name, (g_out - g_ref).abs().max())

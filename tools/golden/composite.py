@@ -55,7 +55,7 @@ from monai.losses import DiceCELoss, DiceFocalLoss, DiceLoss, FocalLoss
 from torchvision.ops import sigmoid_focal_loss
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import Case, Grid, write_fixtures  # noqa: E402
+from common import DICE_DEFAULTS, Case, Grid, check_recreation, fmt, monai_target, write_fixtures  # noqa: E402
 
 # MONAI warns (and does nothing) for to_onehot_y on one channel.
 warnings.filterwarnings("ignore", message="single channel prediction")
@@ -63,8 +63,6 @@ warnings.filterwarnings("ignore", message="single channel prediction")
 torch.manual_seed(20261205)
 G = torch.Generator().manual_seed(23)
 
-DICE_DEFAULTS = {"activation": "none", "smooth_nr": 1e-5, "smooth_dr": 1e-5, "include_background": True,
-                 "batch": False, "squared_pred": False, "jaccard": False, "weight": None, "reduction": "mean"}
 FOCAL_DEFAULTS = {"gamma": 2.0, "alpha": None, "label_smoothing": 0.0, "reduction": "mean"}
 BINARY_FOCAL_DEFAULTS = {"gamma": 2.0, "alpha": 0.25, "reduction": "mean"}
 BCE_DEFAULTS = {"pos_weight": None, "reduction": "mean"}
@@ -151,28 +149,16 @@ def sum_ref(cfg, x, target):
 
 
 # ------------------------------------------------------------------ helpers
-def fmt(kw):
-    return ", ".join(f"{k}={v!r}" for k, v in kw.items())
-
-
 def composite(*terms):
     return {"type": "sum", "terms": [{"weight": float(w), "loss": loss} for w, loss in terms]}
-
-
-def monai_target(target):
-    return target if target.is_floating_point() else target.unsqueeze(1)
 
 
 cases = []
 
 
 def add(name, cfg, x, target, out, anchor, rtol_check=1e-10):
-    ref = sum_ref(cfg, x, target)
-    assert ref.shape == out.shape == torch.Size([]), (name, ref.shape, out.shape)
-    assert torch.allclose(out, ref, rtol=rtol_check, atol=1e-12), (name, out, ref, (out - ref).abs().max())
-    g_out, = torch.autograd.grad(out, x, retain_graph=True)
-    g_ref, = torch.autograd.grad(ref, x)
-    assert torch.allclose(g_out, g_ref, rtol=max(rtol_check, 1e-9), atol=1e-9), (name, (g_out - g_ref).abs().max())
+    assert out.shape == torch.Size([]), (name, out.shape)
+    check_recreation(name, out, sum_ref(cfg, x, target), x, rtol_check)
     cases.append(Case(name, anchor, cfg, {"input": x, "target": target}, out))
 
 

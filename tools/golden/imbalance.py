@@ -53,35 +53,19 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import ROOT, Case, to_json, write_fixtures  # noqa: E402
+from common import ROOT, Case, Draws, reduce_by_count, to_json, write_fixtures  # noqa: E402
 
 torch.manual_seed(20261124)
 G = torch.Generator().manual_seed(11)
+D = Draws(G)
+logits, binary_targets = D.logits, D.binary_targets
 
 # mmdet's weight_reduce_loss adds float32 machine epsilon to avg_factor (= tot for GHM) on "mean".
 F32_EPS = torch.finfo(torch.float32).eps
 
 
-def logits(*shape, scale=2.0):
-    return (torch.randn(*shape, generator=G) * scale).float().double()
-
-
-def binary_targets(*shape, p=0.4):
-    return (torch.rand(*shape, generator=G) < p).double()
-
-
 def class_targets(n, c):
     return torch.randint(0, c, (n,), generator=G)
-
-
-def reduce(loss, reduction, count=None):
-    if reduction == "none":
-        return loss
-    if reduction == "sum":
-        return loss.sum()
-    return loss.sum() / (loss.numel() if count is None else count)
-
-
 
 
 cases = []
@@ -125,7 +109,7 @@ def class_balanced(x, target, samples_per_class, beta, base, gamma, reduction):
                 # TF "focal" (and the port's focal): sum / sum(onehot) = / N
                 count = onehot.sum()
         per_row = (terms * w[:, None]).sum(dim=1)
-    return reduce(per_row, reduction, count=count)
+    return reduce_by_count(per_row, reduction, count=count)
 
 
 CB_BASE_ANCHOR = {
@@ -344,6 +328,13 @@ def ghmr_pair(shape, mu, bins, spread):
     raise RuntimeError("no draw clear of the bin edges")
 
 
+def confident_logits(y):
+    """Logits that are confident and right for the 0/1 targets y (|x| in [4, 7)): every g < 0.1, all in
+    the first bin."""
+    mag = (torch.rand(*y.shape, generator=G) * 3.0 + 4.0).float().double()
+    return torch.where(y > 0, mag, -mag)
+
+
 def valid_mask(*shape, zeros):
     v = torch.ones(*shape, dtype=torch.float64)
     v.view(-1)[torch.randperm(v.numel(), generator=G)[:zeros]] = 0.0
@@ -374,9 +365,8 @@ for name, shape, bins, momentum, reduction, kind in [
         target = t
     else:
         y = binary_targets(*shape)
-        if kind == "easy":  # confident and right: every g < 0.1, all in the first bin
-            mag = (torch.rand(*shape, generator=G) * 3.0 + 4.0).float().double()
-            x = torch.where(y > 0, mag, -mag)
+        if kind == "easy":
+            x = confident_logits(y)
         else:
             x = ghmc_logits(y, bins)
         x.requires_grad_()
@@ -577,9 +567,7 @@ def dsc_cases():
     """The dsc cases, from the random stream of the Lovász cases (after their draws)."""
     torch.manual_seed(20261202)
     G = torch.Generator().manual_seed(17)
-
-    def logits(*shape, scale=2.0):
-        return (torch.randn(*shape, generator=G) * scale).float().double()
+    logits = Draws(G).logits
 
     # The Lovász cases (segmentation.py) drew their inputs from this stream first, each draw repeated
     # until well separated (the first draw of softmax/all_2d_class_absent was not): the same draws,
@@ -683,8 +671,7 @@ def sequence_case(name, anchor, cfg, steps_inputs, run):
 def ghmc_step(shape, easy=False):
     y = binary_targets(*shape)
     if easy:
-        mag = (torch.rand(*shape, generator=G) * 3.0 + 4.0).float().double()
-        return {"input": torch.where(y > 0, mag, -mag), "target": y}
+        return {"input": confident_logits(y), "target": y}
     return {"input": ghmc_logits(y, 10), "target": y}
 
 

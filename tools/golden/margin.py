@@ -24,39 +24,17 @@ Re-run:  scripts/setup-torch-venv.sh --with-fixtures  &&  <venv>/bin/python tool
 import os
 import sys
 
-os.environ.setdefault("KERAS_BACKEND", "torch")
+sys.path.insert(0, os.path.dirname(__file__))
+# common first: it sets KERAS_BACKEND=torch before keras is imported
+from common import Cases, Grid, keras_pointwise, reduce, req, write_fixtures  # noqa: E402
 
 import keras  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(__file__))
-from common import Case, Grid, write_fixtures  # noqa: E402
-
 G = Grid(torch.Generator().manual_seed(20261204))
-cases = []
-
-
-def add(name, anchor, loss, inputs, output, **tol):
-    cases.append(Case(name, anchor, loss, inputs, output, **tol))
-
-
-def req(*ts):
-    return [t.requires_grad_() for t in ts]
-
-
-def reduce(terms, reduction):
-    if reduction == "none":
-        return terms
-    return terms.sum() if reduction == "sum" else terms.mean()
-
-
-def class_weight(c):
-    return [float(v) for v in (torch.rand(c, generator=G.g) * 2.0 + 0.25).mul(16).round().div(16)]
-
-
-def keras_pointwise(fn, y, x, **kw):
-    return fn(y.unsqueeze(-1), x.unsqueeze(-1), **kw)
+cases = Cases()
+add = cases.add
 
 
 def pm_one(*shape):
@@ -87,7 +65,7 @@ def skip_classification_draws():
         if ignored:
             G.with_ignored(t, -100)
 
-    def weights(n):  # class_weight(n) or sample_weight(n)
+    def weights(n):  # G.class_weight(n) or G.sample_weight(n) in classification.py
         torch.rand(n, generator=G.g)
 
     # cross_entropy, class-index targets: (shape, class weights, ignored targets)
@@ -200,7 +178,7 @@ for case, n, c, p, margin, weight, reduction in [
 ]:
     x = G.logits(n, c, scale=0.5)
     t = G.class_targets(n, c, present=False)
-    w = class_weight(c) if weight else None
+    w = G.class_weight(c) if weight else None
     (x,) = req(x)
     out = F.multi_margin_loss(x, t, p=p, margin=margin, reduction=reduction,
                               weight=None if w is None else torch.tensor(w, dtype=torch.float64))

@@ -25,14 +25,13 @@ import math
 import os
 import sys
 
-os.environ.setdefault("KERAS_BACKEND", "torch")
+sys.path.insert(0, os.path.dirname(__file__))
+# common first: it sets KERAS_BACKEND=torch before keras is imported
+from common import Cases, Grid, keras_pointwise, reduce, req, weighted, write_fixtures  # noqa: E402
 
 import keras  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
-
-sys.path.insert(0, os.path.dirname(__file__))
-from common import Case, Grid, write_fixtures  # noqa: E402
 
 G = Grid(torch.Generator().manual_seed(20261203))
 
@@ -60,34 +59,8 @@ def counts(*shape, high=6):
     return torch.randint(0, high + 1, shape, generator=G.g).double()
 
 
-def sample_weight(n):
-    return (torch.rand(n, generator=G.g) * 2.0).mul(16).round().div(16).double()
-
-
-def reduce(terms, reduction):
-    if reduction == "none":
-        return terms
-    return terms.sum() if reduction == "sum" else terms.mean()
-
-
-def weighted(terms, w):
-    return terms if w is None else terms * w.view(-1, *([1] * (terms.dim() - 1)))
-
-
-def keras_pointwise(fn, y, x, **kw):
-    """A Keras loss function's pointwise terms (it averages over the last axis, here of size 1)."""
-    return fn(y.unsqueeze(-1), x.unsqueeze(-1), **kw)
-
-
-def req(*ts):
-    return [t.requires_grad_() for t in ts]
-
-
-cases = []
-
-
-def add(name, anchor, loss, inputs, output, **tol):
-    cases.append(Case(name, anchor, loss, inputs, output, **tol))
+cases = Cases()
+add = cases.add
 
 
 # ------------------------------------------------------------------ mae / mse (PyTorch)
@@ -100,7 +73,7 @@ for loss_name, fn, kinks in [("mae", F.l1_loss, [0.0]), ("mse", F.mse_loss, [])]
     ]:
         y = grid(*shape)
         x = away_from(grid(*shape), y, kinks)
-        w = sample_weight(shape[0]) if with_weight else None
+        w = G.sample_weight(shape[0]) if with_weight else None
         x, y = req(x, y)
         out = reduce(weighted(fn(x, y, reduction="none"), w), reduction)
         inputs = {"input": x, "target": y} | ({"weight": w} if w is not None else {})
@@ -123,7 +96,7 @@ for case, shape, reduction, eps, with_weight in [
     ("sum_weighted", (4, 3), "sum", 1e-12, True),
 ]:
     x, y = grid(*shape), grid(*shape)
-    w = sample_weight(shape[0]) if with_weight else None
+    w = G.sample_weight(shape[0]) if with_weight else None
     x, y = req(x, y)
     sq = weighted((y - x) ** 2, w)
     if reduction == "mean":
@@ -149,7 +122,7 @@ for case, shape, delta, reduction in [
         {"input": x, "target": y}, reduce(F.huber_loss(x, y, reduction="none", delta=delta), reduction))
 y = grid(4, 3)
 x = away_from(grid(4, 3), y, [-1.5, 1.5])
-w = sample_weight(4)
+w = G.sample_weight(4)
 x, y = req(x, y)
 add("huber/keras/delta15_weighted_mean", "keras.losses.huber (pointwise) x weight",
     {"type": "huber", "delta": 1.5}, {"input": x, "target": y, "weight": w},
@@ -277,7 +250,7 @@ for case, log_input, full, reduction, eps in [
         loss["epsilon"] = eps
     add(f"poisson/torch/{case}", "torch.nn.functional.poisson_nll_loss", loss, {"input": x, "target": y},
         F.poisson_nll_loss(x, y, log_input=log_input, full=full, eps=eps or 1e-8, reduction=reduction))
-x, y, w = positive(4, 2), counts(4, 2), sample_weight(4)
+x, y, w = positive(4, 2), counts(4, 2), G.sample_weight(4)
 x, y = req(x, y)
 add("poisson/keras/weighted_sum", "keras.losses.poisson (pointwise) x weight", {"type": "poisson", "reduction": "sum"},
     {"input": x, "target": y, "weight": w}, weighted(keras_pointwise(keras.losses.poisson, y, x), w).sum())
@@ -315,7 +288,7 @@ for case, shape, eps, reduction in [
         {"type": "charbonnier", "epsilon": eps, "reduction": reduction}
     add(f"charbonnier/formula/{case}", "sqrt((x - y)^2 + epsilon^2) (LapSRN), re-created in torch", loss,
         {"input": x, "target": y}, reduce(charbonnier(x, y, eps), reduction))
-x, y, w = grid(4, 3), grid(4, 3), sample_weight(4)
+x, y, w = grid(4, 3), grid(4, 3), G.sample_weight(4)
 x[0, 0] = y[0, 0]  # d = 0: gradient 0
 x, y = req(x, y)
 add("charbonnier/formula/weighted_sum_zero_error", "sqrt((x - y)^2 + epsilon^2) x weight, re-created in torch",

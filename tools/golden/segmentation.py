@@ -70,7 +70,7 @@ from segmentation_models_pytorch.losses import LovaszLoss
 from segmentation_models_pytorch.losses import lovasz as smp_lovasz
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import Case, Grid, write_fixtures  # noqa: E402
+from common import DICE_DEFAULTS, Case, Draws, Grid, check_recreation, fmt, monai_target, write_fixtures  # noqa: E402
 
 # MONAI warns (and does nothing) for softmax / to_onehot_y / include_background=False on one channel.
 warnings.filterwarnings("ignore", message="single channel prediction")
@@ -78,10 +78,7 @@ warnings.filterwarnings("ignore", message="single channel prediction")
 torch.manual_seed(20261130)
 G = torch.Generator().manual_seed(17)
 
-DEFAULTS = {"activation": "none", "smooth_nr": 1e-5, "smooth_dr": 1e-5, "include_background": True,
-            "batch": False, "ignore_index": None, "reduction": "mean", "squared_pred": False, "jaccard": False,
-            "weight": None, "w_type": "square", "alpha": 0.5, "beta": 0.5, "gamma": 0.75,
-            "exponent_after_mean": False}
+DEFAULTS = {**DICE_DEFAULTS, "w_type": "square", "alpha": 0.5, "beta": 0.5, "gamma": 0.75, "exponent_after_mean": False}
 
 
 # ------------------------------------------------------------------ inputs (common.Grid)
@@ -147,10 +144,6 @@ def recreate(cfg, x, target, mask=None):
 
 
 # ------------------------------------------------------------------ MONAI / smp calls
-def fmt(kw):
-    return ", ".join(f"{k}={v!r}" for k, v in kw.items())
-
-
 def monai_kwargs(cfg, x, target, keys):
     c = {**DEFAULTS, **cfg}
     kw = {}
@@ -165,10 +158,6 @@ def monai_kwargs(cfg, x, target, keys):
 
 
 COMMON_KEYS = ["include_background", "batch", "smooth_nr", "smooth_dr", "reduction"]
-
-
-def monai_target(target):
-    return target if target.is_floating_point() else target.unsqueeze(1)
 
 
 def monai_dice(cfg, x, target, mask=None):
@@ -247,12 +236,7 @@ cases = []
 
 
 def add(name, cfg, x, target, out, anchor, mask=None, rtol_check=1e-10):
-    ref = recreate(cfg, x, target, mask)
-    assert ref.shape == out.shape, (name, ref.shape, out.shape)
-    assert torch.allclose(out, ref, rtol=rtol_check, atol=1e-12), (name, out, ref, (out - ref).abs().max())
-    g_out, = torch.autograd.grad(out.sum(), x, retain_graph=True)
-    g_ref, = torch.autograd.grad(ref.sum(), x)
-    assert torch.allclose(g_out, g_ref, rtol=max(rtol_check, 1e-9), atol=1e-9), (name, (g_out - g_ref).abs().max())
+    check_recreation(name, out, recreate(cfg, x, target, mask), x, rtol_check)
     inputs = {"input": x, "target": target}
     if mask is not None:
         inputs["mask"] = mask
@@ -713,9 +697,7 @@ def lovasz_cases():
     """The Lovász cases, from their own random stream."""
     torch.manual_seed(20261202)
     G = torch.Generator().manual_seed(17)
-
-    def logits(*shape, scale=2.0):
-        return (torch.randn(*shape, generator=G) * scale).float().double()
+    logits = Draws(G).logits
 
     for name, mode, classes, per_image, ignore, reduction, shape, absent, ign_frac, partial in LOVASZ_CASES:
         n = shape[0]
