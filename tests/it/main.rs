@@ -9,6 +9,7 @@ mod catalogue;
 mod degenerate;
 mod errors;
 mod gradients;
+mod layers;
 mod mixed_precision;
 mod parity;
 mod properties;
