@@ -242,7 +242,7 @@ pub(crate) fn training_group<const D: usize>(input: &Tensor<D>) -> Option<Device
     if !input.is_tracked() {
         return None;
     }
-    CURRENT.with(|current| current.borrow().clone())
+    current_device_group()
 }
 
 /// Each of `parts` with the joined value: `part + (joined − part)`, the difference a constant,

@@ -75,7 +75,7 @@ pub(crate) fn forward_with_indices<L: LossModule + ?Sized, const D: usize, const
     let inputs = LossInputs::new()
         .with_float("input", input)
         .with_int("target", targets);
-    Ok(loss.forward_inputs(&inputs)?.flat)
+    forward_typed(loss, inputs, None)
 }
 
 /// [`LossModule::classification_loss`] of a loss whose `forward_inputs` takes `input [N, C]` and

@@ -53,7 +53,8 @@ pub(crate) fn defaults(name: &str) -> Option<serde_json::Map<String, serde_json:
 
 /// The message of a config that serde refused, naming the field: serde's own messages say what
 /// it expected but not where (`invalid type: string "x", expected f64`), so each field is tried
-/// alone on the loss's defaults (`builds`) and the first that fails on its own is named —
+/// alone (`{"type": name, field: value}`; every built-in config takes serde defaults for the
+/// fields it misses) with `builds` and the first that fails on its own is named —
 /// `focal: config field `gamma`: invalid type: …`. A config that is no object, or has no string
 /// `type`, names `type`.
 fn diagnose(
@@ -75,32 +76,18 @@ fn diagnose(
                 .map_or("no `type`".to_string(), |t| t.to_string())
         );
     };
-    if let Some(defaults) = defaults(name) {
-        for (key, field) in object {
-            if key == "type" {
-                continue;
-            }
-            let mut alone = defaults.clone();
-            alone.insert("type".into(), serde_json::Value::from(name));
-            alone.insert(key.clone(), field.clone());
-            let mut result = builds(serde_json::Value::Object(alone));
-            if result
-                .as_ref()
-                .is_err_and(|e| e.to_string().contains("duplicate field"))
-            {
-                // `key` is an older spelling (a serde alias) of a field the defaults already name
-                let only = serde_json::json!({"type": name, key.as_str(): field});
-                result = builds(only);
-            }
-            if let Err(e) = result {
-                let message = e.to_string();
-                // serde's unknown-field message already names it
-                return if message.contains(&format!("`{key}`")) {
-                    format!("{name}: {message}")
-                } else {
-                    format!("{name}: config field `{key}`: {message}, got {field}")
-                };
-            }
+    for (key, field) in object {
+        if key == "type" {
+            continue;
+        }
+        if let Err(e) = builds(serde_json::json!({"type": name, key.as_str(): field})) {
+            let message = e.to_string();
+            // serde's unknown-field message already names it
+            return if message.contains(&format!("`{key}`")) {
+                format!("{name}: {message}")
+            } else {
+                format!("{name}: config field `{key}`: {message}, got {field}")
+            };
         }
     }
     format!("{name}: {error}")
