@@ -1,79 +1,11 @@
 //! The declaration macros of a loss: its config struct, setters, validation, `try_init` / `init`,
 //! and the typed `forward` API generated from one invocation.
 
-/// Generates `with_<field>` builder setters for a config struct (burn `Config` style).
-macro_rules! config_setters {
-    ($ty:ident { $($setter:ident => $field:ident : $t:ty),* $(,)? }) => {
-        impl $ty {
-            $(
-                #[doc = concat!("Sets `", stringify!($field), "`.")]
-                pub fn $setter(mut self, $field: $t) -> Self {
-                    self.$field = $field;
-                    self
-                }
-            )*
-        }
-    };
-}
-pub(crate) use config_setters;
-
-/// The typed `forward` / `try_forward` / `forward_no_reduction` of a loss whose `input` and
-/// `target` have the same shape (any rank).
-macro_rules! same_shape_forward_api {
-    ($loss:ident) => {
-        impl $loss {
-            /// The configured reduction of the loss. `input` and `target` have the same shape (any
-            /// rank); for `"none"` the result is flattened (see
-            /// [`forward_no_reduction`](Self::forward_no_reduction) to keep the shape).
-            #[track_caller]
-            pub fn forward<const D: usize>(
-                &self,
-                input: burn::tensor::Tensor<D>,
-                target: burn::tensor::Tensor<D>,
-            ) -> burn::tensor::Tensor<1> {
-                $crate::error::or_panic(
-                    $crate::loss::input_target::InputTargetLoss::try_forward_typed::<D, D>(
-                        self, input, target, None,
-                    ),
-                )
-            }
-
-            /// As [`forward`](Self::forward), with optional per-sample weights of shape `[N]`,
-            /// returning an error instead of panicking on bad input.
-            pub fn try_forward<const D: usize>(
-                &self,
-                input: burn::tensor::Tensor<D>,
-                target: burn::tensor::Tensor<D>,
-                weight: Option<burn::tensor::Tensor<1>>,
-            ) -> $crate::error::LossResult<burn::tensor::Tensor<1>> {
-                $crate::loss::input_target::InputTargetLoss::try_forward_typed::<D, D>(
-                    self, input, target, weight,
-                )
-            }
-
-            /// The unreduced loss, same shape as `input` (ignores the configured reduction).
-            #[track_caller]
-            pub fn forward_no_reduction<const D: usize>(
-                &self,
-                input: burn::tensor::Tensor<D>,
-                target: burn::tensor::Tensor<D>,
-            ) -> burn::tensor::Tensor<D> {
-                let dims = input.dims();
-                $crate::error::or_panic(
-                    $crate::loss::input_target::InputTargetLoss::forward_no_reduction_typed(
-                        self, input, target, dims,
-                    ),
-                )
-            }
-        }
-    };
-}
-pub(crate) use same_shape_forward_api;
-
-/// [`same_shape_forward_api`] plus the [`LossModule`](crate::LossModule) impl of a loss on float
-/// targets of the input's shape: class indices become one-hot `[N, C]` targets for the Learner
-/// adapter. `binary` (the BCE / focal family): the input kind follows `config.from_logits`;
-/// `raw`: the loss takes the model output as it is (regression and margin losses).
+/// The [`LossModule`](crate::LossModule) impl of a loss on float targets of the input's shape
+/// (through its [`InputTargetLoss`](crate::loss::input_target::InputTargetLoss)): class indices
+/// become one-hot `[N, C]` targets for the Learner adapter. `binary` (the BCE / focal family): the
+/// input kind follows `config.from_logits`; `raw`: the loss takes the model output as it is
+/// (regression and margin losses). The typed API comes from the declaration's `forward same_shape`.
 macro_rules! binary_loss_api {
     ($loss:ident) => {
         $crate::loss::declare::binary_loss_api!($loss, |this: &$loss| if this.config.from_logits {
@@ -86,8 +18,6 @@ macro_rules! binary_loss_api {
         $crate::loss::declare::binary_loss_api!($loss, |_: &$loss| $crate::loss::InputKind::Logits);
     };
     ($loss:ident, $input_kind:expr) => {
-        $crate::loss::declare::same_shape_forward_api!($loss);
-
         impl $crate::loss::LossModule for $loss {
             fn forward_inputs(
                 &self,
@@ -118,42 +48,30 @@ macro_rules! binary_loss_api {
 
 pub(crate) use binary_loss_api;
 
-/// `try_init` (validate, then build) and `init` (panic with the same message) for a loss module
-/// that holds just its validated `config`.
-macro_rules! config_init {
-    ($config:ident => $loss:ident) => {
-        impl $config {
-            /// Builds the loss, or says which field is out of range.
-            pub fn try_init(&self) -> $crate::error::LossResult<$loss> {
-                self.validate()?;
-                Ok($loss {
-                    config: self.clone(),
-                })
-            }
-
-            /// Builds the loss; panics with the [`try_init`](Self::try_init) message on a bad field.
-            #[track_caller]
-            pub fn init(&self) -> $loss {
-                $crate::error::or_panic(self.try_init())
-            }
-        }
-    };
-}
-pub(crate) use config_init;
-
-/// A loss config and its module from one declaration: the serde struct (`deny_unknown_fields`,
-/// defaults on missing fields), `Default`, burn `Config`, `new`, one `with_<field>` setter per
-/// field, `validate`, `try_init` / `init`, and the module struct holding the validated config.
-/// Doc comments (formula, defaults, anchors) are written at the declaration.
+/// A loss config and its module from one declaration — the one way every loss of the crate is
+/// declared: the serde struct (`deny_unknown_fields`, defaults on missing fields), `Default`, burn
+/// `Config`, `new` (taking the required fields listed in `new(…)`, if any), one `with_<field>`
+/// setter per field that names one, `validate`, `try_init` / `init`, and the module struct holding
+/// the validated config plus the state listed after the loss's name, each state field built from
+/// the validated config (`self`) by its expression (which may use `?`; with `on device`, a
+/// `try_init_on(device)` builds it on that device and `try_init` on the default one). Doc comments
+/// (formula, defaults, anchors) are written at the declaration and are what `describe` prints.
+///
+/// Declarative rather than a derive crate: the declarations stay in the loss files, rustc checks
+/// every generated item where it is expanded, and the crate needs no proc-macro dependency
+/// (`cargo add burn-losses` stays one crate of ours).
 macro_rules! loss_config {
     (
         $(#[$($config_doc:tt)*])*
-        $config:ident ($name:literal, defaults $defaults:literal) {
-            $( $(#[$($field_doc:tt)*])* $field:ident : $ty:ty = $default:expr => $setter:ident, )*
+        $config:ident ($name:literal, defaults $defaults:literal $(, new($($req:ident : $req_ty:ty),* $(,)?))?) {
+            $( $(#[$($field_doc:tt)*])* $field:ident : $ty:ty = $default:expr $(=> $setter:ident)?, )*
         }
         validate(&$this:ident) $validate:block
         $(#[$($loss_doc:tt)*])*
-        $loss:ident;
+        $loss:ident $(on $device:ident)? $({
+            $( $(#[$($state_doc:tt)*])* $state:ident : $state_ty:ty = $state_init:expr, )*
+        })?;
+        $(forward $($api:tt)+)?
     ) => {
         $crate::loss::doc::documented! {
             $(#[$($config_doc)*])*
@@ -176,24 +94,27 @@ macro_rules! loss_config {
             #[allow(dead_code)]
             const NAME: &'static str = $name;
 
-            #[doc = concat!("The defaults (", $defaults, ").")]
-            pub fn new() -> Self {
-                Self::default()
-            }
+            $crate::loss::declare::loss_config!(@new $defaults $(, $($req : $req_ty),*)?);
 
             /// Checks every field; the error names the field and its expected range.
             pub fn validate(&$this) -> $crate::error::LossResult<()> $validate
 
-            $(
+            $( $(
                 #[doc = concat!("Sets `", stringify!($field), "`.")]
                 pub fn $setter(mut self, $field: $ty) -> Self {
                     self.$field = $field;
                     self
                 }
-            )*
-        }
+            )? )*
 
-        $crate::loss::declare::config_init!($config => $loss);
+            $crate::loss::declare::loss_config!(@init $loss ($this) [$($device)?] { $($( $state: $state_init, )*)? });
+
+            /// Builds the loss; panics with the [`try_init`](Self::try_init) message on a bad field.
+            #[track_caller]
+            pub fn init(&self) -> $loss {
+                $crate::error::or_panic(self.try_init())
+            }
+        }
 
         $crate::loss::doc::documented! {
             $(#[$($loss_doc)*])*
@@ -202,43 +123,104 @@ macro_rules! loss_config {
                 /// The validated configuration.
                 #[module(skip)]
                 pub config: $config,
+                $($( $(#[$($state_doc)*])* pub $state: $state_ty, )*)?
             }
         }
 
         impl $loss {
-            /// This loss with `reduction: "none"` (what `forward_no_reduction` runs).
+            /// This loss with `reduction: "none"` (what `forward_no_reduction` runs), sharing its
+            /// state.
             #[allow(dead_code)]
             fn unreduced(&self) -> Self {
-                let mut config = self.config.clone();
-                config.reduction = $crate::loss::declare::Unreduced::none();
-                Self { config }
+                let mut loss = self.clone();
+                loss.config.reduction = $crate::loss::declare::Unreduced::none();
+                loss
             }
+        }
+
+        $( $crate::loss::declare::typed_api!($loss, $($api)+); )?
+    };
+    (@new $defaults:literal) => {
+        #[doc = concat!("The defaults (", $defaults, ").")]
+        pub fn new() -> Self {
+            Self::default()
+        }
+    };
+    (@new $defaults:literal, $($req:ident : $req_ty:ty),*) => {
+        #[doc = concat!("The defaults (", $defaults, ") with the required fields given.")]
+        pub fn new($($req: $req_ty),*) -> Self {
+            Self { $($req,)* ..Self::default() }
+        }
+    };
+    (@init $loss:ident ($this:ident) [] { $( $state:ident : $state_init:expr, )* }) => {
+        /// Builds the loss, or says which field is out of range.
+        pub fn try_init(&$this) -> $crate::error::LossResult<$loss> {
+            $this.validate()?;
+            Ok($loss { config: $this.clone(), $( $state: $state_init, )* })
+        }
+    };
+    (@init $loss:ident ($this:ident) [$device:ident] { $( $state:ident : $state_init:expr, )* }) => {
+        /// Builds the loss with its parameters on the default device, or says which field is out
+        /// of range. Move it with `Module::to_device`, or build it with
+        /// [`try_init_on`](Self::try_init_on).
+        pub fn try_init(&self) -> $crate::error::LossResult<$loss> {
+            self.try_init_on(&burn::tensor::Device::default())
+        }
+
+        /// As [`try_init`](Self::try_init), with the loss's parameters on `device`.
+        pub fn try_init_on(&$this, $device: &burn::tensor::Device) -> $crate::error::LossResult<$loss> {
+            $this.validate()?;
+            Ok($loss { config: $this.clone(), $( $state: $state_init, )* })
         }
     };
 }
 pub(crate) use loss_config;
 
-/// The typed API of a loss declared with [`loss_config`] from its named arguments (each typed
-/// argument becomes the named one of its name): `forward` (the configured reduction; `[1]` for
-/// `"mean"` / `"sum"`, the flattened losses for `"none"`), `try_forward` (with the optional
-/// per-sample `weight [N]` when the loss takes one, errors instead of panics) and
-/// `forward_no_reduction` (the unreduced losses in their logical shape, never flattened — the
-/// one return-shape rule of every loss's `forward_no_reduction`).
+/// The typed API of a loss, from the `forward` clause of its [`loss_config`] declaration: the
+/// typed arguments (each passed to `forward_inputs` under its own name, as a float or an integer
+/// tensor), an optional argument of `try_forward`, and the rank of the unreduced loss. Generates
+/// `forward` (the configured reduction; `[1]` for `"mean"` / `"sum"`, the unreduced losses
+/// flattened for `"none"`), `try_forward` (with the optional argument, errors instead of panics)
+/// and `forward_no_reduction` (the unreduced losses in their logical shape, never flattened — the
+/// one return-shape rule of every loss's `forward_no_reduction`). `same_shape` is the common
+/// signature: `input` and `target` of one shape (any rank), optional per-sample `weight [N]`,
+/// unreduced losses of the input's shape.
 macro_rules! typed_api {
+    ($loss:ident, same_shape;) => {
+        $crate::loss::declare::typed_api!(
+            $loss, "`input` against `target` of one shape (any rank)",
+            <const D: usize> (input: burn::tensor::Tensor<D> => with_float, target: burn::tensor::Tensor<D> => with_float),
+            optional weight: burn::tensor::Tensor<1> => with_float, unreduced burn::tensor::Tensor<D>;
+        );
+    };
     (
         $loss:ident, $what:literal,
         <$(const $g:ident : usize),*> ( $( $arg:ident : $ty:ty => $with:ident ),* )
-        $(, weight $weighted:tt)?
-        , unreduced $(@ <$(const $ng:ident : usize),*>)? $out:ty
+        $(, optional $opt:ident : $opt_ty:ty => $opt_with:ident)?
+        , unreduced $(@ <$(const $ng:ident : usize),*>)? $out:ty;
     ) => {
         impl $loss {
             #[doc = concat!("The configured reduction of ", $what, ": `[1]` for `\"mean\"` / `\"sum\"`, the unreduced losses flattened for `\"none\"`.")]
             #[track_caller]
             pub fn forward<$(const $g: usize),*>(&self, $($arg: $ty),*) -> burn::tensor::Tensor<1> {
-                $crate::error::or_panic(self.try_forward($($arg,)* $($crate::loss::declare::typed_api!(@none $weighted))?))
+                $crate::error::or_panic(self.try_forward($($arg,)* $($crate::loss::declare::typed_api!(@none $opt))?))
             }
 
-            $crate::loss::declare::typed_api!(@try $what, <$(const $g: usize),*> ( $( $arg : $ty => $with ),* ) $(, weight $weighted)?);
+            #[doc = concat!("As `forward`", $(" with the optional `", stringify!($opt), "`",)? ", returning an error instead of panicking on bad input.")]
+            pub fn try_forward<$(const $g: usize),*>(
+                &self,
+                $($arg: $ty,)*
+                $($opt: Option<$opt_ty>,)?
+            ) -> $crate::error::LossResult<burn::tensor::Tensor<1>> {
+                let inputs = $crate::tensor::dynamic::LossInputs::new() $( .$with(stringify!($arg), $arg) )*;
+                $(
+                    let inputs = match $opt {
+                        Some(tensor) => inputs.$opt_with(stringify!($opt), tensor),
+                        None => inputs,
+                    };
+                )?
+                $crate::loss::forward_typed(self, inputs)
+            }
 
             #[doc = concat!("The unreduced losses of ", $what, " in their logical shape (the `\"none\"` shape of the `# Shapes` section), whatever the configured reduction.")]
             #[track_caller]
@@ -248,28 +230,7 @@ macro_rules! typed_api {
             }
         }
     };
-    (@none $weighted:tt) => { None };
-    (@try $what:literal, <$(const $g:ident : usize),*> ( $( $arg:ident : $ty:ty => $with:ident ),* ), weight $weighted:tt) => {
-        #[doc = concat!("As `forward`, with optional per-sample weights `[N]`, returning an error instead of panicking on bad input.")]
-        pub fn try_forward<$(const $g: usize),*>(
-            &self,
-            $($arg: $ty,)*
-            weight: Option<burn::tensor::Tensor<1>>,
-        ) -> $crate::error::LossResult<burn::tensor::Tensor<1>> {
-            let inputs = $crate::tensor::dynamic::LossInputs::new() $( .$with(stringify!($arg), $arg) )*;
-            $crate::loss::forward_typed(self, inputs, weight)
-        }
-    };
-    (@try $what:literal, <$(const $g:ident : usize),*> ( $( $arg:ident : $ty:ty => $with:ident ),* )) => {
-        #[doc = concat!("As `forward`, returning an error instead of panicking on bad input.")]
-        pub fn try_forward<$(const $g: usize),*>(
-            &self,
-            $($arg: $ty),*
-        ) -> $crate::error::LossResult<burn::tensor::Tensor<1>> {
-            let inputs = $crate::tensor::dynamic::LossInputs::new() $( .$with(stringify!($arg), $arg) )*;
-            $crate::loss::forward_typed(self, inputs, None)
-        }
-    };
+    (@none $opt:ident) => { None };
 }
 pub(crate) use typed_api;
 

@@ -63,7 +63,8 @@ pub(crate) fn elementwise_terms<L: ElementwiseLoss>(
     Ok((terms, input.shape.clone()))
 }
 
-/// [`InputTargetLoss`] for an [`ElementwiseLoss`] and the API of [`binary_loss_api`]`(raw)`.
+/// [`InputTargetLoss`] for an [`ElementwiseLoss`], and its [`LossModule`](crate::LossModule) by
+/// [`binary_loss_api`]`(raw)` (the typed API comes from the declaration's `forward same_shape`).
 macro_rules! elementwise_loss_api {
     ($loss:ident) => {
         impl $crate::loss::input_target::InputTargetLoss for $loss {

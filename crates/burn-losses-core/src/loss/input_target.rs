@@ -9,9 +9,9 @@ use crate::tensor::dynamic::check_non_empty;
 
 /// The shared `forward` machinery of losses called as `(input, target, optional weight)`.
 ///
-/// A loss implements [`element_loss`](Self::element_loss) once, on rank-erased tensors; the typed
-/// `forward` / `try_forward` / `forward_no_reduction` and the named-argument `forward_inputs` of
-/// every such loss are the provided methods below.
+/// A loss implements [`element_loss`](Self::element_loss) once, on rank-erased tensors; its
+/// named-argument `forward_inputs` is [`forward_named`](Self::forward_named) below, and its typed
+/// API comes from the `forward` clause of its declaration.
 pub(crate) trait InputTargetLoss {
     /// snake_case loss name used in messages.
     const NAME: &'static str;
@@ -62,36 +62,6 @@ pub(crate) trait InputTargetLoss {
         }
         let (terms, shape) = self.element_loss(input, target, weight)?;
         Ok((terms.reduce(reduction), shape))
-    }
-
-    fn try_forward_typed<const D: usize, const DT: usize>(
-        &self,
-        input: Tensor<D>,
-        target: Tensor<DT, Self::Target>,
-        weight: Option<Tensor<1>>,
-    ) -> LossResult<Tensor<1>> {
-        let (loss, _) = self.loss_with(
-            &DynTensor::from_tensor(input),
-            &DynTensor::from_tensor(target),
-            weight.map(DynTensor::from_tensor).as_ref(),
-            self.reduction(),
-        )?;
-        Ok(loss)
-    }
-
-    fn forward_no_reduction_typed<const D: usize, const DO: usize, const DT: usize>(
-        &self,
-        input: Tensor<D>,
-        target: Tensor<DT, Self::Target>,
-        out_dims: [usize; DO],
-    ) -> LossResult<Tensor<DO>> {
-        let (loss, _) = self.loss_with(
-            &DynTensor::from_tensor(input),
-            &DynTensor::from_tensor(target),
-            None,
-            crate::reduction::Reduction::None,
-        )?;
-        Ok(loss.reshape(out_dims))
     }
 
     fn forward_named(&self, inputs: &crate::tensor::dynamic::LossInputs) -> LossResult<DynTensor> {

@@ -75,7 +75,7 @@ pub(crate) fn forward_with_indices<L: LossModule + ?Sized, const D: usize, const
     let inputs = LossInputs::new()
         .with_float("input", input)
         .with_int("target", targets);
-    forward_typed(loss, inputs, None)
+    forward_typed(loss, inputs)
 }
 
 /// [`LossModule::classification_loss`] of a loss whose `forward_inputs` takes `input [N, C]` and
@@ -114,18 +114,10 @@ pub trait ClassificationLoss {
     fn classification_loss(&self, logits: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>>;
 }
 
-/// The typed `try_forward` of a loss from its named arguments: `inputs` plus the optional
-/// per-sample `weight [N]`, through [`LossModule::forward_inputs`]; `[1]` for `"mean"` / `"sum"`,
-/// the flattened unreduced losses for `"none"` (the rule of every typed `forward`).
-pub(crate) fn forward_typed<L: LossModule + ?Sized>(
-    loss: &L,
-    inputs: LossInputs,
-    weight: Option<Tensor<1>>,
-) -> LossResult<Tensor<1>> {
-    let inputs = match weight {
-        Some(w) => inputs.with_float("weight", w),
-        None => inputs,
-    };
+/// The typed `try_forward` of a loss from its named arguments, through
+/// [`LossModule::forward_inputs`]: `[1]` for `"mean"` / `"sum"`, the flattened unreduced losses for
+/// `"none"` (the rule of every typed `forward`).
+pub(crate) fn forward_typed<L: LossModule + ?Sized>(loss: &L, inputs: LossInputs) -> LossResult<Tensor<1>> {
     Ok(loss.forward_inputs(&inputs)?.flat)
 }
 

@@ -1,11 +1,10 @@
 //! Binary cross-entropy: the family's shared documentation is the crate docs' [Binary cross-entropy](crate#binary-cross-entropy).
 
 use burn::tensor::{Float, Tensor, TensorData};
-use serde::{Deserialize, Serialize};
 
 use crate::error::{LossError, LossResult, check, fmt_shape};
 use crate::fused;
-use crate::loss::declare::{binary_loss_api, config_init, config_setters};
+use crate::loss::declare::binary_loss_api;
 use crate::loss::input_target::InputTargetLoss;
 use crate::reduction::sample_weight_2d;
 use crate::reduction::{ElementLoss, Reduction};
@@ -21,59 +20,24 @@ fn default_epsilon() -> f64 {
 // bce with pos_weight
 // ---------------------------------------------------------------------------------------------
 
-crate::loss::doc::documented! {
+crate::loss::declare::loss_config! {
     /// Configuration of [`BceLoss`] (`"type": "bce"` in a [`LossConfig`](crate::LossConfig)).
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(default, deny_unknown_fields)]
-    pub struct BceLossConfig {
+    BceLossConfig("bce", defaults "no pos_weight, logits, mean") {
         /// Weight of the positive term of each class, broadcast over the last dimension of `input`
         /// (length = its size, or 1 for all); `> 1` raises recall. Default `None` (all 1). PyTorch
         /// `binary_cross_entropy_with_logits(pos_weight=)`; a common choice is `#neg / #pos` per class.
-        pub pos_weight: Option<Vec<f32>>,
+        pos_weight: Option<Vec<f32>> = None => with_pos_weight,
         /// `true` (default): `input` holds logits. `false`: probabilities, clipped to
         /// `[epsilon, 1 − epsilon]` inside the logarithms (Keras `binary_crossentropy`).
-        pub from_logits: bool,
+        from_logits: bool = true => with_from_logits,
         /// Label smoothing `s ∈ [0, 1]`: `y ← y(1 − s) + s/2` (Keras). Default `0`.
-        pub label_smoothing: f64,
+        label_smoothing: f64 = 0.0 => with_label_smoothing,
         /// Clipping ε for probability inputs, in (0, 0.5). Default `1e-7` (Keras).
-        pub epsilon: f64,
+        epsilon: f64 = default_epsilon() => with_epsilon,
         /// `"mean"` (default, over all elements), `"sum"` or `"none"`.
-        pub reduction: Reduction,
+        reduction: Reduction = Reduction::Mean => with_reduction,
     }
-}
-
-impl Default for BceLossConfig {
-    fn default() -> Self {
-        Self {
-            pos_weight: None,
-            from_logits: true,
-            label_smoothing: 0.0,
-            epsilon: default_epsilon(),
-            reduction: Reduction::Mean,
-        }
-    }
-}
-
-impl burn::config::Config for BceLossConfig {}
-
-config_setters!(BceLossConfig {
-    with_pos_weight => pos_weight: Option<Vec<f32>>,
-    with_from_logits => from_logits: bool,
-    with_label_smoothing => label_smoothing: f64,
-    with_epsilon => epsilon: f64,
-    with_reduction => reduction: Reduction,
-});
-
-impl BceLossConfig {
-    const NAME: &'static str = "bce";
-
-    /// The defaults (no pos_weight, logits, mean).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Checks every field; the error names the field and its expected range.
-    pub fn validate(&self) -> LossResult<()> {
+    validate(&self) {
         if let Some(pos_weight) = &self.pos_weight {
             check::weights(Self::NAME, "pos_weight", pos_weight)?;
         }
@@ -87,11 +51,6 @@ impl BceLossConfig {
         )?;
         check::in_open_range(Self::NAME, "epsilon", self.epsilon, 0.0, 0.5)
     }
-}
-
-config_init!(BceLossConfig => BceLoss);
-
-crate::loss::doc::documented! {
     /// Binary / multi-label cross-entropy with per-class positive weights, any shape.
     ///
     /// With `log p = log_sigmoid(x)`, `log(1 − p) = log_sigmoid(−x)` (or the logarithms of `p`
@@ -110,12 +69,8 @@ crate::loss::doc::documented! {
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
     /// it; PyTorch's mean would be NaN). Every element has a loss, so there is no other degenerate
     /// case: a batch of one class, or of negatives only, is an ordinary batch.
-    #[derive(burn::module::Module, Debug)]
-    pub struct BceLoss {
-        /// The validated configuration.
-        #[module(skip)]
-        pub config: BceLossConfig,
-    }
+    BceLoss;
+    forward same_shape;
 }
 
 binary_loss_api!(BceLoss);
@@ -227,55 +182,22 @@ impl InputTargetLoss for BceLoss {
 // balanced_bce (HED)
 // ---------------------------------------------------------------------------------------------
 
-crate::loss::doc::documented! {
+crate::loss::declare::loss_config! {
     /// Configuration of [`BalancedBceLoss`] (`"type": "balanced_bce"` in a
     /// [`LossConfig`](crate::LossConfig)).
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(default, deny_unknown_fields)]
-    pub struct BalancedBceLossConfig {
+    BalancedBceLossConfig("balanced_bce", defaults "β from the batch, logits, mean") {
         /// β ∈ [0, 1], the weight of positives (negatives get `1 − β`). Default `None`: β = the
         /// fraction of negatives in the batch, `1 − mean(y)` (HED), a constant for autodiff.
-        pub beta: Option<f64>,
+        beta: Option<f64> = None => with_beta,
         /// `true` (default): `input` holds logits. `false`: probabilities, clipped to
         /// `[epsilon, 1 − epsilon]` inside the logarithms.
-        pub from_logits: bool,
+        from_logits: bool = true => with_from_logits,
         /// Clipping ε for probability inputs, in (0, 0.5). Default `1e-7`.
-        pub epsilon: f64,
+        epsilon: f64 = default_epsilon() => with_epsilon,
         /// `"mean"` (default, over all elements), `"sum"` or `"none"`.
-        pub reduction: Reduction,
+        reduction: Reduction = Reduction::Mean => with_reduction,
     }
-}
-
-impl Default for BalancedBceLossConfig {
-    fn default() -> Self {
-        Self {
-            beta: None,
-            from_logits: true,
-            epsilon: default_epsilon(),
-            reduction: Reduction::Mean,
-        }
-    }
-}
-
-impl burn::config::Config for BalancedBceLossConfig {}
-
-config_setters!(BalancedBceLossConfig {
-    with_beta => beta: Option<f64>,
-    with_from_logits => from_logits: bool,
-    with_epsilon => epsilon: f64,
-    with_reduction => reduction: Reduction,
-});
-
-impl BalancedBceLossConfig {
-    const NAME: &'static str = "balanced_bce";
-
-    /// The defaults (β from the batch, logits, mean).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Checks every field; the error names the field and its expected range.
-    pub fn validate(&self) -> LossResult<()> {
+    validate(&self) {
         if let Some(beta) = self.beta
             && !(beta.is_finite() && (0.0..=1.0).contains(&beta))
         {
@@ -288,11 +210,6 @@ impl BalancedBceLossConfig {
         }
         check::in_open_range(Self::NAME, "epsilon", self.epsilon, 0.0, 0.5)
     }
-}
-
-config_init!(BalancedBceLossConfig => BalancedBceLoss);
-
-crate::loss::doc::documented! {
     /// HED's class-balanced cross-entropy (the α-balanced CE of the survey "The Loss Function in Machine Learning" (2020)), any shape:
     ///
     /// ```text
@@ -311,12 +228,8 @@ crate::loss::doc::documented! {
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
     /// it; PyTorch's mean would be NaN). A batch of one class only (no positives, or no negatives) has
     /// β = 1 or 0 and a loss of exactly 0 with a zero gradient (above).
-    #[derive(burn::module::Module, Debug)]
-    pub struct BalancedBceLoss {
-        /// The validated configuration.
-        #[module(skip)]
-        pub config: BalancedBceLossConfig,
-    }
+    BalancedBceLoss;
+    forward same_shape;
 }
 
 binary_loss_api!(BalancedBceLoss);

@@ -174,13 +174,10 @@ loss_config! {
     /// `"sum"` 0 and `"mean"` NaN (0 / 0, as PyTorch), with a zero gradient. With class weights, a
     /// `"mean"` whose targets' weights sum to 0 is NaN too (PyTorch).
     CrossEntropyLoss;
+    forward "logits `[N, C, …]` against class indices `[N, …]` (`DT = D − 1`)",
+        <const D: usize, const DT: usize> (input: Tensor<D> => with_float, target: Tensor<DT, Int> => with_int),
+        optional weight: Tensor<1> => with_float, unreduced Tensor<DT>;
 }
-
-crate::loss::declare::typed_api!(
-    CrossEntropyLoss, "logits `[N, C, …]` against class indices `[N, …]` (`DT = D − 1`)",
-    <const D: usize, const DT: usize> (input: Tensor<D> => with_float, target: Tensor<DT, Int> => with_int),
-    weight yes, unreduced Tensor<DT>
-);
 
 impl CrossEntropyLoss {
     /// The configured reduction for logits and class probabilities of the same shape.
@@ -330,13 +327,10 @@ loss_config! {
     /// for it; PyTorch's mean would be NaN). Every target `ignore_index`: `"none"` is all zeros,
     /// `"sum"` 0 and `"mean"` NaN (0 / 0, as PyTorch), with a zero gradient.
     NllLoss;
+    forward "log-probabilities `[N, C, …]` against class indices `[N, …]` (`DT = D − 1`)",
+        <const D: usize, const DT: usize> (input: Tensor<D> => with_float, target: Tensor<DT, Int> => with_int),
+        optional weight: Tensor<1> => with_float, unreduced Tensor<DT>;
 }
-
-crate::loss::declare::typed_api!(
-    NllLoss, "log-probabilities `[N, C, …]` against class indices `[N, …]` (`DT = D − 1`)",
-    <const D: usize, const DT: usize> (input: Tensor<D> => with_float, target: Tensor<DT, Int> => with_int),
-    weight yes, unreduced Tensor<DT>
-);
 
 impl crate::loss::LossModule for NllLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
@@ -407,13 +401,10 @@ loss_config! {
     /// for it; PyTorch's mean would be NaN). Every target `ignore_index`: `"none"` is all zeros,
     /// `"sum"` 0 and `"mean"` NaN (0 / 0, as PyTorch), with a zero gradient.
     Poly1Loss;
+    forward "logits `[N, C, …]` against class indices `[N, …]` (`DT = D − 1`)",
+        <const D: usize, const DT: usize> (input: Tensor<D> => with_float, target: Tensor<DT, Int> => with_int),
+        optional weight: Tensor<1> => with_float, unreduced Tensor<DT>;
 }
-
-crate::loss::declare::typed_api!(
-    Poly1Loss, "logits `[N, C, …]` against class indices `[N, …]` (`DT = D − 1`)",
-    <const D: usize, const DT: usize> (input: Tensor<D> => with_float, target: Tensor<DT, Int> => with_int),
-    weight yes, unreduced Tensor<DT>
-);
 
 impl crate::loss::LossModule for Poly1Loss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
@@ -502,13 +493,10 @@ loss_config! {
     /// for it; PyTorch's mean would be NaN). Every element has a loss, so there is no other
     /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
     KlDivergenceLoss;
+    forward "`input` against `target` of one shape (any rank)",
+        <const D: usize> (input: Tensor<D> => with_float, target: Tensor<D> => with_float),
+        optional weight: Tensor<1> => with_float, unreduced Tensor<D>;
 }
-
-crate::loss::declare::typed_api!(
-    KlDivergenceLoss, "`input` against `target` of one shape (any rank)",
-    <const D: usize> (input: Tensor<D> => with_float, target: Tensor<D> => with_float),
-    weight yes, unreduced Tensor<D>
-);
 
 impl crate::loss::LossModule for KlDivergenceLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {

@@ -2,10 +2,9 @@
 
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Float, Int, Tensor, TensorData};
-use serde::{Deserialize, Serialize};
 
-use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
-use crate::loss::declare::{binary_loss_api, config_init, config_setters};
+use crate::error::{LossError, LossResult, check, fmt_shape};
+use crate::loss::declare::binary_loss_api;
 use crate::loss::input_target::InputTargetLoss;
 use crate::reduction::sample_weight_2d;
 use crate::reduction::{ElementLoss, Reduction};
@@ -38,65 +37,28 @@ fn default_epsilon() -> f64 {
 // Binary / multi-label (sigmoid) focal loss
 // ---------------------------------------------------------------------------------------------
 
-crate::loss::doc::documented! {
+crate::loss::declare::loss_config! {
     /// Configuration of [`BinaryFocalLoss`] (`"type": "binary_focal"` in a [`LossConfig`](crate::LossConfig)).
     ///
     /// Missing fields take the defaults below; `"alpha": null` turns the α weighting off.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(default, deny_unknown_fields)]
-    pub struct BinaryFocalLossConfig {
+    BinaryFocalLossConfig("binary_focal", defaults "γ = 2, α = 0.25, logits, mean") {
         /// Focusing parameter γ ≥ 0. Default `2.0`; `0` gives binary cross-entropy exactly.
-        pub gamma: f64,
+        gamma: f64 = default_gamma() => with_gamma,
         /// Weight α ∈ [0, 1] of positives (negatives get `1 − α`). Default `Some(0.25)` (the paper,
         /// torchvision, Keras); `None` = no weighting (torchvision `alpha=-1`).
-        pub alpha: Option<f32>,
+        alpha: Option<f32> = Some(0.25) => with_alpha,
         /// `true` (default): `input` holds logits. `false`: `input` holds probabilities, clipped to
         /// `[epsilon, 1 − epsilon]` inside the logarithms (Keras `from_logits=False`).
-        pub from_logits: bool,
+        from_logits: bool = true => with_from_logits,
         /// Label smoothing `s ∈ [0, 1]`: targets become `y·(1 − s) + s/2` (Keras). Default `0`.
-        pub label_smoothing: f64,
+        label_smoothing: f64 = 0.0 => with_label_smoothing,
         /// Clipping ε for probability inputs (`from_logits = false`), in (0, 0.5). Default `1e-7`
         /// (Keras `backend.epsilon()`).
-        pub epsilon: f64,
+        epsilon: f64 = default_epsilon() => with_epsilon,
         /// `"mean"` (default, over all elements as torchvision), `"sum"` or `"none"`.
-        pub reduction: Reduction,
+        reduction: Reduction = Reduction::Mean => with_reduction,
     }
-}
-
-impl Default for BinaryFocalLossConfig {
-    fn default() -> Self {
-        Self {
-            gamma: default_gamma(),
-            alpha: Some(0.25),
-            from_logits: true,
-            label_smoothing: 0.0,
-            epsilon: default_epsilon(),
-            reduction: Reduction::Mean,
-        }
-    }
-}
-
-impl burn::config::Config for BinaryFocalLossConfig {}
-
-config_setters!(BinaryFocalLossConfig {
-    with_gamma => gamma: f64,
-    with_alpha => alpha: Option<f32>,
-    with_from_logits => from_logits: bool,
-    with_label_smoothing => label_smoothing: f64,
-    with_epsilon => epsilon: f64,
-    with_reduction => reduction: Reduction,
-});
-
-impl BinaryFocalLossConfig {
-    const NAME: &'static str = "binary_focal";
-
-    /// The defaults (γ = 2, α = 0.25, logits, mean).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Checks every field; the error names the field and its expected range.
-    pub fn validate(&self) -> LossResult<()> {
+    validate(&self) {
         check::non_negative(Self::NAME, "gamma", self.gamma)?;
         if let Some(alpha) = self.alpha
             && !(alpha.is_finite() && (0.0..=1.0).contains(&alpha))
@@ -110,11 +72,6 @@ impl BinaryFocalLossConfig {
         }
         validate_smoothing_and_epsilon(Self::NAME, self.label_smoothing, self.epsilon)
     }
-}
-
-config_init!(BinaryFocalLossConfig => BinaryFocalLoss);
-
-crate::loss::doc::documented! {
     /// Sigmoid focal loss for binary and multi-label targets of any shape.
     ///
     /// With `p = σ(x)` (or `p = x` for probability input) and a target `y ∈ [0, 1]`
@@ -134,12 +91,8 @@ crate::loss::doc::documented! {
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
     /// it; PyTorch's mean would be NaN). Every element has a loss, so there is no other degenerate
     /// case: a batch of one class, or of negatives only, is an ordinary batch.
-    #[derive(burn::module::Module, Debug)]
-    pub struct BinaryFocalLoss {
-        /// The validated configuration.
-        #[module(skip)]
-        pub config: BinaryFocalLossConfig,
-    }
+    BinaryFocalLoss;
+    forward same_shape;
 }
 
 binary_loss_api!(BinaryFocalLoss);
@@ -228,84 +181,40 @@ impl InputTargetLoss for BinaryFocalLoss {
 // Multiclass (softmax) focal loss
 // ---------------------------------------------------------------------------------------------
 
-crate::loss::doc::documented! {
+crate::loss::declare::loss_config! {
     /// Configuration of [`FocalLoss`] (`"type": "focal"` in a [`LossConfig`](crate::LossConfig)).
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(default, deny_unknown_fields)]
-    pub struct FocalLossConfig {
+    FocalLossConfig("focal", defaults "γ = 2, no α, ignore_index -100, logits, mean") {
         /// Focusing parameter γ ≥ 0. Default `2.0`; `0` gives cross-entropy exactly.
-        pub gamma: f64,
+        gamma: f64 = default_gamma() => with_gamma,
         /// Per-class weights α_c ≥ 0 (length = number of classes); the loss of an element whose target
         /// is class `c` is multiplied by α_c (with label smoothing, each class term k of the smoothed
         /// target by α_k, as PyTorch `cross_entropy(weight=)` and Keras do). Default `None` (all 1).
         /// The weights do not enter the `"mean"` denominator (kornia `weight=`, torchvision / Keras
         /// convention; PyTorch `cross_entropy(weight=)` instead divides by Σ α — not this loss).
-        pub alpha: Option<Vec<f32>>,
+        alpha: Option<Vec<f32>> = None => with_alpha,
         /// Target value that is skipped: its loss is 0 and it is left out of the `"mean"`
         /// denominator (PyTorch `ignore_index`). Default `Some(-100)` as in PyTorch; `None` makes
         /// every target count (and -100 an out-of-range error).
-        pub ignore_index: Option<i64>,
+        ignore_index: Option<i64> = Some(-100) => with_ignore_index,
         /// Label smoothing `s ∈ [0, 1]`: the target distribution becomes `(1 − s)·onehot + s/C`
         /// (PyTorch `cross_entropy(label_smoothing=)`, Keras). Default `0`.
-        pub label_smoothing: f64,
+        label_smoothing: f64 = 0.0 => with_label_smoothing,
         /// `true` (default): `input` holds logits (`log_softmax` over dim 1). `false`: `input` holds
         /// probabilities, renormalised over the class dimension and clipped to `[epsilon, 1 − epsilon]`
         /// (Keras `categorical_focal_crossentropy(from_logits=False)`).
-        pub from_logits: bool,
+        from_logits: bool = true => with_from_logits,
         /// Clipping ε for probability inputs, in (0, 0.5). Default `1e-7` (Keras).
-        pub epsilon: f64,
+        epsilon: f64 = default_epsilon() => with_epsilon,
         /// `"mean"` (default: over non-ignored elements), `"sum"` or `"none"`.
-        pub reduction: Reduction,
+        reduction: Reduction = Reduction::Mean => with_reduction,
     }
-}
-
-impl Default for FocalLossConfig {
-    fn default() -> Self {
-        Self {
-            gamma: default_gamma(),
-            alpha: None,
-            ignore_index: Some(-100),
-            label_smoothing: 0.0,
-            from_logits: true,
-            epsilon: default_epsilon(),
-            reduction: Reduction::Mean,
-        }
-    }
-}
-
-impl burn::config::Config for FocalLossConfig {}
-
-config_setters!(FocalLossConfig {
-    with_gamma => gamma: f64,
-    with_alpha => alpha: Option<Vec<f32>>,
-    with_ignore_index => ignore_index: Option<i64>,
-    with_label_smoothing => label_smoothing: f64,
-    with_from_logits => from_logits: bool,
-    with_epsilon => epsilon: f64,
-    with_reduction => reduction: Reduction,
-});
-
-impl FocalLossConfig {
-    const NAME: &'static str = "focal";
-
-    /// The defaults (γ = 2, no α, ignore_index -100, logits, mean).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Checks every field; the error names the field and its expected range.
-    pub fn validate(&self) -> LossResult<()> {
+    validate(&self) {
         check::non_negative(Self::NAME, "gamma", self.gamma)?;
         if let Some(alpha) = &self.alpha {
             check::weights(Self::NAME, "alpha", alpha)?;
         }
         validate_smoothing_and_epsilon(Self::NAME, self.label_smoothing, self.epsilon)
     }
-}
-
-config_init!(FocalLossConfig => FocalLoss);
-
-crate::loss::doc::documented! {
     /// Softmax focal loss for multiclass targets: `input [N, C]` or `[N, C, d1, …]`, integer
     /// `target [N]` or `[N, d1, …]`.
     ///
@@ -325,48 +234,13 @@ crate::loss::doc::documented! {
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
     /// it; PyTorch's mean would be NaN). Every target `ignore_index`: `"none"` is all zeros, `"sum"` 0
     /// and `"mean"` NaN (0 / 0, as PyTorch), with a zero gradient.
-    #[derive(burn::module::Module, Debug)]
-    pub struct FocalLoss {
-        /// The validated configuration.
-        #[module(skip)]
-        pub config: FocalLossConfig,
-    }
+    FocalLoss;
+    forward "logits `[N, C, …]` against class indices `[N, …]` (`DT = D − 1`; ignored elements are 0 unreduced)",
+        <const D: usize, const DT: usize> (input: Tensor<D> => with_float, target: Tensor<DT, Int> => with_int),
+        optional weight: Tensor<1> => with_float, unreduced Tensor<DT>;
 }
 
 impl FocalLoss {
-    /// The configured reduction of the loss (for `"none"`: flattened, see
-    /// [`forward_no_reduction`](Self::forward_no_reduction)). `DT` must be `D − 1`.
-    #[track_caller]
-    pub fn forward<const D: usize, const DT: usize>(
-        &self,
-        input: Tensor<D>,
-        target: Tensor<DT, Int>,
-    ) -> Tensor<1> {
-        or_panic(self.try_forward_typed(input, target, None))
-    }
-
-    /// As [`forward`](Self::forward), with optional per-sample weights `[N]`, returning an error
-    /// instead of panicking on bad input.
-    pub fn try_forward<const D: usize, const DT: usize>(
-        &self,
-        input: Tensor<D>,
-        target: Tensor<DT, Int>,
-        weight: Option<Tensor<1>>,
-    ) -> LossResult<Tensor<1>> {
-        self.try_forward_typed(input, target, weight)
-    }
-
-    /// The unreduced loss, same shape as `target` (ignored elements are 0).
-    #[track_caller]
-    pub fn forward_no_reduction<const D: usize, const DT: usize>(
-        &self,
-        input: Tensor<D>,
-        target: Tensor<DT, Int>,
-    ) -> Tensor<DT> {
-        let dims = target.dims();
-        or_panic(self.forward_no_reduction_typed(input, target, dims))
-    }
-
     /// Named-argument form used by [`Loss`](crate::Loss): `input`, `target` (integers), optional `weight`.
     pub fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         self.forward_named(inputs)

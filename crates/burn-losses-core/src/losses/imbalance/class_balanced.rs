@@ -5,9 +5,8 @@ use burn::tensor::activation::log_softmax;
 use burn::tensor::{Bool, Float, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
+use crate::error::{LossError, LossResult, check, fmt_shape};
 use crate::loss::LossModule;
-use crate::loss::declare::config_setters;
 use crate::loss::input_target::InputTargetLoss;
 use crate::reduction::sample_weight_2d;
 use crate::reduction::{ElementLoss, Reduction};
@@ -55,80 +54,30 @@ pub enum ClassBalancedBase {
     SoftmaxBce,
 }
 
-crate::loss::doc::documented! {
+crate::loss::declare::loss_config! {
     /// Configuration of [`ClassBalancedLoss`] (`"type": "class_balanced"` in a
     /// [`LossConfig`](crate::LossConfig)).
     ///
     /// ```json
     /// {"type": "class_balanced", "samples_per_class": [5000, 2997, 1796, 1077, 645], "beta": 0.9999, "base": "focal", "gamma": 2.0}
     /// ```
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(default, deny_unknown_fields)]
-    pub struct ClassBalancedLossConfig {
+    ClassBalancedLossConfig("class_balanced", defaults "β = 0.9999, softmax, γ = 2, mean", new(samples_per_class: Vec<u64>)) {
         /// Training samples of each class, `n_c ≥ 1` (required; its length is the number of classes
         /// `C ≥ 2`). See [`from_dataset`](Self::from_dataset).
-        pub samples_per_class: Vec<u64>,
+        samples_per_class: Vec<u64> = Vec::new(),
         /// β ∈ [0, 1). Default `0.9999` (the paper's best on long-tailed CIFAR). `0` = uniform
         /// weights (the plain base loss), close to 1 ≈ inverse class frequency.
-        pub beta: f64,
+        beta: f64 = 0.9999 => with_beta,
         /// The base loss: `"softmax"` (default), `"sigmoid"`, `"focal"` or `"softmax_bce"`.
-        pub base: ClassBalancedBase,
+        base: ClassBalancedBase = ClassBalancedBase::Softmax => with_base,
         /// Focusing γ ≥ 0 of the `"focal"` base (ignored by the others). Default `2.0`.
-        pub gamma: f64,
+        gamma: f64 = 2.0 => with_gamma,
         /// `"mean"` (default; the base's denominator: `N` for softmax and focal, `N·C` for sigmoid and
         /// softmax_bce), `"sum"` (the same terms, not divided) or `"none"` (per sample `[N]`, the
         /// one-hot bases summed over classes).
-        pub reduction: Reduction,
+        reduction: Reduction = Reduction::Mean => with_reduction,
     }
-}
-
-impl Default for ClassBalancedLossConfig {
-    fn default() -> Self {
-        Self {
-            samples_per_class: Vec::new(),
-            beta: 0.9999,
-            base: ClassBalancedBase::Softmax,
-            gamma: 2.0,
-            reduction: Reduction::Mean,
-        }
-    }
-}
-
-impl burn::config::Config for ClassBalancedLossConfig {}
-
-config_setters!(ClassBalancedLossConfig {
-    with_beta => beta: f64,
-    with_base => base: ClassBalancedBase,
-    with_gamma => gamma: f64,
-    with_reduction => reduction: Reduction,
-});
-
-impl ClassBalancedLossConfig {
-    const NAME: &'static str = "class_balanced";
-
-    /// The defaults (β = 0.9999, softmax, γ = 2, mean) for these class counts.
-    pub fn new(samples_per_class: Vec<u64>) -> Self {
-        Self {
-            samples_per_class,
-            ..Self::default()
-        }
-    }
-
-    /// Counts the labels of `dataset` in one pass ([`class_counts`]) and uses them as
-    /// `samples_per_class`, with the other fields at their defaults.
-    pub fn from_dataset<I, D: Dataset<I> + ?Sized>(
-        dataset: &D,
-        num_classes: usize,
-        label: impl Fn(&I) -> usize,
-    ) -> LossResult<Self> {
-        let counts = class_counts(dataset, num_classes, label).map_err(|e| {
-            LossError::input(Self::NAME, "dataset", format!("labels in [0, {num_classes})"), e)
-        })?;
-        Ok(Self::new(counts.into_iter().map(|n| n as u64).collect()))
-    }
-
-    /// Checks every field; the error names the field and its expected range.
-    pub fn validate(&self) -> LossResult<()> {
+    validate(&self) {
         let c = self.samples_per_class.len();
         if c < 2 {
             return Err(LossError::config(
@@ -155,44 +104,6 @@ impl ClassBalancedLossConfig {
         check::in_range(Self::NAME, "beta", self.beta, 0.0, 1.0, true)?;
         check::non_negative(Self::NAME, "gamma", self.gamma)
     }
-
-    /// The class weights `w_c = (1 − β) / (1 − β^{n_c})`, normalised to sum to `C` (in f64;
-    /// `1 − β^n` is formed as `−expm1(n·ln β)`, exact for β close to 1).
-    pub fn class_weights(&self) -> Vec<f64> {
-        let raw: Vec<f64> = self
-            .samples_per_class
-            .iter()
-            .map(|&n| {
-                let effective = if self.beta == 0.0 {
-                    1.0
-                } else {
-                    -(n as f64 * self.beta.ln()).exp_m1()
-                };
-                (1.0 - self.beta) / effective
-            })
-            .collect();
-        let total: f64 = raw.iter().sum();
-        let c = raw.len() as f64;
-        raw.into_iter().map(|w| w / total * c).collect()
-    }
-
-    /// Builds the loss, or says which field is out of range.
-    pub fn try_init(&self) -> LossResult<ClassBalancedLoss> {
-        self.validate()?;
-        Ok(ClassBalancedLoss {
-            class_weights: self.class_weights(),
-            config: self.clone(),
-        })
-    }
-
-    /// Builds the loss; panics with the [`try_init`](Self::try_init) message on a bad field.
-    #[track_caller]
-    pub fn init(&self) -> ClassBalancedLoss {
-        or_panic(self.try_init())
-    }
-}
-
-crate::loss::doc::documented! {
     /// Class-balanced loss: `input [N, C]` logits, `target [N]` class indices, optional per-sample
     /// weights `[N]` (multiplied in).
     ///
@@ -215,39 +126,47 @@ crate::loss::doc::documented! {
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
     /// it; PyTorch's mean would be NaN). Every element has a loss, so there is no other degenerate
     /// case: a batch of one class, or of negatives only, is an ordinary batch.
-    #[derive(burn::module::Module, Debug)]
-    pub struct ClassBalancedLoss {
-        /// The validated configuration.
-        #[module(skip)]
-        pub config: ClassBalancedLossConfig,
+    ClassBalancedLoss {
         /// `w_c`, normalised to sum to `C`.
-        pub class_weights: Vec<f64>,
-    }
+        class_weights: Vec<f64> = self.class_weights(),
+    };
+    forward "logits `[N, C]` against class indices `[N]`",
+        <> (input: Tensor<2> => with_float, target: Tensor<1, Int> => with_int),
+        optional weight: Tensor<1> => with_float, unreduced Tensor<1>;
 }
 
-impl ClassBalancedLoss {
-    /// The configured reduction of the loss of logits `[N, C]` against class indices `[N]`.
-    #[track_caller]
-    pub fn forward(&self, input: Tensor<2>, target: Tensor<1, Int>) -> Tensor<1> {
-        or_panic(self.try_forward_typed(input, target, None))
+impl ClassBalancedLossConfig {
+    /// Counts the labels of `dataset` in one pass ([`class_counts`]) and uses them as
+    /// `samples_per_class`, with the other fields at their defaults.
+    pub fn from_dataset<I, D: Dataset<I> + ?Sized>(
+        dataset: &D,
+        num_classes: usize,
+        label: impl Fn(&I) -> usize,
+    ) -> LossResult<Self> {
+        let counts = class_counts(dataset, num_classes, label).map_err(|e| {
+            LossError::input(Self::NAME, "dataset", format!("labels in [0, {num_classes})"), e)
+        })?;
+        Ok(Self::new(counts.into_iter().map(|n| n as u64).collect()))
     }
 
-    /// As [`forward`](Self::forward), with optional per-sample weights `[N]`, returning an error
-    /// instead of panicking on bad input.
-    pub fn try_forward(
-        &self,
-        input: Tensor<2>,
-        target: Tensor<1, Int>,
-        weight: Option<Tensor<1>>,
-    ) -> LossResult<Tensor<1>> {
-        self.try_forward_typed(input, target, weight)
-    }
-
-    /// The per-sample loss `[N]` (ignores the configured reduction).
-    #[track_caller]
-    pub fn forward_no_reduction(&self, input: Tensor<2>, target: Tensor<1, Int>) -> Tensor<1> {
-        let n = target.dims()[0];
-        or_panic(self.forward_no_reduction_typed(input, target, [n]))
+    /// The class weights `w_c = (1 − β) / (1 − β^{n_c})`, normalised to sum to `C` (in f64;
+    /// `1 − β^n` is formed as `−expm1(n·ln β)`, exact for β close to 1).
+    pub fn class_weights(&self) -> Vec<f64> {
+        let raw: Vec<f64> = self
+            .samples_per_class
+            .iter()
+            .map(|&n| {
+                let effective = if self.beta == 0.0 {
+                    1.0
+                } else {
+                    -(n as f64 * self.beta.ln()).exp_m1()
+                };
+                (1.0 - self.beta) / effective
+            })
+            .collect();
+        let total: f64 = raw.iter().sum();
+        let c = raw.len() as f64;
+        raw.into_iter().map(|w| w / total * c).collect()
     }
 }
 

@@ -1,10 +1,8 @@
 //! Self-adjusting Dice (DSC): the family's shared documentation is the crate docs' [Self-adjusting Dice (DSC)](crate#self-adjusting-dice-dsc).
 
 use burn::tensor::{Float, Int, Tensor};
-use serde::{Deserialize, Serialize};
 
-use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
-use crate::loss::declare::{config_init, config_setters};
+use crate::error::{LossError, LossResult, check, fmt_shape};
 use crate::reduction::reduce_to_dyn;
 use crate::reduction::{ElementLoss, Reduction};
 use crate::tensor::checks::{check_class_indices, check_float_range, check_same_dtype};
@@ -13,71 +11,31 @@ use crate::tensor::math::focal_power;
 use crate::tensor::math::safe_ratio;
 use crate::tensor::math::{stable_sigmoid, stable_softmax};
 
-crate::loss::doc::documented! {
+crate::loss::declare::loss_config! {
     /// Configuration of [`DscLoss`] (`"type": "dsc"` in a [`LossConfig`](crate::LossConfig)).
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(default, deny_unknown_fields)]
-    pub struct DscLossConfig {
+    DscLossConfig("dsc", defaults "α = 1, smooth 1, per instance, mean") {
         /// α >= 0 of the self-adjusting factor `(1 − p)^α`: 0 gives plain soft Dice. Default `1.0`
         /// (the paper; ShannonAI's default is 0).
-        pub alpha: f64,
+        alpha: f64 = 1.0 => with_alpha,
         /// Smoothing γ >= 0 added to numerator and denominator. Default `1.0` (the paper's
         /// formula; ShannonAI's default is 1e-4).
-        pub smooth: f64,
+        smooth: f64 = 1.0 => with_smooth,
         /// `true`: denominator `p̃² + y²` (ShannonAI `square_denominator=True`, also accepted as
         /// `"square_denominator"`; the overlap losses' `squared_pred`). Default `false`: `p̃ + y`
         /// (the paper's DSC).
         #[serde(alias = "square_denominator")]
-        pub squared_pred: bool,
+        squared_pred: bool = false => with_squared_pred,
         /// `true`: the sums run over all (unmasked) instances before the ratio — one ratio per class
         /// (ShannonAI's binary path; the survey document's TensorFlow `dsc_loss` / `dice_loss`).
         /// Default `false`: one ratio per instance and class.
-        pub batch: bool,
+        batch: bool = false => with_batch,
         /// `"mean"` (default: over instances), `"sum"` or `"none"` (`[N]`, or `[1]` with `batch`).
-        pub reduction: Reduction,
+        reduction: Reduction = Reduction::Mean => with_reduction,
     }
-}
-
-impl Default for DscLossConfig {
-    fn default() -> Self {
-        Self {
-            alpha: 1.0,
-            smooth: 1.0,
-            squared_pred: false,
-            batch: false,
-            reduction: Reduction::Mean,
-        }
-    }
-}
-
-impl burn::config::Config for DscLossConfig {}
-
-config_setters!(DscLossConfig {
-    with_alpha => alpha: f64,
-    with_smooth => smooth: f64,
-    with_squared_pred => squared_pred: bool,
-    with_batch => batch: bool,
-    with_reduction => reduction: Reduction,
-});
-
-impl DscLossConfig {
-    const NAME: &'static str = "dsc";
-
-    /// The defaults (α = 1, smooth 1, per instance, mean).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Checks every field; the error names the field and its expected range.
-    pub fn validate(&self) -> LossResult<()> {
+    validate(&self) {
         check::non_negative(Self::NAME, "alpha", self.alpha)?;
         check::non_negative(Self::NAME, "smooth", self.smooth)
     }
-}
-
-config_init!(DscLossConfig => DscLoss);
-
-crate::loss::doc::documented! {
     /// Self-adjusting Dice loss. With `p` the softmax (`input [N, C]`) or sigmoid (`input [N]`,
     /// binary: the positive class only) probability, `y` the one-hot target and
     /// `p̃ = (1 − p)^α · p`, per instance `i` and class `c`:
@@ -105,37 +63,13 @@ crate::loss::doc::documented! {
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
     /// it; PyTorch's mean would be NaN). Every instance masked: `p = y = 0`, each ratio `smooth /
     /// smooth`, loss 0 (`smooth` > 0) with a zero gradient.
-    #[derive(burn::module::Module, Debug)]
-    pub struct DscLoss {
-        /// The validated configuration.
-        #[module(skip)]
-        pub config: DscLossConfig,
-    }
+    DscLoss;
+    forward "logits `[N, C]` (or `[N]`, `D = 1`) against class indices `[N]` (`[N]`, or `[1]` with `batch`, unreduced)",
+        <const D: usize> (input: Tensor<D> => with_float, target: Tensor<1, Int> => with_int),
+        optional mask: Tensor<1> => with_float, unreduced Tensor<1>;
 }
 
 impl DscLoss {
-    /// The configured reduction of logits `[N, C]` (or `[N]`, `D = 1`) against class indices `[N]`.
-    #[track_caller]
-    pub fn forward<const D: usize>(&self, input: Tensor<D>, target: Tensor<1, Int>) -> Tensor<1> {
-        or_panic(self.try_forward(input, target, None))
-    }
-
-    /// As [`forward`](Self::forward) with an optional instance `mask [N]`, returning an error
-    /// instead of panicking.
-    pub fn try_forward<const D: usize>(
-        &self,
-        input: Tensor<D>,
-        target: Tensor<1, Int>,
-        mask: Option<Tensor<1>>,
-    ) -> LossResult<Tensor<1>> {
-        let (terms, _) = self.element_loss(
-            &DynTensor::from_tensor(input),
-            &DynTensor::from_tensor(target),
-            mask.map(DynTensor::from_tensor).as_ref(),
-        )?;
-        Ok(terms.reduce(self.config.reduction))
-    }
-
     fn element_loss(
         &self,
         input: &DynTensor<Float>,

@@ -4,11 +4,9 @@ use std::sync::{Arc, Mutex};
 
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Bool, Device, Float, Int, Tensor, TensorData};
-use serde::{Deserialize, Serialize};
 
-use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
+use crate::error::{LossError, LossResult, check, fmt_shape};
 use crate::loss::LossModule;
-use crate::loss::declare::config_setters;
 use crate::reduction::reduce_to_dyn;
 use crate::reduction::{ElementLoss, Reduction};
 use crate::tensor::checks::{check_float_range, check_same_dtype, int_min_max};
@@ -225,70 +223,21 @@ fn validate_binning(loss: &'static str, bins: usize, momentum: f64) -> LossResul
 // GHM-C
 // ---------------------------------------------------------------------------------------------
 
-crate::loss::doc::documented! {
+crate::loss::declare::loss_config! {
     /// Configuration of [`GhmCLoss`] (`"type": "ghm_c"` in a [`LossConfig`](crate::LossConfig)).
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(default, deny_unknown_fields)]
-    pub struct GhmCLossConfig {
+    GhmCLossConfig("ghm_c", defaults "10 bins, no momentum, mean") {
         /// Number of equal-width bins of the gradient length on [0, 1], >= 1. Default `10` (mmdet;
         /// the paper uses 30).
-        pub bins: usize,
+        bins: usize = default_bins() => with_bins,
         /// EMA momentum `m ∈ [0, 1)` of the bin counts across calls. Default `0` (no EMA; mmdet's
         /// default; the paper uses 0.75).
-        pub momentum: f64,
+        momentum: f64 = 0.0 => with_momentum,
         /// `"mean"` (default: divided by `tot`, the number of valid elements), `"sum"` or `"none"`.
-        pub reduction: Reduction,
+        reduction: Reduction = Reduction::Mean => with_reduction,
     }
-}
-
-impl Default for GhmCLossConfig {
-    fn default() -> Self {
-        Self {
-            bins: default_bins(),
-            momentum: 0.0,
-            reduction: Reduction::Mean,
-        }
-    }
-}
-
-impl burn::config::Config for GhmCLossConfig {}
-
-config_setters!(GhmCLossConfig {
-    with_bins => bins: usize,
-    with_momentum => momentum: f64,
-    with_reduction => reduction: Reduction,
-});
-
-impl GhmCLossConfig {
-    const NAME: &'static str = "ghm_c";
-
-    /// The defaults (10 bins, no momentum, mean).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Checks every field; the error names the field and its expected range.
-    pub fn validate(&self) -> LossResult<()> {
+    validate(&self) {
         validate_binning(Self::NAME, self.bins, self.momentum)
     }
-
-    /// Builds the loss (with a fresh EMA state), or says which field is out of range.
-    pub fn try_init(&self) -> LossResult<GhmCLoss> {
-        self.validate()?;
-        Ok(GhmCLoss {
-            config: self.clone(),
-            state: GhmState::default(),
-        })
-    }
-
-    /// Builds the loss; panics with the [`try_init`](Self::try_init) message on a bad field.
-    #[track_caller]
-    pub fn init(&self) -> GhmCLoss {
-        or_panic(self.try_init())
-    }
-}
-
-crate::loss::doc::documented! {
     /// GHM-C: BCE-with-logits weighted by the gradient density of `g = |σ(x) − y|` (see the
     /// [GHM docs](crate#gradient-harmonizing-ghm)). `input` logits of any shape with a binary `target` of the same shape, or
     /// `input [N, C]` with class indices `target [N]` in `[0, C]` (expanded to one-hot as mmdet's
@@ -299,15 +248,14 @@ crate::loss::doc::documented! {
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
     /// it; PyTorch's mean would be NaN). Every element invalid (`valid` all 0): nothing is binned,
     /// `tot` = 1, the loss is 0 with a zero gradient.
-    #[derive(burn::module::Module, Debug)]
-    pub struct GhmCLoss {
-        /// The validated configuration.
-        #[module(skip)]
-        pub config: GhmCLossConfig,
+    GhmCLoss {
         /// The EMA of the bin counts (used when `momentum > 0`).
         #[module(skip)]
-        pub state: GhmState,
-    }
+        state: GhmState = GhmState::default(),
+    };
+    forward "logits against a binary `target` of their shape (the weighted element losses, unreduced)",
+        <const D: usize> (input: Tensor<D> => with_float, target: Tensor<D> => with_float),
+        optional mask: Tensor<D> => with_float, unreduced Tensor<D>;
 }
 
 /// The target of a GHM-C call.
@@ -317,28 +265,6 @@ enum GhmCTarget<'a> {
 }
 
 impl GhmCLoss {
-    /// The configured reduction for a binary `target` of the shape of `input`.
-    #[track_caller]
-    pub fn forward<const D: usize>(&self, input: Tensor<D>, target: Tensor<D>) -> Tensor<1> {
-        or_panic(self.try_forward(input, target, None))
-    }
-
-    /// As [`forward`](Self::forward), with optional `mask` weights (0 = ignored), returning an
-    /// error instead of panicking on bad input.
-    pub fn try_forward<const D: usize>(
-        &self,
-        input: Tensor<D>,
-        target: Tensor<D>,
-        mask: Option<Tensor<D>>,
-    ) -> LossResult<Tensor<1>> {
-        let (terms, _) = self.element_loss(
-            &DynTensor::from_tensor(input),
-            GhmCTarget::Binary(&DynTensor::from_tensor(target)),
-            mask.map(DynTensor::from_tensor).as_ref(),
-        )?;
-        Ok(terms.reduce(self.config.reduction))
-    }
-
     /// The configured reduction for logits `[N, C]` and class indices `[N]` in `[0, C]`, with
     /// optional `mask [N]`.
     pub fn try_forward_classes(
@@ -353,18 +279,6 @@ impl GhmCLoss {
             mask.map(DynTensor::from_tensor).as_ref(),
         )?;
         Ok(terms.reduce(self.config.reduction))
-    }
-
-    /// The weighted element losses, shape of `input` (ignores the configured reduction).
-    #[track_caller]
-    pub fn forward_no_reduction<const D: usize>(&self, input: Tensor<D>, target: Tensor<D>) -> Tensor<D> {
-        let dims = input.dims();
-        let (terms, _) = or_panic(self.element_loss(
-            &DynTensor::from_tensor(input),
-            GhmCTarget::Binary(&DynTensor::from_tensor(target)),
-            None,
-        ));
-        terms.unreduced().reshape(dims)
     }
 
     fn element_loss(
@@ -477,52 +391,19 @@ impl LossModule for GhmCLoss {
 // GHM-R
 // ---------------------------------------------------------------------------------------------
 
-crate::loss::doc::documented! {
+crate::loss::declare::loss_config! {
     /// Configuration of [`GhmRLoss`] (`"type": "ghm_r"` in a [`LossConfig`](crate::LossConfig)).
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(default, deny_unknown_fields)]
-    pub struct GhmRLossConfig {
+    GhmRLossConfig("ghm_r", defaults "μ = 0.02, 10 bins, no momentum, mean") {
         /// μ > 0 of the authentic smooth L1 `√(d² + μ²) − μ`. Default `0.02` (mmdet, the paper).
-        pub mu: f64,
+        mu: f64 = 0.02 => with_mu,
         /// Number of bins of the gradient length on [0, 1), >= 1. Default `10`.
-        pub bins: usize,
+        bins: usize = default_bins() => with_bins,
         /// EMA momentum `m ∈ [0, 1)` of the bin counts across calls. Default `0`.
-        pub momentum: f64,
+        momentum: f64 = 0.0 => with_momentum,
         /// `"mean"` (default: divided by `tot = max(Σ mask, 1)`), `"sum"` or `"none"`.
-        pub reduction: Reduction,
+        reduction: Reduction = Reduction::Mean => with_reduction,
     }
-}
-
-impl Default for GhmRLossConfig {
-    fn default() -> Self {
-        Self {
-            mu: 0.02,
-            bins: default_bins(),
-            momentum: 0.0,
-            reduction: Reduction::Mean,
-        }
-    }
-}
-
-impl burn::config::Config for GhmRLossConfig {}
-
-config_setters!(GhmRLossConfig {
-    with_mu => mu: f64,
-    with_bins => bins: usize,
-    with_momentum => momentum: f64,
-    with_reduction => reduction: Reduction,
-});
-
-impl GhmRLossConfig {
-    const NAME: &'static str = "ghm_r";
-
-    /// The defaults (μ = 0.02, 10 bins, no momentum, mean).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Checks every field; the error names the field and its expected range.
-    pub fn validate(&self) -> LossResult<()> {
+    validate(&self) {
         if !(self.mu.is_finite() && self.mu > 0.0) {
             return Err(LossError::config(
                 Self::NAME,
@@ -533,24 +414,6 @@ impl GhmRLossConfig {
         }
         validate_binning(Self::NAME, self.bins, self.momentum)
     }
-
-    /// Builds the loss (with a fresh EMA state), or says which field is out of range.
-    pub fn try_init(&self) -> LossResult<GhmRLoss> {
-        self.validate()?;
-        Ok(GhmRLoss {
-            config: self.clone(),
-            state: GhmState::default(),
-        })
-    }
-
-    /// Builds the loss; panics with the [`try_init`](Self::try_init) message on a bad field.
-    #[track_caller]
-    pub fn init(&self) -> GhmRLoss {
-        or_panic(self.try_init())
-    }
-}
-
-crate::loss::doc::documented! {
     /// GHM-R: the authentic smooth L1 loss `ℓ = √(d² + μ²) − μ` of `d = input − target`, weighted by
     /// the gradient density of `g = |d| / √(d² + μ²)` (see the [GHM docs](crate#gradient-harmonizing-ghm)). `input` and
     /// `target` of the same shape (any rank), optional `mask` of that shape (mmdet's `label_weight`;
@@ -559,52 +422,17 @@ crate::loss::doc::documented! {
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
     /// it; PyTorch's mean would be NaN). Every element invalid (`valid` all 0): nothing is binned,
     /// `tot` = 1, the loss is 0 with a zero gradient.
-    #[derive(burn::module::Module, Debug)]
-    pub struct GhmRLoss {
-        /// The validated configuration.
-        #[module(skip)]
-        pub config: GhmRLossConfig,
+    GhmRLoss {
         /// The EMA of the bin counts (used when `momentum > 0`).
         #[module(skip)]
-        pub state: GhmState,
-    }
+        state: GhmState = GhmState::default(),
+    };
+    forward "predictions against `target` of their shape (the weighted element losses, unreduced)",
+        <const D: usize> (input: Tensor<D> => with_float, target: Tensor<D> => with_float),
+        optional mask: Tensor<D> => with_float, unreduced Tensor<D>;
 }
 
 impl GhmRLoss {
-    /// The configured reduction.
-    #[track_caller]
-    pub fn forward<const D: usize>(&self, input: Tensor<D>, target: Tensor<D>) -> Tensor<1> {
-        or_panic(self.try_forward(input, target, None))
-    }
-
-    /// As [`forward`](Self::forward), with optional `mask` weights, returning an error instead of
-    /// panicking on bad input.
-    pub fn try_forward<const D: usize>(
-        &self,
-        input: Tensor<D>,
-        target: Tensor<D>,
-        mask: Option<Tensor<D>>,
-    ) -> LossResult<Tensor<1>> {
-        let (terms, _) = self.element_loss(
-            &DynTensor::from_tensor(input),
-            &DynTensor::from_tensor(target),
-            mask.map(DynTensor::from_tensor).as_ref(),
-        )?;
-        Ok(terms.reduce(self.config.reduction))
-    }
-
-    /// The weighted element losses, shape of `input` (ignores the configured reduction).
-    #[track_caller]
-    pub fn forward_no_reduction<const D: usize>(&self, input: Tensor<D>, target: Tensor<D>) -> Tensor<D> {
-        let dims = input.dims();
-        let (terms, _) = or_panic(self.element_loss(
-            &DynTensor::from_tensor(input),
-            &DynTensor::from_tensor(target),
-            None,
-        ));
-        terms.unreduced().reshape(dims)
-    }
-
     fn element_loss(
         &self,
         input: &DynTensor<Float>,

@@ -52,6 +52,7 @@ macro_rules! label_margin_loss {
             /// which is mapped to {−1, 1} (Keras' `convert_binary_labels_to_hinge`). An optional
             /// per-sample `weight [N]` multiplies the terms.
             $loss;
+            forward same_shape;
         }
 
         impl ElementwiseLoss for $loss {
@@ -184,6 +185,9 @@ loss_config! {
     /// for it; PyTorch's mean would be NaN). Every element has a loss, so there is no other
     /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
     CategoricalHingeLoss;
+    forward "scores `[N, C]` against one-hot targets `[N, C]` (class indices through `forward_inputs`)",
+        <> (input: Tensor<2> => with_float, target: Tensor<2> => with_float),
+        optional weight: Tensor<1> => with_float, unreduced Tensor<1>;
 }
 
 /// The max of each row of `x [N, C]`, `[N, 1]`, whose gradient is shared evenly by the entries
@@ -197,12 +201,6 @@ fn max_dim1_split_at_ties(x: Tensor<2>) -> Tensor<2> {
         .cast(x.dtype());
     (x * at_max.clone()).sum_dim(1) / at_max.sum_dim(1)
 }
-
-crate::loss::declare::typed_api!(
-    CategoricalHingeLoss, "scores `[N, C]` against one-hot targets `[N, C]` (class indices through `forward_inputs`)",
-    <> (input: Tensor<2> => with_float, target: Tensor<2> => with_float),
-    weight yes, unreduced Tensor<1>
-);
 
 impl crate::loss::LossModule for CategoricalHingeLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
@@ -269,13 +267,10 @@ loss_config! {
     /// for it; PyTorch's mean would be NaN). Every element has a loss, so there is no other
     /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
     MultiMarginLoss;
+    forward "scores `[N, C]` against class indices `[N]`",
+        <> (input: Tensor<2> => with_float, target: Tensor<1, Int> => with_int),
+        optional weight: Tensor<1> => with_float, unreduced Tensor<1>;
 }
-
-crate::loss::declare::typed_api!(
-    MultiMarginLoss, "scores `[N, C]` against class indices `[N]`",
-    <> (input: Tensor<2> => with_float, target: Tensor<1, Int> => with_int),
-    weight yes, unreduced Tensor<1>
-);
 
 impl crate::loss::LossModule for MultiMarginLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
@@ -381,13 +376,10 @@ loss_config! {
     /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch. A zero
     /// vector is divided by ε rather than its norm (Keras): its cosine is 0, its gradient finite.
     CosineSimilarityLoss;
+    forward "`input` against `target` of one shape (rank >= 2), along `axis`",
+        <const D: usize> (input: Tensor<D> => with_float, target: Tensor<D> => with_float),
+        optional weight: Tensor<1> => with_float, unreduced @ <const DO: usize> Tensor<DO>;
 }
-
-crate::loss::declare::typed_api!(
-    CosineSimilarityLoss, "`input` against `target` of one shape (rank >= 2), along `axis`",
-    <const D: usize> (input: Tensor<D> => with_float, target: Tensor<D> => with_float),
-    weight yes, unreduced @ <const DO: usize> Tensor<DO>
-);
 
 impl crate::loss::LossModule for CosineSimilarityLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
@@ -538,13 +530,10 @@ loss_config! {
     /// for it; PyTorch's mean would be NaN). Every element has a loss, so there is no other
     /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
     CosineEmbeddingLoss;
+    forward "embedding pairs `input1`, `input2` `[N, D]` with labels `target` `[N]` of ±1",
+        <> (input1: Tensor<2> => with_float, input2: Tensor<2> => with_float, target: Tensor<1> => with_float),
+        unreduced Tensor<1>;
 }
-
-crate::loss::declare::typed_api!(
-    CosineEmbeddingLoss, "embedding pairs `input1`, `input2` `[N, D]` with labels `target` `[N]` of ±1",
-    <> (input1: Tensor<2> => with_float, input2: Tensor<2> => with_float, target: Tensor<1> => with_float),
-    unreduced Tensor<1>
-);
 
 impl crate::loss::LossModule for CosineEmbeddingLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
@@ -604,13 +593,10 @@ loss_config! {
     /// for it; PyTorch's mean would be NaN). Every element has a loss, so there is no other
     /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
     MarginRankingLoss;
+    forward "score pairs `input1`, `input2` with labels `target` of ±1, all of one shape",
+        <const D: usize> (input1: Tensor<D> => with_float, input2: Tensor<D> => with_float, target: Tensor<D> => with_float),
+        unreduced Tensor<D>;
 }
-
-crate::loss::declare::typed_api!(
-    MarginRankingLoss, "score pairs `input1`, `input2` with labels `target` of ±1, all of one shape",
-    <const D: usize> (input1: Tensor<D> => with_float, input2: Tensor<D> => with_float, target: Tensor<D> => with_float),
-    unreduced Tensor<D>
-);
 
 impl crate::loss::LossModule for MarginRankingLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
@@ -654,6 +640,7 @@ loss_config! {
     /// for it; PyTorch's mean would be NaN). Every element has a loss, so there is no other
     /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
     HingeEmbeddingLoss;
+    forward same_shape;
 }
 
 impl ElementwiseLoss for HingeEmbeddingLoss {

@@ -2,11 +2,9 @@
 
 use burn::module::Param;
 use burn::tensor::activation::log_softmax;
-use burn::tensor::{Device, Int, Tensor};
-use serde::{Deserialize, Serialize};
+use burn::tensor::{Int, Tensor};
 
-use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
-use crate::loss::declare::config_setters;
+use crate::error::{LossError, LossResult, check, fmt_shape};
 use crate::losses::metric::embedding::{check_label_range, embeddings_and_labels};
 use crate::reduction::reduce_to_dyn;
 use crate::reduction::{ElementLoss, Reduction};
@@ -45,58 +43,21 @@ macro_rules! margin_softmax_loss {
         $(#[$($loss_meta:tt)*])* $loss:ident,
         $name:literal, margin: $margin:literal, $margin_doc:literal
     ) => {
-        $crate::loss::doc::documented! {
-        $(#[$($config_meta)*])*
-        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-        #[serde(default, deny_unknown_fields)]
-        pub struct $config {
-            /// Number of classes `C >= 1` (rows of the class-weight matrix). Required.
-            pub num_classes: usize,
-            /// Embedding size `D >= 1` (columns of the class-weight matrix). Required.
-            pub embedding_size: usize,
-            #[doc = $margin_doc]
-            pub margin: f64,
-            /// Scale `s > 0` of the logits. Default `64` (PML, the papers).
-            pub scale: f64,
-            /// `"mean"` (default), `"sum"` or `"none"` (`[N]`).
-            pub reduction: Reduction,
-        }
-        }
-
-        impl Default for $config {
-            fn default() -> Self {
-                Self {
-                    num_classes: 0,
-                    embedding_size: 0,
-                    margin: $margin,
-                    scale: 64.0,
-                    reduction: Reduction::Mean,
-                }
+        $crate::loss::declare::loss_config! {
+            $(#[$($config_meta)*])*
+            $config($name, defaults "scale 64, mean", new(num_classes: usize, embedding_size: usize)) {
+                /// Number of classes `C >= 1` (rows of the class-weight matrix). Required.
+                num_classes: usize = 0,
+                /// Embedding size `D >= 1` (columns of the class-weight matrix). Required.
+                embedding_size: usize = 0,
+                #[doc = $margin_doc]
+                margin: f64 = $margin => with_margin,
+                /// Scale `s > 0` of the logits. Default `64` (PML, the papers).
+                scale: f64 = 64.0 => with_scale,
+                /// `"mean"` (default), `"sum"` or `"none"` (`[N]`).
+                reduction: Reduction = Reduction::Mean => with_reduction,
             }
-        }
-
-        impl burn::config::Config for $config {}
-
-        config_setters!($config {
-            with_margin => margin: f64,
-            with_scale => scale: f64,
-            with_reduction => reduction: Reduction,
-        });
-
-        impl $config {
-            const NAME: &'static str = $name;
-
-            /// The defaults for `num_classes` classes of `embedding_size`-dimensional embeddings.
-            pub fn new(num_classes: usize, embedding_size: usize) -> Self {
-                Self {
-                    num_classes,
-                    embedding_size,
-                    ..Self::default()
-                }
-            }
-
-            /// Checks every field; the error names the field and its expected range.
-            pub fn validate(&self) -> LossResult<()> {
+            validate(&self) {
                 for (field, value) in [("num_classes", self.num_classes), ("embedding_size", self.embedding_size)] {
                     if value == 0 {
                         return Err(LossError::config(Self::NAME, field, "an integer >= 1 (required)", value));
@@ -105,69 +66,19 @@ macro_rules! margin_softmax_loss {
                 self.validate_margin()?;
                 check::positive(Self::NAME, "scale", self.scale)
             }
-
-            /// Builds the loss; the class weights are drawn from N(0, 1) (PML's `normal_`) on the
-            /// default device when first used — move the loss with `Module::to_device` (the
-            /// embedding adapters of `burn-losses-train` put it on the model's device).
-            pub fn try_init(&self) -> LossResult<$loss> {
-                self.try_init_on(&Device::default())
-            }
-
-            /// As [`try_init`](Self::try_init), with the class weights on `device`.
-            pub fn try_init_on(&self, device: &Device) -> LossResult<$loss> {
-                self.validate()?;
-                let class_weights = burn::nn::Initializer::Normal { mean: 0.0, std: 1.0 }
-                    .init([self.num_classes, self.embedding_size], device);
-                Ok($loss {
-                    class_weights,
-                    config: self.clone(),
-                })
-            }
-
-            /// Builds the loss; panics with the [`try_init`](Self::try_init) message on a bad field.
-            #[track_caller]
-            pub fn init(&self) -> $loss {
-                or_panic(self.try_init())
-            }
-        }
-
-        $crate::loss::doc::documented! {
-        $(#[$($loss_meta)*])*
-        #[derive(burn::module::Module, Debug)]
-        pub struct $loss {
-            /// The class-weight matrix `W [C, D]` (one learned centre per class), trained with
-            /// the model.
-            pub class_weights: Param<Tensor<2>>,
-            /// The validated configuration.
-            #[module(skip)]
-            pub config: $config,
-        }
+            $(#[$($loss_meta)*])*
+            $loss on device {
+                /// The class-weight matrix `W [C, D]` (one learned centre per class), trained with
+                /// the model; drawn from N(0, 1) (PML's `normal_`) at `try_init`.
+                class_weights: Param<Tensor<2>> = burn::nn::Initializer::Normal { mean: 0.0, std: 1.0 }
+                    .init([self.num_classes, self.embedding_size], device),
+            };
+            forward "`embeddings [N, D]` and class indices `labels [N]` (optionally with a class-weight matrix `[C, D]` replacing the module's for this call)",
+                <> (embeddings: Tensor<2> => with_float, labels: Tensor<1, Int> => with_int),
+                optional class_weights: Tensor<2> => with_float, unreduced Tensor<1>;
         }
 
         impl $loss {
-            /// The configured reduction for `embeddings [N, D]` and class indices `[N]`.
-            #[track_caller]
-            pub fn forward(&self, embeddings: Tensor<2>, labels: Tensor<1, Int>) -> Tensor<1> {
-                or_panic(self.try_forward(embeddings, labels, None))
-            }
-
-            /// As [`forward`](Self::forward), optionally with a class-weight matrix `[C, D]` that
-            /// replaces the module's for this call; returns an error instead of panicking.
-            pub fn try_forward(
-                &self,
-                embeddings: Tensor<2>,
-                labels: Tensor<1, Int>,
-                class_weights: Option<Tensor<2>>,
-            ) -> LossResult<Tensor<1>> {
-                let mut inputs = LossInputs::new()
-                    .with_float("embeddings", embeddings)
-                    .with_int("labels", labels);
-                if let Some(w) = class_weights {
-                    inputs = inputs.with_float("class_weights", w);
-                }
-                Ok(self.forward_named(&inputs)?.flat)
-            }
-
             fn forward_named(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
                 let name = $config::NAME;
                 inputs.only(name, &["embeddings", "labels", "class_weights"])?;

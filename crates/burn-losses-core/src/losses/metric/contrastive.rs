@@ -1,10 +1,8 @@
 //! Contrastive, NT-Xent, SupCon: the family's shared documentation is the crate docs' [Contrastive, NT-Xent, SupCon](crate#contrastive-nt-xent-supcon).
 
 use burn::tensor::{Int, Tensor};
-use serde::{Deserialize, Serialize};
 
-use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
-use crate::loss::declare::{config_init, config_setters};
+use crate::error::{LossError, LossResult, check, fmt_shape};
 use crate::losses::metric::embedding::{
     Batch, Distance, LabelPairs, as_float, count, embeddings_2d, eye, hinge_or_softplus, masked_logsumexp,
     paired_distances, pairwise_distances,
@@ -14,80 +12,36 @@ use crate::tensor::checks::{check_float_range, check_same_dtype};
 use crate::tensor::dynamic::{DynTensor, LossInputs};
 use crate::tensor::math::l2_normalize;
 
-crate::loss::doc::documented! {
+crate::loss::declare::loss_config! {
     /// Configuration of [`ContrastiveLoss`] (`"type": "contrastive"` in a
     /// [`LossConfig`](crate::LossConfig)).
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(default, deny_unknown_fields)]
-    pub struct ContrastiveLossConfig {
+    ContrastiveLossConfig("contrastive", defaults "margin 1, squared, Euclidean, mean") {
         /// Margin of dissimilar pairs, `>= 0` (PML's `neg_margin`, accepted as an alias). Default
         /// `1.0` (TF-Addons, PML).
         #[serde(alias = "neg_margin")]
-        pub margin: f64,
+        margin: f64 = 1.0 => with_margin,
         /// Margin of similar pairs, `>= 0`: distances below it cost nothing (PML `pos_margin`).
         /// Default `0`.
-        pub pos_margin: f64,
+        pos_margin: f64 = 0.0 => with_pos_margin,
         /// Square the hinge terms (Hadsell et al., TF-Addons). Default `true`; `false` is PML's
         /// `ContrastiveLoss` form.
-        pub squared: bool,
+        squared: bool = true => with_squared,
         /// Distance between embeddings (not used with a `distance` input): `"euclidean"` (default),
         /// `"squared_euclidean"` or `"cosine"`.
-        pub distance: Distance,
+        distance: Distance = Distance::Euclidean => with_distance,
         /// L2-normalise the embeddings first. Default `false` (PML's default is `true`).
-        pub normalize_embeddings: bool,
+        normalize_embeddings: bool = false => with_normalize_embeddings,
         /// `"mean"` over the non-zero terms only (PML's default `AvgNonZeroReducer`). Default
         /// `false`.
-        pub nonzero_mean: bool,
+        nonzero_mean: bool = false => with_nonzero_mean,
         /// `"mean"` (default), `"sum"` or `"none"` (`[N]`: per pair, or per anchor for a labelled
         /// batch).
-        pub reduction: Reduction,
+        reduction: Reduction = Reduction::Mean => with_reduction,
     }
-}
-
-impl Default for ContrastiveLossConfig {
-    fn default() -> Self {
-        Self {
-            margin: 1.0,
-            pos_margin: 0.0,
-            squared: true,
-            distance: Distance::Euclidean,
-            normalize_embeddings: false,
-            nonzero_mean: false,
-            reduction: Reduction::Mean,
-        }
-    }
-}
-
-impl burn::config::Config for ContrastiveLossConfig {}
-
-config_setters!(ContrastiveLossConfig {
-    with_margin => margin: f64,
-    with_pos_margin => pos_margin: f64,
-    with_squared => squared: bool,
-    with_distance => distance: Distance,
-    with_normalize_embeddings => normalize_embeddings: bool,
-    with_nonzero_mean => nonzero_mean: bool,
-    with_reduction => reduction: Reduction,
-});
-
-impl ContrastiveLossConfig {
-    const NAME: &'static str = "contrastive";
-
-    /// The defaults (margin 1, squared, Euclidean, mean).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Checks every field; the error names the field and its expected range.
-    pub fn validate(&self) -> LossResult<()> {
+    validate(&self) {
         check::non_negative(Self::NAME, "margin", self.margin)?;
         check::non_negative(Self::NAME, "pos_margin", self.pos_margin)
     }
-}
-
-config_init!(ContrastiveLossConfig => ContrastiveLoss);
-
-crate::loss::doc::documented! {
     /// Contrastive loss (Hadsell, Chopra & LeCun 2006), TF-Addons convention `y = 1` for a similar
     /// pair:
     ///
@@ -114,38 +68,13 @@ crate::loss::doc::documented! {
     /// it; PyTorch's mean would be NaN). A labelled batch without positive pairs has its negative
     /// pairs' terms only, one without negative pairs its positive pairs' only; a single embedding (no
     /// pair): 0 with a zero gradient.
-    #[derive(burn::module::Module, Debug)]
-    pub struct ContrastiveLoss {
-        /// The validated configuration.
-        #[module(skip)]
-        pub config: ContrastiveLossConfig,
-    }
+    ContrastiveLoss;
+    forward "the pairs `(input1[i], input2[i])` (`[N, D]`) with similarity targets `[N]` (1 = similar)",
+        <> (input1: Tensor<2> => with_float, input2: Tensor<2> => with_float, target: Tensor<1> => with_float),
+        unreduced Tensor<1>;
 }
 
 impl ContrastiveLoss {
-    /// The configured reduction for the pairs `(input1[i], input2[i])` (`[N, D]`) with
-    /// similarity targets `[N]` (1 = similar).
-    #[track_caller]
-    pub fn forward(&self, input1: Tensor<2>, input2: Tensor<2>, target: Tensor<1>) -> Tensor<1> {
-        or_panic(self.try_forward(input1, input2, target))
-    }
-
-    /// As [`forward`](Self::forward), returning an error instead of panicking on bad input.
-    pub fn try_forward(
-        &self,
-        input1: Tensor<2>,
-        input2: Tensor<2>,
-        target: Tensor<1>,
-    ) -> LossResult<Tensor<1>> {
-        let out = self.forward_named(
-            &LossInputs::new()
-                .with_float("input1", input1)
-                .with_float("input2", input2)
-                .with_float("target", target),
-        )?;
-        Ok(out.flat)
-    }
-
     /// Every pair of a labelled batch: `embeddings [N, D]`, `labels [N]`.
     pub fn try_forward_labels(&self, embeddings: Tensor<2>, labels: Tensor<1, Int>) -> LossResult<Tensor<1>> {
         let out = self.forward_named(
@@ -298,68 +227,26 @@ impl crate::loss::LossModule for ContrastiveLoss {
 /// Configuration of a temperature-scaled softmax over cosine similarities: [`NtXentLoss`]
 /// (`"type": "nt_xent"`, temperature 0.07) and [`SupConLoss`] (`"type": "supcon"`, 0.1).
 macro_rules! similarity_softmax_loss {
-    ($config:ident => $loss:ident, $name:literal, $temperature:literal, $paper:literal) => {
-        $crate::loss::doc::documented! {
+    ($config:ident => $(#[$($loss_meta:tt)*])* $loss:ident, $name:literal, $temperature:literal, $paper:literal) => {
+        $crate::loss::declare::loss_config! {
             #[doc = concat!("Configuration of [`", stringify!($loss), "`] (`\"type\": \"", $name, "\"` in a [`LossConfig`](crate::LossConfig)).")]
-            #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-            #[serde(default, deny_unknown_fields)]
-            pub struct $config {
+            $config($name, defaults "τ as in pytorch-metric-learning, mean") {
                 #[doc = concat!("Temperature τ > 0 dividing the cosine similarities. Default `", stringify!($temperature), "` (", $paper, ").")]
-                pub temperature: f64,
+                temperature: f64 = $temperature => with_temperature,
                 /// `"mean"` (default), `"sum"` or `"none"` (each anchor's loss, `[N]`).
-                pub reduction: Reduction,
+                reduction: Reduction = Reduction::Mean => with_reduction,
             }
-        }
-
-        impl Default for $config {
-            fn default() -> Self {
-                Self {
-                    temperature: $temperature,
-                    reduction: Reduction::Mean,
-                }
-            }
-        }
-
-        impl burn::config::Config for $config {}
-
-        config_setters!($config {
-            with_temperature => temperature: f64,
-            with_reduction => reduction: Reduction,
-        });
-
-        impl $config {
-            const NAME: &'static str = $name;
-
-            /// The defaults.
-            pub fn new() -> Self {
-                Self::default()
-            }
-
-            /// Checks every field; the error names the field and its expected range.
-            pub fn validate(&self) -> LossResult<()> {
+            validate(&self) {
                 check::positive(Self::NAME, "temperature", self.temperature)
             }
+            $(#[$($loss_meta)*])*
+            $loss;
+            forward "`embeddings [N, D]` and `labels [N]` (each anchor's loss, unreduced)",
+                <> (embeddings: Tensor<2> => with_float, labels: Tensor<1, Int> => with_int),
+                unreduced Tensor<1>;
         }
 
-        config_init!($config => $loss);
-
         impl $loss {
-            /// The configured reduction for `embeddings [N, D]` and `labels [N]`.
-            #[track_caller]
-            pub fn forward(&self, embeddings: Tensor<2>, labels: Tensor<1, Int>) -> Tensor<1> {
-                or_panic(self.try_forward(embeddings, labels))
-            }
-
-            /// As [`forward`](Self::forward), returning an error instead of panicking on bad shapes.
-            pub fn try_forward(&self, embeddings: Tensor<2>, labels: Tensor<1, Int>) -> LossResult<Tensor<1>> {
-                let out = self.forward_named(
-                    &LossInputs::new()
-                        .with_float("embeddings", embeddings)
-                        .with_int("labels", labels),
-                )?;
-                Ok(out.flat)
-            }
-
             fn forward_named(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
                 inputs.only($config::NAME, &["embeddings", "labels"])?;
                 let batch = Batch::of($config::NAME, inputs)?;
@@ -383,10 +270,8 @@ macro_rules! similarity_softmax_loss {
     };
 }
 
-similarity_softmax_loss!(NtXentLossConfig => NtXentLoss, "nt_xent", 0.07, "PML NTXentLoss");
-similarity_softmax_loss!(SupConLossConfig => SupConLoss, "supcon", 0.1, "PML SupConLoss");
-
-crate::loss::doc::documented! {
+similarity_softmax_loss!(
+    NtXentLossConfig =>
     /// NT-Xent / InfoNCE loss (Chen et al. 2020, "SimCLR"; Oord et al. 2018), PML `NTXentLoss`: for
     /// every ordered positive pair `(a, p)` of the batch, with `s` the cosine similarity of the
     /// L2-normalised embeddings,
@@ -409,26 +294,10 @@ crate::loss::doc::documented! {
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
     /// it; PyTorch's mean would be NaN). An anchor without positives contributes 0; a batch without
     /// positive pairs, or without any negative, gives 0 with a zero gradient.
-    #[derive(burn::module::Module, Debug)]
-    pub struct NtXentLoss {
-        /// The validated configuration.
-        #[module(skip)]
-        pub config: NtXentLossConfig,
-    }
-}
-
-impl NtXentLoss {
-    fn anchor_losses(&self, logits: Tensor<2>, pairs: LabelPairs) -> (Tensor<1>, Tensor<1>) {
-        let n = logits.dims()[0];
-        let dtype = logits.dtype();
-        let negatives = masked_logsumexp(logits.clone(), pairs.negative);
-        let terms =
-            hinge_or_softplus(negatives - logits, true).mask_fill(pairs.positive.clone().bool_not(), 0.0);
-        (terms.sum_dim(1).reshape([n]), count(pairs.positive, dtype))
-    }
-}
-
-crate::loss::doc::documented! {
+    NtXentLoss, "nt_xent", 0.07, "PML NTXentLoss"
+);
+similarity_softmax_loss!(
+    SupConLossConfig =>
     /// Supervised contrastive loss (Khosla et al. 2020, "Supervised Contrastive Learning", L_out),
     /// PML `SupConLoss`: per anchor `i` with positives `P(i)` (same label, `j ≠ i`),
     ///
@@ -448,11 +317,17 @@ crate::loss::doc::documented! {
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
     /// it; PyTorch's mean would be NaN). An anchor without positives contributes 0; a batch without
     /// positive pairs, or without any negative, gives 0 with a zero gradient.
-    #[derive(burn::module::Module, Debug)]
-    pub struct SupConLoss {
-        /// The validated configuration.
-        #[module(skip)]
-        pub config: SupConLossConfig,
+    SupConLoss, "supcon", 0.1, "PML SupConLoss"
+);
+
+impl NtXentLoss {
+    fn anchor_losses(&self, logits: Tensor<2>, pairs: LabelPairs) -> (Tensor<1>, Tensor<1>) {
+        let n = logits.dims()[0];
+        let dtype = logits.dtype();
+        let negatives = masked_logsumexp(logits.clone(), pairs.negative);
+        let terms =
+            hinge_or_softplus(negatives - logits, true).mask_fill(pairs.positive.clone().bool_not(), 0.0);
+        (terms.sum_dim(1).reshape([n]), count(pairs.positive, dtype))
     }
 }
 

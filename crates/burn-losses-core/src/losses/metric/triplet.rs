@@ -3,8 +3,7 @@
 use burn::tensor::{Int, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
-use crate::loss::declare::{config_init, config_setters};
+use crate::error::{LossError, LossResult, check, fmt_shape};
 use crate::losses::metric::embedding::{
     Batch, Distance, LabelPairs, NO_CANDIDATE, count, embeddings_2d, hinge_or_softplus, paired_distances,
     pairwise_distances,
@@ -15,69 +14,30 @@ use crate::tensor::checks::check_same_dtype;
 use crate::tensor::dynamic::{DynTensor, LossInputs};
 use crate::tensor::math::{l2_normalize, safe_sqrt};
 
-crate::loss::doc::documented! {
+crate::loss::declare::loss_config! {
     /// Configuration of [`TripletMarginLoss`] (`"type": "triplet_margin"` in a
     /// [`LossConfig`](crate::LossConfig)).
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(default, deny_unknown_fields)]
-    pub struct TripletMarginLossConfig {
+    TripletMarginLossConfig("triplet_margin", defaults "margin 1, p 2, epsilon 1e-6, mean") {
         /// Margin `m >= 0`. Default `1.0` (PyTorch).
-        pub margin: f64,
+        margin: f64 = 1.0 => with_margin,
         /// Norm degree `p >= 1` of the `"euclidean"` distance `‖a − p + ε‖_p`. Default `2`.
-        pub p: f64,
+        p: f64 = 2.0 => with_p,
         /// `ε >= 0` added to the difference before the norm (PyTorch `pairwise_distance`'s `eps`,
         /// also accepted as `"eps"`). Default `1e-6`.
         #[serde(alias = "eps")]
-        pub epsilon: f64,
+        epsilon: f64 = 1e-6 => with_epsilon,
         /// Distance swap (Balntas et al. 2016): `d(a, n) ← min(d(a, n), d(p, n))`. Default `false`.
-        pub swap: bool,
+        swap: bool = false => with_swap,
         /// `softplus(d(a, p) − d(a, n) + m)` instead of the hinge (PML `smooth_loss`; Hermans et al.
         /// 2017's soft margin is this with `margin: 0`). Default `false`.
-        pub soft_margin: bool,
+        soft_margin: bool = false => with_soft_margin,
         /// `"euclidean"` (the p-norm, default), `"squared_euclidean"` (`‖a − p + ε‖₂²`) or
         /// `"cosine"` (`1 − cos`, PyTorch `TripletMarginWithDistanceLoss` with that function).
-        pub distance: Distance,
+        distance: Distance = Distance::Euclidean => with_distance,
         /// `"mean"` (default), `"sum"` or `"none"` (`[N]`).
-        pub reduction: Reduction,
+        reduction: Reduction = Reduction::Mean => with_reduction,
     }
-}
-
-impl Default for TripletMarginLossConfig {
-    fn default() -> Self {
-        Self {
-            margin: 1.0,
-            p: 2.0,
-            epsilon: 1e-6,
-            swap: false,
-            soft_margin: false,
-            distance: Distance::Euclidean,
-            reduction: Reduction::Mean,
-        }
-    }
-}
-
-impl burn::config::Config for TripletMarginLossConfig {}
-
-config_setters!(TripletMarginLossConfig {
-    with_margin => margin: f64,
-    with_p => p: f64,
-    with_epsilon => epsilon: f64,
-    with_swap => swap: bool,
-    with_soft_margin => soft_margin: bool,
-    with_distance => distance: Distance,
-    with_reduction => reduction: Reduction,
-});
-
-impl TripletMarginLossConfig {
-    const NAME: &'static str = "triplet_margin";
-
-    /// The PyTorch defaults (margin 1, p 2, epsilon 1e-6, mean).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Checks every field; the error names the field and its expected range.
-    pub fn validate(&self) -> LossResult<()> {
+    validate(&self) {
         check::non_negative(Self::NAME, "margin", self.margin)?;
         if !(self.p.is_finite() && self.p >= 1.0) {
             return Err(LossError::config(
@@ -89,11 +49,6 @@ impl TripletMarginLossConfig {
         }
         check::non_negative(Self::NAME, "epsilon", self.epsilon)
     }
-}
-
-config_init!(TripletMarginLossConfig => TripletMarginLoss);
-
-crate::loss::doc::documented! {
     /// Triplet margin loss (Schroff et al. 2015, "FaceNet"; Balntas et al. 2016 for the swap):
     ///
     /// ```text
@@ -112,37 +67,13 @@ crate::loss::doc::documented! {
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
     /// it; PyTorch's mean would be NaN). Every element has a loss, so there is no other degenerate
     /// case: a batch of one class, or of negatives only, is an ordinary batch.
-    #[derive(burn::module::Module, Debug)]
-    pub struct TripletMarginLoss {
-        /// The validated configuration.
-        #[module(skip)]
-        pub config: TripletMarginLossConfig,
-    }
+    TripletMarginLoss;
+    forward "`anchor`, `positive`, `negative` (`[N, D]`)",
+        <> (anchor: Tensor<2> => with_float, positive: Tensor<2> => with_float, negative: Tensor<2> => with_float),
+        unreduced Tensor<1>;
 }
 
 impl TripletMarginLoss {
-    /// The configured reduction of the loss of `anchor`, `positive`, `negative` (`[N, D]`).
-    #[track_caller]
-    pub fn forward(&self, anchor: Tensor<2>, positive: Tensor<2>, negative: Tensor<2>) -> Tensor<1> {
-        or_panic(self.try_forward(anchor, positive, negative))
-    }
-
-    /// As [`forward`](Self::forward), returning an error instead of panicking on bad shapes.
-    pub fn try_forward(
-        &self,
-        anchor: Tensor<2>,
-        positive: Tensor<2>,
-        negative: Tensor<2>,
-    ) -> LossResult<Tensor<1>> {
-        let out = self.forward_named(
-            &LossInputs::new()
-                .with_float("anchor", anchor)
-                .with_float("positive", positive)
-                .with_float("negative", negative),
-        )?;
-        Ok(out.flat)
-    }
-
     /// `[N, 1]` distances between matching rows.
     fn pair_distance(&self, x: Tensor<2>, y: Tensor<2>) -> Tensor<2> {
         let [n, _] = x.dims();
@@ -237,78 +168,34 @@ pub enum Mining {
     SemiHard,
 }
 
-crate::loss::doc::documented! {
+crate::loss::declare::loss_config! {
     /// Configuration of [`TripletMinedLoss`] (`"type": "triplet_mined"` in a
     /// [`LossConfig`](crate::LossConfig)).
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(default, deny_unknown_fields)]
-    pub struct TripletMinedLossConfig {
+    TripletMinedLossConfig("triplet_mined", defaults "batch-all, margin 1, Euclidean, mean over all mined triplets") {
         /// `"batch_all"` (default), `"batch_hard"` or `"semi_hard"`.
-        pub mining: Mining,
+        mining: Mining = Mining::BatchAll => with_mining,
         /// Margin `m >= 0`. Default `1.0` (PyTorch, TF-Addons; PML's default is 0.05 on normalised
         /// embeddings).
-        pub margin: f64,
+        margin: f64 = 1.0 => with_margin,
         /// `"euclidean"` (default), `"squared_euclidean"` or `"cosine"`. TF-Addons'
         /// `TripletSemiHardLoss` uses `distance_metric="L2"` (= `"euclidean"`) by default; the
         /// original `tf.contrib` function used squared distances (`"squared_euclidean"`).
-        pub distance: Distance,
+        distance: Distance = Distance::Euclidean => with_distance,
         /// L2-normalise the embeddings first. Default `false` (PML's `LpDistance` default is
         /// `true`: set it to match PML's defaults).
-        pub normalize_embeddings: bool,
+        normalize_embeddings: bool = false => with_normalize_embeddings,
         /// `softplus(d_ap − d_an + m)` instead of the hinge (PML `smooth_loss`). Default `false`.
-        pub soft_margin: bool,
+        soft_margin: bool = false => with_soft_margin,
         /// `"mean"` divides by the number of mined terms with a positive loss (Hermans et al.'s
         /// batch-all, PML's `AvgNonZeroReducer`) instead of all mined terms (PML `MeanReducer`,
         /// TF-Addons). Default `false`.
-        pub nonzero_mean: bool,
+        nonzero_mean: bool = false => with_nonzero_mean,
         /// `"mean"` (default), `"sum"` or `"none"` (each anchor's summed terms, `[N]`).
-        pub reduction: Reduction,
+        reduction: Reduction = Reduction::Mean => with_reduction,
     }
-}
-
-impl Default for TripletMinedLossConfig {
-    fn default() -> Self {
-        Self {
-            mining: Mining::BatchAll,
-            margin: 1.0,
-            distance: Distance::Euclidean,
-            normalize_embeddings: false,
-            soft_margin: false,
-            nonzero_mean: false,
-            reduction: Reduction::Mean,
-        }
-    }
-}
-
-impl burn::config::Config for TripletMinedLossConfig {}
-
-config_setters!(TripletMinedLossConfig {
-    with_mining => mining: Mining,
-    with_margin => margin: f64,
-    with_distance => distance: Distance,
-    with_normalize_embeddings => normalize_embeddings: bool,
-    with_soft_margin => soft_margin: bool,
-    with_nonzero_mean => nonzero_mean: bool,
-    with_reduction => reduction: Reduction,
-});
-
-impl TripletMinedLossConfig {
-    const NAME: &'static str = "triplet_mined";
-
-    /// The defaults (batch-all, margin 1, Euclidean, mean over all mined triplets).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Checks every field; the error names the field and its expected range.
-    pub fn validate(&self) -> LossResult<()> {
+    validate(&self) {
         check::non_negative(Self::NAME, "margin", self.margin)
     }
-}
-
-config_init!(TripletMinedLossConfig => TripletMinedLoss);
-
-crate::loss::doc::documented! {
     /// Triplet loss with online mining over a labelled batch (Hermans et al. 2017, "In Defense of
     /// the Triplet Loss"; Schroff et al. 2015 for semi-hard):
     ///
@@ -337,31 +224,13 @@ crate::loss::doc::documented! {
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
     /// it; PyTorch's mean would be NaN). No valid triplet (no positive pair, or no negative): 0 with a
     /// zero gradient.
-    #[derive(burn::module::Module, Debug)]
-    pub struct TripletMinedLoss {
-        /// The validated configuration.
-        #[module(skip)]
-        pub config: TripletMinedLossConfig,
-    }
+    TripletMinedLoss;
+    forward "`embeddings [N, D]` and `labels [N]` (each anchor's summed terms, unreduced)",
+        <> (embeddings: Tensor<2> => with_float, labels: Tensor<1, Int> => with_int),
+        unreduced Tensor<1>;
 }
 
 impl TripletMinedLoss {
-    /// The configured reduction for `embeddings [N, D]` and `labels [N]`.
-    #[track_caller]
-    pub fn forward(&self, embeddings: Tensor<2>, labels: Tensor<1, Int>) -> Tensor<1> {
-        or_panic(self.try_forward(embeddings, labels))
-    }
-
-    /// As [`forward`](Self::forward), returning an error instead of panicking on bad shapes.
-    pub fn try_forward(&self, embeddings: Tensor<2>, labels: Tensor<1, Int>) -> LossResult<Tensor<1>> {
-        let out = self.forward_named(
-            &LossInputs::new()
-                .with_float("embeddings", embeddings)
-                .with_int("labels", labels),
-        )?;
-        Ok(out.flat)
-    }
-
     fn forward_named(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = TripletMinedLossConfig::NAME;
         inputs.only(name, &["embeddings", "labels"])?;

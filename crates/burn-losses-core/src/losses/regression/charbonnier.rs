@@ -36,6 +36,7 @@ loss_config! {
     /// for it; PyTorch's mean would be NaN). Every element has a loss: there is no other degenerate
     /// case.
     CharbonnierLoss;
+    forward same_shape;
 }
 
 impl ElementwiseLoss for CharbonnierLoss {

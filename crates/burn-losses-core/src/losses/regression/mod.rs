@@ -3,7 +3,7 @@
 use burn::tensor::{Float, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
+use crate::error::{LossError, LossResult, check, fmt_shape};
 use crate::loss::declare::loss_config;
 use crate::loss::elementwise::{ElementwiseLoss, elementwise_loss_api};
 use crate::loss::input_target::InputTargetLoss;
@@ -56,6 +56,7 @@ loss_config! {
     /// for it; PyTorch's mean would be NaN). Every element has a loss: there is no other degenerate
     /// case.
     MaeLoss;
+    forward same_shape;
 }
 
 impl ElementwiseLoss for MaeLoss {
@@ -81,6 +82,7 @@ loss_config! {
     /// for it; PyTorch's mean would be NaN). Every element has a loss: there is no other degenerate
     /// case.
     MseLoss;
+    forward same_shape;
 }
 
 impl ElementwiseLoss for MseLoss {
@@ -118,6 +120,7 @@ loss_config! {
     /// for it; PyTorch's mean would be NaN). Every element has a loss: there is no other degenerate
     /// case.
     RmseLoss;
+    forward same_shape;
 }
 
 impl InputTargetLoss for RmseLoss {
@@ -189,6 +192,7 @@ loss_config! {
     /// for it; PyTorch's mean would be NaN). Every element has a loss: there is no other degenerate
     /// case.
     HuberLoss;
+    forward same_shape;
 }
 
 impl ElementwiseLoss for HuberLoss {
@@ -225,6 +229,7 @@ loss_config! {
     /// for it; PyTorch's mean would be NaN). Every element has a loss: there is no other degenerate
     /// case.
     SmoothL1Loss;
+    forward same_shape;
 }
 
 impl ElementwiseLoss for SmoothL1Loss {
@@ -263,6 +268,7 @@ loss_config! {
     /// for it; PyTorch's mean would be NaN). Every element has a loss: there is no other degenerate
     /// case.
     LogCoshLoss;
+    forward same_shape;
 }
 
 impl ElementwiseLoss for LogCoshLoss {
@@ -338,6 +344,7 @@ loss_config! {
     /// for it; PyTorch's mean would be NaN). Every element has a loss: there is no other degenerate
     /// case.
     QuantileLoss;
+    forward same_shape;
 }
 
 impl ElementwiseLoss for QuantileLoss {
@@ -416,6 +423,7 @@ loss_config! {
     /// for it; PyTorch's mean would be NaN). Every element has a loss: there is no other degenerate
     /// case.
     MapeLoss;
+    forward same_shape;
 }
 
 impl ElementwiseLoss for MapeLoss {
@@ -451,6 +459,7 @@ loss_config! {
     /// for it; PyTorch's mean would be NaN). Every element has a loss: there is no other degenerate
     /// case.
     SmapeLoss;
+    forward same_shape;
 }
 
 impl ElementwiseLoss for SmapeLoss {
@@ -486,6 +495,7 @@ loss_config! {
     /// for it; PyTorch's mean would be NaN). Every element has a loss: there is no other degenerate
     /// case.
     MsleLoss;
+    forward same_shape;
 }
 
 impl ElementwiseLoss for MsleLoss {
@@ -534,6 +544,7 @@ loss_config! {
     /// for it; PyTorch's mean would be NaN). Every element has a loss: there is no other degenerate
     /// case.
     PoissonLoss;
+    forward same_shape;
 }
 
 impl ElementwiseLoss for PoissonLoss {
@@ -613,21 +624,12 @@ loss_config! {
     /// for it; PyTorch's mean would be NaN). Every element has a loss: there is no other degenerate
     /// case.
     GaussianNllLoss;
+    forward "`target` under `N(input, var)` (`var` of the shape of `input`; the broadcast forms through `forward_inputs`)",
+        <const D: usize> (input: Tensor<D> => with_float, target: Tensor<D> => with_float, var: Tensor<D> => with_float),
+        optional weight: Tensor<1> => with_float, unreduced Tensor<D>;
 }
 
 impl GaussianNllLoss {
-    /// The configured reduction of the loss of `target` under `N(input, var)` (`var` of the
-    /// shape of `input`; see [`forward_inputs`](crate::LossModule::forward_inputs) for the
-    /// broadcast forms).
-    #[track_caller]
-    pub fn forward<const D: usize>(&self, input: Tensor<D>, target: Tensor<D>, var: Tensor<D>) -> Tensor<1> {
-        let inputs = LossInputs::new()
-            .with_float("input", input)
-            .with_float("target", target)
-            .with_float("var", var);
-        or_panic(crate::loss::LossModule::forward_inputs(self, &inputs)).flat
-    }
-
     fn terms(
         &self,
         input: &DynTensor<Float>,

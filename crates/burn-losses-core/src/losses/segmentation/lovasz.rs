@@ -5,7 +5,6 @@ use burn::tensor::{Bool, Float, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{LossError, LossResult, fmt_shape, or_panic};
-use crate::loss::declare::{config_init, config_setters};
 use crate::reduction::reduce_to_dyn;
 use crate::reduction::{ElementLoss, Reduction};
 use crate::tensor::checks::{check_float_range, check_same_dtype, class_indices_without_ignored};
@@ -36,66 +35,26 @@ pub enum LovaszClasses {
     All,
 }
 
-crate::loss::doc::documented! {
+crate::loss::declare::loss_config! {
     /// Configuration of [`LovaszLoss`] (`"type": "lovasz"` in a [`LossConfig`](crate::LossConfig)).
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(default, deny_unknown_fields)]
-    pub struct LovaszLossConfig {
+    LovaszLossConfig("lovasz", defaults "Lovász-softmax over present classes, whole batch, mean") {
         /// `"softmax"` (default, multiclass) or `"hinge"` (binary).
-        pub mode: LovaszMode,
+        mode: LovaszMode = LovaszMode::Softmax => with_mode,
         /// `"present"` (default) or `"all"`: the classes the softmax form averages over (unused by
         /// `"hinge"`).
-        pub classes: LovaszClasses,
+        classes: LovaszClasses = LovaszClasses::Present => with_classes,
         /// `true`: one loss per image, then the reduction over images; `false` (default): one loss
         /// over all pixels of the batch (smp `per_image`).
-        pub per_image: bool,
+        per_image: bool = false => with_per_image,
         /// Pixels whose target equals it are left out (smp `ignore_index`). Default `None`.
-        pub ignore_index: Option<i64>,
+        ignore_index: Option<i64> = None => with_ignore_index,
         /// `"mean"` (default: over images with `per_image`, else the one batch loss), `"sum"`, or
         /// `"none"` (`[N]` with `per_image`, else `[1]`).
-        pub reduction: Reduction,
+        reduction: Reduction = Reduction::Mean => with_reduction,
     }
-}
-
-impl Default for LovaszLossConfig {
-    fn default() -> Self {
-        Self {
-            mode: LovaszMode::Softmax,
-            classes: LovaszClasses::Present,
-            per_image: false,
-            ignore_index: None,
-            reduction: Reduction::Mean,
-        }
-    }
-}
-
-impl burn::config::Config for LovaszLossConfig {}
-
-config_setters!(LovaszLossConfig {
-    with_mode => mode: LovaszMode,
-    with_classes => classes: LovaszClasses,
-    with_per_image => per_image: bool,
-    with_ignore_index => ignore_index: Option<i64>,
-    with_reduction => reduction: Reduction,
-});
-
-impl LovaszLossConfig {
-    const NAME: &'static str = "lovasz";
-
-    /// The defaults (Lovász-softmax over present classes, whole batch, mean).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Every field is valid by construction; kept for the uniform `try_init`.
-    pub fn validate(&self) -> LossResult<()> {
+    validate(&self) {
         Ok(())
     }
-}
-
-config_init!(LovaszLossConfig => LovaszLoss);
-
-crate::loss::doc::documented! {
     /// Lovász loss, a convex surrogate of the Jaccard (IoU) loss.
     ///
     /// For each image (or the whole batch) and class `c`, with errors `e_i` sorted in decreasing
@@ -121,12 +80,10 @@ crate::loss::doc::documented! {
     /// it; PyTorch's mean would be NaN). Every pixel ignored: loss 0 with a zero gradient. With
     /// `classes: "present"`, classes absent from an image's target are left out (an image with none:
     /// 0).
-    #[derive(burn::module::Module, Debug)]
-    pub struct LovaszLoss {
-        /// The validated configuration.
-        #[module(skip)]
-        pub config: LovaszLossConfig,
-    }
+    LovaszLoss;
+    forward "logits `[N, C, spatial…]` against class indices `[N, spatial…]` (`DT = D − 1`; `[N]` with `per_image`, else `[1]`, unreduced)",
+        <const D: usize, const DT: usize> (input: Tensor<D> => with_float, target: Tensor<DT, Int> => with_int),
+        unreduced Tensor<1>;
 }
 
 /// `∇J` of the Lovász extension of sorted ground truth `g [B, C, M]` (constants).
@@ -165,30 +122,6 @@ fn lovasz_sorted_sum(errors: Tensor<3>, g: Tensor<3>, valid: Tensor<3, Bool>, hi
 }
 
 impl LovaszLoss {
-    /// Lovász-softmax (mode `"softmax"`) of logits `[N, C, spatial…]` against class indices
-    /// `[N, spatial…]` (`DT = D − 1`), with the configured reduction.
-    #[track_caller]
-    pub fn forward<const D: usize, const DT: usize>(
-        &self,
-        input: Tensor<D>,
-        target: Tensor<DT, Int>,
-    ) -> Tensor<1> {
-        or_panic(self.try_forward(input, target))
-    }
-
-    /// As [`forward`](Self::forward), returning an error instead of panicking.
-    pub fn try_forward<const D: usize, const DT: usize>(
-        &self,
-        input: Tensor<D>,
-        target: Tensor<DT, Int>,
-    ) -> LossResult<Tensor<1>> {
-        let (terms, _) = self.element_loss(
-            &DynTensor::from_tensor(input),
-            &DynInput::Int(DynTensor::from_tensor(target)),
-        )?;
-        Ok(terms.reduce(self.config.reduction))
-    }
-
     /// Lovász hinge (mode `"hinge"`) of logits against 0/1 targets of the same shape.
     #[track_caller]
     pub fn forward_hinge<const D: usize>(&self, input: Tensor<D>, target: Tensor<D>) -> Tensor<1> {

@@ -11,34 +11,33 @@ use crate::tensor::activation::Activation;
 use crate::tensor::dynamic::{DynInput, DynTensor, LossInputs};
 use crate::tensor::math::{log_cosh, safe_ratio};
 
-/// Declares a config with [`DiceLossConfig`]'s fields (the shared ones plus `squared_pred`,
-/// `jaccard`, `weight`), its `validate` and its Dice form.
+/// Declares a loss with [`DiceLossConfig`]'s fields (the shared ones plus `squared_pred`,
+/// `jaccard`, `weight`) through [`overlap_config`], its `validate` and its Dice form.
 macro_rules! dice_config {
-    ($(#[$($meta:tt)*])* $config:ident($name:literal)) => {
+    ($(#[$($meta:tt)*])* $config:ident($name:literal) $(#[$($loss_meta:tt)*])* $loss:ident;) => {
         overlap_config! {
             $(#[$($meta)*])*
             $config($name) {
                 /// `true`: `P = Σ p²` and `G = Σ g²` (V-Net; MONAI `squared_pred`). Default `false`.
-                with_squared_pred => squared_pred: bool = false,
+                squared_pred: bool = false => with_squared_pred,
                 /// `true`: the Jaccard / IoU form, denominator `2(G + P − I)` (MONAI `jaccard`).
                 /// Default `false`.
-                with_jaccard => jaccard: bool = false,
+                jaccard: bool = false => with_jaccard,
                 /// Per-class weights multiplying each class's loss before the reduction, length C
                 /// (C − 1 without the background) or 1 (MONAI `weight`). Default `None`.
-                with_weight => weight: Option<Vec<f32>> = None,
+                weight: Option<Vec<f32>> = None => with_weight,
             }
-        }
-
-        impl $config {
-            /// Checks every field; the error names the field and its expected range.
-            pub fn validate(&self) -> LossResult<()> {
-                self.options().validate(Self::NAME)?;
+            validate(&self) {
                 if let Some(w) = &self.weight {
                     check::weights(Self::NAME, "weight", w)?;
                 }
                 Ok(())
             }
+            $(#[$($loss_meta)*])*
+            $loss;
+        }
 
+        impl $config {
             fn form(&self) -> DiceForm<'_> {
                 DiceForm {
                     squared_pred: self.squared_pred,
@@ -54,11 +53,6 @@ dice_config! {
     /// Configuration of [`DiceLoss`] (`"type": "dice"` in a [`LossConfig`](crate::LossConfig)):
     /// MONAI `DiceLoss`'s options.
     DiceLossConfig("dice")
-}
-
-crate::loss::declare::config_init!(DiceLossConfig => DiceLoss);
-
-crate::loss::doc::documented! {
     /// Soft Dice loss (Milletari et al. 2016, V-Net, <https://arxiv.org/abs/1606.04797>), per sample
     /// and class:
     ///
@@ -84,12 +78,7 @@ crate::loss::doc::documented! {
     /// ignored or masked included — takes the empty-class policy of the [overlap losses](crate#overlap-losses): `(0 +
     /// smooth_nr) / (0 + smooth_dr)` (loss 0 with the default smoothing), and loss 0 with a zero
     /// gradient, never NaN, when `smooth_dr` = 0.
-    #[derive(burn::module::Module, Debug)]
-    pub struct DiceLoss {
-        /// The validated configuration.
-        #[module(skip)]
-        pub config: DiceLossConfig,
-    }
+    DiceLoss;
 }
 
 impl DiceLoss {
@@ -116,11 +105,6 @@ dice_config! {
     /// Configuration of [`LogCoshDiceLoss`] (`"type": "log_cosh_dice"`): the options of
     /// [`DiceLossConfig`] (`weight` applies before the `log cosh`).
     LogCoshDiceLossConfig("log_cosh_dice")
-}
-
-crate::loss::declare::config_init!(LogCoshDiceLossConfig => LogCoshDiceLoss);
-
-crate::loss::doc::documented! {
     /// Log-cosh Dice loss (Jadon 2020, "A survey of loss functions for semantic segmentation",
     /// <https://arxiv.org/abs/2006.14822>): `log(cosh(f))` of each (sample, class) [`DiceLoss`] value
     /// `f` before the reduction (so `"none"` is `[N, C']`), computed as
@@ -132,12 +116,7 @@ crate::loss::doc::documented! {
     /// ignored or masked included — takes the empty-class policy of the [overlap losses](crate#overlap-losses): `(0 +
     /// smooth_nr) / (0 + smooth_dr)` (loss 0 with the default smoothing), and loss 0 with a zero
     /// gradient, never NaN, when `smooth_dr` = 0.
-    #[derive(burn::module::Module, Debug)]
-    pub struct LogCoshDiceLoss {
-        /// The validated configuration.
-        #[module(skip)]
-        pub config: LogCoshDiceLossConfig,
-    }
+    LogCoshDiceLoss;
 }
 
 impl LogCoshDiceLoss {
@@ -178,20 +157,11 @@ overlap_config! {
     /// `GeneralizedDiceLoss`'s options.
     GeneralizedDiceLossConfig("generalized_dice") {
         /// `"square"` (default, `1/G²`), `"simple"` (`1/G`) or `"uniform"` (1).
-        with_w_type => w_type: GeneralizedDiceWeight = GeneralizedDiceWeight::Square,
+        w_type: GeneralizedDiceWeight = GeneralizedDiceWeight::Square => with_w_type,
     }
-}
-
-impl GeneralizedDiceLossConfig {
-    /// Checks every field; the error names the field and its expected range.
-    pub fn validate(&self) -> LossResult<()> {
-        self.options().validate(Self::NAME)
+    validate(&self) {
+        Ok(())
     }
-}
-
-crate::loss::declare::config_init!(GeneralizedDiceLossConfig => GeneralizedDiceLoss);
-
-crate::loss::doc::documented! {
     /// Generalized Dice loss (Sudre et al. 2017, <https://arxiv.org/abs/1707.03237>): one ratio per
     /// sample over all classes, each class weighted by the inverse of its target volume,
     ///
@@ -208,12 +178,7 @@ crate::loss::doc::documented! {
     /// ignored or masked included — takes the empty-class policy of the [overlap losses](crate#overlap-losses): `(0 +
     /// smooth_nr) / (0 + smooth_dr)` (loss 0 with the default smoothing), and loss 0 with a zero
     /// gradient, never NaN, when `smooth_dr` = 0.
-    #[derive(burn::module::Module, Debug)]
-    pub struct GeneralizedDiceLoss {
-        /// The validated configuration.
-        #[module(skip)]
-        pub config: GeneralizedDiceLossConfig,
-    }
+    GeneralizedDiceLoss;
 }
 
 impl GeneralizedDiceLoss {

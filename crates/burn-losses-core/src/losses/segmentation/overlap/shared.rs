@@ -32,81 +32,55 @@ impl OverlapOptions {
     }
 }
 
-/// Declares an overlap loss config: the shared fields (MONAI's vocabulary) plus the loss's own,
-/// with serde defaults, `deny_unknown_fields`, `Default`, burn `Config` and `with_*` setters.
+/// Declares an overlap loss through [`loss_config`](crate::loss::declare::loss_config): the
+/// options every overlap loss shares (MONAI's vocabulary: `activation`, `smooth_nr`, `smooth_dr`,
+/// `include_background`, `batch`, `ignore_index`, and `reduction` last) around the loss's own
+/// fields, and `options()`, the shared ones as [`OverlapOptions`].
 macro_rules! overlap_config {
     (
         $(#[$($meta:tt)*])*
         $config:ident ($name:literal) {
-            $( $(#[$($fmeta:tt)*])* $setter:ident => $field:ident : $ty:ty = $default:expr ),* $(,)?
+            $($fields:tt)*
         }
+        validate(&$this:ident) $validate:block
+        $(#[$($loss_meta:tt)*])*
+        $loss:ident;
     ) => {
-        $crate::loss::doc::documented! {
-        $(#[$($meta)*])*
-        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-        #[serde(default, deny_unknown_fields)]
-        pub struct $config {
-            /// `"none"` (default, MONAI: `input` holds probabilities), `"softmax"` (over dim 1)
-            /// or `"sigmoid"`.
-            pub activation: Activation,
-            /// Added to the numerator of the ratio, >= 0. Default `1e-5` (MONAI).
-            pub smooth_nr: f64,
-            /// Added to the denominator of the ratio, >= 0. Default `1e-5` (MONAI).
-            pub smooth_dr: f64,
-            /// `false` drops channel 0 (after the activation) from the loss. Default `true`
-            /// (MONAI); ignored with a single channel, as MONAI does.
-            pub include_background: bool,
-            /// `true` sums over the batch too before the ratio (one score per class, MONAI
-            /// `batch=True`; smp always does this). Default `false`. Under data-parallel
-            /// training the batch is the device's batch (see
-            /// [Multi-device training](crate#multi-device-training)), or every device's in a
-            /// [device group](crate::DeviceGroup).
-            pub batch: bool,
-            /// Class-index targets only: pixels whose target equals it are left out of every
-            /// sum (smp `ignore_index`). Default `None`.
-            pub ignore_index: Option<i64>,
-            $( $(#[$($fmeta)*])* pub $field: $ty, )*
-            /// `"mean"` (default: over samples × classes, MONAI), `"sum"` or `"none"`.
-            pub reduction: Reduction,
-        }
-        }
-
-        impl Default for $config {
-            fn default() -> Self {
-                Self {
-                    activation: Activation::None,
-                    smooth_nr: 1e-5,
-                    smooth_dr: 1e-5,
-                    include_background: true,
-                    batch: false,
-                    ignore_index: None,
-                    $( $field: $default, )*
-                    reduction: Reduction::Mean,
-                }
+        $crate::loss::declare::loss_config! {
+            $(#[$($meta)*])*
+            $config($name, defaults "MONAI's: no activation, smooth_nr = smooth_dr = 1e-5, background included, per sample, mean") {
+                /// `"none"` (default, MONAI: `input` holds probabilities), `"softmax"` (over dim 1)
+                /// or `"sigmoid"`.
+                activation: Activation = Activation::None => with_activation,
+                /// Added to the numerator of the ratio, >= 0. Default `1e-5` (MONAI).
+                smooth_nr: f64 = 1e-5 => with_smooth_nr,
+                /// Added to the denominator of the ratio, >= 0. Default `1e-5` (MONAI).
+                smooth_dr: f64 = 1e-5 => with_smooth_dr,
+                /// `false` drops channel 0 (after the activation) from the loss. Default `true`
+                /// (MONAI); ignored with a single channel, as MONAI does.
+                include_background: bool = true => with_include_background,
+                /// `true` sums over the batch too before the ratio (one score per class, MONAI
+                /// `batch=True`; smp always does this). Default `false`. Under data-parallel
+                /// training the batch is the device's batch (see
+                /// [Multi-device training](crate#multi-device-training)), or every device's in a
+                /// [device group](crate::DeviceGroup).
+                batch: bool = false => with_batch,
+                /// Class-index targets only: pixels whose target equals it are left out of every
+                /// sum (smp `ignore_index`). Default `None`.
+                ignore_index: Option<i64> = None => with_ignore_index,
+                $($fields)*
+                /// `"mean"` (default: over samples × classes, MONAI), `"sum"` or `"none"`.
+                reduction: Reduction = Reduction::Mean => with_reduction,
             }
+            validate(&$this) {
+                $this.options().validate(Self::NAME)?;
+                $validate
+            }
+            $(#[$($loss_meta)*])*
+            $loss;
         }
-
-        impl burn::config::Config for $config {}
-
-        $crate::loss::declare::config_setters!($config {
-            with_activation => activation: Activation,
-            with_smooth_nr => smooth_nr: f64,
-            with_smooth_dr => smooth_dr: f64,
-            with_include_background => include_background: bool,
-            with_batch => batch: bool,
-            with_ignore_index => ignore_index: Option<i64>,
-            with_reduction => reduction: Reduction,
-            $( $setter => $field: $ty, )*
-        });
 
         impl $config {
-            const NAME: &'static str = $name;
-
-            /// The defaults.
-            pub fn new() -> Self {
-                Self::default()
-            }
-
             fn options(&self) -> OverlapOptions {
                 OverlapOptions {
                     activation: self.activation,

@@ -1,7 +1,6 @@
 //! [`TverskyLoss`] and [`FocalTverskyLoss`].
 
 use burn::tensor::{Float, Int, Tensor};
-use serde::{Deserialize, Serialize};
 
 use super::shared::*;
 use crate::error::{LossError, LossResult, check, or_panic};
@@ -15,24 +14,14 @@ overlap_config! {
     /// Configuration of [`TverskyLoss`] (`"type": "tversky"`): MONAI `TverskyLoss`'s options.
     TverskyLossConfig("tversky") {
         /// α >= 0, the weight of false positives. Default `0.5` (MONAI; α = β = 0.5 is Dice).
-        with_alpha => alpha: f64 = 0.5,
+        alpha: f64 = 0.5 => with_alpha,
         /// β >= 0, the weight of false negatives. Default `0.5` (MONAI).
-        with_beta => beta: f64 = 0.5,
+        beta: f64 = 0.5 => with_beta,
     }
-}
-
-impl TverskyLossConfig {
-    /// Checks every field; the error names the field and its expected range.
-    pub fn validate(&self) -> LossResult<()> {
-        self.options().validate(Self::NAME)?;
+    validate(&self) {
         check::non_negative(Self::NAME, "alpha", self.alpha)?;
         check::non_negative(Self::NAME, "beta", self.beta)
     }
-}
-
-crate::loss::declare::config_init!(TverskyLossConfig => TverskyLoss);
-
-crate::loss::doc::documented! {
     /// Tversky loss (Salehi et al. 2017, <https://arxiv.org/abs/1706.05721>), per sample and class:
     ///
     /// ```text
@@ -47,12 +36,7 @@ crate::loss::doc::documented! {
     /// ignored or masked included — takes the empty-class policy of the [overlap losses](crate#overlap-losses): `(0 +
     /// smooth_nr) / (0 + smooth_dr)` (loss 0 with the default smoothing), and loss 0 with a zero
     /// gradient, never NaN, when `smooth_dr` = 0.
-    #[derive(burn::module::Module, Debug)]
-    pub struct TverskyLoss {
-        /// The validated configuration.
-        #[module(skip)]
-        pub config: TverskyLossConfig,
-    }
+    TverskyLoss;
 }
 
 impl TverskyLoss {
@@ -81,24 +65,19 @@ overlap_config! {
     /// Configuration of [`FocalTverskyLoss`] (`"type": "focal_tversky"`).
     FocalTverskyLossConfig("focal_tversky") {
         /// As [`TverskyLossConfig::alpha`] (false positives). Default `0.5`.
-        with_alpha => alpha: f64 = 0.5,
+        alpha: f64 = 0.5 => with_alpha,
         /// As [`TverskyLossConfig::beta`] (false negatives). Default `0.5`.
-        with_beta => beta: f64 = 0.5,
+        beta: f64 = 0.5 => with_beta,
         /// γ > 0, the exponent of `(1 − TI)`. Default `0.75` — Abraham & Khan's recommended
         /// `1/γ` with their γ = 4/3 (they write the exponent as `1/γ`; here it is γ itself, as
         /// smp).
-        with_gamma => gamma: f64 = 0.75,
+        gamma: f64 = 0.75 => with_gamma,
         /// `false` (default): `(1 − TI_c)^γ` per sample and class, then the reduction (the
         /// paper). `true`: `(mean of (1 − TI_c))^γ`, smp `TverskyLoss(gamma=)`; needs
         /// `"reduction": "mean"`.
-        with_exponent_after_mean => exponent_after_mean: bool = false,
+        exponent_after_mean: bool = false => with_exponent_after_mean,
     }
-}
-
-impl FocalTverskyLossConfig {
-    /// Checks every field; the error names the field and its expected range.
-    pub fn validate(&self) -> LossResult<()> {
-        self.options().validate(Self::NAME)?;
+    validate(&self) {
         check::non_negative(Self::NAME, "alpha", self.alpha)?;
         check::non_negative(Self::NAME, "beta", self.beta)?;
         if !(self.gamma.is_finite() && self.gamma > 0.0) {
@@ -119,11 +98,6 @@ impl FocalTverskyLossConfig {
         }
         Ok(())
     }
-}
-
-crate::loss::declare::config_init!(FocalTverskyLossConfig => FocalTverskyLoss);
-
-crate::loss::doc::documented! {
     /// Focal Tversky loss (Abraham & Khan 2019, <https://arxiv.org/abs/1810.07842>): the
     /// [`TverskyLoss`] value `f_c = 1 − TI_c` of each sample and class raised to γ,
     ///
@@ -141,12 +115,7 @@ crate::loss::doc::documented! {
     /// ignored or masked included — takes the empty-class policy of the [overlap losses](crate#overlap-losses): `(0 +
     /// smooth_nr) / (0 + smooth_dr)` (loss 0 with the default smoothing), and loss 0 with a zero
     /// gradient, never NaN, when `smooth_dr` = 0.
-    #[derive(burn::module::Module, Debug)]
-    pub struct FocalTverskyLoss {
-        /// The validated configuration.
-        #[module(skip)]
-        pub config: FocalTverskyLossConfig,
-    }
+    FocalTverskyLoss;
 }
 
 impl FocalTverskyLoss {
