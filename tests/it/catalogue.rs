@@ -131,3 +131,45 @@ fn describe_prints_each_loss_its_own_declared_fields_and_doc() {
         );
     }
 }
+
+/// Every registered loss declares its named arguments (the registry does not compile otherwise):
+/// unique names, the one list `forward_inputs` accepts (an undeclared name is refused with every
+/// declared name in the message), and the one list `eval` and `describe` show.
+#[test]
+fn every_loss_declares_its_arguments_and_accepts_exactly_those() {
+    use burn_losses::LossInputs;
+    let mut problems = Vec::new();
+    for name in LossConfig::NAMES {
+        let arguments = LossConfig::arguments(name).expect("a built-in loss");
+        let loss = LossConfig::from_name(name).unwrap();
+        // defaults of losses with required fields do not build; the declaration is still checked
+        let names: Vec<&str> = arguments.iter().map(|a| a.name).collect();
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        if arguments.is_empty() || unique.len() != names.len() {
+            problems.push(format!("{name}: arguments {names:?}"));
+        }
+        assert_eq!(describe(name).expect("documented").arguments, arguments, "{name}");
+        if let Ok(loss) = loss.try_init() {
+            assert_eq!(loss.arguments(), arguments, "{name}");
+            let device = burn::tensor::Device::default();
+            let inputs = LossInputs::new().with_float(
+                "not_an_argument",
+                burn::tensor::Tensor::<1>::from_floats([1.0, 2.0], &device),
+            );
+            match loss.forward_inputs(&inputs) {
+                Err(e)
+                    if names.iter().all(|n| {
+                        e.to_string().contains(&format!("\"{n}\""))
+                            || e.to_string().contains(&format!("`{n}`"))
+                    }) => {}
+                other => problems.push(format!(
+                    "{name}: an undeclared argument gave {:?}, not the declared list {names:?}",
+                    other.map(|o| o.shape)
+                )),
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -162,6 +162,11 @@ fn describe(name: &str) -> ExitCode {
                 text += &format!("      {line}\n");
             }
         }
+        text += "\narguments (the named inputs `eval` takes):\n";
+        for argument in doc.arguments {
+            let optional = if argument.required { "" } else { ", optional" };
+            text += &format!("  {}: {}{optional}\n", argument.name, argument.kind);
+        }
         return print_out(&text);
     }
     match burn_losses::custom::registered()

@@ -12,6 +12,8 @@ pub struct LossDoc {
     pub doc: String,
     /// Each config field: name, default (JSON) and doc comment.
     pub fields: Vec<(String, serde_json::Value, String)>,
+    /// The named arguments the loss takes, from its declaration.
+    pub arguments: &'static [crate::loss::Argument],
 }
 
 /// The registry entry of the built-in loss `name`.
@@ -47,6 +49,7 @@ pub fn describe(name: &str) -> Option<LossDoc> {
     Some(LossDoc {
         doc: markdown(&doc),
         fields,
+        arguments: crate::registry::LossConfig::arguments(name)?,
     })
 }
 

@@ -8,12 +8,15 @@
 //! 2. `tensor` (rank-erased arguments [`DynTensor`] / [`LossInputs`], input checks, one-hot,
 //!    the shared math), `reduction` ([`Reduction`], [`ElementLoss`]), `group` ([`DeviceGroup`]),
 //!    `fused` (the host kernels);
-//! 3. `loss` — the contract every loss implements ([`LossModule`], [`InputKind`], [`TargetKind`])
-//!    and the macros a loss is declared with;
+//! 3. `loss` — the contract every loss implements ([`LossModule`], [`InputKind`], [`TargetKind`],
+//!    its named [`Argument`]s) and the one declaration every loss is written with (`loss_config!`:
+//!    config fields, module and state, and the `forward` clause its typed API and argument list
+//!    come from);
 //! 4. `losses/<domain>/` — `classification`, `imbalance`, `segmentation`, `metric`, `regression`,
 //!    `margin`: one file per loss or small family;
 //! 5. `registry` — [`LossConfig`] / [`Loss`], one line per loss, with the composite [`SumLoss`]
-//!    (a sum of losses is a loss: the one pair of types that name each other), and [`custom`]
+//!    (a sum of losses is a loss: the composite is generic over its terms and the registry
+//!    instantiates it with its own configs, so no two files import each other), and [`custom`]
 //!    losses; [`docs`], the catalogue `list` / `describe` print.
 //!
 //! Modules are private; this page is the public surface.
@@ -373,7 +376,7 @@ mod tensor;
 pub use error::{ErrorKind, LossError, LossResult};
 pub use fused::{fused_kernels_enabled, set_fused_kernels};
 pub use group::{DeviceGroup, in_device_group};
-pub use loss::{ClassificationLoss, InputKind, LossModule, TargetKind};
+pub use loss::{Argument, ArgumentKind, ClassificationLoss, InputKind, LossModule, TargetKind};
 pub use losses::*;
 pub use reduction::{ElementLoss, Reduction};
 pub use registry::custom;

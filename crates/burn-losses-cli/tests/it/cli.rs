@@ -285,6 +285,7 @@ fn describe_prints_the_formula_fields_and_anchor() {
         "ℓ = ½·d²            if |d| ≤ δ",
         "  delta = 1.0\n      Threshold `δ > 0`",
         "  reduction = \"mean\"",
+        "arguments (the named inputs `eval` takes):\n  input: float\n  target: float\n  weight: float, optional\n",
     ] {
         assert!(stdout.contains(part), "missing {part:?} in\n{stdout}");
     }

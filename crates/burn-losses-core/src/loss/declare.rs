@@ -198,7 +198,13 @@ macro_rules! typed_api {
         <$(const $g:ident : usize),*> ( $( $arg:ident : $ty:ty => $with:ident ),* )
         $(, optional $opt:ident : $opt_ty:ty => $opt_with:ident)?
         , unreduced $(@ <$(const $ng:ident : usize),*>)? $out:ty;
+        $(named { $( $name:ident : $kind:ident $required:ident ),* $(,)? })?
     ) => {
+        $crate::loss::declare::typed_api!(@arguments $loss,
+            [$( $arg : $crate::loss::declare::typed_api!(@kind $with); required, )* $( $opt : $crate::loss::declare::typed_api!(@kind $opt_with); optional, )?]
+            $([$( $name : $crate::loss::ArgumentKind::$kind; $required, )*])?
+        );
+
         impl $loss {
             #[doc = concat!("The configured reduction of ", $what, ": `[1]` for `\"mean\"` / `\"sum\"`, the unreduced losses flattened for `\"none\"`.")]
             #[track_caller]
@@ -231,6 +237,25 @@ macro_rules! typed_api {
         }
     };
     (@none $opt:ident) => { None };
+    (@kind with_float) => { $crate::loss::ArgumentKind::Float };
+    (@kind with_int) => { $crate::loss::ArgumentKind::Int };
+    (@required required) => { true };
+    (@required optional) => { false };
+    // the typed arguments, or the `named` list when the named form accepts more
+    (@arguments $loss:ident, [$($typed:tt)*] [$($named:tt)*]) => {
+        $crate::loss::declare::typed_api!(@arguments $loss, [$($named)*]);
+    };
+    (@arguments $loss:ident, [$( $name:ident : $kind:expr; $required:ident, )*]) => {
+        impl $crate::loss::DeclaredArguments for $loss {
+            const ARGUMENTS: &'static [$crate::loss::Argument] = &[$(
+                $crate::loss::Argument {
+                    name: stringify!($name),
+                    kind: $kind,
+                    required: $crate::loss::declare::typed_api!(@required $required),
+                },
+            )*];
+        }
+    };
 }
 pub(crate) use typed_api;
 

@@ -37,16 +37,16 @@ pub(crate) use doc_line;
 macro_rules! documented {
     (
         $(#[$($attr:tt)*])*
-        $vis:vis struct $name:ident {
+        $vis:vis struct $name:ident $(< $($gen:ident $(: $bound:path)?),* >)? {
             $( $(#[$($field_attr:tt)*])* $field_vis:vis $field:ident : $ty:ty ),* $(,)?
         }
     ) => {
         $(#[$($attr)*])*
-        $vis struct $name {
+        $vis struct $name $(< $($gen $(: $bound)?),* >)? {
             $( $(#[$($field_attr)*])* $field_vis $field : $ty ),*
         }
 
-        impl $crate::loss::doc::Documented for $name {
+        impl $(< $($gen $(: $bound)?),* >)? $crate::loss::doc::Documented for $name $(< $($gen),* >)? {
             fn doc() -> String {
                 let mut text = String::new();
                 $( text.push_str($crate::loss::doc::doc_line!($($attr)*)); )*

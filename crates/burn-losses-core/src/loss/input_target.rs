@@ -64,8 +64,14 @@ pub(crate) trait InputTargetLoss {
         Ok((terms.reduce(reduction), shape))
     }
 
-    fn forward_named(&self, inputs: &crate::tensor::dynamic::LossInputs) -> LossResult<DynTensor> {
-        inputs.only(Self::NAME, &["input", "target", "weight"])?;
+    fn forward_named(&self, inputs: &crate::tensor::dynamic::LossInputs) -> LossResult<DynTensor>
+    where
+        Self: crate::loss::DeclaredArguments,
+    {
+        inputs.only(
+            Self::NAME,
+            &<Self as crate::loss::DeclaredArguments>::argument_names(),
+        )?;
         let input = inputs.float(Self::NAME, "input")?;
         let target = Self::target_argument(inputs)?;
         let weight = inputs.float_opt("weight")?;

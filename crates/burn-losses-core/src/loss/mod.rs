@@ -13,6 +13,51 @@ pub(crate) mod doc;
 pub(crate) mod elementwise;
 pub(crate) mod input_target;
 
+/// The kind of tensor a loss argument holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgumentKind {
+    /// A float tensor.
+    Float,
+    /// An integer tensor (class indices, labels).
+    Int,
+    /// Either (the loss reads the form it is given, e.g. class indices or probabilities).
+    FloatOrInt,
+}
+
+impl core::fmt::Display for ArgumentKind {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            ArgumentKind::Float => "float",
+            ArgumentKind::Int => "int",
+            ArgumentKind::FloatOrInt => "float or int",
+        })
+    }
+}
+
+/// One named argument of a loss: what its `forward_inputs` accepts under that name (the typed
+/// `forward` passes its arguments under the same names). Declared once, in the `forward` clause
+/// of the loss's declaration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Argument {
+    /// The argument's name (`input`, `target`, `weight`, `embeddings`, …).
+    pub name: &'static str,
+    /// The kind of tensor it holds.
+    pub kind: ArgumentKind,
+    /// Whether every call needs it (`false`: optional).
+    pub required: bool,
+}
+
+/// A loss whose named arguments are declared: every built-in loss (the registry requires it).
+pub(crate) trait DeclaredArguments {
+    /// The arguments, in declaration order.
+    const ARGUMENTS: &'static [Argument];
+
+    /// The arguments' names: what `forward_inputs` accepts.
+    fn argument_names() -> Vec<&'static str> {
+        Self::ARGUMENTS.iter().map(|a| a.name).collect()
+    }
+}
+
 /// What a loss expects in its `input` argument.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputKind {

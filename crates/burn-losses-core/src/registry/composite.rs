@@ -1,4 +1,4 @@
-//! [`SumLoss`]: a weighted sum of any losses of this crate from one config, each term fed the
+//! [`SumLoss`](crate::SumLoss): a weighted sum of any losses of this crate from one config, each term fed the
 //! same `input` and `target`.
 //!
 //! ```json
@@ -15,62 +15,88 @@
 use burn::tensor::{Int, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::{Loss, LossConfig};
 use crate::error::{LossError, LossResult, fmt_shape};
-use crate::loss::{InputKind, TargetKind};
+use crate::loss::{InputKind, LossModule, TargetKind};
 use crate::tensor::dynamic::{DynInput, DynTensor, LossInputs};
 use crate::tensor::onehot::one_hot_target;
+
+/// What a term of a composite loss is configured with: a config that builds a loss — the
+/// registry's [`LossConfig`](crate::LossConfig). The composite is generic over it only so that it
+/// sits below the registry that lists it (its `"sum"` variant holds terms of `LossConfig`s);
+/// [`SumLossConfig`](crate::SumLossConfig), [`SumLoss`](crate::SumLoss) and
+/// [`SumTerm`](crate::SumTerm) are the registry's instances.
+pub trait TermConfig: Clone + PartialEq + core::fmt::Debug + Serialize {
+    /// The loss it builds.
+    type Loss: TermLoss;
+    /// Validates the config and builds the loss.
+    fn try_init(&self) -> LossResult<Self::Loss>;
+}
+
+/// A built term of a composite loss: the registry's [`Loss`](crate::Loss).
+pub trait TermLoss: burn::module::Module {
+    /// The loss's snake_case name.
+    fn name(&self) -> &'static str;
+    /// The loss module.
+    fn module(&self) -> &dyn LossModule;
+}
 
 fn default_weight() -> f64 {
     1.0
 }
 
-/// One term of a [`SumLossConfig`].
+/// One term of a [`SumLossConfigOf`] ([`SumTerm`](crate::SumTerm) in the registry).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SumTerm {
+pub struct SumTermOf<C> {
     /// The term's factor, finite and >= 0. Default `1.0`.
     #[serde(default = "default_weight")]
     pub weight: f64,
     /// The term's loss; its reduction must be `"mean"` or `"sum"` (terms are added as scalars).
-    pub loss: LossConfig,
+    pub loss: C,
 }
 
-impl SumTerm {
+impl<C> SumTermOf<C> {
     /// A term of weight `weight`.
-    pub fn new(weight: f64, loss: LossConfig) -> Self {
+    pub fn new(weight: f64, loss: C) -> Self {
         Self { weight, loss }
     }
 }
 
 crate::loss::doc::documented! {
-    /// Configuration of [`SumLoss`] (`"type": "sum"` in a [`LossConfig`]).
-    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    /// Configuration of [`SumLoss`](crate::SumLoss) (`"type": "sum"` in a
+    /// [`LossConfig`](crate::LossConfig)).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     #[serde(default, deny_unknown_fields)]
-    pub struct SumLossConfig {
+    pub struct SumLossConfigOf<C> {
         /// The terms, at least one (required).
-        pub terms: Vec<SumTerm>,
+        pub terms: Vec<SumTermOf<C>>,
     }
 }
 
-impl burn::config::Config for SumLossConfig {}
+impl<C> Default for SumLossConfigOf<C> {
+    fn default() -> Self {
+        Self { terms: Vec::new() }
+    }
+}
 
-impl SumLossConfig {
+impl<C: TermConfig + serde::de::DeserializeOwned> burn::config::Config for SumLossConfigOf<C> {}
+
+impl<C: TermConfig> SumLossConfigOf<C> {
     const NAME: &'static str = "sum";
 
     /// A sum of `terms`.
-    pub fn new(terms: Vec<SumTerm>) -> Self {
+    pub fn new(terms: Vec<SumTermOf<C>>) -> Self {
         Self { terms }
     }
 
     /// Adds a term.
-    pub fn with_term(mut self, weight: f64, loss: LossConfig) -> Self {
-        self.terms.push(SumTerm::new(weight, loss));
+    pub fn with_term(mut self, weight: f64, loss: C) -> Self {
+        self.terms.push(SumTermOf::new(weight, loss));
         self
     }
 
     /// Validates every term and builds the loss.
-    pub fn try_init(&self) -> LossResult<SumLoss> {
+    pub fn try_init(&self) -> LossResult<SumLossOf<C::Loss, C>> {
         if self.terms.is_empty() {
             return Err(LossError::config(
                 Self::NAME,
@@ -79,7 +105,7 @@ impl SumLossConfig {
                 "an empty list",
             ));
         }
-        let mut losses = Vec::with_capacity(self.terms.len());
+        let mut losses: Vec<C::Loss> = Vec::with_capacity(self.terms.len());
         for (k, term) in self.terms.iter().enumerate() {
             if !(term.weight.is_finite() && term.weight >= 0.0) {
                 return Err(LossError::config(
@@ -101,19 +127,23 @@ impl SumLossConfig {
                 ));
             }
             let loss = term.loss.try_init()?;
-            if let Some(first) = losses.first().map(Loss::input_kind)
-                && loss.input_kind() != first
+            if let Some(first) = losses.first().map(|l| l.module().input_kind())
+                && loss.module().input_kind() != first
             {
                 return Err(LossError::config(
                     Self::NAME,
                     format!("terms[{k}].loss"),
                     format!("a loss that takes the input of terms[0] ({})", describe(first)),
-                    format!("{} which takes {}", loss.name(), describe(loss.input_kind())),
+                    format!(
+                        "{} which takes {}",
+                        loss.name(),
+                        describe(loss.module().input_kind())
+                    ),
                 ));
             }
             losses.push(loss);
         }
-        Ok(SumLoss {
+        Ok(SumLossOf {
             terms: losses,
             config: self.clone(),
         })
@@ -121,7 +151,7 @@ impl SumLossConfig {
 
     /// Builds the loss; panics with the [`try_init`](Self::try_init) message on a bad term.
     #[track_caller]
-    pub fn init(&self) -> SumLoss {
+    pub fn init(&self) -> SumLossOf<C::Loss, C> {
         crate::error::or_panic(self.try_init())
     }
 }
@@ -149,16 +179,16 @@ crate::loss::doc::documented! {
     /// **Degenerate batches:** each term's own policy; an empty batch is an error naming the argument
     /// (no loss has a value for it; PyTorch's mean would be NaN).
     #[derive(burn::module::Module, Debug)]
-    pub struct SumLoss {
+    pub struct SumLossOf<L: burn::module::Module, C> {
         /// The built terms, in config order.
-        pub terms: Vec<Loss>,
+        pub terms: Vec<L>,
         /// The validated configuration.
         #[module(skip)]
-        pub config: SumLossConfig,
+        pub config: SumLossConfigOf<C>,
     }
 }
 
-impl SumLoss {
+impl<C: TermConfig> SumLossOf<C::Loss, C> {
     /// The weighted sum for `input [N, C, spatial…]` and class indices `[N, spatial…]`.
     pub fn try_forward<const D: usize, const DT: usize>(
         &self,
@@ -184,7 +214,7 @@ impl SumLoss {
     }
 
     fn forward_named(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
-        let name = SumLossConfig::NAME;
+        let name = SumLossConfigOf::<C>::NAME;
         let input = inputs.float(name, "input")?;
         let target = inputs.get(name, "target")?;
         let mut one_hot_inputs: Option<LossInputs> = None;
@@ -212,7 +242,7 @@ impl SumLoss {
                 }
                 _ => inputs,
             };
-            let out = loss.forward_inputs(term_inputs)?;
+            let out = loss.module().forward_inputs(term_inputs)?;
             if !out.shape.is_empty() {
                 return Err(LossError::input(
                     name,
@@ -231,13 +261,13 @@ impl SumLoss {
     }
 }
 
-impl crate::loss::LossModule for SumLoss {
+impl<C: TermConfig> LossModule for SumLossOf<C::Loss, C> {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         self.forward_named(inputs)
     }
 
     fn input_kind(&self) -> InputKind {
-        self.terms[0].input_kind()
+        self.terms[0].module().input_kind()
     }
 
     fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {

@@ -322,6 +322,12 @@ pub struct CustomLossModule {
     pub loss: CustomLossHandle,
 }
 
+crate::loss::declare::typed_api!(@arguments CustomLossModule, [
+    input: crate::loss::ArgumentKind::Float; required,
+    target: crate::loss::ArgumentKind::Float; required,
+    weight: crate::loss::ArgumentKind::Float; optional,
+]);
+
 impl CustomLossModule {
     /// The configured reduction of the user's loss of `input` and `target` (one shape).
     #[track_caller]
@@ -336,7 +342,7 @@ impl CustomLossModule {
 impl crate::loss::LossModule for CustomLossModule {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = self.config.name;
-        inputs.only(name, &["input", "target", "weight"])?;
+        inputs.only(name, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
         let input = inputs.float(name, "input")?;
         let target = inputs.float(name, "target")?;
         let weight = inputs.float_opt("weight")?;

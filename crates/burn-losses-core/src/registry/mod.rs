@@ -21,7 +21,38 @@ use crate::tensor::dynamic::{DynInput, DynTensor, LossInputs};
 mod composite;
 pub mod custom;
 
-pub use composite::{SumLoss, SumLossConfig, SumTerm};
+/// Configuration of [`SumLoss`] (`"type": "sum"`): the composite's config over this registry's
+/// configs.
+pub type SumLossConfig = composite::SumLossConfigOf<LossConfig>;
+/// A weighted sum of any losses of the registry: `Σ_k w_k · loss_k(input, target)`.
+pub type SumLoss = composite::SumLossOf<Loss, LossConfig>;
+/// One term of a [`SumLossConfig`]: a weight and a loss config.
+pub type SumTerm = composite::SumTermOf<LossConfig>;
+
+impl composite::TermConfig for LossConfig {
+    type Loss = Loss;
+
+    fn try_init(&self) -> LossResult<Loss> {
+        LossConfig::try_init(self)
+    }
+}
+
+impl composite::TermLoss for Loss {
+    fn name(&self) -> &'static str {
+        Loss::name(self)
+    }
+
+    fn module(&self) -> &dyn LossModule {
+        Loss::module(self)
+    }
+}
+
+crate::loss::declare::typed_api!(@arguments SumLoss, [
+    input: crate::loss::ArgumentKind::Float; required,
+    target: crate::loss::ArgumentKind::FloatOrInt; required,
+    weight: crate::loss::ArgumentKind::Float; optional,
+    mask: crate::loss::ArgumentKind::Float; optional,
+]);
 
 /// One built-in loss of the registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,6 +221,17 @@ macro_rules! register_losses {
                 }
             }
 
+            /// The named arguments of the built-in loss `name` (what its `forward_inputs` and
+            /// `eval` accept), from the `forward` clause of its declaration; `None` for another
+            /// name.
+            pub fn arguments(name: &str) -> Option<&'static [crate::loss::Argument]> {
+                use crate::loss::DeclaredArguments;
+                match name {
+                    $($name => Some(<$loss as DeclaredArguments>::ARGUMENTS),)*
+                    _ => None,
+                }
+            }
+
             /// The snake_case name of this loss.
             pub fn name(&self) -> &'static str {
                 match self {
@@ -221,6 +263,16 @@ macro_rules! register_losses {
                 match self {
                     $(Loss::$variant(_) => $name,)*
                     Loss::Custom(l) => l.config.name,
+                }
+            }
+
+            /// The named arguments this loss takes (what [`forward_inputs`](Self::forward_inputs)
+            /// accepts), from its declaration.
+            pub fn arguments(&self) -> &'static [crate::loss::Argument] {
+                use crate::loss::DeclaredArguments;
+                match self {
+                    $(Loss::$variant(_) => <$loss as DeclaredArguments>::ARGUMENTS,)*
+                    Loss::Custom(_) => <custom::CustomLossModule as DeclaredArguments>::ARGUMENTS,
                 }
             }
 

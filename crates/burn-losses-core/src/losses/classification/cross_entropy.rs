@@ -268,7 +268,7 @@ impl CrossEntropyLoss {
 impl crate::loss::LossModule for CrossEntropyLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = CrossEntropyLossConfig::NAME;
-        inputs.only(name, &["input", "target", "weight"])?;
+        inputs.only(name, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
         let input = inputs.float(name, "input")?;
         let target = inputs.get(name, "target")?;
         let weight = inputs.float_opt("weight")?;
@@ -335,7 +335,7 @@ loss_config! {
 impl crate::loss::LossModule for NllLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = NllLossConfig::NAME;
-        inputs.only(name, &["input", "target", "weight"])?;
+        inputs.only(name, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
         let input = inputs.float(name, "input")?;
         let target = inputs.int(name, "target")?;
         let weight = inputs.float_opt("weight")?;
@@ -409,7 +409,7 @@ loss_config! {
 impl crate::loss::LossModule for Poly1Loss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = Poly1LossConfig::NAME;
-        inputs.only(name, &["input", "target", "weight"])?;
+        inputs.only(name, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
         let input = inputs.float(name, "input")?;
         let target = inputs.int(name, "target")?;
         let weight = inputs.float_opt("weight")?;
@@ -501,7 +501,7 @@ loss_config! {
 impl crate::loss::LossModule for KlDivergenceLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = KlDivergenceLossConfig::NAME;
-        inputs.only(name, &["input", "target", "weight"])?;
+        inputs.only(name, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
         let input = inputs.float(name, "input")?;
         let target = inputs.float(name, "target")?;
         let weight = inputs.float_opt("weight")?;

@@ -256,6 +256,7 @@ crate::loss::declare::loss_config! {
     forward "logits against a binary `target` of their shape (the weighted element losses, unreduced)",
         <const D: usize> (input: Tensor<D> => with_float, target: Tensor<D> => with_float),
         optional mask: Tensor<D> => with_float, unreduced Tensor<D>;
+        named { input: Float required, target: FloatOrInt required, mask: Float optional, valid: Float optional }
 }
 
 /// The target of a GHM-C call.
@@ -372,7 +373,7 @@ impl GhmCLoss {
 impl LossModule for GhmCLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = GhmCLossConfig::NAME;
-        inputs.only(name, &["input", "target", "mask", "valid"])?;
+        inputs.only(name, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
         let input = inputs.float(name, "input")?;
         let valid = inputs.float_opt_aliased(name, "mask", "valid")?;
         let (terms, shape) = match inputs.get(name, "target")? {
@@ -430,6 +431,7 @@ crate::loss::declare::loss_config! {
     forward "predictions against `target` of their shape (the weighted element losses, unreduced)",
         <const D: usize> (input: Tensor<D> => with_float, target: Tensor<D> => with_float),
         optional mask: Tensor<D> => with_float, unreduced Tensor<D>;
+        named { input: Float required, target: Float required, mask: Float optional, valid: Float optional }
 }
 
 impl GhmRLoss {
@@ -483,7 +485,7 @@ impl GhmRLoss {
 impl LossModule for GhmRLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = GhmRLossConfig::NAME;
-        inputs.only(name, &["input", "target", "mask", "valid"])?;
+        inputs.only(name, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
         let input = inputs.float(name, "input")?;
         let target = inputs.float(name, "target")?;
         let valid = inputs.float_opt_aliased(name, "mask", "valid")?;

@@ -205,7 +205,7 @@ fn max_dim1_split_at_ties(x: Tensor<2>) -> Tensor<2> {
 impl crate::loss::LossModule for CategoricalHingeLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = CategoricalHingeLossConfig::NAME;
-        inputs.only(name, &["input", "target", "weight"])?;
+        inputs.only(name, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
         let input = inputs.float(name, "input")?;
         let weight = inputs.float_opt("weight")?;
         let (x, y) = scores_and_one_hot(name, &input, inputs.get(name, "target")?, true)?;
@@ -275,7 +275,7 @@ loss_config! {
 impl crate::loss::LossModule for MultiMarginLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = MultiMarginLossConfig::NAME;
-        inputs.only(name, &["input", "target", "weight"])?;
+        inputs.only(name, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
         let input = inputs.float(name, "input")?;
         let weight = inputs.float_opt("weight")?;
         let target = inputs.get(name, "target")?;
@@ -384,7 +384,7 @@ loss_config! {
 impl crate::loss::LossModule for CosineSimilarityLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = CosineSimilarityLossConfig::NAME;
-        inputs.only(name, &["input", "target", "weight"])?;
+        inputs.only(name, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
         let input = inputs.float(name, "input")?;
         let target = inputs.float(name, "target")?;
         let weight = inputs.float_opt("weight")?;
@@ -466,12 +466,12 @@ fn check_plus_minus_one(loss: &'static str, target: &DynTensor<Float>) -> LossRe
 /// The arguments `input1`, `input2` (one shape, rank >= 1) and `target` `[N]` of a pair loss,
 /// each pair's row being dim 0 (`row_shape` says what `target` must be: the batch only, or the
 /// whole input shape).
-fn pair_arguments(
+fn pair_arguments<L: crate::loss::DeclaredArguments>(
     loss: &'static str,
     inputs: &LossInputs,
     target_is_batch: bool,
 ) -> LossResult<(DynTensor<Float>, DynTensor<Float>, DynTensor<Float>)> {
-    inputs.only(loss, &["input1", "input2", "target"])?;
+    inputs.only(loss, &L::argument_names())?;
     let x1 = inputs.float(loss, "input1")?;
     let x2 = inputs.float(loss, "input2")?;
     let target = inputs.float(loss, "target")?;
@@ -538,7 +538,7 @@ loss_config! {
 impl crate::loss::LossModule for CosineEmbeddingLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = CosineEmbeddingLossConfig::NAME;
-        let (x1, x2, target) = pair_arguments(name, inputs, true)?;
+        let (x1, x2, target) = pair_arguments::<Self>(name, inputs, true)?;
         if x1.shape.len() != 2 {
             return Err(LossError::input(
                 name,
@@ -601,7 +601,7 @@ loss_config! {
 impl crate::loss::LossModule for MarginRankingLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = MarginRankingLossConfig::NAME;
-        let (x1, x2, target) = pair_arguments(name, inputs, false)?;
+        let (x1, x2, target) = pair_arguments::<Self>(name, inputs, false)?;
         let values = ((x1.flat - x2.flat) * target.flat.neg() + self.config.margin).clamp_min(0.0);
         let numel = x1.shape.iter().product();
         Ok(reduce_to_dyn(

@@ -72,6 +72,10 @@ crate::loss::declare::loss_config! {
     forward "the pairs `(input1[i], input2[i])` (`[N, D]`) with similarity targets `[N]` (1 = similar)",
         <> (input1: Tensor<2> => with_float, input2: Tensor<2> => with_float, target: Tensor<1> => with_float),
         unreduced Tensor<1>;
+        named {
+            input1: Float optional, input2: Float optional, target: Float optional, distance: Float optional,
+            embeddings: Float optional, labels: Int optional,
+        }
 }
 
 impl ContrastiveLoss {
@@ -248,7 +252,7 @@ macro_rules! similarity_softmax_loss {
 
         impl $loss {
             fn forward_named(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
-                inputs.only($config::NAME, &["embeddings", "labels"])?;
+                inputs.only($config::NAME, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
                 let batch = Batch::of($config::NAME, inputs)?;
                 let (e, labels) = (batch.embeddings.clone(), batch.labels.clone());
                 let u = l2_normalize(e, 1, 1e-12);

@@ -84,6 +84,7 @@ crate::loss::declare::loss_config! {
     forward "logits `[N, C, spatial…]` against class indices `[N, spatial…]` (`DT = D − 1`; `[N]` with `per_image`, else `[1]`, unreduced)",
         <const D: usize, const DT: usize> (input: Tensor<D> => with_float, target: Tensor<DT, Int> => with_int),
         unreduced Tensor<1>;
+        named { input: Float required, target: FloatOrInt required }
 }
 
 /// `∇J` of the Lovász extension of sorted ground truth `g [B, C, M]` (constants).
@@ -284,7 +285,7 @@ impl LovaszLoss {
 impl crate::loss::LossModule for LovaszLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = LovaszLossConfig::NAME;
-        inputs.only(name, &["input", "target"])?;
+        inputs.only(name, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
         let input = inputs.float(name, "input")?;
         let target = inputs.get(name, "target")?;
         let (terms, shape) = self.element_loss(&input, target)?;
