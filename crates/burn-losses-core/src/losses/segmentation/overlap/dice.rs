@@ -99,8 +99,6 @@ impl DiceLoss {
     }
 }
 
-overlap_loss_api!(DiceLoss, DiceLossConfig);
-
 dice_config! {
     /// Configuration of [`LogCoshDiceLoss`] (`"type": "log_cosh_dice"`): the options of
     /// [`DiceLossConfig`] (`weight` applies before the `log cosh`).
@@ -136,8 +134,6 @@ impl LogCoshDiceLoss {
         terms.reduce(self.config.reduction)
     }
 }
-
-overlap_loss_api!(LogCoshDiceLoss, LogCoshDiceLossConfig);
 
 /// The class weights of [`GeneralizedDiceLoss`], from the target volume `G` of each class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -226,5 +222,3 @@ impl GeneralizedDiceLoss {
         terms.reduce(self.config.reduction)
     }
 }
-
-overlap_loss_api!(GeneralizedDiceLoss, GeneralizedDiceLossConfig);

@@ -35,7 +35,8 @@ impl OverlapOptions {
 /// Declares an overlap loss through [`loss_config`](crate::loss::declare::loss_config): the
 /// options every overlap loss shares (MONAI's vocabulary: `activation`, `smooth_nr`, `smooth_dr`,
 /// `include_background`, `batch`, `ignore_index`, and `reduction` last) around the loss's own
-/// fields, and `options()`, the shared ones as [`OverlapOptions`].
+/// fields, `options()` (the shared ones as [`OverlapOptions`]) and the family's arguments and
+/// typed API ([`overlap_loss_api`]): the loss itself writes only `scores` and `reduce`.
 macro_rules! overlap_config {
     (
         $(#[$($meta:tt)*])*
@@ -79,6 +80,8 @@ macro_rules! overlap_config {
             $(#[$($loss_meta)*])*
             $loss;
         }
+
+        overlap_loss_api!($loss, $config);
 
         impl $config {
             fn options(&self) -> OverlapOptions {

@@ -59,8 +59,6 @@ impl TverskyLoss {
     }
 }
 
-overlap_loss_api!(TverskyLoss, TverskyLossConfig);
-
 overlap_config! {
     /// Configuration of [`FocalTverskyLoss`] (`"type": "focal_tversky"`).
     FocalTverskyLossConfig("focal_tversky") {
@@ -152,5 +150,3 @@ impl FocalTverskyLoss {
         }
     }
 }
-
-overlap_loss_api!(FocalTverskyLoss, FocalTverskyLossConfig);
