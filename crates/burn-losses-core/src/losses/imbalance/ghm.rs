@@ -246,7 +246,7 @@ crate::loss::declare::loss_config! {
     /// `mask ≤ 0` are left out of the bins, `tot` and the loss.
     ///
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
-    /// it; PyTorch's mean would be NaN). Every element invalid (`valid` all 0): nothing is binned,
+    /// it; PyTorch's mean would be NaN). Every element masked (`mask` all 0): nothing is binned,
     /// `tot` = 1, the loss is 0 with a zero gradient.
     GhmCLoss {
         /// The EMA of the bin counts (used when `momentum > 0`).
@@ -421,7 +421,7 @@ crate::loss::declare::loss_config! {
     /// `tot = max(Σ mask, 1)`).
     ///
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
-    /// it; PyTorch's mean would be NaN). Every element invalid (`valid` all 0): nothing is binned,
+    /// it; PyTorch's mean would be NaN). Every element masked (`mask` all 0): nothing is binned,
     /// `tot` = 1, the loss is 0 with a zero gradient.
     GhmRLoss {
         /// The EMA of the bin counts (used when `momentum > 0`).
