@@ -254,6 +254,7 @@ macro_rules! typed_api {
                     required: $crate::loss::declare::typed_api!(@required $required),
                 },
             )*];
+            const ARGUMENT_NAMES: &'static [&'static str] = &[$(stringify!($name)),*];
         }
     };
 }

@@ -70,7 +70,7 @@ pub(crate) trait InputTargetLoss {
     {
         inputs.only(
             Self::NAME,
-            &<Self as crate::loss::DeclaredArguments>::argument_names(),
+            <Self as crate::loss::DeclaredArguments>::ARGUMENT_NAMES,
         )?;
         let input = inputs.float(Self::NAME, "input")?;
         let target = Self::target_argument(inputs)?;

@@ -51,11 +51,9 @@ pub struct Argument {
 pub(crate) trait DeclaredArguments {
     /// The arguments, in declaration order.
     const ARGUMENTS: &'static [Argument];
-
-    /// The arguments' names: what `forward_inputs` accepts.
-    fn argument_names() -> Vec<&'static str> {
-        Self::ARGUMENTS.iter().map(|a| a.name).collect()
-    }
+    /// Their names, in the same order: what `forward_inputs` accepts (generated with
+    /// `ARGUMENTS` from the same declaration, so the check needs no allocation per call).
+    const ARGUMENT_NAMES: &'static [&'static str];
 }
 
 /// What a loss expects in its `input` argument.

@@ -342,7 +342,7 @@ impl CustomLossModule {
 impl crate::loss::LossModule for CustomLossModule {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = self.config.name;
-        inputs.only(name, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
+        inputs.only(name, <Self as crate::loss::DeclaredArguments>::ARGUMENT_NAMES)?;
         let input = inputs.float(name, "input")?;
         let target = inputs.float(name, "target")?;
         let weight = inputs.float_opt("weight")?;

@@ -268,7 +268,7 @@ impl CrossEntropyLoss {
 impl crate::loss::LossModule for CrossEntropyLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = CrossEntropyLossConfig::NAME;
-        inputs.only(name, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
+        inputs.only(name, <Self as crate::loss::DeclaredArguments>::ARGUMENT_NAMES)?;
         let input = inputs.float(name, "input")?;
         let target = inputs.get(name, "target")?;
         let weight = inputs.float_opt("weight")?;
@@ -335,7 +335,7 @@ loss_config! {
 impl crate::loss::LossModule for NllLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = NllLossConfig::NAME;
-        inputs.only(name, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
+        inputs.only(name, <Self as crate::loss::DeclaredArguments>::ARGUMENT_NAMES)?;
         let input = inputs.float(name, "input")?;
         let target = inputs.int(name, "target")?;
         let weight = inputs.float_opt("weight")?;
@@ -409,7 +409,7 @@ loss_config! {
 impl crate::loss::LossModule for Poly1Loss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = Poly1LossConfig::NAME;
-        inputs.only(name, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
+        inputs.only(name, <Self as crate::loss::DeclaredArguments>::ARGUMENT_NAMES)?;
         let input = inputs.float(name, "input")?;
         let target = inputs.int(name, "target")?;
         let weight = inputs.float_opt("weight")?;
@@ -493,15 +493,13 @@ loss_config! {
     /// for it; PyTorch's mean would be NaN). Every element has a loss, so there is no other
     /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
     KlDivergenceLoss;
-    forward "`input` against `target` of one shape (any rank)",
-        <const D: usize> (input: Tensor<D> => with_float, target: Tensor<D> => with_float),
-        optional weight: Tensor<1> => with_float, unreduced Tensor<D>;
+    forward same_shape;
 }
 
 impl crate::loss::LossModule for KlDivergenceLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = KlDivergenceLossConfig::NAME;
-        inputs.only(name, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
+        inputs.only(name, <Self as crate::loss::DeclaredArguments>::ARGUMENT_NAMES)?;
         let input = inputs.float(name, "input")?;
         let target = inputs.float(name, "target")?;
         let weight = inputs.float_opt("weight")?;

@@ -153,7 +153,7 @@ impl DscLoss {
 impl crate::loss::LossModule for DscLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = DscLossConfig::NAME;
-        inputs.only(name, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
+        inputs.only(name, <Self as crate::loss::DeclaredArguments>::ARGUMENT_NAMES)?;
         let input = inputs.float(name, "input")?;
         let target = inputs.int(name, "target")?;
         let mask = inputs.float_opt("mask")?;

@@ -373,7 +373,7 @@ impl GhmCLoss {
 impl LossModule for GhmCLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = GhmCLossConfig::NAME;
-        inputs.only(name, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
+        inputs.only(name, <Self as crate::loss::DeclaredArguments>::ARGUMENT_NAMES)?;
         let input = inputs.float(name, "input")?;
         let valid = inputs.float_opt_aliased(name, "mask", "valid")?;
         let (terms, shape) = match inputs.get(name, "target")? {
@@ -485,7 +485,7 @@ impl GhmRLoss {
 impl LossModule for GhmRLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = GhmRLossConfig::NAME;
-        inputs.only(name, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
+        inputs.only(name, <Self as crate::loss::DeclaredArguments>::ARGUMENT_NAMES)?;
         let input = inputs.float(name, "input")?;
         let target = inputs.float(name, "target")?;
         let valid = inputs.float_opt_aliased(name, "mask", "valid")?;

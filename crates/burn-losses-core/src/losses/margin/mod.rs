@@ -205,7 +205,7 @@ fn max_dim1_split_at_ties(x: Tensor<2>) -> Tensor<2> {
 impl crate::loss::LossModule for CategoricalHingeLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = CategoricalHingeLossConfig::NAME;
-        inputs.only(name, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
+        inputs.only(name, <Self as crate::loss::DeclaredArguments>::ARGUMENT_NAMES)?;
         let input = inputs.float(name, "input")?;
         let weight = inputs.float_opt("weight")?;
         let (x, y) = scores_and_one_hot(name, &input, inputs.get(name, "target")?, true)?;
@@ -275,7 +275,7 @@ loss_config! {
 impl crate::loss::LossModule for MultiMarginLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = MultiMarginLossConfig::NAME;
-        inputs.only(name, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
+        inputs.only(name, <Self as crate::loss::DeclaredArguments>::ARGUMENT_NAMES)?;
         let input = inputs.float(name, "input")?;
         let weight = inputs.float_opt("weight")?;
         let target = inputs.get(name, "target")?;
@@ -384,7 +384,7 @@ loss_config! {
 impl crate::loss::LossModule for CosineSimilarityLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = CosineSimilarityLossConfig::NAME;
-        inputs.only(name, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
+        inputs.only(name, <Self as crate::loss::DeclaredArguments>::ARGUMENT_NAMES)?;
         let input = inputs.float(name, "input")?;
         let target = inputs.float(name, "target")?;
         let weight = inputs.float_opt("weight")?;
@@ -471,7 +471,7 @@ fn pair_arguments<L: crate::loss::DeclaredArguments>(
     inputs: &LossInputs,
     target_is_batch: bool,
 ) -> LossResult<(DynTensor<Float>, DynTensor<Float>, DynTensor<Float>)> {
-    inputs.only(loss, &L::argument_names())?;
+    inputs.only(loss, L::ARGUMENT_NAMES)?;
     let x1 = inputs.float(loss, "input1")?;
     let x2 = inputs.float(loss, "input2")?;
     let target = inputs.float(loss, "target")?;

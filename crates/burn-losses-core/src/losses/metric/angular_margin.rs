@@ -81,7 +81,7 @@ macro_rules! margin_softmax_loss {
         impl $loss {
             fn forward_named(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
                 let name = $config::NAME;
-                inputs.only(name, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
+                inputs.only(name, <Self as crate::loss::DeclaredArguments>::ARGUMENT_NAMES)?;
                 let (e, labels) = embeddings_and_labels(name, inputs)?;
                 let (c, d) = (self.config.num_classes, self.config.embedding_size);
                 let [n, dim] = e.dims();

@@ -252,7 +252,7 @@ macro_rules! similarity_softmax_loss {
 
         impl $loss {
             fn forward_named(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
-                inputs.only($config::NAME, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
+                inputs.only($config::NAME, <Self as crate::loss::DeclaredArguments>::ARGUMENT_NAMES)?;
                 let batch = Batch::of($config::NAME, inputs)?;
                 let (e, labels) = (batch.embeddings.clone(), batch.labels.clone());
                 let u = l2_normalize(e, 1, 1e-12);

@@ -87,7 +87,7 @@ impl TripletMarginLoss {
 
     fn forward_named(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = TripletMarginLossConfig::NAME;
-        inputs.only(name, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
+        inputs.only(name, <Self as crate::loss::DeclaredArguments>::ARGUMENT_NAMES)?;
         let anchor_dyn = inputs.float(name, "anchor")?;
         let anchor = embeddings_2d(name, "anchor", &anchor_dyn)?;
         let mut rows = Vec::with_capacity(2);
@@ -233,7 +233,7 @@ crate::loss::declare::loss_config! {
 impl TripletMinedLoss {
     fn forward_named(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = TripletMinedLossConfig::NAME;
-        inputs.only(name, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
+        inputs.only(name, <Self as crate::loss::DeclaredArguments>::ARGUMENT_NAMES)?;
         let batch = Batch::of(name, inputs)?;
         let (e, labels) = (batch.embeddings.clone(), batch.labels.clone());
         let [n, _] = e.dims();

@@ -680,7 +680,7 @@ impl GaussianNllLoss {
 impl crate::loss::LossModule for GaussianNllLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         const NAME: &str = "gaussian_nll";
-        inputs.only(NAME, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
+        inputs.only(NAME, <Self as crate::loss::DeclaredArguments>::ARGUMENT_NAMES)?;
         let input = inputs.float(NAME, "input")?;
         check_rank_at_least_1(NAME, "input", &input)?;
         let target = inputs.float(NAME, "target")?;

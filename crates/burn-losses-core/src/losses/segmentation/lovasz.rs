@@ -285,7 +285,7 @@ impl LovaszLoss {
 impl crate::loss::LossModule for LovaszLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = LovaszLossConfig::NAME;
-        inputs.only(name, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
+        inputs.only(name, <Self as crate::loss::DeclaredArguments>::ARGUMENT_NAMES)?;
         let input = inputs.float(name, "input")?;
         let target = inputs.get(name, "target")?;
         let (terms, shape) = self.element_loss(&input, target)?;

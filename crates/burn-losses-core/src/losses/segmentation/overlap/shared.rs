@@ -509,7 +509,7 @@ macro_rules! overlap_loss_api {
         impl $crate::loss::LossModule for $loss {
             fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
                 let name = $config::NAME;
-                inputs.only(name, &<Self as crate::loss::DeclaredArguments>::argument_names())?;
+                inputs.only(name, <Self as crate::loss::DeclaredArguments>::ARGUMENT_NAMES)?;
                 let input = inputs.float(name, "input")?;
                 let mask = inputs.float_opt("mask")?;
                 let (terms, shape) = match inputs.get(name, "target")? {
