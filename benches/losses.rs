@@ -98,7 +98,7 @@ fn bench_dense(c: &mut Criterion) {
         let ad = device.clone().autodiff();
         let (xa, ta) = dense_data(&ad, shape);
         for (label, json) in DENSE {
-            let loss = LossConfig::parse(json).unwrap().init();
+            let loss = LossConfig::parse(json).unwrap().init(&device);
             g.bench_function(format!("{label} forward"), |b| {
                 b.iter(|| {
                     loss.dense_loss(x.clone(), t.clone())
@@ -127,7 +127,7 @@ fn bench(c: &mut Criterion) {
         let ad = device.clone().autodiff();
         let (xa, ta, ya) = data(&ad, n, classes);
         for (label, json, class_target) in configs(classes) {
-            let loss = LossConfig::parse(&json).unwrap().init();
+            let loss = LossConfig::parse(&json).unwrap().init(&device);
             let inputs = |x: Tensor<2>, t: &Tensor<1, Int>, y: &Tensor<2>| {
                 let inputs = LossInputs::new().with_float("input", x);
                 if class_target {
@@ -169,7 +169,7 @@ fn bench_checks(c: &mut Criterion) {
             ("focal", r#"{"type": "focal"}"#, true),
             ("bce", r#"{"type": "bce"}"#, false),
         ] {
-            let loss = LossConfig::parse(json).unwrap().init();
+            let loss = LossConfig::parse(json).unwrap().init(&device);
             for trusted in [false, true] {
                 let id = format!(
                     "{label} forward+backward, {}",

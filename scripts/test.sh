@@ -36,7 +36,8 @@ source scripts/env.sh
 # the lanes, comma-separated: the devices of the parity test; and the cargo features, where the
 # wgpu lane (lavapipe) is built without kernel fusion (`wgpu-unfused`, see Cargo.toml)
 lane_list="$(echo $lanes | tr ' ' ',')"
-feature_list="$(echo $lanes | tr ' ' '\n' | sed 's/^wgpu$/wgpu-unfused/' | paste -sd, -)"
+# plus `train` / `vision` / `progress` (the Learner adapters, the examples and their tests)
+feature_list="$(echo $lanes | tr ' ' '\n' | sed 's/^wgpu$/wgpu-unfused/' | paste -sd, -),train,vision,progress"
 log="$(mktemp)"
 # every cargo test's output also goes to $log, summed up at the end
 run_tests() { cargo test "$@" 2>&1 | tee -a "$log"; }
@@ -57,6 +58,11 @@ for lane in $lanes; do
     echo "=== lane $lane: MNIST example, data-parallel on 2 devices (--devices 2, 480 images, 1 epoch)"
     cargo run -q --no-default-features --features "$feature_list" --example mnist_focal -- \
       --device "$lane" --devices 2 --train-limit 480 --test-limit 480 --epochs 1 --workers 1
+    echo "=== lane $lane: burn's guide with the loss in its training config (train from examples/burn_guide/smoke.json, save, load, infer)"
+    guide_out="$(mktemp -d)"
+    cargo run -q --no-default-features --features "$feature_list" --example burn_guide -- \
+      examples/burn_guide/smoke.json --device "$lane" --artifact-dir "$guide_out" 2>&1 | { grep -v '^ProgressSnapshot' || true; }
+    rm -rf "$guide_out"
     echo "=== lane $lane: long-tailed MNIST study, smoke run (rho 10, n_max 200, 1 epoch, 2 losses)"
     study_out="$(mktemp -d)"
     cargo run -q --no-default-features --features "$feature_list" --example long_tailed_mnist -- \

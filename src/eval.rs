@@ -177,7 +177,7 @@ fn to_values(t: Tensor<1>) -> Vec<f64> {
 
 /// Runs one request on `device` (the autodiff device is derived from it when `grad` is asked).
 pub fn eval_request(request: &EvalRequest, device: &Device) -> Result<EvalResponse, String> {
-    let loss = request.loss.try_init().map_err(|e| e.to_string())?;
+    let loss = request.loss.try_init(device).map_err(|e| e.to_string())?;
     eval_inputs_as(&loss, &request.inputs, request.grad, request.dtype, device)
 }
 

@@ -8,8 +8,8 @@
 //! this copies (long-tailed CIFAR with the same exponential profile).
 //!
 //! ```text
-//! cargo run --release --example long_tailed_mnist                        # the study -> docs/
-//! cargo run --release --example long_tailed_mnist -- --rho 100 --loss cb_focal_0.9999 --seeds 1
+//! cargo run --release --features train --example long_tailed_mnist                        # the study -> docs/
+//! cargo run --release --features train --example long_tailed_mnist -- --rho 100 --loss cb_focal_0.9999 --seeds 1
 //! ```
 
 #[path = "../mnist_focal/data.rs"]
@@ -197,7 +197,7 @@ fn main() {
             let config = or_exit(loss_config(name, &counts, train.as_ref()), "--loss: ");
             println!("-- loss {name}: {config}");
             for seed in 1..=args.seeds {
-                let loss = or_exit(config.try_init(), "--loss: ");
+                let loss = or_exit(config.try_init(&device), "--loss: ");
                 let options = TrainOptions {
                     epochs: args.epochs,
                     batch_size: args.batch_size,

@@ -138,7 +138,7 @@ pub fn write(study: &Study, dir: &Path) -> Result<(), String> {
     let json = serde_json::to_string_pretty(study).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("long_tailed_mnist.json"), json + "\n").map_err(|e| e.to_string())?;
     let md = format!(
-        "# Long-tailed MNIST\n\nReproduce: `cargo run --release --example long_tailed_mnist` (writes this file, the JSON \
+        "# Long-tailed MNIST\n\nReproduce: `cargo run --release --features train --example long_tailed_mnist` (writes this file, the JSON \
          and the plots).\n\n{}\n![per-class recall](long_tailed_mnist_recall.png)\n",
         study.markdown()
     );

@@ -5,11 +5,11 @@
 //! Adam (lr 1e-3), 3 epochs, batch 16.
 //!
 //! ```text
-//! cargo run --release --example mnist_focal                      # real MNIST, 60k/10k, flex
-//! cargo run --release --example mnist_focal -- --synthetic       # the document's 100 random images
-//! cargo run --release --example mnist_focal -- --device ndarray --train-limit 2000 \
+//! cargo run --release --features train --example mnist_focal                      # real MNIST, 60k/10k, flex
+//! cargo run --release --features train --example mnist_focal -- --synthetic       # the document's 100 random images
+//! cargo run --release --features train --example mnist_focal -- --device ndarray --train-limit 2000 \
 //!     --loss '{"type": "focal", "gamma": 1.0}'
-//! cargo run --release --example mnist_focal -- --devices 2      # data-parallel on two workers
+//! cargo run --release --features train --example mnist_focal -- --devices 2      # data-parallel on two workers
 //! ```
 
 mod data;
@@ -124,7 +124,7 @@ fn main() {
     );
     let device = devices[0].clone();
     let loss_config = or_exit(LossConfig::parse(&args.loss), "--loss: ");
-    let loss = or_exit(loss_config.try_init(), "--loss: ");
+    let loss = or_exit(loss_config.try_init(&device), "--loss: ");
     let (train, test, source) = or_exit(load(&args), "data: ");
     let (train, test) = (first(train, args.train_limit), first(test, args.test_limit));
     println!(

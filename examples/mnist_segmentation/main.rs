@@ -8,8 +8,8 @@
 //! PNG grid of inputs, targets and predictions.
 //!
 //! ```sh
-//! cargo run --release --example mnist_segmentation                      # both tasks, 4 losses -> docs/
-//! cargo run --release --example mnist_segmentation -- --task digits --loss dice --epochs 1
+//! cargo run --release --features vision --example mnist_segmentation                      # both tasks, 4 losses -> docs/
+//! cargo run --release --features vision --example mnist_segmentation -- --task digits --loss dice --epochs 1
 //! ```
 
 #[allow(dead_code)]
@@ -295,7 +295,7 @@ fn main() {
                 "\n== task {task:?} ({} classes), loss {name}: {config}",
                 task.classes()
             );
-            let loss = or_exit(config.try_init(), "--loss: ");
+            let loss = or_exit(config.try_init(&device), "--loss: ");
             let started = Instant::now();
             let model = or_exit(
                 train(&args, &device, task, loss, train_set.clone(), valid.clone()),
@@ -316,7 +316,7 @@ fn main() {
     }
 
     let mut md = String::from("# MNIST segmentation\n\n");
-    md += "Reproduce: `cargo run --release --example mnist_segmentation` (writes this file and the PNG grid).\n\n";
+    md += "Reproduce: `cargo run --release --features vision --example mnist_segmentation` (writes this file and the PNG grid).\n\n";
     md += &format!(
         "Settings: {} training images, {} epochs, batch {}, Adam lr {}, seed {}, device {}; test: {} images, \
          foreground {:.1} % of the pixels.\n\n",

@@ -5,8 +5,8 @@
 //! pairs at the best distance threshold (and at the threshold chosen on the validation pairs).
 //!
 //! ```sh
-//! cargo run --release --example siamese_mnist                       # -> docs/siamese_mnist.md
-//! cargo run --release --example siamese_mnist -- --loss '{"type": "contrastive", "squared": false}'
+//! cargo run --release --features train --example siamese_mnist                       # -> docs/siamese_mnist.md
+//! cargo run --release --features train --example siamese_mnist -- --loss '{"type": "contrastive", "squared": false}'
 //! ```
 
 #[allow(dead_code)]
@@ -150,7 +150,7 @@ fn main() {
     let args = Args::parse();
     let device = or_exit(parse_device(&args.device), "--device: ");
     let config = or_exit(LossConfig::parse(&args.loss), "--loss: ");
-    let loss = or_exit(config.try_init(), "--loss: ");
+    let loss = or_exit(config.try_init(&device), "--loss: ");
     let (train_dir, test_dir, source) = match data::locate(args.data_dir.as_deref()) {
         Some(found) => found,
         None => or_exit(Err("no MNIST idx files found (use --data-dir)"), "data: "),
@@ -220,7 +220,7 @@ fn main() {
     or_exit(std::fs::create_dir_all(&args.out), "--out: ");
     let md = format!(
         "# Siamese network on MNIST pairs\n\n\
-         Reproduce: `cargo run --release --example siamese_mnist` (writes this file).\n\n\
+         Reproduce: `cargo run --release --features train --example siamese_mnist` (writes this file).\n\n\
          Settings: loss `{config}`; {} training pairs (half same digit) from the first 30k training images, \
          {} epochs, batch {}, Adam lr {}, embedding size {}, seed {}, device {}. Verification: a pair is \
          \"same digit\" when the Euclidean distance of its embeddings is at most a threshold.\n\n\

@@ -5,8 +5,8 @@
 //! embeddings (first two principal components) coloured by digit.
 //!
 //! ```sh
-//! cargo run --release --example triplet_mnist                     # -> docs/triplet_mnist.{md,png,svg}
-//! cargo run --release --example triplet_mnist -- --loss '{"type": "supcon"}' --distance cosine
+//! cargo run --release --features train --example triplet_mnist                     # -> docs/triplet_mnist.{md,png,svg}
+//! cargo run --release --features train --example triplet_mnist -- --loss '{"type": "supcon"}' --distance cosine
 //! ```
 
 #[allow(dead_code)]
@@ -126,7 +126,7 @@ fn main() {
     let args = Args::parse();
     let device = or_exit(parse_device(&args.device), "--device: ");
     let config = or_exit(LossConfig::parse(&args.loss), "--loss: ");
-    let loss = or_exit(config.try_init(), "--loss: ");
+    let loss = or_exit(config.try_init(&device), "--loss: ");
     let distance = match args.distance {
         Metric::Euclidean => Distance::Euclidean,
         Metric::Cosine => Distance::Cosine,
@@ -204,7 +204,7 @@ fn main() {
     );
     let md = format!(
         "# MNIST embedding with mined triplets\n\n\
-         Reproduce: `cargo run --release --example triplet_mnist` (writes this file and the pictures).\n\n\
+         Reproduce: `cargo run --release --features train --example triplet_mnist` (writes this file and the pictures).\n\n\
          Settings: loss `{config}`; {} training images in P×K batches (P = {}, K = {}), {} epochs, Adam lr {}, \
          embedding size {}, seed {}, device {}.\n\n\
          | test images | recall@1 ({:?}) | training time |\n|---|---|---|\n| {n} | {recall:.2} % | {seconds:.0} s |\n\n\

@@ -151,7 +151,7 @@ fn every_loss_declares_its_arguments_and_accepts_exactly_those() {
             problems.push(format!("{name}: arguments {names:?}"));
         }
         assert_eq!(describe(name).expect("documented").arguments, arguments, "{name}");
-        if let Ok(loss) = loss.try_init() {
+        if let Ok(loss) = loss.try_init(&burn::tensor::Device::default()) {
             assert_eq!(loss.arguments(), arguments, "{name}");
             let device = burn::tensor::Device::default();
             let inputs = LossInputs::new().with_float(

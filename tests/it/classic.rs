@@ -429,7 +429,7 @@ fn stable_at_extreme_errors() {
 }
 
 fn config_error(json: &str) -> String {
-    let err = parse(json).try_init().expect_err(json);
+    let err = parse(json).try_init(&burn::tensor::Device::default()).expect_err(json);
     assert_eq!(err.kind, ErrorKind::Config, "{json}");
     err.to_string()
 }
@@ -450,16 +450,16 @@ fn invalid_configs_name_the_field() {
             "smooth_l1: config field `beta`: expected a finite number >= 0, got -0.5",
         ),
         (
-            r#"{"type": "quantile", "quantile": 1.0}"#,
-            "quantile: config field `quantile`: expected a number in (0, 1), got 1",
+            r#"{"type": "quantile", "quantile": 1.5}"#,
+            "quantile: config field `quantile`: expected a number in [0, 1], got 1.5",
         ),
         (
-            r#"{"type": "quantile", "quantile": [0.5, 0.0]}"#,
-            "quantile: config field `quantile[1]`: expected a number in (0, 1), got 0",
+            r#"{"type": "quantile", "quantile": [0.5, -0.1]}"#,
+            "quantile: config field `quantile[1]`: expected a number in [0, 1], got -0.1",
         ),
         (
             r#"{"type": "quantile", "quantile": []}"#,
-            "quantile: config field `quantile`: expected a number in (0, 1) or a non-empty list of them, got an empty list",
+            "quantile: config field `quantile`: expected a number in [0, 1] or a non-empty list of them, got an empty list",
         ),
         (
             r#"{"type": "mape", "epsilon": 0}"#,
@@ -517,28 +517,28 @@ fn invalid_configs_name_the_field() {
     assert_eq!(
         err(burn_losses::Poly1LossConfig::new()
             .with_epsilon(f64::INFINITY)
-            .try_init()
+            .try_init(&burn::tensor::Device::default())
             .map(|_| ())),
         "poly1: config field `epsilon`: expected a finite number, got inf"
     );
     assert_eq!(
         err(burn_losses::MarginRankingLossConfig::new()
             .with_margin(f64::NAN)
-            .try_init()
+            .try_init(&burn::tensor::Device::default())
             .map(|_| ())),
         "margin_ranking: config field `margin`: expected a finite number, got NaN"
     );
     assert_eq!(
         err(burn_losses::HingeEmbeddingLossConfig::new()
             .with_margin(f64::NEG_INFINITY)
-            .try_init()
+            .try_init(&burn::tensor::Device::default())
             .map(|_| ())),
         "hinge_embedding: config field `margin`: expected a finite number, got -inf"
     );
     assert_eq!(
         err(burn_losses::MultiMarginLossConfig::new()
             .with_margin(f64::NAN)
-            .try_init()
+            .try_init(&burn::tensor::Device::default())
             .map(|_| ())),
         "multi_margin: config field `margin`: expected a finite number, got NaN"
     );
@@ -571,7 +571,7 @@ fn invalid_configs_name_the_field() {
 }
 
 fn input_error(json: &str, inputs: LossInputs) -> String {
-    let err = parse(json).init().forward_inputs(&inputs).unwrap_err();
+    let err = parse(json).init(&burn::tensor::Device::default()).forward_inputs(&inputs).unwrap_err();
     assert_eq!(err.kind, ErrorKind::Input, "{json}");
     err.to_string()
 }
@@ -754,7 +754,7 @@ fn bad_inputs_name_the_argument() {
         // the pair losses do not score class logits
         use burn_losses::ClassificationLoss;
         let err = parse("margin_ranking")
-            .init()
+            .init(&device)
             .classification_loss(z([2, 3]), ints(vec![0, 1]))
             .unwrap_err();
         assert!(
@@ -776,7 +776,7 @@ fn the_typed_api_matches_the_named_arguments() {
         KlDivergenceLossConfig, MarginRankingLossConfig, MultiMarginLossConfig, Poly1LossConfig,
     };
     fn named(json: &str, inputs: &LossInputs) -> (Vec<f64>, Vec<usize>) {
-        let out = parse(json).init().forward_inputs(inputs).unwrap();
+        let out = parse(json).init(&burn::tensor::Device::default()).forward_inputs(inputs).unwrap();
         (out.flat.into_data().iter::<f64>().collect(), out.shape)
     }
     fn host<const D: usize>(t: Tensor<D>) -> (Vec<f64>, Vec<usize>) {
@@ -802,7 +802,7 @@ fn the_typed_api_matches_the_named_arguments() {
         let with = |inputs: LossInputs| inputs.with_float("weight", w());
         let what = |loss: &str| format!("{loss} on {device_name}");
 
-        let loss = Poly1LossConfig::new().init();
+        let loss = Poly1LossConfig::new().init(&device);
         let inputs = || {
             LossInputs::new()
                 .with_float("input", x3())
@@ -826,7 +826,7 @@ fn the_typed_api_matches_the_named_arguments() {
             named(r#"{"type": "poly1", "reduction": "none"}"#, &inputs()),
         );
 
-        let loss = KlDivergenceLossConfig::new().init();
+        let loss = KlDivergenceLossConfig::new().init(&device);
         let inputs = || {
             LossInputs::new()
                 .with_float("input", burn::tensor::activation::log_softmax(x2(), 1))
@@ -845,7 +845,7 @@ fn the_typed_api_matches_the_named_arguments() {
             named(r#"{"type": "kl_divergence", "reduction": "none"}"#, &inputs()),
         );
 
-        let loss = CategoricalHingeLossConfig::new().init();
+        let loss = CategoricalHingeLossConfig::new().init(&device);
         let inputs = || {
             LossInputs::new()
                 .with_float("input", x2())
@@ -858,7 +858,7 @@ fn the_typed_api_matches_the_named_arguments() {
         );
         assert_eq!(loss.forward_no_reduction(x2(), one_hot()).dims(), [2]);
 
-        let loss = MultiMarginLossConfig::new().with_p(2.0).init();
+        let loss = MultiMarginLossConfig::new().with_p(2.0).init(&device);
         let inputs = || {
             LossInputs::new()
                 .with_float("input", x2())
@@ -878,7 +878,7 @@ fn the_typed_api_matches_the_named_arguments() {
             ),
         );
 
-        let loss = CosineSimilarityLossConfig::new().init();
+        let loss = CosineSimilarityLossConfig::new().init(&device);
         let inputs = || {
             LossInputs::new()
                 .with_float("input", x3())
@@ -897,7 +897,7 @@ fn the_typed_api_matches_the_named_arguments() {
             named(r#"{"type": "cosine_similarity", "reduction": "none"}"#, &inputs()),
         );
 
-        let loss = CosineEmbeddingLossConfig::new().with_margin(0.2).init();
+        let loss = CosineEmbeddingLossConfig::new().with_margin(0.2).init(&device);
         let inputs = || {
             LossInputs::new()
                 .with_float("input1", x2())
@@ -911,7 +911,7 @@ fn the_typed_api_matches_the_named_arguments() {
         );
         assert_eq!(loss.forward_no_reduction(x2(), y2(), s1()).dims(), [2]);
 
-        let loss = MarginRankingLossConfig::new().with_margin(0.5).init();
+        let loss = MarginRankingLossConfig::new().with_margin(0.5).init(&device);
         let inputs = || {
             LossInputs::new()
                 .with_float("input1", x2())
@@ -936,7 +936,7 @@ fn the_typed_api_matches_the_named_arguments() {
         // a rank that is not the loss's logical one is an error, not a wrong reshape
         let wrong = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             CosineSimilarityLossConfig::new()
-                .init()
+                .init(&device)
                 .forward_no_reduction::<3, 3>(x3(), x3())
         }));
         assert!(wrong.is_err(), "rank 3 for an unreduced loss of rank 2");

@@ -84,7 +84,7 @@ fn train_and_score_in(
     settings: burn_losses::LossSettings,
 ) -> (f64, Vec<f64>, burn_losses::Loss) {
     let device = &devices[0];
-    let loss = LossConfig::parse(loss_json).unwrap().try_init().unwrap();
+    let loss = LossConfig::parse(loss_json).unwrap().try_init(device).unwrap();
     let ad = device.clone().autodiff();
     let model = Mlp {
         a: common::seeded_linear(2, 16, 11, &ad),

@@ -149,7 +149,7 @@ fn user_losses_come_from_json_and_toml_by_name_and_round_trip() {
     assert_eq!(json, r#"{"reduction":"sum","threshold":2.0,"type":"test_huber"}"#);
     assert_eq!(parse(&json), from_toml);
     // by bare name, defaults
-    let loss = parse("test_class_huber").init();
+    let loss = parse("test_class_huber").init(&burn::tensor::Device::default());
     assert_eq!(loss.name(), "test_class_huber");
     let registered: Vec<_> = custom::registered().into_iter().map(|e| e.0).collect();
     assert!(registered.contains(&"test_huber"), "{registered:?}");
@@ -184,11 +184,11 @@ fn user_losses_compose_and_train_classifiers() {
         let logits = Tensor::<2>::from_floats([[2.0, -1.0, 0.5], [0.1, 0.2, 3.0]], &device);
         let targets = Tensor::<1, Int>::from_ints([0, 2], &device);
         let user = parse("test_huber")
-            .init()
+            .init(&device)
             .classification_loss(logits.clone(), targets.clone())
             .unwrap();
         let builtin = parse("huber")
-            .init()
+            .init(&device)
             .classification_loss(logits, targets)
             .unwrap();
         let (a, b) = (user.into_scalar::<f32>(), builtin.into_scalar::<f32>());
@@ -232,7 +232,7 @@ fn bad_user_parameters_and_outputs_are_named() {
     assert!(err.ends_with(r#"got "not_registered""#), "{err}");
 
     let device = &common::test_devices()[0].1;
-    let loss = parse("test_bad_shape").init();
+    let loss = parse("test_bad_shape").init(device);
     let inputs = LossInputs::new()
         .with_float("input", Tensor::<2>::zeros([2, 3], device))
         .with_float("target", Tensor::<2>::zeros([2, 3], device));
@@ -245,7 +245,7 @@ fn bad_user_parameters_and_outputs_are_named() {
         .with_float("input", Tensor::<2>::zeros([2, 3], device))
         .with_float("target", Tensor::<2>::zeros([3, 2], device));
     let err = parse("test_huber")
-        .init()
+        .init(device)
         .forward_inputs(&inputs)
         .unwrap_err()
         .to_string();

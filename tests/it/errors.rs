@@ -8,7 +8,7 @@ use burn_losses::{BinaryFocalLossConfig, ErrorKind, FocalLossConfig, LossConfig,
 
 fn config_error(json: &str) -> String {
     let cfg = LossConfig::parse(json).unwrap_or_else(|e| panic!("{json} should parse: {e}"));
-    let err = cfg.try_init().expect_err(json);
+    let err = cfg.try_init(&burn::tensor::Device::default()).expect_err(json);
     assert_eq!(err.kind, ErrorKind::Config);
     err.to_string()
 }
@@ -67,7 +67,7 @@ fn invalid_configs_name_the_field() {
 #[test]
 #[should_panic(expected = "focal: config field `gamma`: expected a finite number >= 0, got -2")]
 fn init_panics_with_the_same_message() {
-    FocalLossConfig::new().with_gamma(-2.0).init();
+    FocalLossConfig::new().with_gamma(-2.0).init(&burn::tensor::Device::default());
 }
 
 #[test]
@@ -157,7 +157,7 @@ fn config_nests_in_a_burn_training_config() {
         panic!("focal expected")
     };
     assert_eq!(f.gamma, 0.5);
-    assert_eq!(cfg.loss.init().name(), "focal");
+    assert_eq!(cfg.loss.init(&burn::tensor::Device::default()).name(), "focal");
 
     // The same from TOML, with defaults for what is left out.
     let cfg: TrainingConfig =
@@ -177,7 +177,7 @@ fn config_nests_in_a_burn_training_config() {
 #[test]
 fn bad_inputs_name_the_argument() {
     for (device_name, device) in common::test_devices() {
-        let focal = FocalLossConfig::new().init();
+        let focal = FocalLossConfig::new().init(&device);
         let x = Tensor::<2>::zeros([4, 3], &device);
         let cases: Vec<(Result<Tensor<1>, burn_losses::LossError>, &str)> = vec![
             (
@@ -219,7 +219,7 @@ fn bad_inputs_name_the_argument() {
             (
                 FocalLossConfig::new()
                     .with_alpha(Some(vec![1.0, 1.0]))
-                    .init()
+                    .init(&device)
                     .try_forward(
                         x.clone(),
                         Tensor::<1, Int>::from_ints([0, 1, 1, 0], &device),
@@ -228,7 +228,7 @@ fn bad_inputs_name_the_argument() {
                 "focal: argument `input`: expected 2 classes along dim 1 (the length of config field `alpha`), got 3 classes (input shape [4, 3])",
             ),
             (
-                FocalLossConfig::new().with_from_logits(false).init().try_forward(
+                FocalLossConfig::new().with_from_logits(false).init(&device).try_forward(
                     x.clone() - 0.5,
                     Tensor::<1, Int>::from_ints([0, 1, 1, 0], &device),
                     None,
@@ -236,7 +236,7 @@ fn bad_inputs_name_the_argument() {
                 "focal: argument `input`: expected probabilities (from_logits = false) in [0, 1], got values in [-0.5, -0.5]",
             ),
             (
-                BinaryFocalLossConfig::new().init().try_forward(
+                BinaryFocalLossConfig::new().init(&device).try_forward(
                     x.clone(),
                     Tensor::<2>::zeros([4, 2], &device),
                     None,
@@ -244,7 +244,7 @@ fn bad_inputs_name_the_argument() {
                 "binary_focal: argument `target`: expected the shape of `input` [4, 3], got [4, 2]",
             ),
             (
-                BinaryFocalLossConfig::new().init().try_forward(
+                BinaryFocalLossConfig::new().init(&device).try_forward(
                     x.clone(),
                     Tensor::<2>::ones([4, 3], &device) * 2.0,
                     None,
@@ -258,7 +258,7 @@ fn bad_inputs_name_the_argument() {
             assert_eq!(err.to_string(), message, "on {device_name}");
         }
         // named-argument path: wrong kinds and unknown names
-        let loss = LossConfig::parse("focal").unwrap().init();
+        let loss = LossConfig::parse("focal").unwrap().init(&device);
         let inputs = LossInputs::new()
             .with_float("input", x.clone())
             .with_float("target", Tensor::<1>::zeros([4], &device));
@@ -287,7 +287,7 @@ fn bad_inputs_name_the_argument() {
 #[should_panic(expected = "focal: argument `target`: expected class indices in [0, 3)")]
 fn forward_panics_with_the_same_message() {
     let device = burn_losses::device::test_devices()[0].1.clone();
-    FocalLossConfig::new().init().forward(
+    FocalLossConfig::new().init(&device).forward(
         Tensor::<2>::zeros([2, 3], &device),
         Tensor::<1, Int>::from_ints([0, 7], &device),
     );
@@ -304,7 +304,7 @@ fn mixed_float_dtypes_are_named() {
     let x = Tensor::<2>::zeros([2, 3], &device);
     let y64 = Tensor::<2>::from_data(TensorData::new(vec![0.0f64; 6], [2, 3]), (&device, DType::F64));
     let err = BinaryFocalLossConfig::new()
-        .init()
+        .init(&device)
         .try_forward(x.clone(), y64, None)
         .unwrap_err();
     assert_eq!(
@@ -313,7 +313,7 @@ fn mixed_float_dtypes_are_named() {
     );
     let w64 = Tensor::<1>::from_data(TensorData::new(vec![1.0f64; 2], [2]), (&device, DType::F64));
     let err = FocalLossConfig::new()
-        .init()
+        .init(&device)
         .try_forward(x, Tensor::<1, Int>::from_ints([0, 1], &device), Some(w64))
         .unwrap_err();
     assert_eq!(
@@ -412,7 +412,7 @@ fn invalid_imbalance_configs_name_the_field() {
 
 /// Runs a request through the named-argument path (`eval`'s) and returns its error message.
 fn input_error(loss: &str, inputs: LossInputs) -> String {
-    let loss = LossConfig::parse(loss).unwrap().init();
+    let loss = LossConfig::parse(loss).unwrap().init(&burn::tensor::Device::default());
     let err = loss.forward_inputs(&inputs).unwrap_err();
     assert_eq!(err.kind, ErrorKind::Input);
     err.to_string()
@@ -538,7 +538,7 @@ fn bad_imbalance_inputs_name_the_argument() {
         for (got, message) in cases {
             assert_eq!(got, message, "on {device_name}");
         }
-        let regression = LossConfig::parse("ghm_r").unwrap().init();
+        let regression = LossConfig::parse("ghm_r").unwrap().init(&device);
         let err = regression
             .classification_loss(x.clone(), classes([0, 1, 2, 0]))
             .unwrap_err();
@@ -1212,7 +1212,7 @@ fn bad_metric_inputs_name_the_argument() {
             assert_eq!(got, want, "on {device_name}");
         }
         // a metric loss in the classification adapter says what it takes instead
-        let loss = LossConfig::parse(r#"{"type": "triplet_mined"}"#).unwrap().init();
+        let loss = LossConfig::parse(r#"{"type": "triplet_mined"}"#).unwrap().init(&device);
         let e = burn_losses::ClassificationLoss::classification_loss(&loss, rows(2, 3), labels(2))
             .unwrap_err()
             .to_string();
@@ -1232,7 +1232,7 @@ fn trusted_inputs_skip_only_the_value_checks() {
     let device = common::test_devices().into_iter().next().expect("a device").1;
     let bce = LossConfig::parse(r#"{"type": "bce", "from_logits": true, "reduction": "sum"}"#)
         .unwrap()
-        .init();
+        .init(&device);
     let x = Tensor::<2>::from_data([[0.5f32, -1.0]], &device);
     let y = Tensor::<2>::from_data([[1.5f32, 0.0]], &device);
     let inputs = LossInputs::new()
@@ -1249,7 +1249,7 @@ fn trusted_inputs_skip_only_the_value_checks() {
     let softplus = |z: f64| (1.0 + z.exp()).ln();
     let want = 1.5 * softplus(-0.5) - 0.5 * softplus(0.5) + softplus(-1.0);
     let classes = FocalLossConfig::new()
-        .init()
+        .init(&device)
         .try_forward(x.clone(), Tensor::<1, Int>::from_ints([0, 1], &device), None)
         .map(|_| ())
         .unwrap_err()
@@ -1309,7 +1309,7 @@ fn older_spellings_parse_and_serialise_canonically() {
     assert!(e.contains("config field `eps`"), "{e}");
     let e = LossConfig::parse(r#"{"type": "multi_margin", "p": 3}"#)
         .unwrap()
-        .try_init()
+        .try_init(&burn::tensor::Device::default())
         .unwrap_err()
         .to_string();
     assert_eq!(e, "multi_margin: config field `p`: expected 1 or 2, got 3");

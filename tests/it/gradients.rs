@@ -11,7 +11,7 @@ fn autodiff_gradients_match_central_differences() {
     let mut worst = 0.0f64;
     for (device_name, device) in common::test_devices() {
         for (k, config) in all_configs().iter().enumerate() {
-            let loss = config.init();
+            let loss = config.init(&device);
             // Probability inputs are small and curved: a smaller step keeps truncation error low.
             // Lovász is piecewise linear in its inputs (a sort): a smaller step, and a one-sided
             // difference is accepted where the step crosses a kink (autodiff gives one side).

@@ -45,7 +45,7 @@ fn class_balanced_beta_zero_is_the_plain_loss() {
             ClassBalancedLossConfig::new(counts.clone())
                 .with_beta(0.0)
                 .with_base(base)
-                .init()
+                .init(&device)
         };
         let ce = CrossEntropyLossConfig::new()
             .init(&device)
@@ -75,7 +75,7 @@ fn class_balanced_beta_zero_is_the_plain_loss() {
             .with_beta(0.0)
             .with_base(ClassBalancedBase::Focal)
             .with_gamma(0.0)
-            .init()
+            .init(&device)
             .forward(x, t);
         assert_close(
             scalar(focal0),
@@ -141,7 +141,7 @@ fn class_balanced_batch_without_some_classes_is_finite() {
         ] {
             let loss = ClassBalancedLossConfig::new(vec![100, 10, 3, 1])
                 .with_base(base)
-                .init()
+                .init(&device)
                 .forward(x.clone(), t.clone());
             let v = scalar(loss);
             assert!(v.is_finite() && v > 0.0, "{name} {base:?}: {v}");
@@ -153,7 +153,7 @@ fn class_balanced_batch_without_some_classes_is_finite() {
 fn balanced_bce_all_negative_and_all_positive_batches_give_zero() {
     for (name, device) in common::test_devices() {
         let ad = device.clone().autodiff();
-        let loss = BalancedBceLossConfig::new().init();
+        let loss = BalancedBceLossConfig::new().init(&device);
         for fill in [0.0f32, 1.0] {
             let x = Tensor::<2>::from_floats([[2.0, -3.0, 0.5], [-1.0, 4.0, 0.0]], &ad).require_grad();
             let y = Tensor::<2>::full([2, 3], fill, &ad);
@@ -167,7 +167,7 @@ fn balanced_bce_all_negative_and_all_positive_batches_give_zero() {
             );
         }
         // a fixed beta still learns from such a batch
-        let fixed = BalancedBceLossConfig::new().with_beta(Some(0.3)).init();
+        let fixed = BalancedBceLossConfig::new().with_beta(Some(0.3)).init(&device);
         let x = Tensor::<2>::from_floats([[2.0, -3.0]], &device);
         let v = scalar(fixed.forward(x, Tensor::<2>::zeros([1, 2], &device)));
         assert!(v > 0.0 && v.is_finite(), "{name}: {v}");
@@ -190,7 +190,7 @@ fn bce_equals_burn_binary_cross_entropy_where_options_overlap() {
             .init(&device)
             .forward(logits.clone(), t.clone());
         let ours = BceLossConfig::new()
-            .init()
+            .init(&device)
             .forward(logits.clone(), t.clone().float());
         assert_close(
             scalar(ours),
@@ -201,10 +201,10 @@ fn bce_equals_burn_binary_cross_entropy_where_options_overlap() {
         // pos_weight of ones changes nothing
         let ones = BceLossConfig::new()
             .with_pos_weight(Some(vec![1.0; c]))
-            .init()
+            .init(&device)
             .forward(logits.clone(), t.clone().float());
         let plain = BceLossConfig::new()
-            .init()
+            .init(&device)
             .forward(logits.clone(), t.clone().float());
         assert_close(
             scalar(ones),
@@ -219,7 +219,7 @@ fn bce_equals_burn_binary_cross_entropy_where_options_overlap() {
             .forward(probs.clone(), t.clone());
         let ours = BceLossConfig::new()
             .with_from_logits(false)
-            .init()
+            .init(&device)
             .forward(probs, t.float());
         assert_close(
             scalar(ours),
@@ -238,7 +238,7 @@ fn bce_equals_burn_binary_cross_entropy_where_options_overlap() {
             .forward(x.clone(), y.clone());
         let ours = BceLossConfig::new()
             .with_label_smoothing(0.2)
-            .init()
+            .init(&device)
             .forward(x, y.float());
         assert_close(
             scalar(ours),
@@ -255,8 +255,8 @@ fn ghm_c_with_every_element_in_one_bin_is_plain_bce() {
         // |σ(±6) − y| ≈ 0.0025 for every element: one bin, weight tot / count / 1 = 1
         let x = Tensor::<2>::from_floats([[6.0, -6.0, 6.0], [-6.0, -6.0, 6.0]], &device);
         let y = Tensor::<2>::from_floats([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]], &device);
-        let ghm = GhmCLossConfig::new().init().forward(x.clone(), y.clone());
-        let bce = BceLossConfig::new().init().forward(x, y);
+        let ghm = GhmCLossConfig::new().init(&device).forward(x.clone(), y.clone());
+        let bce = BceLossConfig::new().init(&device).forward(x, y);
         assert_close(scalar(ghm), scalar(bce), 1e-6, &format!("{name}: one bin"));
     }
 }
@@ -273,7 +273,7 @@ fn ghm_weights_carry_no_gradient() {
             let loss = GhmCLossConfig::new()
                 .with_momentum(momentum)
                 .with_reduction(Reduction::Sum)
-                .init();
+                .init(&device);
             let x = Tensor::<2>::from_data(TensorData::new(xs.clone(), [n, c]), &ad).require_grad();
             let y = Tensor::<2>::from_data(TensorData::new(ys.clone(), [n, c]), &ad);
             let weighted = loss.forward_no_reduction(x.clone(), y.clone());
@@ -283,7 +283,7 @@ fn ghm_weights_carry_no_gradient() {
             let bce = values(
                 BceLossConfig::new()
                     .with_reduction(Reduction::None)
-                    .init()
+                    .init(&device)
                     .forward_no_reduction(x.clone().detach(), y.clone().detach()),
             );
             let sig = values(burn::tensor::activation::sigmoid(x.detach()));

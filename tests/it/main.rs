@@ -27,7 +27,14 @@ mod segmentation;
 // user-defined losses (the registry's open end)
 mod custom;
 
-// training through burn's Learner, by domain
+// burn's conventions: the prelude beside burn's losses, inherent forward, init(&device), Display,
+// a loss in a `#[derive(Config)]` training config
+mod conventions;
+
+// training through burn's Learner, by domain (feature `train`)
+#[cfg(feature = "train")]
 mod classification_learner;
+#[cfg(feature = "train")]
 mod metric_learner;
+#[cfg(feature = "vision")]
 mod segmentation_learner;

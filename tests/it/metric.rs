@@ -32,7 +32,7 @@ fn batch_loss(
     device: &burn::tensor::Device,
 ) -> (f64, Vec<f64>) {
     let ad = device.clone().autodiff();
-    let loss = LossConfig::parse(json).unwrap().init();
+    let loss = LossConfig::parse(json).unwrap().init(device);
     let x = rows(e, n, d, &ad).require_grad();
     let out = loss.embedding_loss(x.clone(), ints(labels, &ad)).unwrap();
     let grads = out.backward();
@@ -73,7 +73,7 @@ fn zero_distances_give_finite_gradients() {
         // triplet_margin with eps 0 on identical anchor and positive
         let loss = LossConfig::parse(r#"{"type": "triplet_margin", "eps": 0.0}"#)
             .unwrap()
-            .init();
+            .init(&device);
         let ad = device.clone().autodiff();
         let a = rows(&e[..6], 2, 3, &ad).require_grad();
         let inputs = LossInputs::new()
@@ -98,7 +98,7 @@ fn near_zero_distances_match_finite_differences() {
             r#"{"type": "contrastive"}"#,
             r#"{"type": "contrastive", "squared": false, "margin": 0.2}"#,
         ] {
-            let loss = LossConfig::parse(json).unwrap().init();
+            let loss = LossConfig::parse(json).unwrap().init(&device);
             let eval = |input1: Tensor<2>, device: &burn::tensor::Device| {
                 let inputs = LossInputs::new()
                     .with_float("input1", input1)
@@ -159,7 +159,7 @@ fn class_weights_input_replaces_the_parameter() {
             r#"{"type": "arcface", "num_classes": 3, "embedding_size": 4, "scale": 8}"#,
             r#"{"type": "cosface", "num_classes": 3, "embedding_size": 4}"#,
         ] {
-            let loss = LossConfig::parse(json).unwrap().init().fork(&device);
+            let loss = LossConfig::parse(json).unwrap().init(&device).fork(&device);
             let e = rows(&[0.1, 0.5, -0.3, 0.2, 1.0, 0.0, 0.4, -0.6], 2, 4, &device);
             let labels = ints(&[2, 0], &device);
             let own = values(loss.embedding_loss(e.clone(), labels.clone()).unwrap());
@@ -209,7 +209,7 @@ fn triplet_margin_equals_burn_nn_without_eps() {
                     r#"{{"type": "triplet_margin", "eps": 0.0, "p": {p_norm}, "margin": {margin}}}"#
                 ))
                 .unwrap()
-                .init();
+                .init(&device);
                 let inputs = LossInputs::new()
                     .with_float("anchor", rows(&a, 4, 3, &device))
                     .with_float("positive", rows(&p, 4, 3, &device))
@@ -260,7 +260,7 @@ fn triplet_margin_eps_shifts_the_difference_as_pytorch_does() {
     ];
     for (name, device) in common::test_devices() {
         for (json, want) in cases {
-            let loss = LossConfig::parse(json).unwrap().init();
+            let loss = LossConfig::parse(json).unwrap().init(&device);
             let inputs = LossInputs::new()
                 .with_float("anchor", rows(&a, 2, 2, &device))
                 .with_float("positive", rows(&p, 2, 2, &device))

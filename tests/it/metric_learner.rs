@@ -112,7 +112,7 @@ fn train_embedder(loss_json: &str, device: &Device) -> Trained {
     // other test of this file draws random numbers)
     Device::default().seed(31);
     device.seed(31);
-    let loss = LossConfig::parse(loss_json).unwrap().try_init().unwrap();
+    let loss = LossConfig::parse(loss_json).unwrap().try_init(device).unwrap();
     let model = LossEmbedder::new(Mlp::new(&ad), loss);
     let before = weights(&model.loss);
     let loader = |points: Vec<Point>, seed: u64| {
@@ -255,7 +255,7 @@ fn siamese_contrastive_trains_with_the_learner() {
     let ad = device.clone().autodiff();
     let loss = LossConfig::parse(r#"{"type": "contrastive"}"#)
         .unwrap()
-        .try_init()
+        .try_init(&device)
         .unwrap();
     let model = LossSiamese::new(Mlp::new(&ad), loss);
     let loader = |p: Vec<(Point, Point)>| {

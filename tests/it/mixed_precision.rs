@@ -289,7 +289,7 @@ fn every_loss_computes_half_inputs_in_f32_and_returns_their_gradient_in_their_dt
             for (k, config) in all_configs().iter().enumerate() {
                 let host = sample_inputs(config, &mut Lcg::new(k as u64), 2.0, true);
                 let tag = format!("{config} on {device_name} in {dtype:?}");
-                let loss = config.try_init().unwrap();
+                let loss = config.try_init(&device).unwrap();
                 let (inputs, leaves) = build_inputs(&host, Some(dtype), &ad, half.round);
                 let out = match loss.forward_inputs(&inputs) {
                     Ok(out) => out,
@@ -304,7 +304,7 @@ fn every_loss_computes_half_inputs_in_f32_and_returns_their_gradient_in_their_dt
                 let (reference_inputs, _) = build_inputs(&host, None, &device, half.round);
                 // a fresh module: GHM's EMA state must not carry over from the half run
                 let reference = config
-                    .try_init()
+                    .try_init(&device)
                     .unwrap()
                     .forward_inputs(&reference_inputs)
                     .unwrap();
@@ -397,7 +397,7 @@ fn typed_forwards_take_half_inputs() {
             let x = Tensor::<2>::from_data([[2.0f32, -1.0], [0.5, 3.0]], options()).require_grad();
             let y = Tensor::<2>::from_data([[1.0f32, 0.0], [0.0, 1.0]], options());
             let loss = burn_losses::BinaryFocalLossConfig::new()
-                .init()
+                .init(&device)
                 .forward(x.clone(), y);
             assert_eq!(loss.dtype(), DType::F32, "{device_name} {dtype:?}");
             let g = x.grad(&loss.backward()).expect("gradient");
@@ -405,7 +405,7 @@ fn typed_forwards_take_half_inputs() {
 
             let e = Tensor::<2>::from_data([[1.0f32, 0.5], [-0.5, 2.0]], options()).require_grad();
             let arcface = burn_losses::ArcFaceLossConfig::new(3, 2)
-                .try_init_on(&ad)
+                .try_init(&ad)
                 .unwrap();
             let labels = Tensor::<1, Int>::from_data([0, 2], &ad);
             let loss = arcface.forward(e.clone(), labels);
@@ -418,7 +418,7 @@ fn typed_forwards_take_half_inputs() {
             let options = TensorCreationOptions::new(ad.clone()).with_dtype(DType::F64);
             let e = Tensor::<2>::from_data([[1.0f64, 0.5], [-0.5, 2.0]], options).require_grad();
             let arcface = burn_losses::ArcFaceLossConfig::new(3, 2)
-                .try_init_on(&ad)
+                .try_init(&ad)
                 .unwrap();
             let loss = arcface.forward(e.clone(), Tensor::<1, Int>::from_data([0, 2], &ad));
             assert_eq!(loss.dtype(), DType::F64, "{device_name}");

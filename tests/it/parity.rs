@@ -242,18 +242,18 @@ fn batch_dependent_losses_are_computed_per_device() {
         let config = burn_losses::LossConfig::parse(text).unwrap();
         let a = sample_inputs(&config, &mut Lcg::new(71), 1.0, false);
         let b = sample_inputs(&config, &mut Lcg::new(72), 1.0, false);
-        let alone_a = scalar(eval_inputs(&config.try_init().unwrap(), &json(&a), false, &d0.1).unwrap());
-        let alone_b = scalar(eval_inputs(&config.try_init().unwrap(), &json(&b), false, &d1.1).unwrap());
+        let alone_a = scalar(eval_inputs(&config.try_init(&burn::tensor::Device::default()).unwrap(), &json(&a), false, &d0.1).unwrap());
+        let alone_b = scalar(eval_inputs(&config.try_init(&burn::tensor::Device::default()).unwrap(), &json(&b), false, &d1.1).unwrap());
         let joined = scalar(
             eval_inputs(
-                &config.try_init().unwrap(),
+                &config.try_init(&burn::tensor::Device::default()).unwrap(),
                 &json(&join_batches(&a, &b)),
                 false,
                 &d0.1,
             )
             .unwrap(),
         );
-        let loss = config.try_init().unwrap();
+        let loss = config.try_init(&burn::tensor::Device::default()).unwrap();
         let (worker_a, worker_b) = std::thread::scope(|s| {
             let (ja, jb) = (json(&a), json(&b));
             let (la, lb) = (loss.clone(), loss.clone());
@@ -291,7 +291,7 @@ fn batch_dependent_losses_are_computed_per_device() {
     let a = sample_inputs(&config, &mut Lcg::new(81), 2.0, false);
     let b = sample_inputs(&config, &mut Lcg::new(82), 2.0, false);
     let counts_alone = |inputs: &common::cases::HostInputs, device: &burn::tensor::Device| {
-        let loss = config.try_init().unwrap();
+        let loss = config.try_init(device).unwrap();
         for _ in 0..2 {
             eval_inputs(&loss, &json(inputs), false, device).unwrap();
         }
@@ -301,7 +301,7 @@ fn batch_dependent_losses_are_computed_per_device() {
         ghm.state.counts()
     };
     let (alone_a, alone_b) = (counts_alone(&a, &d0.1), counts_alone(&b, &d1.1));
-    let loss = config.try_init().unwrap();
+    let loss = config.try_init(&burn::tensor::Device::default()).unwrap();
     std::thread::scope(|s| {
         for (inputs, device) in [(&a, &d0.1), (&b, &d1.1)] {
             let (loss, inputs) = (loss.clone(), json(inputs));
@@ -371,14 +371,14 @@ fn a_device_group_joins_the_batch_statistics() {
         let a = sample_inputs(&config, &mut Lcg::new(91), 1.0, false);
         let b = sample_inputs(&config, &mut Lcg::new(92), 1.0, false);
         let joined = eval_inputs(
-            &config.try_init().unwrap(),
+            &config.try_init(&burn::tensor::Device::default()).unwrap(),
             &json(&join_batches(&a, &b)),
             true,
             &d0.1,
         )
         .unwrap();
         let group = burn_losses::DeviceGroup::new(2);
-        let loss = config.try_init().unwrap();
+        let loss = config.try_init(&burn::tensor::Device::default()).unwrap();
         let (worker_a, worker_b) = std::thread::scope(|s| {
             let run = |inputs: &common::cases::HostInputs, device: &burn::tensor::Device| {
                 let (loss, inputs, group, device) =
@@ -423,9 +423,9 @@ fn a_device_group_joins_the_batch_statistics() {
         burn_losses::LossConfig::parse(r#"{"type": "dice", "activation": "softmax", "batch": true}"#)
             .unwrap();
     let a = sample_inputs(&config, &mut Lcg::new(93), 1.0, false);
-    let alone = eval_inputs(&config.try_init().unwrap(), &json(&a), false, &d0.1).unwrap();
+    let alone = eval_inputs(&config.try_init(&burn::tensor::Device::default()).unwrap(), &json(&a), false, &d0.1).unwrap();
     let in_group = burn_losses::in_device_group(Some(&burn_losses::DeviceGroup::new(2)), || {
-        eval_inputs(&config.try_init().unwrap(), &json(&a), false, &d0.1).unwrap()
+        eval_inputs(&config.try_init(&burn::tensor::Device::default()).unwrap(), &json(&a), false, &d0.1).unwrap()
     });
     assert_eq!(flat(&alone.loss), flat(&in_group.loss));
 }
@@ -463,7 +463,7 @@ fn generated_cases_agree_across_backends() {
             let Ok(config) = serde_json::from_value::<burn_losses::LossConfig>(config_json.clone()) else {
                 continue;
             };
-            if config.try_init().is_err() {
+            if config.try_init(&burn::tensor::Device::default()).is_err() {
                 continue; // an invalid perturbation: the property test checks its error
             }
             let scale = [1.0, 4.0][rng.below(2)];

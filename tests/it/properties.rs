@@ -283,7 +283,7 @@ fn check_case(bases: &[Value], case: &Case, device_name: &str, device: &Device) 
         Ok(c) => c,
         Err(e) => return Err(TestCaseError::fail(format!("{config}: not a config: {e}"))),
     };
-    if let Err(e) = parsed.try_init() {
+    if let Err(e) = parsed.try_init(device) {
         // an invalid perturbation: a config error naming the field
         prop_assert!(
             documented(&e.to_string()),

@@ -94,7 +94,7 @@ fn stateful_sequences_match_on_every_device() {
                 case["tolerance"]["atol"].as_f64().unwrap(),
             );
             for (device_name, device) in common::test_devices() {
-                let loss = config.try_init().unwrap();
+                let loss = config.try_init(&device).unwrap();
                 for (k, step) in case["steps"].as_array().unwrap().iter().enumerate() {
                     let inputs = serde_json::from_value(step["inputs"].clone()).unwrap();
                     let got = burn_losses::eval::eval_inputs(&loss, &inputs, false, &device)

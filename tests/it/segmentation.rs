@@ -56,7 +56,7 @@ fn an_empty_class_scores_zero_and_never_nan() {
                 .with_smooth_nr(smooth)
                 .with_smooth_dr(smooth)
                 .with_reduction(Reduction::None)
-                .init();
+                .init(&device);
             let per_class = dice.forward_no_reduction(p.clone(), t.clone());
             assert_eq!(per_class.dims(), [1, 3], "{name}: [N, C] per (sample, class)");
             let grads = per_class.clone().sum().backward();
@@ -80,7 +80,7 @@ fn an_empty_class_scores_zero_and_never_nan() {
                 r#"{"type": "log_cosh_dice", "smooth_nr": 0, "smooth_dr": 0, "reduction": "none"}"#,
                 r#"{"type": "generalized_dice", "smooth_nr": 0, "smooth_dr": 0}"#,
             ] {
-                let loss = LossConfig::parse(config).unwrap().init();
+                let loss = LossConfig::parse(config).unwrap().init(&device);
                 let out = loss
                     .forward_inputs(
                         &LossInputs::new()
@@ -124,7 +124,7 @@ fn an_all_background_batch_is_finite_for_every_smoothing() {
                 ] {
                     let x = x.clone().require_grad();
                     let out = loss
-                        .init()
+                        .init(&device)
                         .forward_inputs(
                             &LossInputs::new()
                                 .with_float("input", x.clone())
@@ -151,12 +151,12 @@ fn tversky_with_equal_weights_is_dice_and_gamma_one_is_tversky() {
                 .with_activation(Activation::Softmax)
                 .with_batch(batch_sum)
                 .with_reduction(Reduction::None)
-                .init();
+                .init(&device);
             let tversky = TverskyLossConfig::new()
                 .with_activation(Activation::Softmax)
                 .with_batch(batch_sum)
                 .with_reduction(Reduction::None)
-                .init();
+                .init(&device);
             let d = values(dice.forward_no_reduction(x.clone(), t.clone()));
             let tv = values(tversky.forward_no_reduction(x.clone(), t.clone()));
             assert_close(
@@ -171,7 +171,7 @@ fn tversky_with_equal_weights_is_dice_and_gamma_one_is_tversky() {
                 .with_batch(batch_sum)
                 .with_gamma(1.0)
                 .with_reduction(Reduction::None)
-                .init();
+                .init(&device);
             let f = values(focal.forward_no_reduction(x.clone(), t.clone()));
             assert_close(&f, &tv, 1e-6, &format!("{name} focal_tversky γ=1 vs tversky"));
 
@@ -181,11 +181,11 @@ fn tversky_with_equal_weights_is_dice_and_gamma_one_is_tversky() {
                 .with_activation(Activation::Softmax)
                 .with_batch(batch_sum)
                 .with_gamma(gamma);
-            let after_mean = per_class.clone().with_exponent_after_mean(true).init();
+            let after_mean = per_class.clone().with_exponent_after_mean(true).init(&device);
             let mean_tv = tv.iter().sum::<f64>() / tv.len() as f64;
             let want_per_class = tv.iter().map(|v| v.powf(gamma)).sum::<f64>() / tv.len() as f64;
             assert_close(
-                &values(per_class.init().forward(x.clone(), t.clone())),
+                &values(per_class.init(&device).forward(x.clone(), t.clone())),
                 &[want_per_class],
                 1e-5,
                 &format!("{name} mean of (1 − TI)^γ"),
@@ -208,12 +208,12 @@ fn log_cosh_dice_is_log_cosh_of_each_dice_value() {
             .with_activation(Activation::Softmax)
             .with_weight(Some(vec![0.5, 1.0, 3.0]))
             .with_reduction(Reduction::None)
-            .init();
+            .init(&device);
         let log_cosh = LogCoshDiceLossConfig::new()
             .with_activation(Activation::Softmax)
             .with_weight(Some(vec![0.5, 1.0, 3.0]))
             .with_reduction(Reduction::None)
-            .init();
+            .init(&device);
         let want: Vec<f64> = values(dice.forward_no_reduction(x.clone(), t.clone()))
             .iter()
             .map(|f| f.cosh().ln())
@@ -231,7 +231,7 @@ fn class_indices_one_hot_targets_mask_and_ignore_index_agree() {
             let config = DiceLossConfig::new()
                 .with_activation(activation)
                 .with_include_background(false);
-            let dice = config.init();
+            let dice = config.init(&device);
             let one_hot: Tensor<4> = t
                 .clone()
                 .reshape([32])
@@ -262,7 +262,7 @@ fn class_indices_one_hot_targets_mask_and_ignore_index_agree() {
                 config
                     .clone()
                     .with_ignore_index(Some(255))
-                    .init()
+                    .init(&device)
                     .forward(x.clone(), ignored),
             );
             let with_mask = values(dice.try_forward(x.clone(), t.clone(), Some(mask)).unwrap());

@@ -84,7 +84,7 @@ fn dense_losses_train_with_the_learner_and_burn_metrics() {
         r#"{"type": "lovasz"}"#,
         r#"{"type": "binary_focal", "alpha": null}"#,
     ] {
-        let loss = LossConfig::parse(loss_json).unwrap().try_init().unwrap();
+        let loss = LossConfig::parse(loss_json).unwrap().try_init(&device).unwrap();
         let ad = device.clone().autodiff();
         device.seed(7);
         let model = TinyNet {

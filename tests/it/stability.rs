@@ -25,7 +25,7 @@ fn binary_focal_is_finite_at_extreme_logits() {
                         .with_alpha(alpha)
                         .with_label_smoothing(smoothing)
                         .with_reduction(Reduction::Sum)
-                        .init();
+                        .init(&device);
                     // every extreme logit against target 0, 1 and 0.5
                     let x: Vec<f32> = EXTREMES.iter().flat_map(|&v| [v, v, v]).collect();
                     let y: Vec<f32> = EXTREMES.iter().flat_map(|_| [0.0, 1.0, 0.5]).collect();
@@ -53,7 +53,7 @@ fn focal_is_finite_at_extreme_logits() {
                     .with_gamma(gamma)
                     .with_label_smoothing(smoothing)
                     .with_reduction(Reduction::Sum)
-                    .init();
+                    .init(&device);
                 // rows: one extreme logit against zeros, target on it / off it
                 let rows = EXTREMES.len();
                 let mut x = vec![0f32; rows * 3];
@@ -93,7 +93,7 @@ fn gamma_zero_equals_burn_cross_entropy_and_bce() {
         let targets = Tensor::<1, Int>::from_data(TensorData::new(t.clone(), [10]), &device);
         let ours = FocalLossConfig::new()
             .with_gamma(0.0)
-            .init()
+            .init(&device)
             .forward(logits.clone(), targets.clone());
         let burn_ce = CrossEntropyLossConfig::new()
             .init(&device)
@@ -113,7 +113,7 @@ fn gamma_zero_equals_burn_cross_entropy_and_bce() {
         let ours = BinaryFocalLossConfig::new()
             .with_gamma(0.0)
             .with_alpha(None)
-            .init()
+            .init(&device)
             .forward(logits.clone(), binary_targets.clone().float());
         let burn_bce = BinaryCrossEntropyLossConfig::new()
             .with_logits(true)
@@ -177,7 +177,7 @@ fn huge_integer_exponents_compute() {
                 .with_float("negative", x.clone().neg()),
         ),
     ] {
-        let loss = burn_losses::LossConfig::parse(&json).unwrap().init();
+        let loss = burn_losses::LossConfig::parse(&json).unwrap().init(&device);
         let out = loss
             .forward_inputs(&inputs)
             .unwrap_or_else(|e| panic!("{json}: {e}"));

@@ -384,3 +384,64 @@ pub use registry::{Loss, LossConfig, SumLoss, SumLossConfig, SumTerm};
 pub use settings::LossSettings;
 pub use tensor::checks::{set_trusted_inputs, trusted_inputs};
 pub use tensor::dynamic::{DynInput, DynKind, DynTensor, LossInputs, compute_dtype};
+
+/// A [`LossConfig`] written as JSON, checked when it runs (panics with the parse message, naming
+/// the field, on a bad config): the default of a loss field in a burn `#[derive(Config)]` training
+/// config, where the attribute's string is Rust code —
+///
+/// ```
+/// use burn::config::Config;
+/// use burn_losses_core::{LossConfig, loss_json};
+///
+/// #[derive(Config, Debug)]
+/// pub struct TrainingConfig {
+///     #[config(default = r#"loss_json!({"type": "focal", "gamma": 2.0})"#)]
+///     pub loss: LossConfig,
+///     #[config(default = 10)]
+///     pub num_epochs: usize,
+/// }
+///
+/// let config = TrainingConfig::new();
+/// assert_eq!(config.loss, LossConfig::parse(r#"{"type": "focal", "gamma": 2.0}"#).unwrap());
+/// ```
+#[macro_export]
+macro_rules! loss_json {
+    ($($json:tt)+) => {
+        $crate::LossConfig::from_json_value($crate::__private::serde_json::json!($($json)+))
+    };
+}
+
+/// Not public API: what the exported macros expand to.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde_json;
+}
+
+/// Everything a training program needs, without the 18 names that `burn::nn::loss` also exports
+/// (`CrossEntropyLoss`, `HuberLoss`, `MseLoss`, `Reduction`, …): `use burn::nn::loss::*;` and
+/// `use burn_losses::prelude::*;` together are not ambiguous. Those 18 stay at the crate root
+/// (`burn_losses::CrossEntropyLossConfig`), and every loss is reachable by name through
+/// [`LossConfig`].
+pub mod prelude {
+    pub use crate::loss_json;
+    pub use crate::{
+        ClassificationLoss, DeviceGroup, DynInput, LossConfig, LossError, LossInputs, LossModule, LossResult,
+        LossSettings, Loss, SumLoss, SumLossConfig, SumTerm,
+    };
+    pub use crate::{
+        ArcFaceLoss, ArcFaceLossConfig, BalancedBceLoss, BalancedBceLossConfig, BceLoss, BceLossConfig,
+        BinaryFocalLoss, BinaryFocalLossConfig, CategoricalHingeLoss, CategoricalHingeLossConfig, CharbonnierLoss,
+        CharbonnierLossConfig, ClassBalancedLoss, ClassBalancedLossConfig, ContrastiveLoss, ContrastiveLossConfig,
+        CosFaceLoss, CosFaceLossConfig, CosineSimilarityLoss, CosineSimilarityLossConfig, DiceLoss, DiceLossConfig,
+        DscLoss, DscLossConfig, ExponentialLoss, ExponentialLossConfig, FocalLoss, FocalLossConfig,
+        FocalTverskyLoss, FocalTverskyLossConfig, GaussianNllLoss, GaussianNllLossConfig, GeneralizedDiceLoss,
+        GeneralizedDiceLossConfig, GhmCLoss, GhmCLossConfig, GhmRLoss, GhmRLossConfig, HingeLoss, HingeLossConfig,
+        KlDivergenceLoss, KlDivergenceLossConfig, LogCoshDiceLoss, LogCoshDiceLossConfig, LogCoshLoss,
+        LogCoshLossConfig, LogisticLoss, LogisticLossConfig, LovaszLoss, LovaszLossConfig, MaeLoss, MaeLossConfig,
+        MapeLoss, MapeLossConfig, MseLossConfig, MsleLoss, MsleLossConfig, NllLoss, NllLossConfig, NtXentLoss,
+        NtXentLossConfig, PerceptronLoss, PerceptronLossConfig, PoissonLoss, PoissonLossConfig, Poly1Loss,
+        Poly1LossConfig, QuantileLoss, QuantileLossConfig, RmseLoss, RmseLossConfig, SmapeLoss, SmapeLossConfig,
+        SquaredHingeLoss, SquaredHingeLossConfig, SupConLoss, SupConLossConfig, TripletMinedLoss,
+        TripletMinedLossConfig, TverskyLoss, TverskyLossConfig,
+    };
+}

@@ -53,6 +53,11 @@ impl LossSettings {
         Self::default()
     }
 
+    /// Whether these are the defaults (what an adapter's summary leaves out).
+    pub fn is_default(&self) -> bool {
+        !self.trusted_inputs && self.fused_kernels && self.device_group.is_none()
+    }
+
     /// The settings in force on the current thread.
     pub fn current() -> Self {
         Self {

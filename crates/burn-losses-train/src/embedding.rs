@@ -12,7 +12,7 @@
 //!   and negatives in every batch), deterministic under a seed.
 //!
 //! ```ignore
-//! let loss = LossConfig::parse(r#"{"type": "triplet_mined", "mining": "batch_hard"}"#)?.try_init()?;
+//! let loss = LossConfig::parse(r#"{"type": "triplet_mined", "mining": "batch_hard"}"#)?.try_init(&device)?;
 //! let learner_model = LossEmbedder::new(model, loss); // model: impl Embedder
 //! ```
 
@@ -24,7 +24,7 @@ use burn::train::metric::{
     NumericAttributes, NumericEntry, SerializedEntry, format_float,
 };
 use burn::train::{InferenceStep, TrainOutput, TrainStep};
-use burn_losses_core::{Distance, Loss, LossInputs, LossSettings};
+use burn_losses_core::{Distance, Loss, LossInputs};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -103,32 +103,15 @@ impl Adaptor<EmbeddingInput> for EmbeddingOutput {
     }
 }
 
-/// An embedding model trained with a burn-losses batch [`Loss`]: burn's [`TrainStep`] /
-/// [`InferenceStep`] with [`EmbeddingOutput`]. See [`Loss::embedding_loss`].
-#[derive(Module, Debug)]
-pub struct LossEmbedder<M> {
-    /// The wrapped model.
-    pub model: M,
-    /// The loss (a sub-module: `arcface` / `cosface` class weights train with the model).
-    pub loss: Loss,
-    /// How the loss runs on every worker: trusted inputs, fused kernels, the device group whose
-    /// batches it joins while training (see [`LossSettings`]); default: checks on, kernels on,
-    /// per device.
-    #[module(skip)]
-    pub settings: LossSettings,
+crate::loss_adapter! {
+    /// An embedding model trained with a burn-losses batch [`Loss`]: burn's [`TrainStep`] /
+    /// [`InferenceStep`] with [`EmbeddingOutput`]. See [`Loss::embedding_loss`].
+    LossEmbedder<M: Embedder>, batch EmbeddingBatch, output EmbeddingOutput, step forward_embedding,
+    loss "The loss (a sub-module: `arcface` / `cosface` class weights train with the model; moved to the model's device by `new`).",
+    prepare loss_on_device_of,
 }
 
-impl<M: Embedder> LossEmbedder<M> {
-    /// Wraps `model` with `loss`, moving the loss's parameters (if any) to the model's device.
-    pub fn new(model: M, loss: Loss) -> Self {
-        let loss = loss_on_device_of(&model, loss);
-        Self {
-            model,
-            loss,
-            settings: LossSettings::default(),
-        }
-    }
-
+impl<M: Embedder, B> LossEmbedder<M, B> {
     /// Embeddings, loss and labels of one batch. Panics with the loss's message on bad input.
     pub fn forward_embedding(&self, batch: EmbeddingBatch<M::Input>) -> EmbeddingOutput {
         let embeddings = self.model.embed(batch.inputs);
@@ -141,27 +124,6 @@ impl<M: Embedder> LossEmbedder<M> {
             embeddings,
             labels: batch.labels,
         }
-    }
-}
-
-crate::settings_setters!(LossEmbedder, Embedder);
-
-impl<M: Embedder> TrainStep for LossEmbedder<M> {
-    type Input = EmbeddingBatch<M::Input>;
-    type Output = EmbeddingOutput;
-
-    fn step(&self, batch: Self::Input) -> TrainOutput<EmbeddingOutput> {
-        let item = self.forward_embedding(batch);
-        TrainOutput::new(self, item.loss.backward(), item)
-    }
-}
-
-impl<M: Embedder> InferenceStep for LossEmbedder<M> {
-    type Input = EmbeddingBatch<M::Input>;
-    type Output = EmbeddingOutput;
-
-    fn step(&self, batch: Self::Input) -> EmbeddingOutput {
-        self.forward_embedding(batch)
     }
 }
 
@@ -390,32 +352,15 @@ impl Adaptor<PairInput> for PairOutput {
     }
 }
 
-/// A Siamese network: one tower `M` embeds both items of a pair; the loss gets `input1`,
-/// `input2` (the two embeddings) and `target` (`contrastive`, or any loss taking those
-/// arguments).
-#[derive(Module, Debug)]
-pub struct LossSiamese<M> {
-    /// The shared tower.
-    pub model: M,
-    /// The pair loss.
-    pub loss: Loss,
-    /// How the loss runs on every worker (see [`LossSettings`]); default: checks on, kernels on,
-    /// per device.
-    #[module(skip)]
-    pub settings: LossSettings,
+crate::loss_adapter! {
+    /// A Siamese network: one tower `M` embeds both items of a pair; the loss gets `input1`,
+    /// `input2` (the two embeddings) and `target` (`contrastive`, or any loss taking those
+    /// arguments).
+    LossSiamese<M: Embedder>, batch PairBatch, output PairOutput, step forward_pairs,
+    loss "The pair loss (a sub-module, moved to the model's device by `new`).", prepare loss_on_device_of,
 }
 
-impl<M: Embedder> LossSiamese<M> {
-    /// Wraps the tower `model` with the pair `loss`.
-    pub fn new(model: M, loss: Loss) -> Self {
-        let loss = loss_on_device_of(&model, loss);
-        Self {
-            model,
-            loss,
-            settings: LossSettings::default(),
-        }
-    }
-
+impl<M: Embedder, B> LossSiamese<M, B> {
     /// Loss, distances and targets of one batch of pairs. Panics with the loss's message on bad
     /// input.
     pub fn forward_pairs(&self, batch: PairBatch<M::Input>) -> PairOutput {
@@ -443,27 +388,6 @@ impl<M: Embedder> LossSiamese<M> {
             distance,
             target: batch.target,
         }
-    }
-}
-
-crate::settings_setters!(LossSiamese, Embedder);
-
-impl<M: Embedder> TrainStep for LossSiamese<M> {
-    type Input = PairBatch<M::Input>;
-    type Output = PairOutput;
-
-    fn step(&self, batch: Self::Input) -> TrainOutput<PairOutput> {
-        let item = self.forward_pairs(batch);
-        TrainOutput::new(self, item.loss.backward(), item)
-    }
-}
-
-impl<M: Embedder> InferenceStep for LossSiamese<M> {
-    type Input = PairBatch<M::Input>;
-    type Output = PairOutput;
-
-    fn step(&self, batch: Self::Input) -> PairOutput {
-        self.forward_pairs(batch)
     }
 }
 

@@ -5,25 +5,37 @@
 //! other `ClassificationOutput` metrics working as usual:
 //!
 //! ```ignore
-//! let loss = LossConfig::parse(r#"{"type": "focal", "gamma": 2.0}"#)?.try_init()?;
+//! let loss = LossConfig::parse(r#"{"type": "focal", "gamma": 2.0}"#)?.try_init(&device)?;
 //! let learner_model = LossClassifier::new(model, loss); // model: impl Classifier
 //! ```
 //!
-//! The training batches are [`ClassificationBatch`]es of the model's input and class indices.
+//! The training batches are [`ClassificationBatch`]es of the model's input and class indices, or
+//! any batch type that converts into one — burn's guide batch, for instance:
+//!
+//! ```ignore
+//! impl From<MnistBatch> for ClassificationBatch<Tensor<3>> {
+//!     fn from(batch: MnistBatch) -> Self {
+//!         ClassificationBatch { inputs: batch.images, targets: batch.targets }
+//!     }
+//! }
+//! ```
+//!
+//! Save the trained model with `result.model.into_inner().save_file(path)`: the adapter's record
+//! prefixes every parameter with `model.`, the inner model's loads into the bare model.
 //!
 //! Segmentation is the same two lines with [`LossSegmenter`] (model → logits `[N, C, H, W]`,
 //! targets `[N, H, W]`); its [`SegmentationOutput`] works with burn's `LossMetric` and
 //! `DiceMetric` and with [`PixelAccuracyMetric`] / [`MeanIouMetric`]:
 //!
 //! ```ignore
-//! let loss = LossConfig::parse(r#"{"type": "dice", "activation": "softmax"}"#)?.try_init()?;
+//! let loss = LossConfig::parse(r#"{"type": "dice", "activation": "softmax"}"#)?.try_init(&device)?;
 //! let learner_model = LossSegmenter::new(model, loss); // model: impl Segmenter
 //! ```
 
 use burn::module::Module;
 use burn::tensor::{Int, Tensor};
 use burn::train::{ClassificationOutput, InferenceStep, TrainOutput, TrainStep};
-use burn_losses_core::{ClassificationLoss, Loss, LossSettings};
+use burn_losses_core::{ClassificationLoss, Loss};
 
 pub mod embedding;
 mod metrics;
@@ -59,59 +71,68 @@ pub struct ClassificationBatch<I> {
     pub targets: Tensor<1, Int>,
 }
 
-/// A classifier trained with a burn-losses [`Loss`]: implements burn's [`TrainStep`] and
-/// [`InferenceStep`] with [`ClassificationOutput`].
-///
-/// If the loss was configured with `from_logits = false`, the logits are turned into the
-/// probabilities it expects (softmax for `focal`, sigmoid for `binary_focal`) before the loss, as a
-/// Keras model with a final softmax layer would; `output` (for the metrics) stays the logits.
-#[derive(Module, Debug)]
-pub struct LossClassifier<M> {
-    /// The wrapped model.
-    pub model: M,
-    /// The loss.
-    #[module(skip)]
-    pub loss: Loss,
-    /// How the loss runs on every worker: trusted inputs, fused kernels, the device group whose
-    /// batches it joins while training (see [`LossSettings`]); default: checks on, kernels on,
-    /// per device.
-    #[module(skip)]
-    pub settings: LossSettings,
-}
-
-impl<M: Classifier> LossClassifier<M> {
-    /// Wraps `model` with `loss`.
-    pub fn new(model: M, loss: Loss) -> Self {
-        Self {
-            model,
-            loss,
-            settings: LossSettings::default(),
+/// The adapter of a model and a loss: the struct (the model, the loss, its [`LossSettings`] and
+/// the batch type `B` it trains on), `new`, `model` / `into_inner`, the settings' setters, a
+/// one-line entry for the loss in burn's model summary, and burn's [`TrainStep`] /
+/// [`InferenceStep`] on any batch `B` that converts into the adapter's own batch type (through
+/// `From` / `Into`), each step calling the adapter's `forward_*` method.
+macro_rules! loss_adapter {
+    (
+        $(#[$doc:meta])*
+        $adapter:ident<M: $bound:ident>, batch $batch:ident, output $output:ident, step $forward:ident,
+        loss $(#[$loss_attr:meta])* $loss_doc:literal, prepare $prepare:path $(,)?
+    ) => {
+        $(#[$doc])*
+        ///
+        /// `B` is the batch type the Learner's dataloader yields, inferred from it: the adapter's
+        /// own batch type, or any type it converts from (`impl From<YourBatch> for` the adapter's
+        /// batch; burn's guide has `MnistBatch { images, targets }`, see the crate docs). Save the trained model with
+        /// [`into_inner`](Self::into_inner) (`.into_inner().save_file(…)`): the adapter's own
+        /// record prefixes every parameter with `model.`.
+        #[derive(Module, Debug)]
+        #[module(custom_display)]
+        pub struct $adapter<M, B> {
+            /// The wrapped model.
+            pub model: M,
+            #[doc = $loss_doc]
+            $(#[$loss_attr])*
+            pub loss: burn_losses_core::Loss,
+            /// How the loss runs on every worker: trusted inputs, fused kernels, the device
+            /// group whose batches it joins while training (see [`LossSettings`]); default:
+            /// checks on, kernels on, per device.
+            #[module(skip)]
+            pub settings: burn_losses_core::LossSettings,
+            #[module(skip)]
+            batch: core::marker::PhantomData<fn() -> B>,
         }
-    }
 
-    /// Logits, loss and targets of one batch. Panics with the loss's message on bad targets
-    /// (e.g. a class index outside `[0, C)`).
-    pub fn forward_classification(&self, batch: ClassificationBatch<M::Input>) -> ClassificationOutput {
-        let logits = self.model.logits(batch.inputs);
-        let loss = self
-            .settings
-            .scope(|| {
-                self.loss
-                    .classification_loss(logits.clone(), batch.targets.clone())
-            })
-            .unwrap_or_else(|e| panic!("{e}"));
-        ClassificationOutput::new(loss, logits, batch.targets)
-    }
-}
+        impl<M: $bound, B> $adapter<M, B> {
+            /// Wraps `model` with `loss`.
+            pub fn new(model: M, loss: burn_losses_core::Loss) -> Self {
+                let loss = $prepare(&model, loss);
+                Self {
+                    model,
+                    loss,
+                    settings: burn_losses_core::LossSettings::default(),
+                    batch: core::marker::PhantomData,
+                }
+            }
 
-/// The setters of an adapter's [`LossSettings`] (its `settings` field, applied around every
-/// loss call on whichever worker thread computes it).
-macro_rules! settings_setters {
-    ($adapter:ident, $bound:path) => {
-        impl<M: $bound> $adapter<M> {
-            /// Runs the loss with `settings` (trusted inputs, fused kernels, device group) on every
-            /// worker: the per-thread switches of the main thread do not reach the worker threads
-            /// of a data-parallel strategy.
+            /// The wrapped model.
+            pub fn model(&self) -> &M {
+                &self.model
+            }
+
+            /// The wrapped model, without the loss: what to save after training
+            /// (`learner_model.into_inner().save_file(path)`), so that the record
+            /// loads into the bare model.
+            pub fn into_inner(self) -> M {
+                self.model
+            }
+
+            /// Runs the loss with `settings` (trusted inputs, fused kernels, device group) on
+            /// every worker: the per-thread switches of the main thread do not reach the worker
+            /// threads of a data-parallel strategy.
             pub fn with_settings(mut self, settings: burn_losses_core::LossSettings) -> Self {
                 self.settings = settings;
                 self
@@ -133,33 +154,86 @@ macro_rules! settings_setters {
 
             /// Joins the batch statistics of the loss (batch Dice, GHM, mined triplets, …) across
             /// the workers of `group` while training — one clone of this module per device of a
-            /// data-parallel strategy, all with the same group (see [`burn_losses_core::DeviceGroup`]).
+            /// data-parallel strategy, all with the same group (see
+            /// [`burn_losses_core::DeviceGroup`]).
             pub fn with_device_group(mut self, group: burn_losses_core::DeviceGroup) -> Self {
                 self.settings.device_group = Some(group);
                 self
             }
         }
+
+        impl<M: Module + burn::module::ModuleDisplay, B: Clone + core::fmt::Debug + Send> burn::module::ModuleDisplay for $adapter<M, B> {
+            fn custom_content(&self, content: burn::module::Content) -> Option<burn::module::Content> {
+                let content = content
+                    .set_top_level_type(stringify!($adapter))
+                    .add("model", &self.model)
+                    .add("loss", &self.loss);
+                let content = if self.settings.is_default() {
+                    content
+                } else {
+                    content.add_debug_attribute("settings", &self.settings)
+                };
+                content.optional()
+            }
+        }
+
+        impl<M: $bound, B> TrainStep for $adapter<M, B>
+        where
+            B: Into<$batch<M::Input>> + Clone + core::fmt::Debug + Send + 'static,
+        {
+            type Input = B;
+            type Output = $output;
+
+            fn step(&self, batch: B) -> TrainOutput<$output> {
+                let item = self.$forward(batch.into());
+                TrainOutput::new(self, item.loss.backward(), item)
+            }
+        }
+
+        impl<M: $bound, B> InferenceStep for $adapter<M, B>
+        where
+            B: Into<$batch<M::Input>> + Clone + core::fmt::Debug + Send + 'static,
+        {
+            type Input = B;
+            type Output = $output;
+
+            fn step(&self, batch: B) -> $output {
+                self.$forward(batch.into())
+            }
+        }
     };
 }
-pub(crate) use settings_setters;
+pub(crate) use loss_adapter;
 
-settings_setters!(LossClassifier, Classifier);
-
-impl<M: Classifier> TrainStep for LossClassifier<M> {
-    type Input = ClassificationBatch<M::Input>;
-    type Output = ClassificationOutput;
-
-    fn step(&self, batch: Self::Input) -> TrainOutput<ClassificationOutput> {
-        let item = self.forward_classification(batch);
-        TrainOutput::new(self, item.loss.backward(), item)
-    }
+/// The loss as given (the adapters whose loss holds no parameters to move).
+pub(crate) fn loss_as_given<M>(_model: &M, loss: Loss) -> Loss {
+    loss
 }
 
-impl<M: Classifier> InferenceStep for LossClassifier<M> {
-    type Input = ClassificationBatch<M::Input>;
-    type Output = ClassificationOutput;
+loss_adapter! {
+    /// A classifier trained with a burn-losses [`Loss`]: implements burn's [`TrainStep`] and
+    /// [`InferenceStep`] with [`ClassificationOutput`].
+    ///
+    /// If the loss was configured with `from_logits = false`, the logits are turned into the
+    /// probabilities it expects (softmax for `focal`, sigmoid for `binary_focal`) before the loss,
+    /// as a Keras model with a final softmax layer would; `output` (for the metrics) stays the
+    /// logits.
+    LossClassifier<M: Classifier>, batch ClassificationBatch, output ClassificationOutput,
+    step forward_classification, loss #[module(skip)] "The loss.", prepare loss_as_given,
+}
 
-    fn step(&self, batch: Self::Input) -> ClassificationOutput {
-        self.forward_classification(batch)
+impl<M: Classifier, B> LossClassifier<M, B> {
+    /// Logits, loss and targets of one batch. Panics with the loss's message on bad targets
+    /// (e.g. a class index outside `[0, C)`).
+    pub fn forward_classification(&self, batch: ClassificationBatch<M::Input>) -> ClassificationOutput {
+        let logits = self.model.logits(batch.inputs);
+        let loss = self
+            .settings
+            .scope(|| {
+                self.loss
+                    .classification_loss(logits.clone(), batch.targets.clone())
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+        ClassificationOutput::new(loss, logits, batch.targets)
     }
 }

@@ -1,6 +1,6 @@
 //! A quiet metrics renderer for burn's Learner: one line per epoch and split with the
 //! epoch's aggregated metrics (e.g. `epoch 1/3 train  Loss 0.0412  Accuracy 96.81`), instead of
-//! the CLI renderer's line per batch or the TUI. On a terminal it also shows an `indicatif`
+//! the CLI renderer's line per batch or the TUI. With feature `progress`, on a terminal it also shows an `indicatif`
 //! progress bar per split (items done, throughput, time left, the running metrics), cleared when
 //! the split's line is printed; piped to a file or CI log, only the lines. Used by the examples;
 //! usable in any training.
@@ -37,7 +37,20 @@ pub struct EpochLogRenderer {
     split: String,
     history: Arc<Mutex<Vec<EpochMetrics>>>,
     show_progress: bool,
-    bar: Option<indicatif::ProgressBar>,
+    bar: Option<Bar>,
+}
+
+/// The progress bar of a running split (feature `progress`; without it, none is drawn).
+#[cfg(feature = "progress")]
+type Bar = indicatif::ProgressBar;
+#[cfg(not(feature = "progress"))]
+struct Bar;
+
+#[cfg(not(feature = "progress"))]
+impl Bar {
+    fn set_position(&self, _position: u64) {}
+    fn set_message(&self, _message: String) {}
+    fn finish_and_clear(&self) {}
 }
 
 impl Default for EpochLogRenderer {
@@ -136,6 +149,7 @@ impl TrainingProgressLogger for EpochLogRenderer {
         }
         self.split = split.to_string();
         self.current.clear();
+        #[cfg(feature = "progress")]
         if self.show_progress {
             let bar = indicatif::ProgressBar::new(total_items as u64);
             bar.set_style(
@@ -148,6 +162,8 @@ impl TrainingProgressLogger for EpochLogRenderer {
             bar.set_prefix(format!("epoch {}/{} {:<5}", self.epoch, self.total_epochs, split));
             self.bar = Some(bar);
         }
+        #[cfg(not(feature = "progress"))]
+        let _ = total_items;
     }
 
     fn update_split(&mut self, items_processed: usize) {

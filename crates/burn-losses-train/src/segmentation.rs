@@ -5,19 +5,20 @@
 //! [`PixelAccuracyMetric`] and [`MeanIouMetric`].
 //!
 //! ```ignore
-//! let loss = LossConfig::parse(r#"{"type": "dice", "activation": "softmax"}"#)?.try_init()?;
+//! let loss = LossConfig::parse(r#"{"type": "dice", "activation": "softmax"}"#)?.try_init(&device)?;
 //! let learner_model = LossSegmenter::new(model, loss); // model: impl Segmenter
 //! ```
 
 use burn::module::Module;
 use burn::tensor::{Int, Tensor};
+#[cfg(feature = "vision")]
 use burn::train::metric::vision::DiceInput;
 use burn::train::metric::{
     Adaptor, ItemLazy, LossInput, Metric, MetricAttributes, MetricMetadata, MetricName, Numeric,
     NumericAttributes, NumericEntry, SerializedEntry, format_float,
 };
 use burn::train::{InferenceStep, TrainOutput, TrainStep};
-use burn_losses_core::{Loss, LossSettings};
+
 
 /// A model that maps its input to dense class logits `[N, C, H, W]`.
 pub trait Segmenter: Module + burn::module::ModuleDisplay {
@@ -37,7 +38,7 @@ pub struct SegmentationBatch<I> {
 }
 
 /// What a segmentation step returns: the loss, the logits `[N, C, H, W]` and the targets
-/// `[N, H, W]`. Adapts to burn's `LossInput` and `DiceInput<4>` (argmax prediction and target,
+/// `[N, H, W]`. Adapts to burn's `LossInput` and (feature `vision`) `DiceInput<4>` (argmax prediction and target,
 /// both one-hot) and to [`SegmentationInput`].
 #[derive(Debug, Clone)]
 pub struct SegmentationOutput {
@@ -75,6 +76,7 @@ fn one_hot_4d(t: Tensor<3, Int>, c: usize) -> Tensor<4, Int> {
         .permute([0, 3, 1, 2])
 }
 
+#[cfg(feature = "vision")]
 impl Adaptor<DiceInput<4>> for SegmentationOutput {
     fn adapt(&self) -> DiceInput<4> {
         let [n, c, h, w] = self.output.dims();
@@ -102,33 +104,15 @@ impl Adaptor<SegmentationInput> for SegmentationOutput {
     }
 }
 
-/// A segmentation model trained with a burn-losses [`Loss`] (any loss whose `input` is dense
-/// logits / probabilities and whose `target` is class indices or one-hot: the overlap losses,
-/// `focal`, `binary_focal`, `sum`, …), see [`Loss::dense_loss`].
-#[derive(Module, Debug)]
-pub struct LossSegmenter<M> {
-    /// The wrapped model.
-    pub model: M,
-    /// The loss.
-    #[module(skip)]
-    pub loss: Loss,
-    /// How the loss runs on every worker: trusted inputs, fused kernels, the device group whose
-    /// batches it joins while training (see [`LossSettings`]); default: checks on, kernels on,
-    /// per device.
-    #[module(skip)]
-    pub settings: LossSettings,
+crate::loss_adapter! {
+    /// A segmentation model trained with a burn-losses [`Loss`] (any loss whose `input` is dense
+    /// logits / probabilities and whose `target` is class indices or one-hot: the overlap losses,
+    /// `focal`, `binary_focal`, `sum`, …), see [`Loss::dense_loss`](burn_losses_core::Loss::dense_loss).
+    LossSegmenter<M: Segmenter>, batch SegmentationBatch, output SegmentationOutput,
+    step forward_segmentation, loss #[module(skip)] "The loss.", prepare crate::loss_as_given,
 }
 
-impl<M: Segmenter> LossSegmenter<M> {
-    /// Wraps `model` with `loss`.
-    pub fn new(model: M, loss: Loss) -> Self {
-        Self {
-            model,
-            loss,
-            settings: LossSettings::default(),
-        }
-    }
-
+impl<M: Segmenter, B> LossSegmenter<M, B> {
     /// Logits, loss and targets of one batch. Panics with the loss's message on bad targets.
     pub fn forward_segmentation(&self, batch: SegmentationBatch<M::Input>) -> SegmentationOutput {
         let logits = self.model.logits(batch.inputs);
@@ -141,27 +125,6 @@ impl<M: Segmenter> LossSegmenter<M> {
             output: logits,
             targets: batch.targets,
         }
-    }
-}
-
-crate::settings_setters!(LossSegmenter, Segmenter);
-
-impl<M: Segmenter> TrainStep for LossSegmenter<M> {
-    type Input = SegmentationBatch<M::Input>;
-    type Output = SegmentationOutput;
-
-    fn step(&self, batch: Self::Input) -> TrainOutput<SegmentationOutput> {
-        let item = self.forward_segmentation(batch);
-        TrainOutput::new(self, item.loss.backward(), item)
-    }
-}
-
-impl<M: Segmenter> InferenceStep for LossSegmenter<M> {
-    type Input = SegmentationBatch<M::Input>;
-    type Output = SegmentationOutput;
-
-    fn step(&self, batch: Self::Input) -> SegmentationOutput {
-        self.forward_segmentation(batch)
     }
 }
 

@@ -53,8 +53,8 @@ pub(crate) use binary_loss_api;
 /// `Config`, `new` (taking the required fields listed in `new(…)`, if any), one `with_<field>`
 /// setter per field that names one, `validate`, `try_init` / `init`, and the module struct holding
 /// the validated config plus the state listed after the loss's name, each state field built from
-/// the validated config (`self`) by its expression (which may use `?`; with `on device`, a
-/// `try_init_on(device)` builds it on that device and `try_init` on the default one). Doc comments
+/// the validated config (`self`) by its expression (which may use `?`; with `on device`, the
+/// expression also sees the `device` given to `try_init(&device)` / `init(&device)`). Doc comments
 /// (formula, defaults, anchors) are written at the declaration and are what `describe` prints.
 ///
 /// Declarative rather than a derive crate: the declarations stay in the loss files, rustc checks
@@ -109,10 +109,11 @@ macro_rules! loss_config {
 
             $crate::loss::declare::loss_config!(@init $loss ($this) [$($device)?] { $($( $state: $state_init, )*)? });
 
-            /// Builds the loss; panics with the [`try_init`](Self::try_init) message on a bad field.
+            /// Builds the loss on `device` (as burn-nn's `CrossEntropyLossConfig::init(&device)`);
+            /// panics with the [`try_init`](Self::try_init) message on a bad field.
             #[track_caller]
-            pub fn init(&self) -> $loss {
-                $crate::error::or_panic(self.try_init())
+            pub fn init(&self, device: &burn::tensor::Device) -> $loss {
+                $crate::error::or_panic(self.try_init(device))
             }
         }
 
@@ -153,22 +154,17 @@ macro_rules! loss_config {
         }
     };
     (@init $loss:ident ($this:ident) [] { $( $state:ident : $state_init:expr, )* }) => {
-        /// Builds the loss, or says which field is out of range.
-        pub fn try_init(&$this) -> $crate::error::LossResult<$loss> {
+        /// Builds the loss on `device` (burn-nn's `init(&device)`; this loss holds no tensor, so
+        /// the device only matters to the losses with parameters), or says which field is out of
+        /// range.
+        pub fn try_init(&$this, _device: &burn::tensor::Device) -> $crate::error::LossResult<$loss> {
             $this.validate()?;
             Ok($loss { config: $this.clone(), $( $state: $state_init, )* })
         }
     };
     (@init $loss:ident ($this:ident) [$device:ident] { $( $state:ident : $state_init:expr, )* }) => {
-        /// Builds the loss with its parameters on the default device, or says which field is out
-        /// of range. Move it with `Module::to_device`, or build it with
-        /// [`try_init_on`](Self::try_init_on).
-        pub fn try_init(&self) -> $crate::error::LossResult<$loss> {
-            self.try_init_on(&burn::tensor::Device::default())
-        }
-
-        /// As [`try_init`](Self::try_init), with the loss's parameters on `device`.
-        pub fn try_init_on(&$this, $device: &burn::tensor::Device) -> $crate::error::LossResult<$loss> {
+        /// Builds the loss with its parameters on `device`, or says which field is out of range.
+        pub fn try_init(&$this, $device: &burn::tensor::Device) -> $crate::error::LossResult<$loss> {
             $this.validate()?;
             Ok($loss { config: $this.clone(), $( $state: $state_init, )* })
         }

@@ -28,8 +28,8 @@ use crate::tensor::onehot::one_hot_target;
 pub trait TermConfig: Clone + PartialEq + core::fmt::Debug + Serialize {
     /// The loss it builds.
     type Loss: TermLoss;
-    /// Validates the config and builds the loss.
-    fn try_init(&self) -> LossResult<Self::Loss>;
+    /// Validates the config and builds the loss on `device`.
+    fn try_init(&self, device: &burn::tensor::Device) -> LossResult<Self::Loss>;
 }
 
 /// A built term of a composite loss: the registry's [`Loss`](crate::Loss).
@@ -95,8 +95,8 @@ impl<C: TermConfig> SumLossConfigOf<C> {
         self
     }
 
-    /// Validates every term and builds the loss.
-    pub fn try_init(&self) -> LossResult<SumLossOf<C::Loss, C>> {
+    /// Validates every term and builds the loss on `device`.
+    pub fn try_init(&self, device: &burn::tensor::Device) -> LossResult<SumLossOf<C::Loss, C>> {
         if self.terms.is_empty() {
             return Err(LossError::config(
                 Self::NAME,
@@ -126,7 +126,7 @@ impl<C: TermConfig> SumLossConfigOf<C> {
                     "\"none\"",
                 ));
             }
-            let loss = term.loss.try_init()?;
+            let loss = term.loss.try_init(device)?;
             if let Some(first) = losses.first().map(|l| l.module().input_kind())
                 && loss.module().input_kind() != first
             {
@@ -151,8 +151,8 @@ impl<C: TermConfig> SumLossConfigOf<C> {
 
     /// Builds the loss; panics with the [`try_init`](Self::try_init) message on a bad term.
     #[track_caller]
-    pub fn init(&self) -> SumLossOf<C::Loss, C> {
-        crate::error::or_panic(self.try_init())
+    pub fn init(&self, device: &burn::tensor::Device) -> SumLossOf<C::Loss, C> {
+        crate::error::or_panic(self.try_init(device))
     }
 }
 

@@ -251,8 +251,13 @@ impl CustomLossConfig {
         })
     }
 
-    /// Builds the loss (deserialises the parameters into the registered type).
-    pub fn try_init(&self) -> LossResult<CustomLossModule> {
+    /// Builds the loss (deserialises the parameters into the registered type); a registered loss
+    /// holds no tensor, so `device` is only taken for the one `init(&device)` signature.
+    pub fn try_init(&self, _device: &burn::tensor::Device) -> LossResult<CustomLossModule> {
+        self.build()
+    }
+
+    fn build(&self) -> LossResult<CustomLossModule> {
         let build = {
             let registry = registry().read().expect("custom loss registry");
             let entry = registry.get(self.name).ok_or_else(|| unknown_loss(self.name))?;
@@ -302,7 +307,7 @@ impl<'de> Deserialize<'de> for CustomLossConfig {
         };
         let config = Self::from_map(&name, map).map_err(serde::de::Error::custom)?;
         // the parameters are checked now, so that a bad field fails where the config is read
-        config.try_init().map_err(serde::de::Error::custom)?;
+        config.build().map_err(serde::de::Error::custom)?;
         Ok(config)
     }
 }

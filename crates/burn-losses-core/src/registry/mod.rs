@@ -32,8 +32,8 @@ pub type SumTerm = composite::SumTermOf<LossConfig>;
 impl composite::TermConfig for LossConfig {
     type Loss = Loss;
 
-    fn try_init(&self) -> LossResult<Loss> {
-        LossConfig::try_init(self)
+    fn try_init(&self, device: &burn::tensor::Device) -> LossResult<Loss> {
+        LossConfig::try_init(self, device)
     }
 }
 
@@ -179,8 +179,10 @@ macro_rules! register_losses {
             }
         }
 
-        /// A loss built from a [`LossConfig`].
+        /// A loss built from a [`LossConfig`]. Its `Display` (and so burn's model summary of an
+        /// adapter holding it) is the one-line [`summary`](LossConfig::summary) of its config.
         #[derive(burn::module::Module, Debug)]
+        #[module(custom_display)]
         pub enum Loss {
             $(
                 #[doc = concat!("See [`", stringify!($loss), "`].")]
@@ -248,11 +250,12 @@ macro_rules! register_losses {
                 }
             }
 
-            /// Validates the config and builds the loss.
-            pub fn try_init(&self) -> LossResult<Loss> {
+            /// Validates the config and builds the loss on `device` (the device of the losses'
+            /// parameters, e.g. ArcFace's class weights; as burn-nn's `init(&device)`).
+            pub fn try_init(&self, device: &burn::tensor::Device) -> LossResult<Loss> {
                 Ok(match self {
-                    $(LossConfig::$variant(c) => Loss::$variant(c.try_init()?),)*
-                    LossConfig::Custom(c) => Loss::Custom(c.try_init()?),
+                    $(LossConfig::$variant(c) => Loss::$variant(c.try_init(device)?),)*
+                    LossConfig::Custom(c) => Loss::Custom(c.try_init(device)?),
                 })
             }
         }
@@ -276,6 +279,14 @@ macro_rules! register_losses {
                 }
             }
 
+            /// The config this loss was built from.
+            pub fn config(&self) -> LossConfig {
+                match self {
+                    $(Loss::$variant(l) => LossConfig::$variant(l.config.clone()),)*
+                    Loss::Custom(l) => LossConfig::Custom(l.config.clone()),
+                }
+            }
+
             /// The loss module, for the calls every loss provides.
             pub fn module(&self) -> &dyn LossModule {
                 match self {
@@ -288,6 +299,90 @@ macro_rules! register_losses {
 }
 
 impl burn::config::Config for LossConfig {}
+
+/// `cross_entropy` with its defaults, the loss of burn's own guide: a `#[derive(Config)]` training
+/// config gets it with `#[config(default = "LossConfig::default()")]`, or any other loss written
+/// in JSON with [`loss_json!`](crate::loss_json).
+impl Default for LossConfig {
+    fn default() -> Self {
+        LossConfig::CrossEntropy(CrossEntropyLossConfig::default())
+    }
+}
+
+/// Writes a JSON field value of [`LossConfig::summary`]: numbers as short as they read (`2`, not
+/// `2.0`), strings unquoted, lists and objects as JSON.
+fn summary_value(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Number(n) => match n.as_f64() {
+            Some(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", x as i64),
+            Some(x) => format!("{x}"),
+            None => n.to_string(),
+        },
+        serde_json::Value::Array(items) => {
+            format!("[{}]", items.iter().map(summary_value).collect::<Vec<_>>().join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+impl LossConfig {
+    /// The config of a JSON value (what [`loss_json!`](crate::loss_json) expands to); panics with
+    /// the parse message on a bad config.
+    #[track_caller]
+    pub fn from_json_value(value: serde_json::Value) -> Self {
+        or_panic(serde_json::from_value(value).map_err(|e| {
+            LossError::parse(
+                "loss config JSON",
+                "{\"type\": <a loss name>, <fields of that loss>}",
+                e,
+            )
+        }))
+    }
+
+    /// One line naming the loss and the fields that differ from its defaults — `focal(gamma=3,
+    /// alpha=0.25)`, `cross_entropy`, `sum(0.5*dice(activation=softmax) + 0.5*cross_entropy)`:
+    /// what an adapter shows in burn's model summary. ([`Display`](core::fmt::Display) stays the
+    /// full JSON, as for every burn `Config`.)
+    pub fn summary(&self) -> String {
+        if let LossConfig::Sum(sum) = self {
+            let terms: Vec<String> = sum
+                .terms
+                .iter()
+                .map(|t| format!("{}*{}", summary_value(&serde_json::json!(t.weight)), t.loss.summary()))
+                .collect();
+            return format!("sum({})", terms.join(" + "));
+        }
+        let name = self.name();
+        let fields = match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(fields)) => fields,
+            _ => return name.to_string(),
+        };
+        let defaults = defaults(name).unwrap_or_default();
+        // in the order the fields are declared (serde_json's map is sorted by name)
+        let mut keys: Vec<&String> = fields.keys().filter(|key| key.as_str() != "type").collect();
+        if let Some((_, declared)) = Self::declared_docs(name) {
+            let position = |key: &str| declared.iter().position(|f| f.name == key).unwrap_or(usize::MAX);
+            keys.sort_by_key(|key| position(key));
+        }
+        let changed: Vec<String> = keys
+            .into_iter()
+            .filter(|key| defaults.get(key.as_str()) != fields.get(key.as_str()))
+            .map(|key| format!("{key}={}", summary_value(&fields[key.as_str()])))
+            .collect();
+        if changed.is_empty() {
+            name.to_string()
+        } else {
+            format!("{name}({})", changed.join(", "))
+        }
+    }
+}
+
+impl burn::module::ModuleDisplay for Loss {
+    fn custom_content(&self, content: burn::module::Content) -> Option<burn::module::Content> {
+        content.add_formatted(&self.config().summary()).optional()
+    }
+}
 
 impl core::fmt::Display for LossConfig {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -312,14 +407,43 @@ impl LossConfig {
         }
     }
 
-    /// Builds the loss; panics with the [`try_init`](Self::try_init) message on a bad field.
+    /// Builds the loss on `device`; panics with the [`try_init`](Self::try_init) message on a
+    /// bad field.
     #[track_caller]
-    pub fn init(&self) -> Loss {
-        or_panic(self.try_init())
+    pub fn init(&self, device: &burn::tensor::Device) -> Loss {
+        or_panic(self.try_init(device))
     }
 }
 
 impl Loss {
+    /// The loss of `first` and `second`, passed as the loss's first two declared arguments (see
+    /// [`arguments`](Self::arguments): `input` and `target` for most losses, `embeddings` and
+    /// `labels` for the metric-learning ones), with the configured reduction: `[1]` for
+    /// `"mean"` / `"sum"`, the unreduced losses flattened for `"none"` — burn-nn's
+    /// `loss.forward(logits, targets)`. Each may be a float or an integer tensor of any rank.
+    /// Panics with the [`try_forward`](Self::try_forward) message on bad arguments.
+    #[track_caller]
+    pub fn forward(&self, first: impl Into<DynInput>, second: impl Into<DynInput>) -> Tensor<1> {
+        or_panic(self.try_forward(first, second))
+    }
+
+    /// As [`forward`](Self::forward), with an error naming the argument instead of a panic.
+    pub fn try_forward(&self, first: impl Into<DynInput>, second: impl Into<DynInput>) -> LossResult<Tensor<1>> {
+        let names = self.arguments();
+        let mut inputs = LossInputs::new();
+        inputs.insert(names.first().map_or("input", |a| a.name), first.into());
+        inputs.insert(names.get(1).map_or("target", |a| a.name), second.into());
+        Ok(self.forward_inputs(&inputs)?.flat)
+    }
+
+    /// The scalar training loss (`[1]`) of logits `[N, C]` against class indices `[N]`, as the
+    /// Learner adapter computes it (see [`ClassificationLoss`]); panics with the loss's message
+    /// on bad targets.
+    #[track_caller]
+    pub fn forward_classification(&self, logits: Tensor<2>, targets: Tensor<1, Int>) -> Tensor<1> {
+        or_panic(self.classification_loss(logits, targets))
+    }
+
     /// Runs the loss on named arguments (`input`, `target`, optional `weight`, …). The output
     /// holds its logical shape: `[]` for `mean`/`sum`, the element shape for `none`.
     pub fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {

@@ -122,6 +122,18 @@ pub enum DynInput {
     Int(DynTensor<Int>),
 }
 
+impl<const D: usize> From<Tensor<D>> for DynInput {
+    fn from(tensor: Tensor<D>) -> Self {
+        DynInput::Float(DynTensor::from_tensor(tensor))
+    }
+}
+
+impl<const D: usize> From<Tensor<D, Int>> for DynInput {
+    fn from(tensor: Tensor<D, Int>) -> Self {
+        DynInput::Int(DynTensor::from_tensor(tensor))
+    }
+}
+
 impl DynInput {
     /// Logical shape.
     pub fn shape(&self) -> &[usize] {

@@ -1,5 +1,6 @@
 //! Class-balanced loss: the family's shared documentation is the crate docs' [Class-balanced loss](crate#class-balanced-loss).
 
+#[cfg(feature = "dataset")]
 use burn::data::dataset::Dataset;
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Bool, Float, Int, Tensor, TensorData};
@@ -14,6 +15,7 @@ use crate::tensor::checks::{check_class_indices, check_sample_weight};
 use crate::tensor::dynamic::{DynTensor, LossInputs};
 use crate::tensor::math::log_sigmoid;
 
+#[cfg(feature = "dataset")]
 /// Number of items of each class in `dataset` (`label` extracts the class index of an item), in
 /// one pass. Labels `>= num_classes` are an error naming the item.
 pub fn class_counts<I, D: Dataset<I> + ?Sized>(
@@ -136,6 +138,7 @@ crate::loss::declare::loss_config! {
 }
 
 impl ClassBalancedLossConfig {
+    #[cfg(feature = "dataset")]
     /// Counts the labels of `dataset` in one pass ([`class_counts`]) and uses them as
     /// `samples_per_class`, with the other fields at their defaults.
     pub fn from_dataset<I, D: Dataset<I> + ?Sized>(

@@ -299,8 +299,9 @@ loss_config! {
     /// Configuration of [`QuantileLoss`] (`"type": "quantile"` in a
     /// [`LossConfig`](crate::LossConfig)).
     QuantileLossConfig("quantile", defaults "quantile 0.5, mean") {
-        /// τ ∈ (0, 1) (a number), or a list of `Q` levels for a multi-quantile output `[N, Q]`.
-        /// Default `0.5` (half the MAE). TF-Addons `pinball_loss(tau=)`.
+        /// τ ∈ [0, 1] (a number), or a list of `Q` levels for a multi-quantile output `[N, Q]`.
+        /// Default `0.5` (half the MAE). TF-Addons `pinball_loss(tau=)`, which accepts the ends:
+        /// τ = 0 is `max(ŷ − y, 0)`, τ = 1 is `max(y − ŷ, 0)`.
         quantile: Quantiles = Quantiles::One(0.5) => with_quantile,
         /// `"mean"` (default, over all elements), `"sum"` or `"none"` (the input's shape).
         reduction: Reduction = Reduction::Mean => with_reduction,
@@ -312,7 +313,7 @@ loss_config! {
                 return Err(LossError::config(
                     Self::NAME,
                     "quantile",
-                    "a number in (0, 1) or a non-empty list of them",
+                    "a number in [0, 1] or a non-empty list of them",
                     "an empty list",
                 ));
             }
@@ -323,7 +324,7 @@ loss_config! {
                 Quantiles::One(_) => "quantile".to_string(),
                 Quantiles::Each(_) => format!("quantile[{j}]"),
             };
-            check::in_open_range(Self::NAME, &field, tau, 0.0, 1.0)?;
+            check::in_range(Self::NAME, &field, tau, 0.0, 1.0, false)?;
         }
         Ok(())
     }

@@ -1,0 +1,149 @@
+//! burn's conventions: `use burn::nn::loss::*` and `use burn_losses::prelude::*` together, the
+//! inherent typed `forward` of a loss and of [`Loss`], `init(&device)`, the one-line summary that
+//! burn's model summary shows, and a loss field in a `#[derive(Config)]` training config.
+
+use burn::config::Config;
+use burn::tensor::{Int, Tensor};
+
+use crate::common;
+
+fn assert_close(actual: &Tensor<1>, expected: &Tensor<1>, tol: f32) {
+    let a = actual.to_data().iter::<f32>().collect::<Vec<f32>>();
+    let e = expected.to_data().iter::<f32>().collect::<Vec<f32>>();
+    assert_eq!(a.len(), e.len());
+    for (x, y) in a.iter().zip(&e) {
+        assert!((x - y).abs() <= tol * (1.0 + y.abs()), "{a:?} vs {e:?}");
+    }
+}
+
+/// Both globs in one scope: every name of `burn::nn::loss` used here resolves to burn's (an
+/// ambiguous name would not compile), every loss of burn-losses to ours.
+mod both_preludes {
+    use burn::nn::loss::*;
+    use burn_losses::prelude::*;
+
+    #[test]
+    fn the_prelude_sits_beside_burns_losses() {
+        let device = burn::tensor::Device::default();
+        // burn's (each of the 18 names burn-losses also has at its root, but not in its prelude)
+        let _ = (
+            CrossEntropyLossConfig::new().init(&device),
+            HuberLossConfig::new(1.0).init(),
+            MseLoss::new(),
+            SmoothL1LossConfig::new().init(),
+            CosineEmbeddingLossConfig::new().init(),
+            HingeEmbeddingLossConfig::new().init(),
+            MarginRankingLossConfig::new().init(),
+            MultiMarginLossConfig::new().init(),
+            TripletMarginLossConfig::new().init(),
+            Reduction::Mean,
+        );
+        // ours
+        let focal: FocalLoss = FocalLossConfig::new().init(&device);
+        let config: LossConfig = loss_json!({"type": "dice"});
+        assert_eq!(focal.config.gamma, 2.0);
+        assert_eq!(config.name(), "dice");
+    }
+}
+
+#[test]
+fn loss_config_defaults_to_cross_entropy_and_builds_on_a_device() {
+    for (_, device) in common::test_devices() {
+        let config = burn_losses::LossConfig::default();
+        assert_eq!(config, burn_losses::LossConfig::parse("cross_entropy").unwrap());
+        let loss = config.init(&device);
+        let logits = Tensor::<2>::from_floats([[2.0, -1.0, 0.5], [0.1, 0.2, 3.0]], &device);
+        let target = Tensor::<1, Int>::from_ints([0, 2], &device);
+        // the enum's inherent forward (first two declared arguments) and forward_classification
+        // agree with the typed loss
+        let typed = burn_losses::CrossEntropyLossConfig::new()
+            .init(&device)
+            .forward(logits.clone(), target.clone());
+        let by_enum = loss.forward(logits.clone(), target.clone());
+        let by_classification = loss.forward_classification(logits, target);
+        assert_close(&by_enum, &typed, 1e-6);
+        assert_close(&by_classification, &typed, 1e-6);
+        // ArcFace's class weights are built on the device given to init
+        let arcface = burn_losses::LossConfig::parse(r#"{"type": "arcface", "num_classes": 3, "embedding_size": 4}"#)
+            .unwrap()
+            .init(&device);
+        let burn_losses::Loss::ArcFace(arcface) = arcface else {
+            unreachable!()
+        };
+        assert_eq!(arcface.class_weights.val().device(), device);
+    }
+}
+
+#[test]
+fn the_enum_forward_passes_the_declared_first_two_arguments() {
+    let device = burn::tensor::Device::default();
+    let loss = burn_losses::LossConfig::parse(r#"{"type": "supcon"}"#).unwrap().init(&device);
+    let embeddings = Tensor::<2>::from_floats([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]], &device);
+    let labels = Tensor::<1, Int>::from_ints([0, 0, 1, 1], &device);
+    let by_forward = loss.forward(embeddings.clone(), labels.clone());
+    let by_embedding = loss.embedding_loss(embeddings, labels).unwrap();
+    assert_close(&by_forward, &by_embedding, 1e-6);
+    // a wrong kind of second argument is named
+    let err = loss
+        .try_forward(Tensor::<2>::zeros([4, 2], &device), Tensor::<1>::zeros([4], &device))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("labels"), "{err}");
+}
+
+#[test]
+fn summaries_are_one_line_with_the_changed_fields() {
+    let device = burn::tensor::Device::default();
+    let summary = |json: &str| burn_losses::LossConfig::parse(json).unwrap().summary();
+    assert_eq!(summary(r#"{"type": "focal"}"#), "focal");
+    assert_eq!(
+        summary(r#"{"type": "focal", "gamma": 3.0, "alpha": [0.25, 0.75]}"#),
+        "focal(gamma=3, alpha=[0.25, 0.75])"
+    );
+    assert_eq!(summary(r#"{"type": "huber", "delta": 0.5, "reduction": "sum"}"#), "huber(delta=0.5, reduction=sum)");
+    assert_eq!(
+        summary(r#"{"type": "sum", "terms": [{"weight": 0.5, "loss": {"type": "dice", "activation": "softmax"}}, {"weight": 1.0, "loss": {"type": "cross_entropy"}}]}"#),
+        "sum(0.5*dice(activation=softmax) + 1*cross_entropy)"
+    );
+    // the module's Display (what burn's model summary prints for an adapter's `loss`) is the summary
+    let loss = burn_losses::LossConfig::parse(r#"{"type": "focal", "gamma": 3.0}"#).unwrap().init(&device);
+    assert_eq!(loss.to_string(), "focal(gamma=3)");
+    // Display of the config stays the full JSON of a burn Config
+    let config = burn_losses::LossConfig::parse(r#"{"type": "focal", "gamma": 3.0}"#).unwrap();
+    assert!(config.to_string().starts_with(r#"{"type":"focal","gamma":3.0"#), "{config}");
+}
+
+/// A training config as burn's guide writes it, with the loss chosen in it.
+#[derive(Config, Debug)]
+struct TrainingConfig {
+    #[config(default = r#"burn_losses::loss_json!({"type": "focal", "gamma": 2.0, "alpha": [0.25, 0.75]})"#)]
+    loss: burn_losses::LossConfig,
+    #[config(default = "burn_losses::LossConfig::default()")]
+    auxiliary: burn_losses::LossConfig,
+    #[config(default = 10)]
+    num_epochs: usize,
+}
+
+#[test]
+fn a_loss_is_a_field_of_a_derived_training_config() {
+    let config = TrainingConfig::new();
+    assert_eq!(config.loss.summary(), "focal(alpha=[0.25, 0.75])");
+    assert_eq!(config.auxiliary.name(), "cross_entropy");
+    // saved and loaded as burn saves a config
+    let path = std::env::temp_dir().join(format!("burn-losses-training-config-{}.json", std::process::id()));
+    config.save(&path).unwrap();
+    let loaded = TrainingConfig::load(&path).unwrap();
+    std::fs::remove_file(&path).ok();
+    assert_eq!(loaded.loss, config.loss);
+    assert_eq!(loaded.auxiliary, config.auxiliary);
+    // a config file that names another loss
+    let text = r#"{"loss": {"type": "dice", "activation": "softmax"}, "auxiliary": {"type": "cross_entropy"}, "num_epochs": 2}"#;
+    let parsed: TrainingConfig = serde_json::from_str(text).unwrap();
+    assert_eq!(parsed.loss.summary(), "dice(activation=softmax)");
+}
+
+#[test]
+#[should_panic(expected = "gamma")]
+fn a_bad_json_default_names_the_field() {
+    let _ = burn_losses::loss_json!({"type": "focal", "gamma": "two"});
+}
