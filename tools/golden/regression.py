@@ -301,5 +301,14 @@ add("charbonnier/kornia/epsilon_1_mean", "kornia.losses.charbonnier_loss + 1 (ep
     {"type": "charbonnier", "epsilon": 1.0}, {"input": x, "target": y},
     (kornia.losses.charbonnier_loss(x, y, reduction="none") + 1.0).mean())
 
+# ------------------------------------------------------------------ quantile at tau 0 and 1 (appended last: inputs come from one stream)
+# the ends of TF-Addons' range: tau = 0 (only over-predictions cost) and tau = 1 (only under-)
+for case, tau in [("tau0_mean", 0.0), ("tau1_mean", 1.0)]:
+    y = grid(4, 3)
+    x = away_from(grid(4, 3), y, [0.0])
+    x, y = req(x, y)
+    add(f"quantile/tfa/{case}", "TF-Addons pinball_loss at the end of its tau range [0, 1], re-created in torch",
+        {"type": "quantile", "quantile": tau}, {"input": x, "target": y}, pinball(y, x, tau).mean())
+
 write_fixtures("regression", __doc__, cases, {"torch": torch.__version__, "keras": keras.__version__,
                                               "kornia": kornia.__version__})

@@ -129,7 +129,7 @@ def recreate(cfg, x, target, mask=None):
                 f = 1 - (2 * tp + snr) / (2 * (tp + fp + fn) + sdr)
             else:
                 f = 1 - (2 * tp + snr) / (2 * tp + fp + fn + sdr)
-            if c["weight"] is not None:
+            if c["weight"] is not None and f.shape[-1] > 1:  # MONAI ignores weight on one channel
                 f = f * torch.tensor(c["weight"], dtype=torch.float64)
             if kind == "log_cosh_dice":
                 f = torch.log(torch.cosh(f))
@@ -767,6 +767,22 @@ def lovasz_cases():
 
 
 lovasz_cases()
+
+# ================================================================== dice: MONAI's one-channel `weight`
+# (appended last: every case draws its inputs from one stream, so the cases above keep theirs)
+for name, cfg, make in [
+    # one scored channel: MONAI's DiceLoss ignores `weight` (its `target.shape[1] != 1` test)
+    ("dice_sigmoid_one_channel_weight_ignored_mean",
+     {"type": "dice", "activation": "sigmoid", "weight": [3.0]},
+     lambda: (logits(N, 1, 2, 3), binary_targets(N, 1, 2, 3))),
+    ("dice_softmax_two_classes_include_background_false_weight_ignored_mean",
+     {"type": "dice", "activation": "softmax", "include_background": False, "weight": [2.0]},
+     lambda: (logits(N, 2, 2, 3), class_targets(N, 2, 2, 3))),
+]:
+    x, t = make()
+    x.requires_grad_()
+    out, anchor = monai_dice(cfg, x, t)
+    add(name, cfg, x, t, out, anchor)
 
 names = [c.name for c in cases]
 assert len(names) == len(set(names)), "duplicate case names"

@@ -24,7 +24,9 @@ macro_rules! dice_config {
                 /// Default `false`.
                 jaccard: bool = false => with_jaccard,
                 /// Per-class weights multiplying each class's loss before the reduction, length C
-                /// (C − 1 without the background) or 1 (MONAI `weight`). Default `None`.
+                /// (C − 1 without the background) or 1 (MONAI `weight`). Default `None`. With one
+                /// scored channel (after `include_background: false`) it is ignored, as MONAI's
+                /// `DiceLoss` ignores it there.
                 weight: Option<Vec<f32>> = None => with_weight,
             }
             validate(&self) {

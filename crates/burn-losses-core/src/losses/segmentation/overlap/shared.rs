@@ -389,9 +389,11 @@ pub(super) fn dice_scores(
     )
     .neg()
         + 1.0;
+    // MONAI weighs the classes only when more than one channel is scored (after
+    // `include_background: false` dropped channel 0): one channel ignores `weight`
     Ok(match form.weight {
-        Some(w) => f.clone() * class_weights(loss, "weight", w, &f, options.include_background)?,
-        None => f,
+        Some(w) if f.dims()[1] > 1 => f.clone() * class_weights(loss, "weight", w, &f, options.include_background)?,
+        _ => f,
     })
 }
 
