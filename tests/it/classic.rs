@@ -942,3 +942,22 @@ fn the_typed_api_matches_the_named_arguments() {
         assert!(wrong.is_err(), "rank 3 for an unreduced loss of rank 2");
     }
 }
+
+/// smp's `SoftBCEWithLogitsLoss(ignore_index=)`: the ignored targets may lie outside `[0, 1]`, the
+/// others may not, and the ignored elements are zeros that still count in the mean.
+#[test]
+fn bce_ignore_index_checks_only_the_kept_targets() {
+    for (_, device) in common::test_devices() {
+        let loss = LossConfig::parse(r#"{"type": "bce", "ignore_index": -100}"#).unwrap().init(&device);
+        let x = Tensor::<2>::from_floats([[0.5, -1.0], [2.0, 0.0]], &device);
+        let kept = Tensor::<2>::from_floats([[1.0, -100.0], [0.0, -100.0]], &device);
+        let value: f64 = loss.forward(x.clone(), kept).into_scalar::<f64>();
+        // the two kept elements' BCE with logits, divided by all four elements
+        let softplus = |z: f64| (1.0 + z.exp()).ln();
+        let expected = (softplus(-0.5) + softplus(2.0)) / 4.0;
+        assert!((value - expected).abs() < 1e-6, "{value} vs {expected}");
+        let bad = Tensor::<2>::from_floats([[1.0, 2.0], [0.0, -100.0]], &device);
+        let err = loss.try_forward(x, bad).unwrap_err().to_string();
+        assert!(err.contains("argument `target`") && err.contains("[0, 1]"), "{err}");
+    }
+}

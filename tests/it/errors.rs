@@ -562,6 +562,11 @@ fn invalid_overlap_configs_name_the_field() {
             "generalized_dice: config field `smooth_dr`: expected a finite number >= 0, got -0.5",
         ),
         (
+            r#"{"type": "generalized_dice", "absent_classes": "zero"}"#,
+            "generalized_dice: config field `absent_classes`: expected \"score\" (one ratio over all classes: its \
+             weights already give absent classes the largest finite weight), got \"zero\"",
+        ),
+        (
             r#"{"type": "dice", "weight": [1.0, -1.0]}"#,
             "dice: config field `weight[1]`: expected a finite weight >= 0, got -1",
         ),
@@ -608,8 +613,12 @@ fn invalid_overlap_configs_name_the_field() {
     }
     for (json, wanted) in [
         (
-            r#"{"type": "dice", "activation": "relu"}"#,
-            "unknown variant `relu`, expected one of `none`, `softmax`, `sigmoid`",
+            r#"{"type": "dice", "activation": "elu"}"#,
+            "unknown variant `elu`, expected one of `none`, `softmax`, `sigmoid`, `tanh`, `relu`, `identity`",
+        ),
+        (
+            r#"{"type": "dice", "absent_classes": "skip"}"#,
+            "unknown variant `skip`, expected `score` or `zero`",
         ),
         (
             r#"{"type": "generalized_dice", "w_type": "cube"}"#,

@@ -521,7 +521,41 @@ def bce_cases():
 
 bce_cases()
 
+
+# ================================================================== bce: smp SoftBCEWithLogitsLoss
+def smp_soft_bce_cases():
+    """segmentation_models_pytorch's SoftBCEWithLogitsLoss: `ignore_index` (ignored elements are
+    zeros that still count in the mean) and `smooth_factor` f (= our label_smoothing 2f). Its own
+    seeded stream, after every other case."""
+    from segmentation_models_pytorch.losses import SoftBCEWithLogitsLoss
+
+    G = torch.Generator().manual_seed(22)
+    D = Draws(G)
+    for name, shape, ignore_index, smooth_factor, reduction in [
+        ("ignore_index_mean", (2, 3, 4), -100, None, "mean"),
+        ("ignore_index_255_smooth_factor01_sum", (2, 1, 3, 4), 255, 0.1, "sum"),
+        ("smooth_factor02_mean", (4, 3), None, 0.2, "mean"),
+    ]:
+        x = D.logits(*shape).requires_grad_()
+        y = D.binary_targets(*shape)
+        if ignore_index is not None:
+            drop = torch.rand(*shape, generator=G, dtype=torch.float64) < 0.3
+            y = torch.where(drop, torch.full_like(y, float(ignore_index)), y)
+        kw = {"ignore_index": ignore_index, "smooth_factor": smooth_factor, "reduction": reduction}
+        out = SoftBCEWithLogitsLoss(**kw)(x, y)
+        cfg = {"type": "bce", "reduction": reduction}
+        if ignore_index is not None:
+            cfg["ignore_index"] = ignore_index
+        if smooth_factor is not None:
+            cfg["label_smoothing"] = 2 * smooth_factor
+        cases.append(Case(f"bce/smp/{name}", f"segmentation_models_pytorch.losses.SoftBCEWithLogitsLoss("
+                          f"{', '.join(f'{k}={v!r}' for k, v in kw.items())})", cfg, {"input": x, "target": y}, out))
+
+
+smp_soft_bce_cases()
+
 write_fixtures("classification", __doc__, cases, {
     "torch": torch.__version__, "torchvision": torchvision.__version__,
     "kornia": kornia.__version__, "keras": keras.__version__,
+    "segmentation_models_pytorch": __import__("segmentation_models_pytorch").__version__,
 })

@@ -78,7 +78,7 @@ warnings.filterwarnings("ignore", message="single channel prediction")
 torch.manual_seed(20261130)
 G = torch.Generator().manual_seed(17)
 
-DEFAULTS = {**DICE_DEFAULTS, "w_type": "square", "alpha": 0.5, "beta": 0.5, "gamma": 0.75, "exponent_after_mean": False}
+DEFAULTS = {**DICE_DEFAULTS, "soft_label": False, "absent_classes": "score", "w_type": "square", "alpha": 0.5, "beta": 0.5, "gamma": 0.75, "exponent_after_mean": False}
 
 
 # ------------------------------------------------------------------ inputs (common.Grid)
@@ -91,7 +91,8 @@ binary_targets, soft_targets, spatial_mask, with_ignored = (
 # ------------------------------------------------------------------ independent re-creation of the config
 def recreate(cfg, x, target, mask=None):
     c = {**DEFAULTS, **cfg}
-    p = {"none": lambda v: v, "softmax": lambda v: torch.softmax(v, 1), "sigmoid": torch.sigmoid}[c["activation"]](x)
+    p = {"none": lambda v: v, "softmax": lambda v: torch.softmax(v, 1), "sigmoid": torch.sigmoid,
+         "tanh": torch.tanh, "relu": torch.relu, "identity": lambda v: v}[c["activation"]](x)
     n, ch = p.shape[:2]
     m = torch.ones(n, 1, *p.shape[2:], dtype=torch.float64)
     if target.is_floating_point():
@@ -123,18 +124,27 @@ def recreate(cfg, x, target, mask=None):
         f = f.reshape(-1)
     else:
         k = 2 if c["squared_pred"] and kind in ("dice", "log_cosh_dice") else 1
-        fp, fn = (p ** k).sum(axes) - tp, (g ** k).sum(axes) - tp
+        if c["soft_label"] and k == 1:  # MONAI soft_label: L1 norms, tp = sum min(p, g) for p, g >= 0
+            tp = (p.abs().sum(axes) + g.abs().sum(axes) - (p - g).abs().sum(axes)) / 2
+            fp, fn = p.abs().sum(axes) - tp, g.abs().sum(axes) - tp
+        else:
+            fp, fn = (p ** k).sum(axes) - tp, (g ** k).sum(axes) - tp
+        present = (g.abs().sum(axes) > 0).double()
         if kind in ("dice", "log_cosh_dice"):
             if c["jaccard"]:
                 f = 1 - (2 * tp + snr) / (2 * (tp + fp + fn) + sdr)
             else:
                 f = 1 - (2 * tp + snr) / (2 * tp + fp + fn + sdr)
+            if c["absent_classes"] == "zero":
+                f = f * present
             if c["weight"] is not None and f.shape[-1] > 1:  # MONAI ignores weight on one channel
                 f = f * torch.tensor(c["weight"], dtype=torch.float64)
             if kind == "log_cosh_dice":
                 f = torch.log(torch.cosh(f))
         else:
             f = 1 - (tp + snr) / (tp + c["alpha"] * fp + c["beta"] * fn + sdr)
+            if c["absent_classes"] == "zero":
+                f = f * present
             if kind == "focal_tversky":
                 if c["exponent_after_mean"]:
                     assert c["reduction"] == "mean"
@@ -147,7 +157,9 @@ def recreate(cfg, x, target, mask=None):
 def monai_kwargs(cfg, x, target, keys):
     c = {**DEFAULTS, **cfg}
     kw = {}
-    if c["activation"] != "none":
+    if c["activation"] in ("tanh", "relu", "identity"):  # MONAI's other_act
+        kw["other_act"] = {"tanh": torch.tanh, "relu": torch.relu, "identity": lambda v: v}[c["activation"]]
+    elif c["activation"] != "none":
         kw[c["activation"]] = True
     if not target.is_floating_point() and x.shape[1] > 1:
         kw["to_onehot_y"] = True
@@ -783,6 +795,74 @@ for name, cfg, make in [
     x.requires_grad_()
     out, anchor = monai_dice(cfg, x, t)
     add(name, cfg, x, t, out, anchor)
+
+# ================================================================== MONAI soft_label and other_act
+# (appended last: every case draws its inputs from one stream, so the cases above keep theirs)
+for name, cfg, make, monai_fn in [
+    ("dice_soft_label_soft_targets_mean", {"type": "dice", "soft_label": True},
+     lambda: (probs(N, C, 2, 3), soft_targets(N, C, 2, 3)), "dice"),
+    ("dice_soft_label_jaccard_soft_targets_none", {"type": "dice", "soft_label": True, "jaccard": True,
+                                                   "reduction": "none"},
+     lambda: (probs(N, C, 2, 3), soft_targets(N, C, 2, 3)), "dice"),
+    ("dice_soft_label_squared_pred_no_effect_mean", {"type": "dice", "soft_label": True, "squared_pred": True},
+     lambda: (probs(N, C, 2, 3), soft_targets(N, C, 2, 3)), "dice"),
+    ("tversky_soft_label_soft_targets_alpha03_mean", {"type": "tversky", "soft_label": True, "alpha": 0.3,
+                                                      "beta": 0.7},
+     lambda: (probs(N, C, 2, 3), soft_targets(N, C, 2, 3)), "tversky"),
+    ("dice_other_act_tanh_class_targets_include_background_false_mean",
+     {"type": "dice", "activation": "tanh", "include_background": False},
+     lambda: (logits(N, C, 2, 3), class_targets(N, C, 2, 3)), "dice"),
+    ("dice_other_act_relu_multilabel_targets_sum", {"type": "dice", "activation": "relu", "reduction": "sum"},
+     lambda: (logits(N, C, 2, 3), binary_targets(N, C, 2, 3)), "dice"),
+    ("dice_other_act_identity_soft_label_tanh_free_mean",
+     {"type": "dice", "activation": "identity", "soft_label": True},
+     lambda: (logits(N, C, 2, 3), soft_targets(N, C, 2, 3)), "dice"),
+]:
+    x, t = make()
+    x.requires_grad_()
+    if monai_fn == "dice":
+        kw = monai_kwargs(cfg, x, t, COMMON_KEYS + ["squared_pred", "jaccard", "soft_label"])
+        out = DiceLoss(**kw)(x, monai_target(t))
+        anchor = f"monai.losses.DiceLoss({fmt(kw)})"
+    else:
+        kw = monai_kwargs(cfg, x, t, COMMON_KEYS + ["alpha", "beta", "soft_label"])
+        out = TverskyLoss(**kw)(x, monai_target(t))
+        anchor = f"monai.losses.TverskyLoss({fmt(kw)})"
+    if {**DEFAULTS, **cfg}["reduction"] == "none":
+        out = out.reshape(x.shape[0], -1)
+    add(name, cfg, x, t, out, anchor)
+
+
+# ================================================================== smp: classes absent from the target -> loss 0
+def smp_absent_case(name, cls, mode, cfg, x, t, smp_kw):
+    out = cls(mode=mode, from_logits=True, **smp_kw)(x, t)
+    kw = fmt({"mode": mode, "from_logits": True, **smp_kw})
+    add(name, cfg, x, t, out, f"segmentation_models_pytorch.losses.{cls.__name__}({kw}) (a class absent from the "
+        "batch's target: smp zeroes its loss, still counted in the mean over classes)")
+
+
+for name, cls, kind, smp_kw in [
+    ("dice_smp_absent_class_zero_multiclass", smp.losses.DiceLoss, "dice", {}),
+    ("dice_smp_jaccard_absent_class_zero_multiclass", smp.losses.JaccardLoss, "jaccard", {}),
+    ("tversky_smp_absent_class_zero_multiclass_alpha03", smp.losses.TverskyLoss, "tversky",
+     {"alpha": 0.3, "beta": 0.7}),
+]:
+    x = logits(N, C, 2, 3).requires_grad_()
+    t = class_targets(N, C, 2, 3)
+    t = torch.where(t == C - 1, torch.zeros_like(t), t)  # the last class absent from the whole batch
+    cfg = {"type": "tversky" if kind == "tversky" else "dice", "activation": "softmax", "batch": True,
+           "smooth_nr": 0.0, "smooth_dr": 0.0, "absent_classes": "zero"}
+    if kind == "jaccard":
+        cfg["jaccard"] = True
+    if kind == "tversky":
+        cfg.update(alpha=0.3, beta=0.7)
+    smp_absent_case(name, cls, "multiclass", cfg, x, t, smp_kw)
+# binary: an all-background batch has loss 0 exactly
+x = logits(N, 1, 2, 3).requires_grad_()
+t = torch.zeros(N, 2, 3, dtype=torch.long)
+smp_absent_case("dice_smp_absent_class_zero_binary_empty_target", smp.losses.DiceLoss, "binary",
+                {"type": "dice", "activation": "sigmoid", "batch": True, "smooth_nr": 0.0, "smooth_dr": 0.0,
+                 "absent_classes": "zero"}, x, t, {})
 
 names = [c.name for c in cases]
 assert len(names) == len(set(names)), "duplicate case names"

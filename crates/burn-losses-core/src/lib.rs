@@ -243,7 +243,10 @@
 //! I = Σ p·g      P = Σ p      G = Σ g      (over the spatial positions; also over the batch with batch = true)
 //! ```
 //!
-//! feed each loss's ratio. Inputs: `input [N, C, spatial…]` (or `[N, C]`), `target` class indices
+//! feed each loss's ratio (with `soft_label`, MONAI's soft-label sums `I = (Σ|p| + Σ|g| −
+//! Σ|p − g|) / 2`, `P = Σ|p|`, `G = Σ|g|`; with `absent_classes: "zero"`, a class whose `G = 0`
+//! has loss 0, as segmentation_models_pytorch's Dice / Jaccard / Tversky). Inputs:
+//! `input [N, C, spatial…]` (or `[N, C]`), `target` class indices
 //! `[N, spatial…]` or one-hot / soft probabilities of the shape of `input`, optional `mask`
 //! `[N, spatial…]` or `[N, 1, spatial…]` (0 = the pixel is left out of every sum; a constant for
 //! autodiff).

@@ -241,6 +241,11 @@ pub fn all_configs() -> Vec<LossConfig> {
         // new losses go last: the suites seed each config by its index in this list
         r#"{"type": "charbonnier"}"#,
         r#"{"type": "charbonnier", "epsilon": 0.5, "reduction": "none"}"#,
+        // smp SoftBCEWithLogitsLoss's ignore_index (the sampled targets hold none: the kept path)
+        r#"{"type": "bce", "ignore_index": 255, "label_smoothing": 0.2, "reduction": "sum"}"#,
+        // MONAI soft_label, smp's zeroed absent classes, MONAI other_act
+        r#"{"type": "dice", "activation": "sigmoid", "soft_label": true, "absent_classes": "zero"}"#,
+        r#"{"type": "tversky", "activation": "softmax", "batch": true, "absent_classes": "zero", "soft_label": true, "reduction": "sum"}"#,
     ]
     .iter()
     .map(|s| parse(s))

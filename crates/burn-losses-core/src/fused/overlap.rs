@@ -193,7 +193,20 @@ impl OverlapKernel {
                     *dp = sig * sig_neg;
                 }
             }
-            Activation::None => p[..block.len].copy_from_slice(x),
+            Activation::Tanh => {
+                for ((p, dp), &v) in p.iter_mut().zip(dp.iter_mut()).zip(x) {
+                    let t = v.tanh();
+                    *p = t;
+                    *dp = 1.0 - t * t;
+                }
+            }
+            Activation::Relu => {
+                for ((p, dp), &v) in p.iter_mut().zip(dp.iter_mut()).zip(x) {
+                    *p = v.max(0.0);
+                    *dp = if v > 0.0 { 1.0 } else { 0.0 };
+                }
+            }
+            Activation::None | Activation::Identity => p[..block.len].copy_from_slice(x),
         }
         (p, dp)
     }
@@ -403,7 +416,9 @@ mod tests {
                 x.iter().map(|v| (v - m).exp() / z).collect()
             }
             Activation::Sigmoid => x.iter().map(|v| 1.0 / (1.0 + (-v).exp())).collect(),
-            Activation::None => x.to_vec(),
+            Activation::Tanh => x.iter().map(|v| v.tanh()).collect(),
+            Activation::Relu => x.iter().map(|v| v.max(0.0)).collect(),
+            Activation::None | Activation::Identity => x.to_vec(),
         }
     }
 
@@ -413,7 +428,14 @@ mod tests {
     #[test]
     fn sums_and_gradient_match_f64_reference() {
         let (n, c, s) = (2, 3, 150); // several SUB steps and a ragged end
-        for activation in [Activation::Softmax, Activation::Sigmoid, Activation::None] {
+        for activation in [
+            Activation::Softmax,
+            Activation::Sigmoid,
+            Activation::None,
+            Activation::Tanh,
+            Activation::Relu,
+            Activation::Identity,
+        ] {
             for (probabilities, masked, squared) in [
                 (false, false, false),
                 (false, true, true),

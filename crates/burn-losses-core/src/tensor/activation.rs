@@ -15,6 +15,21 @@ pub enum Activation {
     Softmax,
     /// Independent sigmoid per channel (MONAI `sigmoid=True`, smp binary / multilabel).
     Sigmoid,
+    /// `tanh` per element (MONAI `other_act=torch.tanh`): values in `(−1, 1)`, so the loss may
+    /// leave `[0, 1]`, as MONAI's does.
+    Tanh,
+    /// `max(x, 0)` per element (MONAI `other_act=torch.relu`).
+    Relu,
+    /// `input` as it is, unchecked (MONAI `other_act=lambda x: x`; `"none"` checks that `input`
+    /// holds probabilities).
+    Identity,
+}
+
+impl Activation {
+    /// Whether the loss takes the model's raw output (logits) rather than probabilities.
+    pub(crate) fn takes_logits(self) -> bool {
+        self != Activation::None
+    }
 }
 
 impl core::fmt::Display for Activation {
@@ -23,6 +38,9 @@ impl core::fmt::Display for Activation {
             Activation::None => "none",
             Activation::Softmax => "softmax",
             Activation::Sigmoid => "sigmoid",
+            Activation::Tanh => "tanh",
+            Activation::Relu => "relu",
+            Activation::Identity => "identity",
         })
     }
 }

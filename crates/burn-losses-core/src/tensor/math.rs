@@ -97,10 +97,11 @@ pub(crate) fn log_cosh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
 /// `num / den²`, a ratio's gradient, overflows f32 for any numerator up to 1.
 const EMPTY: f64 = 1e-18;
 
-/// `num / den`, with `1` where `den ≤ 1e-18` (an empty class of an overlap ratio with no
-/// smoothing: loss 0, no gradient) instead of NaN or an overflowing gradient.
+/// `num / den`, with `1` where `|den| ≤ 1e-18` (an empty class of an overlap ratio with no
+/// smoothing: loss 0, no gradient) instead of NaN or an overflowing gradient. A negative
+/// denominator (a `tanh` activation's sums) divides as it is, as MONAI's does.
 pub(crate) fn safe_ratio<const D: usize>(num: Tensor<D>, den: Tensor<D>) -> Tensor<D> {
-    let zero = den.clone().lower_equal_elem(EMPTY);
+    let zero = den.clone().abs().lower_equal_elem(EMPTY);
     num.mask_fill(zero.clone(), 1.0) / den.mask_fill(zero, 1.0)
 }
 

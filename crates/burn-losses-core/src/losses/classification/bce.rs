@@ -8,7 +8,9 @@ use crate::loss::declare::binary_loss_api;
 use crate::loss::input_target::InputTargetLoss;
 use crate::reduction::sample_weight_2d;
 use crate::reduction::{ElementLoss, Reduction};
-use crate::tensor::checks::{check_binary_inputs, check_same_shape_inputs};
+use crate::tensor::checks::{
+    BINARY_TARGETS, check_binary_inputs, check_float_range, check_probability_input, check_same_shape_inputs,
+};
 use crate::tensor::dynamic::{DynTensor, LossInputs};
 use crate::tensor::math::{binary_log_likelihoods, smooth_binary_target};
 
@@ -31,9 +33,16 @@ crate::loss::declare::loss_config! {
         /// `[epsilon, 1 − epsilon]` inside the logarithms (Keras `binary_crossentropy`).
         from_logits: bool = true => with_from_logits,
         /// Label smoothing `s ∈ [0, 1]`: `y ← y(1 − s) + s/2` (Keras). Default `0`.
+        /// segmentation_models_pytorch's `SoftBCEWithLogitsLoss(smooth_factor=f)`
+        /// (`y ← (1 − y)·f + y·(1 − f)`) is `label_smoothing = 2f`.
         label_smoothing: f64 = 0.0 => with_label_smoothing,
         /// Clipping ε for probability inputs, in (0, 0.5). Default `1e-7` (Keras).
         epsilon: f64 = default_epsilon() => with_epsilon,
+        /// Target value whose elements have loss 0 (their target may lie outside `[0, 1]`, e.g.
+        /// `-100` or `255` for unlabelled pixels): segmentation_models_pytorch's
+        /// `SoftBCEWithLogitsLoss(ignore_index=)`, whose `"mean"` still divides by every element
+        /// (the ignored ones count as zeros), as here. Default `None`.
+        ignore_index: Option<i64> = None => with_ignore_index,
         /// `"mean"` (default, over all elements), `"sum"` or `"none"`.
         reduction: Reduction = Reduction::Mean => with_reduction,
     }
@@ -86,7 +95,13 @@ impl BceLoss {
         weight: Option<&DynTensor<Float>>,
         values: bool,
     ) -> LossResult<usize> {
-        if values {
+        if let Some(ignored) = self.config.ignore_index {
+            // the targets' range is checked without the ignored elements
+            check_same_shape_inputs(Self::NAME, input, target, weight)?;
+            let kept = DynTensor::new(ignored_to_zero(target.flat.clone(), ignored), target.shape.clone());
+            check_float_range(Self::NAME, "target", &kept, 0.0, 1.0, BINARY_TARGETS)?;
+            check_probability_input(Self::NAME, self.config.from_logits, input)?;
+        } else if values {
             check_binary_inputs(Self::NAME, input, target, weight, self.config.from_logits)?;
         } else {
             check_same_shape_inputs(Self::NAME, input, target, weight)?;
@@ -129,6 +144,10 @@ impl InputTargetLoss for BceLoss {
         weight: Option<&DynTensor<Float>>,
         reduction: Reduction,
     ) -> Option<LossResult<(Tensor<1>, Vec<usize>)>> {
+        // ignored elements: the composed path
+        if self.config.ignore_index.is_some() {
+            return None;
+        }
         let checked = || {
             let classes = self.check_inputs(input, target, weight, false)?;
             Ok(fused::BinaryLogitTerms {
@@ -161,7 +180,11 @@ impl InputTargetLoss for BceLoss {
         let n = input.shape[0];
         let m = input.numel().checked_div(n).unwrap_or(0);
         let x = input.view([n, m]);
-        let y = smooth_binary_target(target.view([n, m]), self.config.label_smoothing);
+        let target_2d = match self.config.ignore_index {
+            Some(ignored) => ignored_to_zero(target.view([n, m]), ignored),
+            None => target.view([n, m]),
+        };
+        let y = smooth_binary_target(target_2d, self.config.label_smoothing);
         let (log_p, log_1mp) =
             binary_log_likelihoods(x.clone(), self.config.from_logits, self.config.epsilon);
         let mut positive = y.clone() * log_p;
@@ -172,10 +195,20 @@ impl InputTargetLoss for BceLoss {
             let pw = pw.reshape([1, -1]).expand([rows, classes]).reshape([n, m]);
             positive = positive * pw;
         }
-        let loss = (positive + (y.neg() + 1.0) * log_1mp).neg();
+        let mut loss = (positive + (y.neg() + 1.0) * log_1mp).neg();
+        if let Some(ignored) = self.config.ignore_index {
+            let kept = target.view([n, m]).not_equal_elem(ignored as f64).float();
+            loss = loss * kept;
+        }
         let terms = ElementLoss::new(loss).weighted(sample_weight_2d(weight, n, m));
         Ok((terms, input.shape.clone()))
     }
+}
+
+/// `target` with the elements equal to `ignored` set to 0 (a value every binary check accepts).
+fn ignored_to_zero<const D: usize>(target: Tensor<D>, ignored: i64) -> Tensor<D> {
+    let mask = target.clone().equal_elem(ignored as f64);
+    target.mask_fill(mask, 0.0)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ use burn::tensor::{Float, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::shared::*;
-use crate::error::{LossResult, check, or_panic};
+use crate::error::{LossError, LossResult, check, or_panic};
 use crate::reduction::reduce_to_dyn;
 use crate::reduction::{ElementLoss, Reduction};
 use crate::tensor::activation::Activation;
@@ -158,6 +158,14 @@ overlap_config! {
         w_type: GeneralizedDiceWeight = GeneralizedDiceWeight::Square => with_w_type,
     }
     validate(&self) {
+        if self.absent_classes != AbsentClasses::Score {
+            return Err(LossError::config(
+                Self::NAME,
+                "absent_classes",
+                "\"score\" (one ratio over all classes: its weights already give absent classes the largest finite weight)",
+                format!("\"{}\"", self.absent_classes),
+            ));
+        }
         Ok(())
     }
     /// Generalized Dice loss (Sudre et al. 2017, <https://arxiv.org/abs/1707.03237>): one ratio per

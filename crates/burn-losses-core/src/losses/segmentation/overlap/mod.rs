@@ -5,6 +5,7 @@ mod shared;
 mod tversky;
 
 pub use crate::tensor::activation::Activation;
+pub use shared::AbsentClasses;
 
 pub use dice::{
     DiceLoss, DiceLossConfig, GeneralizedDiceLoss, GeneralizedDiceLossConfig, GeneralizedDiceWeight,

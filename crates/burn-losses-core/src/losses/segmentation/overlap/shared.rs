@@ -22,10 +22,44 @@ pub(crate) struct OverlapOptions {
     pub include_background: bool,
     pub batch: bool,
     pub ignore_index: Option<i64>,
+    pub soft_label: bool,
+    pub absent_classes: AbsentClasses,
     pub reduction: Reduction,
 }
 
+/// What an overlap loss does with a class absent from the target (its `G = 0` over the summed
+/// pixels: per sample, or over the batch with `batch: true`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AbsentClasses {
+    /// Scored like any class (MONAI): with the default smoothing, 0 when the prediction is empty
+    /// too and close to 1 otherwise.
+    #[default]
+    Score,
+    /// Loss 0, still counted in the mean (segmentation_models_pytorch's Dice / Jaccard / Tversky,
+    /// which always do this, over the batch).
+    Zero,
+}
+
+impl core::fmt::Display for AbsentClasses {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            AbsentClasses::Score => "score",
+            AbsentClasses::Zero => "zero",
+        })
+    }
+}
+
 impl OverlapOptions {
+    /// `f` with the classes absent from the target (`G = 0`) zeroed when `absent_classes` is
+    /// `"zero"`.
+    pub(super) fn absent_zeroed(&self, f: Tensor<2>, ground: &Tensor<2>) -> Tensor<2> {
+        match self.absent_classes {
+            AbsentClasses::Score => f,
+            AbsentClasses::Zero => f * ground.clone().greater_elem(0.0).float().cast(ground.dtype()),
+        }
+    }
+
     pub(super) fn validate(&self, loss: &'static str) -> LossResult<()> {
         check::non_negative(loss, "smooth_nr", self.smooth_nr)?;
         check::non_negative(loss, "smooth_dr", self.smooth_dr)
@@ -50,8 +84,9 @@ macro_rules! overlap_config {
         $crate::loss::declare::loss_config! {
             $(#[$($meta)*])*
             $config($name, defaults "MONAI's: no activation, smooth_nr = smooth_dr = 1e-5, background included, per sample, mean") {
-                /// `"none"` (default, MONAI: `input` holds probabilities), `"softmax"` (over dim 1)
-                /// or `"sigmoid"`.
+                /// `"none"` (default, MONAI: `input` holds probabilities), `"softmax"` (over dim 1),
+                /// `"sigmoid"`, or MONAI's `other_act` choices `"tanh"`, `"relu"`, `"identity"`
+                /// (applied to every channel before `include_background`, as MONAI does).
                 activation: Activation = Activation::None => with_activation,
                 /// Added to the numerator of the ratio, >= 0. Default `1e-5` (MONAI).
                 smooth_nr: f64 = 1e-5 => with_smooth_nr,
@@ -69,6 +104,15 @@ macro_rules! overlap_config {
                 /// Class-index targets only: pixels whose target equals it are left out of every
                 /// sum (smp `ignore_index`). Default `None`.
                 ignore_index: Option<i64> = None => with_ignore_index,
+                /// `true`: the sums of soft labels as MONAI 1.6 computes them (`soft_label=True`):
+                /// `I = (Σ|p| + Σ|g| − Σ|p − g|) / 2`, `P = Σ|p|`, `G = Σ|g|`, so that
+                /// `I = Σ min(p, g)` for soft targets (the same as `Σ p·g` for 0/1 targets);
+                /// no effect with `squared_pred`, as in MONAI. Default `false` (`I = Σ p·g`).
+                soft_label: bool = false => with_soft_label,
+                /// `"score"` (default, MONAI) or `"zero"`: a class absent from the target (per
+                /// sample, or over the batch with `batch`) has loss 0 and still counts in the mean
+                /// (segmentation_models_pytorch's Dice / Jaccard / Tversky always do this).
+                absent_classes: AbsentClasses = AbsentClasses::Score => with_absent_classes,
                 $($fields)*
                 /// `"mean"` (default: over samples × classes, MONAI), `"sum"` or `"none"`.
                 reduction: Reduction = Reduction::Mean => with_reduction,
@@ -92,6 +136,8 @@ macro_rules! overlap_config {
                     include_background: self.include_background,
                     batch: self.batch,
                     ignore_index: self.ignore_index,
+                    soft_label: self.soft_label,
+                    absent_classes: self.absent_classes,
                     reduction: self.reduction,
                 }
             }
@@ -209,7 +255,8 @@ pub(crate) fn overlap_sums(
     };
     let mask_flat = mask.map(|m| &m.flat);
     let constants: Vec<&Tensor<1>> = target_probabilities.into_iter().chain(mask_flat).collect();
-    let fused = if crate::fused::applies(&input.flat, &constants) {
+    let soft = options.soft_label && !squared;
+    let fused = if !soft && crate::fused::applies(&input.flat, &constants) {
         let kernel_target = match target {
             OverlapTarget::Classes(t) => {
                 crate::fused::host_class_indices(loss, &t.flat, classes, options.ignore_index)
@@ -274,12 +321,17 @@ pub(super) fn composed_sums(
     classes: usize,
     squared: bool,
 ) -> LossResult<[Tensor<2>; 3]> {
+    // MONAI's soft-label sums (no effect on the squared ones, as in MONAI)
+    let soft_label = options.soft_label && !squared;
     let (n, c) = (input.shape[0], input.shape[1]);
     let s = input.numel().checked_div(n * c).unwrap_or(0);
     let x = input.view([n, c, s]);
     let mut pred = match options.activation {
         Activation::Softmax => stable_softmax(x, 1),
         Activation::Sigmoid => stable_sigmoid(x),
+        Activation::Tanh => x.tanh(),
+        Activation::Relu => burn::tensor::activation::relu(x),
+        Activation::Identity => x,
         Activation::None => {
             check_float_range(loss, "input", input, 0.0, 1.0, INPUT_PROBABILITIES)?;
             x
@@ -320,6 +372,14 @@ pub(super) fn composed_sums(
         onehot = onehot * keep;
     }
     let sum = |t: Tensor<3>| t.sum_dim(2).reshape([n, c]);
+    if soft_label {
+        // MONAI's compute_tp_fp_fn with soft_label: the L1 norms
+        let p = sum(pred.clone().abs());
+        let g = sum(onehot.clone().abs());
+        let difference = sum((pred - onehot).abs());
+        let intersection = (p.clone() + g.clone() - difference) * 0.5;
+        return Ok([intersection, p, g]);
+    }
     let intersection = sum(pred.clone() * onehot.clone());
     Ok(if squared {
         [intersection, sum(pred.powi_scalar(2)), sum(onehot.powi_scalar(2))]
@@ -379,7 +439,8 @@ pub(super) fn dice_scores(
 ) -> LossResult<Tensor<2>> {
     let sums = overlap_sums(loss, options, input, target, mask, form.squared_pred)?;
     let intersection = sums.intersection;
-    let mut denominator = sums.pred + sums.target;
+    let ground = sums.target;
+    let mut denominator = sums.pred + ground.clone();
     if form.jaccard {
         denominator = (denominator - intersection.clone()) * 2.0;
     }
@@ -389,6 +450,7 @@ pub(super) fn dice_scores(
     )
     .neg()
         + 1.0;
+    let f = options.absent_zeroed(f, &ground);
     // MONAI weighs the classes only when more than one channel is scored (after
     // `include_background: false` dropped channel 0): one channel ignores `weight`
     Ok(match form.weight {
@@ -399,18 +461,13 @@ pub(super) fn dice_scores(
 
 /// The per-(sample, class) Tversky loss `1 − (I + s_nr) / (I + α·FP + β·FN + s_dr)` with
 /// `FP = Σ p·(1 − g) = P − I`, `FN = Σ (1 − p)·g = G − I`.
-pub(super) fn tversky_scores(
-    alpha: f64,
-    beta: f64,
-    smooth_nr: f64,
-    smooth_dr: f64,
-    sums: OverlapSums,
-) -> Tensor<2> {
+pub(super) fn tversky_scores(options: &OverlapOptions, alpha: f64, beta: f64, sums: OverlapSums) -> Tensor<2> {
     let tp = sums.intersection;
     let fp = sums.pred - tp.clone();
-    let fn_ = sums.target - tp.clone();
-    let denominator = tp.clone() + fp * alpha + fn_ * beta + smooth_dr;
-    safe_ratio(tp + smooth_nr, denominator).neg() + 1.0
+    let fn_ = sums.target.clone() - tp.clone();
+    let denominator = tp.clone() + fp * alpha + fn_ * beta + options.smooth_dr;
+    let f = safe_ratio(tp + options.smooth_nr, denominator).neg() + 1.0;
+    options.absent_zeroed(f, &sums.target)
 }
 
 /// The unreduced scores of an overlap loss as element losses, with their logical shape.
@@ -528,9 +585,10 @@ macro_rules! overlap_loss_api {
             }
 
             fn input_kind(&self) -> $crate::loss::InputKind {
-                match self.config.activation {
-                    Activation::None => $crate::loss::InputKind::SoftmaxProbabilities,
-                    Activation::Softmax | Activation::Sigmoid => $crate::loss::InputKind::Logits,
+                if self.config.activation.takes_logits() {
+                    $crate::loss::InputKind::Logits
+                } else {
+                    $crate::loss::InputKind::SoftmaxProbabilities
                 }
             }
 

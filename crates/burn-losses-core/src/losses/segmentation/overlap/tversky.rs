@@ -47,11 +47,9 @@ impl TverskyLoss {
         mask: Option<&DynTensor<Float>>,
     ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
         let c = &self.config;
-        let sums = overlap_sums(TverskyLossConfig::NAME, &c.options(), input, target, mask, false)?;
-        Ok(scored(
-            tversky_scores(c.alpha, c.beta, c.smooth_nr, c.smooth_dr, sums),
-            c.batch,
-        ))
+        let options = c.options();
+        let sums = overlap_sums(TverskyLossConfig::NAME, &options, input, target, mask, false)?;
+        Ok(scored(tversky_scores(&options, c.alpha, c.beta, sums), c.batch))
     }
 
     fn reduce(&self, terms: ElementLoss<2>) -> Tensor<1> {
@@ -124,15 +122,9 @@ impl FocalTverskyLoss {
         mask: Option<&DynTensor<Float>>,
     ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
         let c = &self.config;
-        let sums = overlap_sums(
-            FocalTverskyLossConfig::NAME,
-            &c.options(),
-            input,
-            target,
-            mask,
-            false,
-        )?;
-        let f = tversky_scores(c.alpha, c.beta, c.smooth_nr, c.smooth_dr, sums);
+        let options = c.options();
+        let sums = overlap_sums(FocalTverskyLossConfig::NAME, &options, input, target, mask, false)?;
+        let f = tversky_scores(&options, c.alpha, c.beta, sums);
         let f = if c.exponent_after_mean {
             f
         } else {
