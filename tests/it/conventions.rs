@@ -147,3 +147,59 @@ fn a_loss_is_a_field_of_a_derived_training_config() {
 fn a_bad_json_default_names_the_field() {
     let _ = burn_losses::loss_json!({"type": "focal", "gamma": "two"});
 }
+
+/// A `sum` whose terms read other arguments (two heads) and activate their input themselves.
+#[test]
+fn sum_terms_take_their_own_inputs_and_activation() {
+    let device = burn::tensor::Device::default();
+    let loss = burn_losses::LossConfig::parse(
+        r#"{"type": "sum", "terms": [
+            {"loss": {"type": "cross_entropy"}},
+            {"weight": 0.5, "loss": {"type": "mse"}, "inputs": {"input": "box_pred", "target": "box_true"}}]}"#,
+    )
+    .unwrap()
+    .init(&device);
+    assert_eq!(
+        loss.config().summary(),
+        "sum(1*cross_entropy + 0.5*mse[input=box_pred, target=box_true])"
+    );
+    let logits = Tensor::<2>::from_floats([[2.0, -1.0, 0.5], [0.1, 0.2, 3.0]], &device);
+    let classes = Tensor::<1, Int>::from_ints([0, 2], &device);
+    let boxes = Tensor::<2>::from_floats([[1.0, 2.0], [0.0, -1.0]], &device);
+    let truth = Tensor::<2>::from_floats([[1.5, 2.0], [0.0, 0.0]], &device);
+    let inputs = burn_losses::LossInputs::new()
+        .with_float("input", logits.clone())
+        .with_int("target", classes.clone())
+        .with_float("box_pred", boxes.clone())
+        .with_float("box_true", truth.clone());
+    let total = loss.forward_inputs(&inputs).unwrap().flat;
+    let ce = burn_losses::CrossEntropyLossConfig::new().init(&device).forward(logits, classes);
+    let mse = burn_losses::MseLossConfig::new().init(&device).forward(boxes, truth);
+    assert_close(&total, &(ce + mse * 0.5), 1e-6);
+    // the second head's arguments are named when missing
+    let err = loss
+        .forward_inputs(
+            &burn_losses::LossInputs::new()
+                .with_float("input", Tensor::<2>::zeros([2, 3], &device))
+                .with_int("target", Tensor::<1, Int>::zeros([2], &device)),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("box_pred") && err.contains("terms[1] takes it as `input`"), "{err}");
+    // an activation on a term whose loss takes logits, and an argument its loss does not have
+    for (json, wanted) in [
+        (
+            r#"{"type": "sum", "terms": [{"loss": {"type": "cross_entropy"}, "activation": "softmax"}]}"#,
+            "sum: config field `terms[0].activation`: expected a loss that takes softmax probabilities with \
+             activation \"softmax\", got cross_entropy which takes logits",
+        ),
+        (
+            r#"{"type": "sum", "terms": [{"loss": {"type": "mse"}, "inputs": {"prediction": "box"}}]}"#,
+            "sum: config field `terms[0].inputs`: expected arguments of mse ([\"input\", \"target\", \"weight\"]) \
+             as keys, got \"prediction\"",
+        ),
+    ] {
+        let err = burn_losses::LossConfig::parse(json).unwrap().try_init(&device).unwrap_err().to_string();
+        assert_eq!(err, wanted);
+    }
+}

@@ -133,9 +133,12 @@ def bce_ref(cfg, x, y):
 
 def sum_ref(cfg, x, target):
     total = 0.0
+    x_in = x
     for term in cfg["terms"]:
         loss = term["loss"]
         kind = loss["type"]
+        act = term.get("activation", "none")
+        x = {"none": x_in, "softmax": torch.softmax(x_in, 1), "sigmoid": torch.sigmoid(x_in)}[act]
         if kind == "dice":
             v = dice_ref(loss, x, target)
         elif kind == "focal":
@@ -330,6 +333,24 @@ add("unet_bce_plus_dice_sigmoid_one_channel_float_target_batch_smooth1",
               (1, {"type": "bce"})), x, y, out,
     UNET_ANCHOR + " (binary): F.binary_cross_entropy_with_logits(logits, masks) + 1 - (2 sum(p g) + 1) / "
     "(sum p + sum g + 1), p = sigmoid(logits), one channel, sums over the whole batch, float 0/1 masks [N, 1, H, W]")
+
+# ================================================================== per-term activation and inputs
+# (appended last: every case draws its inputs from one stream, so the cases above keep theirs)
+# MONAI's DiceCELoss: the Dice term gets softmax probabilities from the sum's logits
+dicece_case("dicece_softmax_as_term_activation_dice_on_probabilities",
+            {"softmax": True}, logits(N, C, 2, 3), class_targets(N, C, 2, 3),
+            {"type": "sum", "terms": [{"weight": 1.0, "loss": {"type": "dice"}, "activation": "softmax"},
+                                      {"weight": 1.0, "loss": CE}]})
+# two heads: class logits with class indices, and a regression head with its own target
+x, t = logits(4, C).requires_grad_(), torch.randint(0, C, (4,), generator=G)
+b, bt = logits(4, 2).requires_grad_(), logits(4, 2)
+out = F.cross_entropy(x, t) + 0.5 * F.mse_loss(b, bt)
+cfg = {"type": "sum", "terms": [
+    {"weight": 1.0, "loss": CE},
+    {"weight": 0.5, "loss": {"type": "mse"}, "inputs": {"input": "box_pred", "target": "box_true"}}]}
+cases.append(Case("two_heads_cross_entropy_plus_half_mse_of_a_second_head", "torch.nn.functional.cross_entropy("
+                  "logits, classes) + 0.5 * torch.nn.functional.mse_loss(box_pred, box_true)", cfg,
+                  {"input": x, "target": t, "box_pred": b, "box_true": bt}, out))
 
 names = [c.name for c in cases]
 assert len(names) == len(set(names)), "duplicate case names"

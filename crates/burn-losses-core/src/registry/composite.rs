@@ -1,16 +1,23 @@
 //! [`SumLoss`](crate::SumLoss): a weighted sum of any losses of this crate from one config, each term fed the
-//! same `input` and `target`.
+//! same `input` and `target` — or, per term, other arguments of the sum (`inputs`: a model with
+//! several heads) and its own activation of `input` (`activation`: MONAI's `DiceCELoss` feeds
+//! logits to the cross-entropy and softmax probabilities to the Dice).
 //!
 //! ```json
 //! {"type": "sum", "terms": [
 //!   {"weight": 1.0, "loss": {"type": "dice", "activation": "softmax"}},
 //!   {"weight": 1.0, "loss": {"type": "focal", "gamma": 0.0}}]}
+//! {"type": "sum", "terms": [
+//!   {"loss": {"type": "cross_entropy"}},
+//!   {"weight": 0.5, "loss": {"type": "mse"}, "inputs": {"input": "box_pred", "target": "box_true"}}]}
 //! ```
 //!
 //! ```python
 //! monai.losses.DiceCELoss(softmax=True, to_onehot_y=True, lambda_dice=1, lambda_ce=1)   # dice + focal γ=0 (= cross-entropy)
 //! monai.losses.DiceFocalLoss(softmax=True, to_onehot_y=True, gamma=2)                   # dice + binary_focal (alpha null)
 //! ```
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use burn::tensor::{Int, Tensor};
 use serde::{Deserialize, Serialize};
@@ -38,6 +45,38 @@ pub trait TermLoss: burn::module::Module {
     fn name(&self) -> &'static str;
     /// The loss module.
     fn module(&self) -> &dyn LossModule;
+    /// The loss's declared arguments.
+    fn arguments(&self) -> &'static [crate::loss::Argument];
+}
+
+/// What a term of a [`SumLossConfigOf`] does to its `input` before its loss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TermActivation {
+    /// The input as the sum got it (default).
+    #[default]
+    None,
+    /// Softmax over dim 1, for a term whose loss takes softmax probabilities (`dice` with
+    /// activation `"none"`, `focal` with `from_logits: false`, …) in a sum fed logits.
+    Softmax,
+    /// Sigmoid, for a term whose loss takes sigmoid probabilities.
+    Sigmoid,
+}
+
+impl core::fmt::Display for TermActivation {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            TermActivation::None => "none",
+            TermActivation::Softmax => "softmax",
+            TermActivation::Sigmoid => "sigmoid",
+        })
+    }
+}
+
+impl TermActivation {
+    fn is_none(&self) -> bool {
+        *self == TermActivation::None
+    }
 }
 
 fn default_weight() -> f64 {
@@ -53,12 +92,45 @@ pub struct SumTermOf<C> {
     pub weight: f64,
     /// The term's loss; its reduction must be `"mean"` or `"sum"` (terms are added as scalars).
     pub loss: C,
+    /// The term's arguments taken from other arguments of the sum, `{term argument: sum
+    /// argument}` — `{"input": "box_pred", "target": "box_true"}` feeds a second head. The sum's
+    /// arguments named here go only to the terms that name them; the others go to every term.
+    /// Default `{}` (every term gets the sum's arguments under their own names).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub inputs: BTreeMap<String, String>,
+    /// `"softmax"` / `"sigmoid"`: the term gets the activated `input` (its loss must take
+    /// probabilities of that kind), so that a sum fed logits can hold a Dice on probabilities
+    /// (MONAI `DiceCELoss`). Default `"none"`.
+    #[serde(default, skip_serializing_if = "TermActivation::is_none")]
+    pub activation: TermActivation,
 }
 
 impl<C> SumTermOf<C> {
     /// A term of weight `weight`.
     pub fn new(weight: f64, loss: C) -> Self {
-        Self { weight, loss }
+        Self {
+            weight,
+            loss,
+            inputs: BTreeMap::new(),
+            activation: TermActivation::None,
+        }
+    }
+
+    /// This term with `argument` taken from the sum's argument `source`.
+    pub fn with_input(mut self, argument: &str, source: &str) -> Self {
+        self.inputs.insert(argument.to_string(), source.to_string());
+        self
+    }
+
+    /// This term with its `input` activated by `activation`.
+    pub fn with_activation(mut self, activation: TermActivation) -> Self {
+        self.activation = activation;
+        self
+    }
+
+    /// The sum's argument this term reads its `input` from.
+    fn input_source(&self) -> &str {
+        self.inputs.get("input").map_or("input", String::as_str)
     }
 }
 
@@ -106,6 +178,8 @@ impl<C: TermConfig> SumLossConfigOf<C> {
             ));
         }
         let mut losses: Vec<C::Loss> = Vec::with_capacity(self.terms.len());
+        // the first term reading the sum's `input`, and the kind of input it takes
+        let mut reference: Option<(usize, InputKind)> = None;
         for (k, term) in self.terms.iter().enumerate() {
             if !(term.weight.is_finite() && term.weight >= 0.0) {
                 return Err(LossError::config(
@@ -127,19 +201,31 @@ impl<C: TermConfig> SumLossConfigOf<C> {
                 ));
             }
             let loss = term.loss.try_init(device)?;
-            if let Some(first) = losses.first().map(|l| l.module().input_kind())
-                && loss.module().input_kind() != first
-            {
-                return Err(LossError::config(
-                    Self::NAME,
-                    format!("terms[{k}].loss"),
-                    format!("a loss that takes the input of terms[0] ({})", describe(first)),
-                    format!(
-                        "{} which takes {}",
-                        loss.name(),
-                        describe(loss.module().input_kind())
-                    ),
-                ));
+            let declared: Vec<&str> = loss.arguments().iter().map(|a| a.name).collect();
+            for argument in term.inputs.keys() {
+                if !declared.contains(&argument.as_str()) {
+                    return Err(LossError::config(
+                        Self::NAME,
+                        format!("terms[{k}].inputs"),
+                        format!("arguments of {} ({declared:?}) as keys", loss.name()),
+                        format!("{argument:?}"),
+                    ));
+                }
+            }
+            let kind = term_input_kind(Self::NAME, k, term, &loss)?;
+            if term.input_source() == "input" {
+                match reference {
+                    Some((first, first_kind)) if kind != first_kind => {
+                        return Err(LossError::config(
+                            Self::NAME,
+                            format!("terms[{k}].loss"),
+                            format!("a loss that takes the input of terms[{first}] ({})", describe(first_kind)),
+                            format!("{} which takes {}", loss.name(), describe(kind)),
+                        ));
+                    }
+                    None => reference = Some((k, kind)),
+                    _ => {}
+                }
             }
             losses.push(loss);
         }
@@ -153,6 +239,51 @@ impl<C: TermConfig> SumLossConfigOf<C> {
     #[track_caller]
     pub fn init(&self, device: &burn::tensor::Device) -> SumLossOf<C::Loss, C> {
         crate::error::or_panic(self.try_init(device))
+    }
+}
+
+/// The kind of input a term takes from the sum: its loss's, or logits when the term activates
+/// them itself (then its loss must take probabilities of that activation's kind).
+fn term_input_kind<C, L: TermLoss>(sum: &'static str, k: usize, term: &SumTermOf<C>, loss: &L) -> LossResult<InputKind> {
+    let takes = loss.module().input_kind();
+    let wanted = match term.activation {
+        TermActivation::None => return Ok(takes),
+        TermActivation::Softmax => InputKind::SoftmaxProbabilities,
+        TermActivation::Sigmoid => InputKind::SigmoidProbabilities,
+    };
+    if takes != wanted {
+        return Err(LossError::config(
+            sum,
+            format!("terms[{k}].activation"),
+            format!("a loss that takes {} with activation \"{}\"", describe(wanted), term.activation),
+            format!("{} which takes {}", loss.name(), describe(takes)),
+        ));
+    }
+    Ok(InputKind::Logits)
+}
+
+/// The term's `input` after its [`TermActivation`].
+fn activated(sum: &'static str, k: usize, activation: TermActivation, input: &DynTensor) -> LossResult<DynTensor> {
+    match activation {
+        TermActivation::None => Ok(input.clone()),
+        TermActivation::Sigmoid => Ok(DynTensor::new(
+            crate::tensor::math::stable_sigmoid(input.flat.clone()),
+            input.shape.clone(),
+        )),
+        TermActivation::Softmax => {
+            if input.shape.len() < 2 {
+                return Err(LossError::input(
+                    sum,
+                    "input",
+                    format!("shape [N, C, …] (terms[{k}] takes its softmax over dim 1)"),
+                    fmt_shape(&input.shape),
+                ));
+            }
+            let (n, c) = (input.shape[0], input.shape[1]);
+            let s = input.numel().checked_div(n * c).unwrap_or(0);
+            let p = crate::tensor::math::stable_softmax(input.view([n, c, s]), 1);
+            Ok(DynTensor::new(p.reshape([input.numel()]), input.shape.clone()))
+        }
     }
 }
 
@@ -170,11 +301,17 @@ crate::loss::doc::documented! {
     /// `alpha: null` on the one-hot target — MONAI's focal term is a sigmoid focal even next to a
     /// softmax Dice), or a U-Net's "CE + Dice".
     ///
-    /// Every term gets the same arguments. Class-index targets `[N, spatial…]` are turned into
-    /// one-hot `[N, C, spatial…]` (C = dim 1 of `input`) for the terms that take binary /
-    /// probability targets (`binary_focal`, `bce`, …); the others get them as they are. Other
-    /// arguments (`mask`, `weight`) go to every term, so every term must accept them. All terms take
-    /// the same kind of `input` (logits, or probabilities) — checked by `try_init`.
+    /// Every term gets the sum's arguments, except where a term's `inputs` takes one of its
+    /// arguments from another argument of the sum (`{"input": "box_pred", "target": "box_true"}`:
+    /// a second head of the model); an argument some term takes that way goes to those terms
+    /// only. A term's `activation` (`"softmax"` / `"sigmoid"`) turns its `input` into the
+    /// probabilities its loss takes, as MONAI's `DiceCELoss` feeds logits to the cross-entropy and
+    /// softmax probabilities to the Dice. Class-index targets `[N, spatial…]` are turned into
+    /// one-hot `[N, C, spatial…]` (C = dim 1 of the term's `input`) for the terms that take binary
+    /// / probability targets (`binary_focal`, `bce`, …); the others get them as they are. Other
+    /// arguments (`mask`, `weight`) go to every term, so every term must accept them. All terms
+    /// that read the sum's `input` take the same kind of it (logits, or probabilities; logits for a
+    /// term with an activation) — checked by `try_init`.
     ///
     /// **Degenerate batches:** each term's own policy; an empty batch is an error naming the argument
     /// (no loss has a value for it; PyTorch's mean would be NaN).
@@ -215,19 +352,38 @@ impl<C: TermConfig> SumLossOf<C::Loss, C> {
 
     fn forward_named(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = SumLossConfigOf::<C>::NAME;
-        let input = inputs.float(name, "input")?;
-        let target = inputs.get(name, "target")?;
-        let mut one_hot_inputs: Option<LossInputs> = None;
+        // the sum's arguments that some term takes under another name go to those terms only
+        let routed: BTreeSet<&str> = self
+            .config
+            .terms
+            .iter()
+            .flat_map(|t| t.inputs.values().map(String::as_str))
+            .collect();
         let mut total: Option<Tensor<1>> = None;
         for (k, (loss, term)) in self.terms.iter().zip(&self.config.terms).enumerate() {
-            let term_inputs = match (target, loss.module().target_kind()) {
+            let mut term_inputs = LossInputs::new();
+            for argument in inputs.names().filter(|a| !routed.contains(a)) {
+                term_inputs.insert(argument, inputs.get(name, argument)?.clone());
+            }
+            for (argument, source) in &term.inputs {
+                let value = inputs.get(name, source).map_err(|_| {
+                    LossError::input(
+                        name,
+                        source.as_str(),
+                        format!("a tensor (terms[{k}] takes it as `{argument}`)"),
+                        "nothing (missing argument)",
+                    )
+                })?;
+                term_inputs.insert(argument, value.clone());
+            }
+            let input = activated(name, k, term.activation, &term_inputs.float(name, "input")?)?;
+            if !term.activation.is_none() {
+                term_inputs.insert("input", DynInput::Float(input.clone()));
+            }
+            match (term_inputs.get(name, "target")?, loss.module().target_kind()) {
                 (DynInput::Int(t), TargetKind::Probabilities) => {
-                    if one_hot_inputs.is_none() {
-                        let mut converted = inputs.clone();
-                        converted.insert("target", DynInput::Float(one_hot_target(name, &input, t)?));
-                        one_hot_inputs = Some(converted);
-                    }
-                    one_hot_inputs.as_ref().expect("set above")
+                    let one_hot = one_hot_target(name, &input, t)?;
+                    term_inputs.insert("target", DynInput::Float(one_hot));
                 }
                 (DynInput::Float(t), TargetKind::ClassIndices) => {
                     return Err(LossError::input(
@@ -240,9 +396,9 @@ impl<C: TermConfig> SumLossOf<C::Loss, C> {
                         format!("a float tensor of shape {}", fmt_shape(&t.shape)),
                     ));
                 }
-                _ => inputs,
-            };
-            let out = loss.module().forward_inputs(term_inputs)?;
+                _ => {}
+            }
+            let out = loss.module().forward_inputs(&term_inputs)?;
             if !out.shape.is_empty() {
                 return Err(LossError::input(
                     name,
@@ -267,15 +423,25 @@ impl<C: TermConfig> LossModule for SumLossOf<C::Loss, C> {
     }
 
     fn input_kind(&self) -> InputKind {
-        self.terms[0].module().input_kind()
+        // the kind of the first term reading `input` (checked alike for all of them by try_init)
+        self.terms
+            .iter()
+            .zip(&self.config.terms)
+            .enumerate()
+            .find(|(_, (_, term))| term.input_source() == "input")
+            .and_then(|(k, (loss, term))| term_input_kind(SumLossConfigOf::<C>::NAME, k, term, loss).ok())
+            .unwrap_or(InputKind::Logits)
     }
 
     fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
+        let name = SumLossConfigOf::<C>::NAME;
         let mut total: Option<Tensor<1>> = None;
-        for (loss, term) in self.terms.iter().zip(&self.config.terms) {
-            let value = loss
-                .module()
-                .classification_loss(input.clone(), targets.clone())?;
+        for (k, (loss, term)) in self.terms.iter().zip(&self.config.terms).enumerate() {
+            let term_input = match term.activation {
+                TermActivation::None => input.clone(),
+                activation => activated(name, k, activation, &DynTensor::from_tensor(input.clone()))?.into_tensor(),
+            };
+            let value = loss.module().classification_loss(term_input, targets.clone())?;
             let value = if value.dims()[0] == 1 { value } else { value.mean() } * term.weight;
             total = Some(match total {
                 Some(t) => t + value,

@@ -28,6 +28,7 @@ pub type SumLossConfig = composite::SumLossConfigOf<LossConfig>;
 pub type SumLoss = composite::SumLossOf<Loss, LossConfig>;
 /// One term of a [`SumLossConfig`]: a weight and a loss config.
 pub type SumTerm = composite::SumTermOf<LossConfig>;
+pub use composite::TermActivation;
 
 impl composite::TermConfig for LossConfig {
     type Loss = Loss;
@@ -44,6 +45,10 @@ impl composite::TermLoss for Loss {
 
     fn module(&self) -> &dyn LossModule {
         Loss::module(self)
+    }
+
+    fn arguments(&self) -> &'static [crate::loss::Argument] {
+        Loss::arguments(self)
     }
 }
 
@@ -349,7 +354,19 @@ impl LossConfig {
             let terms: Vec<String> = sum
                 .terms
                 .iter()
-                .map(|t| format!("{}*{}", summary_value(&serde_json::json!(t.weight)), t.loss.summary()))
+                .map(|t| {
+                    let mut routing: Vec<String> = Vec::new();
+                    if t.activation != TermActivation::None {
+                        routing.push(t.activation.to_string());
+                    }
+                    routing.extend(t.inputs.iter().map(|(argument, source)| format!("{argument}={source}")));
+                    let routing = if routing.is_empty() {
+                        String::new()
+                    } else {
+                        format!("[{}]", routing.join(", "))
+                    };
+                    format!("{}*{}{routing}", summary_value(&serde_json::json!(t.weight)), t.loss.summary())
+                })
                 .collect();
             return format!("sum({})", terms.join(" + "));
         }
