@@ -317,3 +317,107 @@ fn class_counts_of_a_dataset() {
     let err = burn_losses::train::class_counts(&ds, 2, |p: &Point| p.label as usize).unwrap_err();
     assert_eq!(err, "item 2: label 2 outside [0, 2)");
 }
+
+/// A model with a normalisation layer, for the regularizers' parameter selection.
+#[derive(Module, Debug)]
+struct NormedMlp {
+    a: Linear,
+    norm: burn::nn::LayerNorm,
+    b: Linear,
+}
+
+impl Classifier for NormedMlp {
+    type Input = Tensor<2>;
+    fn logits(&self, x: Tensor<2>) -> Tensor<2> {
+        self.b.forward(self.norm.forward(self.a.forward(x)))
+    }
+}
+
+/// `sum`'s regularizers (Keras `L1L2`): the adapter adds `l1·Σ|w| + l2·Σw²` over the selected
+/// parameters to the loss, and its gradient reaches them.
+#[test]
+fn regularizers_add_the_penalty_of_the_selected_parameters() {
+    for (_, device) in common::test_devices() {
+        let ad = device.clone().autodiff();
+        let model = || NormedMlp {
+            a: common::seeded_linear(2, 4, 21, &ad),
+            norm: burn::nn::LayerNormConfig::new(4).init(&ad),
+            b: common::seeded_linear(4, 3, 22, &ad),
+        };
+        let batch = || ClassificationBatch {
+            inputs: Tensor::<2>::from_floats([[0.5, -1.0], [2.0, 0.25], [-0.5, 0.75]], &ad),
+            targets: Tensor::<1, Int>::from_ints([0, 2, 1], &ad),
+        };
+        let plain = LossClassifier::<_, ClassificationBatch<Tensor<2>>>::new(
+            model(),
+            LossConfig::parse(r#"{"type": "sum", "terms": [{"loss": {"type": "cross_entropy"}}]}"#)
+                .unwrap()
+                .init(&ad),
+        );
+        let value = |json: &str| -> (f64, burn::nn::Linear) {
+            let adapter = LossClassifier::<_, ClassificationBatch<Tensor<2>>>::new(
+                model(),
+                LossConfig::parse(json).unwrap().init(&ad),
+            );
+            let loss = adapter.forward_classification(batch()).loss;
+            (loss.into_scalar::<f64>(), adapter.model.a.clone())
+        };
+        let base = plain.forward_classification(batch()).loss.into_scalar::<f64>();
+        let host = |t: Tensor<2>| t.into_data().iter::<f64>().collect::<Vec<f64>>();
+        let host1 = |t: Tensor<1>| t.into_data().iter::<f64>().collect::<Vec<f64>>();
+        let m = model();
+        let (wa, wb) = (host(m.a.weight.val()), host(m.b.weight.val()));
+        let (ba, bb) = (host1(m.a.bias.clone().unwrap().val()), host1(m.b.bias.clone().unwrap().val()));
+        let l1 = |v: &[f64]| v.iter().map(|x| x.abs()).sum::<f64>();
+        let l2 = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>();
+        // the LayerNorm's gamma (ones) and beta (zeros)
+        let (gamma, beta) = (4.0, 0.0);
+        for (json, penalty) in [
+            (
+                r#"{"type": "sum", "terms": [{"loss": {"type": "cross_entropy"}}], "regularizers": [{"l2": 0.01}]}"#,
+                0.01 * (l2(&wa) + l2(&wb) + l2(&ba) + l2(&bb) + gamma + beta),
+            ),
+            (
+                r#"{"type": "sum", "terms": [{"loss": {"type": "cross_entropy"}}],
+                    "regularizers": [{"l1": 0.1, "l2": 0.01, "exclude_biases": true, "exclude_norms": true}]}"#,
+                0.1 * (l1(&wa) + l1(&wb)) + 0.01 * (l2(&wa) + l2(&wb)),
+            ),
+            (
+                r#"{"type": "sum", "terms": [{"loss": {"type": "cross_entropy"}}],
+                    "regularizers": [{"l1": 0.5, "include": ["b."]}, {"l2": 0.25, "include": ["a.weight"]}]}"#,
+                0.5 * (l1(&wb) + l1(&bb)) + 0.25 * l2(&wa),
+            ),
+        ] {
+            let (got, _) = value(json);
+            assert!((got - (base + penalty)).abs() < 1e-5 * (1.0 + got.abs()), "{json}: {got} vs {}", base + penalty);
+        }
+        // the gradient of the L2 penalty reaches the weights: 2·l2·w on top of the loss's
+        let grad_a = |json: &str| {
+            let adapter = LossClassifier::<_, ClassificationBatch<Tensor<2>>>::new(
+                model(),
+                LossConfig::parse(json).unwrap().init(&ad),
+            );
+            let loss = adapter.forward_classification(batch()).loss;
+            let grads = loss.backward();
+            host(adapter.model.a.weight.grad(&grads).unwrap())
+        };
+        let without = grad_a(r#"{"type": "sum", "terms": [{"loss": {"type": "cross_entropy"}}]}"#);
+        let with = grad_a(r#"{"type": "sum", "terms": [{"loss": {"type": "cross_entropy"}}], "regularizers": [{"l2": 0.5}]}"#);
+        for ((g0, g1), w) in without.iter().zip(&with).zip(&wa) {
+            assert!((g1 - g0 - w).abs() < 1e-5, "{g1} - {g0} vs 2·0.5·{w}");
+        }
+        // an empty term is refused, naming it
+        let err = LossConfig::parse(r#"{"type": "sum", "terms": [{"loss": {"type": "mse"}}], "regularizers": [{}]}"#)
+            .unwrap()
+            .try_init(&ad)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "sum: config field `regularizers[0]`: expected a term with l1 > 0 or l2 > 0, got l1 = l2 = 0");
+        let err = LossConfig::parse(r#"{"type": "sum", "terms": [{"loss": {"type": "mse"}}], "regularizers": [{"l2": -1}]}"#)
+            .unwrap()
+            .try_init(&ad)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "sum: config field `regularizers[0].l2`: expected a finite number >= 0, got -1");
+    }
+}

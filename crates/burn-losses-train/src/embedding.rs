@@ -119,6 +119,7 @@ impl<M: Embedder, B> LossEmbedder<M, B> {
             .settings
             .scope(|| self.loss.embedding_loss(embeddings.clone(), batch.labels.clone()))
             .unwrap_or_else(|e| panic!("{e}"));
+        let loss = crate::regularized(loss, &self.loss, &self.model);
         EmbeddingOutput {
             loss,
             embeddings,
@@ -383,6 +384,7 @@ impl<M: Embedder, B> LossSiamese<M, B> {
             .unwrap_or_else(|e| panic!("{e}"))
             .flat;
         let loss = if out.dims()[0] == 1 { out } else { out.mean() };
+        let loss = crate::regularized(loss, &self.loss, &self.model);
         PairOutput {
             loss,
             distance,

@@ -205,6 +205,15 @@ macro_rules! loss_adapter {
 }
 pub(crate) use loss_adapter;
 
+/// `value` plus the penalty on `model`'s parameters that `loss` asks for (a `sum` with
+/// `regularizers`, see [`Loss::regularization`]).
+pub(crate) fn regularized<M: Module>(value: Tensor<1>, loss: &Loss, model: &M) -> Tensor<1> {
+    match loss.regularization(model) {
+        Some(penalty) => value + penalty,
+        None => value,
+    }
+}
+
 /// The loss as given (the adapters whose loss holds no parameters to move).
 pub(crate) fn loss_as_given<M>(_model: &M, loss: Loss) -> Loss {
     loss
@@ -234,6 +243,7 @@ impl<M: Classifier, B> LossClassifier<M, B> {
                     .classification_loss(logits.clone(), batch.targets.clone())
             })
             .unwrap_or_else(|e| panic!("{e}"));
+        let loss = regularized(loss, &self.loss, &self.model);
         ClassificationOutput::new(loss, logits, batch.targets)
     }
 }

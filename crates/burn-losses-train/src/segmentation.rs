@@ -120,6 +120,7 @@ impl<M: Segmenter, B> LossSegmenter<M, B> {
             .settings
             .scope(|| self.loss.dense_loss(logits.clone(), batch.targets.clone()))
             .unwrap_or_else(|e| panic!("{e}"));
+        let loss = crate::regularized(loss, &self.loss, &self.model);
         SegmentationOutput {
             loss,
             output: logits,

@@ -22,6 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use burn::tensor::{Int, Tensor};
 use serde::{Deserialize, Serialize};
 
+use super::regularizer::RegularizerConfig;
 use crate::error::{LossError, LossResult, fmt_shape};
 use crate::loss::{InputKind, LossModule, TargetKind};
 use crate::tensor::dynamic::{DynInput, DynTensor, LossInputs};
@@ -142,12 +143,20 @@ crate::loss::doc::documented! {
     pub struct SumLossConfigOf<C> {
         /// The terms, at least one (required).
         pub terms: Vec<SumTermOf<C>>,
+        /// Penalties on the trained model's parameters (`{"l1": …, "l2": …, "exclude_biases":
+        /// …, "exclude_norms": …, "include": [...]}`, Keras' `L1L2`), added by the Learner
+        /// adapters to every step's loss. Default `[]`.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        pub regularizers: Vec<RegularizerConfig>,
     }
 }
 
 impl<C> Default for SumLossConfigOf<C> {
     fn default() -> Self {
-        Self { terms: Vec::new() }
+        Self {
+            terms: Vec::new(),
+            regularizers: Vec::new(),
+        }
     }
 }
 
@@ -158,7 +167,16 @@ impl<C: TermConfig> SumLossConfigOf<C> {
 
     /// A sum of `terms`.
     pub fn new(terms: Vec<SumTermOf<C>>) -> Self {
-        Self { terms }
+        Self {
+            terms,
+            regularizers: Vec::new(),
+        }
+    }
+
+    /// Adds a penalty on the trained model's parameters.
+    pub fn with_regularizer(mut self, regularizer: RegularizerConfig) -> Self {
+        self.regularizers.push(regularizer);
+        self
     }
 
     /// Adds a term.
@@ -176,6 +194,9 @@ impl<C: TermConfig> SumLossConfigOf<C> {
                 "at least one {\"weight\": w, \"loss\": {...}} term",
                 "an empty list",
             ));
+        }
+        for (r, regularizer) in self.regularizers.iter().enumerate() {
+            regularizer.validate(Self::NAME, &format!("regularizers[{r}]"))?;
         }
         let mut losses: Vec<C::Loss> = Vec::with_capacity(self.terms.len());
         // the first term reading the sum's `input`, and the kind of input it takes
@@ -348,6 +369,16 @@ impl<C: TermConfig> SumLossOf<C::Loss, C> {
         target: Tensor<DT, Int>,
     ) -> Tensor<1> {
         crate::error::or_panic(self.try_forward(input, target))
+    }
+
+    /// The sum of the configured penalties on `model`'s parameters (`[1]`), or `None` without
+    /// regularizers.
+    pub fn regularization<M: burn::module::Module>(&self, model: &M) -> Option<Tensor<1>> {
+        self.config
+            .regularizers
+            .iter()
+            .filter_map(|r| r.penalty(model))
+            .reduce(|a, b| a + b)
     }
 
     fn forward_named(&self, inputs: &LossInputs) -> LossResult<DynTensor> {

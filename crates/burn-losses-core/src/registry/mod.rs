@@ -20,6 +20,9 @@ use crate::tensor::dynamic::{DynInput, DynTensor, LossInputs};
 
 mod composite;
 pub mod custom;
+mod regularizer;
+
+pub use regularizer::RegularizerConfig;
 
 /// Configuration of [`SumLoss`] (`"type": "sum"`): the composite's config over this registry's
 /// configs.
@@ -459,6 +462,16 @@ impl Loss {
     #[track_caller]
     pub fn forward_classification(&self, logits: Tensor<2>, targets: Tensor<1, Int>) -> Tensor<1> {
         or_panic(self.classification_loss(logits, targets))
+    }
+
+    /// The penalty on `model`'s parameters that this loss's config asks for (a `sum` with
+    /// `regularizers`), `[1]` on the parameters' graph, or `None`. The Learner adapters add it to
+    /// every step's loss.
+    pub fn regularization<M: burn::module::Module>(&self, model: &M) -> Option<Tensor<1>> {
+        match self {
+            Loss::Sum(sum) => sum.regularization(model),
+            _ => None,
+        }
     }
 
     /// Runs the loss on named arguments (`input`, `target`, optional `weight`, …). The output
