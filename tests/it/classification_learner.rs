@@ -421,3 +421,53 @@ fn regularizers_add_the_penalty_of_the_selected_parameters() {
         assert_eq!(err, "sum: config field `regularizers[0].l2`: expected a finite number >= 0, got -1");
     }
 }
+
+/// `sum`'s `weighting: "uncertainty"` (Kendall et al. 2018): `Σ ½·exp(−s_k)·w_k·L_k + ½·s_k` with
+/// learned `s_k` (0 at the start) that the classification adapter trains with the model.
+#[test]
+fn uncertainty_weights_are_learned_with_the_model() {
+    for (_, device) in common::test_devices() {
+        let ad = device.clone().autodiff();
+        let model = || Mlp {
+            a: common::seeded_linear(2, 4, 31, &ad),
+            b: common::seeded_linear(4, 3, 32, &ad),
+            relu: Relu::new(),
+        };
+        let batch = || ClassificationBatch {
+            inputs: Tensor::<2>::from_floats([[0.5, -1.0], [2.0, 0.25], [-0.5, 0.75]], &ad),
+            targets: Tensor::<1, Int>::from_ints([0, 2, 1], &ad),
+        };
+        let json = r#"{"type": "sum", "weighting": "uncertainty", "terms": [
+            {"loss": {"type": "cross_entropy"}}, {"weight": 2.0, "loss": {"type": "focal", "gamma": 2.0}}]}"#;
+        let adapter =
+            LossClassifier::<_, ClassificationBatch<Tensor<2>>>::new(model(), LossConfig::parse(json).unwrap().init(&ad));
+        assert_eq!(adapter.loss.to_string(), "sum(1*cross_entropy + 2*focal; weighting=uncertainty)");
+        let ce = LossClassifier::<_, ClassificationBatch<Tensor<2>>>::new(
+            model(),
+            LossConfig::parse("cross_entropy").unwrap().init(&ad),
+        )
+        .forward_classification(batch())
+        .loss
+        .into_scalar::<f64>();
+        let focal = LossClassifier::<_, ClassificationBatch<Tensor<2>>>::new(
+            model(),
+            LossConfig::parse("focal").unwrap().init(&ad),
+        )
+        .forward_classification(batch())
+        .loss
+        .into_scalar::<f64>();
+        let loss = adapter.forward_classification(batch()).loss;
+        let value = loss.clone().into_scalar::<f64>();
+        // s = 0: ½·(1·CE + 2·focal)
+        assert!((value - 0.5 * (ce + 2.0 * focal)).abs() < 1e-5, "{value} vs {}", 0.5 * (ce + 2.0 * focal));
+        let grads = loss.backward();
+        let burn_losses::Loss::Sum(sum) = &adapter.loss else { unreachable!() };
+        assert_eq!(sum.term_factors(), vec![0.5, 1.0]);
+        let s = sum.log_variances.as_ref().expect("learned log-variances");
+        let grad: Vec<f64> = s.grad(&grads).expect("the log-variances are trained").into_data().iter::<f64>().collect();
+        // ∂/∂s_k = ½·(1 − w_k·L_k) at s = 0
+        for (g, expected) in grad.iter().zip([0.5 * (1.0 - ce), 0.5 * (1.0 - 2.0 * focal)]) {
+            assert!((g - expected).abs() < 1e-5, "{grad:?}");
+        }
+    }
+}

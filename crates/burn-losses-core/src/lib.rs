@@ -383,7 +383,9 @@ pub use loss::{Argument, ArgumentKind, ClassificationLoss, InputKind, LossModule
 pub use losses::*;
 pub use reduction::{ElementLoss, Reduction};
 pub use registry::custom;
-pub use registry::{Loss, LossConfig, RegularizerConfig, SumLoss, SumLossConfig, SumTerm, TermActivation};
+pub use registry::{
+    Loss, LossConfig, RegularizerConfig, SumLoss, SumLossConfig, SumTerm, TermActivation, TermWeighting,
+};
 pub use settings::LossSettings;
 pub use tensor::checks::{set_trusted_inputs, trusted_inputs};
 pub use tensor::dynamic::{DynInput, DynKind, DynTensor, LossInputs, compute_dtype};
@@ -429,7 +431,7 @@ pub mod prelude {
     pub use crate::loss_json;
     pub use crate::{
         ClassificationLoss, DeviceGroup, DynInput, LossConfig, LossError, LossInputs, LossModule, LossResult,
-        LossSettings, Loss, RegularizerConfig, SumLoss, SumLossConfig, SumTerm, TermActivation,
+        LossSettings, Loss, RegularizerConfig, SumLoss, SumLossConfig, SumTerm, TermActivation, TermWeighting,
     };
     pub use crate::{
         ArcFaceLoss, ArcFaceLossConfig, BalancedBceLoss, BalancedBceLossConfig, BceLoss, BceLossConfig,

@@ -24,7 +24,7 @@ use burn::train::metric::{
     NumericAttributes, NumericEntry, SerializedEntry, format_float,
 };
 use burn::train::{InferenceStep, TrainOutput, TrainStep};
-use burn_losses_core::{Distance, Loss, LossInputs};
+use burn_losses_core::{Distance, LossInputs};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -35,17 +35,6 @@ pub trait Embedder: Module + burn::module::ModuleDisplay {
     type Input: Send + 'static;
     /// Embeddings `[N, D]`.
     fn embed(&self, input: Self::Input) -> Tensor<2>;
-}
-
-/// Moves a loss to the device of `model` (`fork`), with autodiff on when the model has it
-/// (`train`: `fork` keeps a parameter's autodiff context), so that its parameters, if any, are
-/// trained with the model's.
-fn loss_on_device_of<M: Module>(model: &M, loss: Loss) -> Loss {
-    match model.devices().into_iter().next() {
-        Some(device) if device.is_autodiff() => loss.fork(&device).train(),
-        Some(device) => loss.fork(&device),
-        None => loss,
-    }
 }
 
 /// One batch of a labelled embedding task: model input and integer labels `[N]`.
@@ -104,11 +93,11 @@ impl Adaptor<EmbeddingInput> for EmbeddingOutput {
 }
 
 crate::loss_adapter! {
-    /// An embedding model trained with a burn-losses batch [`Loss`]: burn's [`TrainStep`] /
-    /// [`InferenceStep`] with [`EmbeddingOutput`]. See [`Loss::embedding_loss`].
+    /// An embedding model trained with a burn-losses batch [`Loss`](burn_losses_core::Loss): burn's [`TrainStep`] /
+    /// [`InferenceStep`] with [`EmbeddingOutput`]. See [`Loss::embedding_loss`](burn_losses_core::Loss::embedding_loss).
     LossEmbedder<M: Embedder>, batch EmbeddingBatch, output EmbeddingOutput, step forward_embedding,
     loss "The loss (a sub-module: `arcface` / `cosface` class weights train with the model; moved to the model's device by `new`).",
-    prepare loss_on_device_of,
+    prepare crate::loss_on_device_of,
 }
 
 impl<M: Embedder, B> LossEmbedder<M, B> {
@@ -358,7 +347,7 @@ crate::loss_adapter! {
     /// `input2` (the two embeddings) and `target` (`contrastive`, or any loss taking those
     /// arguments).
     LossSiamese<M: Embedder>, batch PairBatch, output PairOutput, step forward_pairs,
-    loss "The pair loss (a sub-module, moved to the model's device by `new`).", prepare loss_on_device_of,
+    loss "The pair loss (a sub-module, moved to the model's device by `new`).", prepare crate::loss_on_device_of,
 }
 
 impl<M: Embedder, B> LossSiamese<M, B> {

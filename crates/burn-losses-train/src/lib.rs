@@ -214,9 +214,15 @@ pub(crate) fn regularized<M: Module>(value: Tensor<1>, loss: &Loss, model: &M) -
     }
 }
 
-/// The loss as given (the adapters whose loss holds no parameters to move).
-pub(crate) fn loss_as_given<M>(_model: &M, loss: Loss) -> Loss {
-    loss
+/// Moves a loss to the device of `model` (`fork`), with autodiff on when the model has it, so
+/// that its parameters (ArcFace's class weights, a `sum`'s learned weights) train with the
+/// model's.
+pub(crate) fn loss_on_device_of<M: Module>(model: &M, loss: Loss) -> Loss {
+    match model.devices().into_iter().next() {
+        Some(device) if device.is_autodiff() => loss.fork(&device).train(),
+        Some(device) => loss.fork(&device),
+        None => loss,
+    }
 }
 
 loss_adapter! {
@@ -228,7 +234,9 @@ loss_adapter! {
     /// as a Keras model with a final softmax layer would; `output` (for the metrics) stays the
     /// logits.
     LossClassifier<M: Classifier>, batch ClassificationBatch, output ClassificationOutput,
-    step forward_classification, loss #[module(skip)] "The loss.", prepare loss_as_given,
+    step forward_classification,
+    loss "The loss (a sub-module: learned term weights and class weights train with the model; moved to the model's device by `new`).",
+    prepare loss_on_device_of,
 }
 
 impl<M: Classifier, B> LossClassifier<M, B> {

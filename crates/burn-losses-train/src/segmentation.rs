@@ -109,7 +109,9 @@ crate::loss_adapter! {
     /// logits / probabilities and whose `target` is class indices or one-hot: the overlap losses,
     /// `focal`, `binary_focal`, `sum`, …), see [`Loss::dense_loss`](burn_losses_core::Loss::dense_loss).
     LossSegmenter<M: Segmenter>, batch SegmentationBatch, output SegmentationOutput,
-    step forward_segmentation, loss #[module(skip)] "The loss.", prepare crate::loss_as_given,
+    step forward_segmentation,
+    loss "The loss (a sub-module: learned term weights train with the model; moved to the model's device by `new`).",
+    prepare crate::loss_on_device_of,
 }
 
 impl<M: Segmenter, B> LossSegmenter<M, B> {

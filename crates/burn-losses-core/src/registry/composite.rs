@@ -148,6 +148,32 @@ crate::loss::doc::documented! {
         /// adapters to every step's loss. Default `[]`.
         #[serde(skip_serializing_if = "Vec::is_empty")]
         pub regularizers: Vec<RegularizerConfig>,
+        /// `"fixed"` (default): `Σ_k w_k·L_k`. `"uncertainty"`: each term also has a learned
+        /// log-variance `s_k` (a parameter, 0 at the start, trained with the model by the Learner
+        /// adapters): `Σ_k ½·exp(−s_k)·w_k·L_k + ½·s_k` — homoscedastic uncertainty weighting
+        /// (Kendall, Gal & Cipolla, "Multi-Task Learning Using Uncertainty to Weigh Losses for
+        /// Scene Geometry and Semantics", CVPR 2018), their regression form `L/(2σ²) + log σ`
+        /// with `s = log σ²`; their classification form `L/σ² + log σ` is `w_k = 2`.
+        #[serde(skip_serializing_if = "TermWeighting::is_fixed")]
+        pub weighting: TermWeighting,
+    }
+}
+
+/// How the terms of a [`SumLossConfigOf`] are weighted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TermWeighting {
+    /// The configured weights.
+    #[default]
+    Fixed,
+    /// The configured weights times learned factors (homoscedastic uncertainty, Kendall et al.
+    /// 2018).
+    Uncertainty,
+}
+
+impl TermWeighting {
+    fn is_fixed(&self) -> bool {
+        *self == TermWeighting::Fixed
     }
 }
 
@@ -156,6 +182,7 @@ impl<C> Default for SumLossConfigOf<C> {
         Self {
             terms: Vec::new(),
             regularizers: Vec::new(),
+            weighting: TermWeighting::Fixed,
         }
     }
 }
@@ -170,7 +197,14 @@ impl<C: TermConfig> SumLossConfigOf<C> {
         Self {
             terms,
             regularizers: Vec::new(),
+            weighting: TermWeighting::Fixed,
         }
+    }
+
+    /// With `weighting` (learned uncertainty weights or the fixed ones).
+    pub fn with_weighting(mut self, weighting: TermWeighting) -> Self {
+        self.weighting = weighting;
+        self
     }
 
     /// Adds a penalty on the trained model's parameters.
@@ -250,8 +284,16 @@ impl<C: TermConfig> SumLossConfigOf<C> {
             }
             losses.push(loss);
         }
+        let log_variances = match self.weighting {
+            TermWeighting::Fixed => None,
+            TermWeighting::Uncertainty => Some(burn::module::Param::from_tensor(Tensor::<1>::zeros(
+                [self.terms.len()],
+                device,
+            ))),
+        };
         Ok(SumLossOf {
             terms: losses,
+            log_variances,
             config: self.clone(),
         })
     }
@@ -340,6 +382,8 @@ crate::loss::doc::documented! {
     pub struct SumLossOf<L: burn::module::Module, C> {
         /// The built terms, in config order.
         pub terms: Vec<L>,
+        /// The learned log-variances `s_k` of `weighting: "uncertainty"`, one per term.
+        pub log_variances: Option<burn::module::Param<Tensor<1>>>,
         /// The validated configuration.
         #[module(skip)]
         pub config: SumLossConfigOf<C>,
@@ -369,6 +413,34 @@ impl<C: TermConfig> SumLossOf<C::Loss, C> {
         target: Tensor<DT, Int>,
     ) -> Tensor<1> {
         crate::error::or_panic(self.try_forward(input, target))
+    }
+
+    /// Term `k`'s contribution from its weighted loss `w_k·L_k` (`[1]`): itself, or with learned
+    /// uncertainty `½·exp(−s_k)·w_k·L_k + ½·s_k`.
+    fn weighted(&self, k: usize, value: Tensor<1>) -> Tensor<1> {
+        match &self.log_variances {
+            None => value,
+            Some(s) => {
+                let s_k = s.val().narrow(0, k, 1).cast(value.dtype());
+                value * s_k.clone().neg().exp() * 0.5 + s_k * 0.5
+            }
+        }
+    }
+
+    /// The current factor of each term's loss: `w_k`, or `½·exp(−s_k)·w_k` with learned
+    /// uncertainty weights (what to plot over training).
+    pub fn term_factors(&self) -> Vec<f64> {
+        let weights: Vec<f64> = self.config.terms.iter().map(|t| t.weight).collect();
+        match &self.log_variances {
+            None => weights,
+            Some(s) => s
+                .val()
+                .into_data()
+                .iter::<f64>()
+                .zip(weights)
+                .map(|(s_k, w)| 0.5 * (-s_k).exp() * w)
+                .collect(),
+        }
     }
 
     /// The sum of the configured penalties on `model`'s parameters (`[1]`), or `None` without
@@ -438,7 +510,7 @@ impl<C: TermConfig> SumLossOf<C::Loss, C> {
                     format!("shape {}", fmt_shape(&out.shape)),
                 ));
             }
-            let weighted = out.flat * term.weight;
+            let weighted = self.weighted(k, out.flat * term.weight);
             total = Some(match total {
                 Some(t) => t + weighted,
                 None => weighted,
@@ -473,7 +545,7 @@ impl<C: TermConfig> LossModule for SumLossOf<C::Loss, C> {
                 activation => activated(name, k, activation, &DynTensor::from_tensor(input.clone()))?.into_tensor(),
             };
             let value = loss.module().classification_loss(term_input, targets.clone())?;
-            let value = if value.dims()[0] == 1 { value } else { value.mean() } * term.weight;
+            let value = self.weighted(k, if value.dims()[0] == 1 { value } else { value.mean() } * term.weight);
             total = Some(match total {
                 Some(t) => t + value,
                 None => value,

@@ -31,7 +31,7 @@ pub type SumLossConfig = composite::SumLossConfigOf<LossConfig>;
 pub type SumLoss = composite::SumLossOf<Loss, LossConfig>;
 /// One term of a [`SumLossConfig`]: a weight and a loss config.
 pub type SumTerm = composite::SumTermOf<LossConfig>;
-pub use composite::TermActivation;
+pub use composite::{TermActivation, TermWeighting};
 
 impl composite::TermConfig for LossConfig {
     type Loss = Loss;
@@ -371,7 +371,14 @@ impl LossConfig {
                     format!("{}*{}{routing}", summary_value(&serde_json::json!(t.weight)), t.loss.summary())
                 })
                 .collect();
-            return format!("sum({})", terms.join(" + "));
+            let mut extra = String::new();
+            if sum.weighting != TermWeighting::Fixed {
+                extra += "; weighting=uncertainty";
+            }
+            if !sum.regularizers.is_empty() {
+                extra += &format!("; {} regularizer(s)", sum.regularizers.len());
+            }
+            return format!("sum({}{extra})", terms.join(" + "));
         }
         let name = self.name();
         let fields = match serde_json::to_value(self) {
