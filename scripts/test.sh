@@ -63,6 +63,14 @@ for lane in $lanes; do
     cargo run -q --no-default-features --features "$feature_list" --example burn_guide -- \
       examples/burn_guide/smoke.json --device "$lane" --artifact-dir "$guide_out" 2>&1 | { grep -v '^ProgressSnapshot' || true; }
     rm -rf "$guide_out"
+    echo "=== lane $lane: two-head MNIST example, smoke run (one composite config, fixed and learned weights; 256 images, 1 epoch)"
+    multihead_out="$(mktemp -d)"
+    cargo run -q --no-default-features --features "$feature_list" --example mnist_multihead -- \
+      --device "$lane" --train-limit 256 --test-limit 128 --epochs 1 --workers 1 --out "$multihead_out"
+    for f in mnist_multihead.md mnist_multihead.png; do
+      [ -s "$multihead_out/$f" ] || { echo "mnist_multihead did not write $f" >&2; exit 1; }
+    done
+    rm -rf "$multihead_out"
     echo "=== lane $lane: long-tailed MNIST study, smoke run (rho 10, n_max 200, 1 epoch, 2 losses)"
     study_out="$(mktemp -d)"
     cargo run -q --no-default-features --features "$feature_list" --example long_tailed_mnist -- \

@@ -203,3 +203,45 @@ fn sum_terms_take_their_own_inputs_and_activation() {
         assert_eq!(err, wanted);
     }
 }
+
+/// A term weight scheduled over the training steps the adapters count (`Loss::advance`).
+#[test]
+fn scheduled_term_weights_follow_the_training_steps() {
+    let device = burn::tensor::Device::default();
+    let json = r#"{"type": "sum", "terms": [
+        {"loss": {"type": "mse"}},
+        {"loss": {"type": "mae"}, "schedule": {"kind": "linear", "start": 0.0, "end": 2.0, "steps": 4}}]}"#;
+    let loss = burn_losses::LossConfig::parse(json).unwrap().init(&device);
+    assert_eq!(loss.to_string(), "sum(1*mse + 1*mae[linear 0→2 over 4 steps])");
+    let x = Tensor::<2>::from_floats([[1.0, -2.0], [0.5, 3.0]], &device);
+    let y = Tensor::<2>::from_floats([[0.0, 0.0], [1.0, 1.0]], &device);
+    let (mse, mae) = (
+        (1.0 + 4.0 + 0.25 + 4.0) / 4.0,
+        (1.0 + 2.0 + 0.5 + 2.0) / 4.0,
+    );
+    for t in 0..6u64 {
+        let value: f64 = loss.forward(x.clone(), y.clone()).into_scalar::<f64>();
+        let factor = 2.0 * (t as f64 / 4.0).min(1.0);
+        assert!((value - (mse + factor * mae)).abs() < 1e-5, "step {t}: {value}");
+        loss.advance();
+    }
+    // the other shapes
+    let at = |kind: &str, t: u64| {
+        serde_json::from_str::<burn_losses::WeightSchedule>(&format!(
+            r#"{{"kind": "{kind}", "start": 1.0, "end": 0.0, "steps": 10}}"#
+        ))
+        .unwrap()
+        .at(t)
+    };
+    assert_eq!((at("step", 9), at("step", 10)), (1.0, 0.0));
+    assert!((at("cosine", 5) - 0.5).abs() < 1e-12 && at("cosine", 10).abs() < 1e-12);
+    assert_eq!(at("constant", 100), 1.0);
+    let err = burn_losses::LossConfig::parse(
+        r#"{"type": "sum", "terms": [{"loss": {"type": "mse"}, "schedule": {"kind": "linear", "start": 0, "steps": 0}}]}"#,
+    )
+    .unwrap()
+    .try_init(&device)
+    .unwrap_err()
+    .to_string();
+    assert_eq!(err, "sum: config field `terms[0].schedule.steps`: expected at least 1 training step, got 0");
+}

@@ -384,7 +384,8 @@ pub use losses::*;
 pub use reduction::{ElementLoss, Reduction};
 pub use registry::custom;
 pub use registry::{
-    Loss, LossConfig, RegularizerConfig, SumLoss, SumLossConfig, SumTerm, TermActivation, TermWeighting,
+    Loss, LossConfig, RegularizerConfig, ScheduleKind, StepCounter, SumLoss, SumLossConfig, SumTerm, TermActivation,
+    TermWeighting, WeightSchedule,
 };
 pub use settings::LossSettings;
 pub use tensor::checks::{set_trusted_inputs, trusted_inputs};
@@ -432,6 +433,7 @@ pub mod prelude {
     pub use crate::{
         ClassificationLoss, DeviceGroup, DynInput, LossConfig, LossError, LossInputs, LossModule, LossResult,
         LossSettings, Loss, RegularizerConfig, SumLoss, SumLossConfig, SumTerm, TermActivation, TermWeighting,
+        WeightSchedule,
     };
     pub use crate::{
         ArcFaceLoss, ArcFaceLossConfig, BalancedBceLoss, BalancedBceLossConfig, BceLoss, BceLossConfig,

@@ -39,6 +39,7 @@ use burn_losses_core::{ClassificationLoss, Loss};
 
 pub mod embedding;
 mod metrics;
+pub mod multihead;
 mod renderer;
 pub mod segmentation;
 pub use burn_losses_core::class_counts;
@@ -48,6 +49,7 @@ pub use embedding::{
     recall_at_1,
 };
 pub use metrics::ConfusionMatrix;
+pub use multihead::{LossMultiHead, MultiHead, MultiHeadBatch};
 pub use renderer::{EpochLogRenderer, EpochMetrics};
 pub use segmentation::{
     LossSegmenter, MeanIouMetric, PixelAccuracyMetric, SegmentationBatch, SegmentationCounts,
@@ -186,6 +188,8 @@ macro_rules! loss_adapter {
 
             fn step(&self, batch: B) -> TrainOutput<$output> {
                 let item = self.$forward(batch.into());
+                // one training step for the loss's weight schedules
+                self.loss.advance();
                 TrainOutput::new(self, item.loss.backward(), item)
             }
         }

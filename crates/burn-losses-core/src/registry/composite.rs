@@ -104,6 +104,90 @@ pub struct SumTermOf<C> {
     /// (MONAI `DiceCELoss`). Default `"none"`.
     #[serde(default, skip_serializing_if = "TermActivation::is_none")]
     pub activation: TermActivation,
+    /// A factor of the term's weight that changes with the training steps (`{"kind": "linear",
+    /// "start": 0, "end": 1, "steps": 1000}`): the Learner adapters count their training steps.
+    /// Default `null` (the weight alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<WeightSchedule>,
+}
+
+/// The shape of a [`WeightSchedule`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScheduleKind {
+    /// `start` throughout.
+    Constant,
+    /// From `start` to `end` linearly over `steps`, then `end` (a warm-up ramp).
+    Linear,
+    /// `start` before step `steps`, `end` from it on.
+    Step,
+    /// From `start` to `end` along half a cosine over `steps` (`end + (start − end)·½(1 +
+    /// cos(π·t/steps))`), then `end`.
+    Cosine,
+}
+
+/// A factor of a term's weight by training step `t` (counted by the Learner adapters from 0; a
+/// data-parallel run counts every device's steps): `weight · schedule(t)`. Per epoch: `steps` =
+/// epochs × batches per epoch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeightSchedule {
+    /// `"constant"`, `"linear"`, `"step"` or `"cosine"`.
+    pub kind: ScheduleKind,
+    /// The factor at step 0.
+    pub start: f64,
+    /// The factor after `steps` (default `1`).
+    #[serde(default = "default_weight")]
+    pub end: f64,
+    /// The length of the ramp / the step of the change, in training steps (>= 1).
+    pub steps: u64,
+}
+
+impl WeightSchedule {
+    /// The factor at training step `t`.
+    pub fn at(&self, t: u64) -> f64 {
+        let progress = (t as f64 / self.steps.max(1) as f64).min(1.0);
+        match self.kind {
+            ScheduleKind::Constant => self.start,
+            ScheduleKind::Linear => self.start + (self.end - self.start) * progress,
+            ScheduleKind::Step => {
+                if t < self.steps {
+                    self.start
+                } else {
+                    self.end
+                }
+            }
+            ScheduleKind::Cosine => {
+                self.end + (self.start - self.end) * 0.5 * (1.0 + (core::f64::consts::PI * progress).cos())
+            }
+        }
+    }
+
+    fn validate(&self, loss: &'static str, field: &str) -> LossResult<()> {
+        crate::error::check::non_negative(loss, &format!("{field}.start"), self.start)?;
+        crate::error::check::non_negative(loss, &format!("{field}.end"), self.end)?;
+        if self.steps == 0 {
+            return Err(LossError::config(loss, format!("{field}.steps"), "at least 1 training step", 0));
+        }
+        Ok(())
+    }
+}
+
+/// The training steps counted so far, shared by the clones of a loss (the Learner clones the
+/// model for every step).
+#[derive(Debug, Clone, Default)]
+pub struct StepCounter(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl StepCounter {
+    /// The steps counted so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Counts one training step.
+    pub fn advance(&self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl<C> SumTermOf<C> {
@@ -114,12 +198,19 @@ impl<C> SumTermOf<C> {
             loss,
             inputs: BTreeMap::new(),
             activation: TermActivation::None,
+            schedule: None,
         }
     }
 
     /// This term with `argument` taken from the sum's argument `source`.
     pub fn with_input(mut self, argument: &str, source: &str) -> Self {
         self.inputs.insert(argument.to_string(), source.to_string());
+        self
+    }
+
+    /// This term with its weight scaled by `schedule` over the training steps.
+    pub fn with_schedule(mut self, schedule: WeightSchedule) -> Self {
+        self.schedule = Some(schedule);
         self
     }
 
@@ -244,6 +335,9 @@ impl<C: TermConfig> SumLossConfigOf<C> {
                     term.weight,
                 ));
             }
+            if let Some(schedule) = &term.schedule {
+                schedule.validate(Self::NAME, &format!("terms[{k}].schedule"))?;
+            }
             let reduction = serde_json::to_value(&term.loss)
                 .ok()
                 .and_then(|v| v.get("reduction").and_then(|r| r.as_str().map(str::to_string)));
@@ -295,6 +389,7 @@ impl<C: TermConfig> SumLossConfigOf<C> {
             terms: losses,
             log_variances,
             config: self.clone(),
+            steps: StepCounter::default(),
         })
     }
 
@@ -387,6 +482,9 @@ crate::loss::doc::documented! {
         /// The validated configuration.
         #[module(skip)]
         pub config: SumLossConfigOf<C>,
+        /// The training steps counted so far (the terms' schedules read it).
+        #[module(skip)]
+        pub steps: StepCounter,
     }
 }
 
@@ -418,6 +516,10 @@ impl<C: TermConfig> SumLossOf<C::Loss, C> {
     /// Term `k`'s contribution from its weighted loss `w_k·L_k` (`[1]`): itself, or with learned
     /// uncertainty `½·exp(−s_k)·w_k·L_k + ½·s_k`.
     fn weighted(&self, k: usize, value: Tensor<1>) -> Tensor<1> {
+        let value = match &self.config.terms[k].schedule {
+            Some(schedule) => value * schedule.at(self.steps.get()),
+            None => value,
+        };
         match &self.log_variances {
             None => value,
             Some(s) => {
@@ -430,7 +532,13 @@ impl<C: TermConfig> SumLossOf<C::Loss, C> {
     /// The current factor of each term's loss: `w_k`, or `½·exp(−s_k)·w_k` with learned
     /// uncertainty weights (what to plot over training).
     pub fn term_factors(&self) -> Vec<f64> {
-        let weights: Vec<f64> = self.config.terms.iter().map(|t| t.weight).collect();
+        let t = self.steps.get();
+        let weights: Vec<f64> = self
+            .config
+            .terms
+            .iter()
+            .map(|term| term.weight * term.schedule.as_ref().map_or(1.0, |s| s.at(t)))
+            .collect();
         match &self.log_variances {
             None => weights,
             Some(s) => s

@@ -31,7 +31,7 @@ pub type SumLossConfig = composite::SumLossConfigOf<LossConfig>;
 pub type SumLoss = composite::SumLossOf<Loss, LossConfig>;
 /// One term of a [`SumLossConfig`]: a weight and a loss config.
 pub type SumTerm = composite::SumTermOf<LossConfig>;
-pub use composite::{TermActivation, TermWeighting};
+pub use composite::{ScheduleKind, StepCounter, TermActivation, TermWeighting, WeightSchedule};
 
 impl composite::TermConfig for LossConfig {
     type Loss = Loss;
@@ -363,6 +363,15 @@ impl LossConfig {
                         routing.push(t.activation.to_string());
                     }
                     routing.extend(t.inputs.iter().map(|(argument, source)| format!("{argument}={source}")));
+                    if let Some(schedule) = &t.schedule {
+                        routing.push(format!(
+                            "{} {}→{} over {} steps",
+                            summary_value(&serde_json::json!(schedule.kind)),
+                            summary_value(&serde_json::json!(schedule.start)),
+                            summary_value(&serde_json::json!(schedule.end)),
+                            schedule.steps
+                        ));
+                    }
                     let routing = if routing.is_empty() {
                         String::new()
                     } else {
@@ -478,6 +487,14 @@ impl Loss {
         match self {
             Loss::Sum(sum) => sum.regularization(model),
             _ => None,
+        }
+    }
+
+    /// Counts one training step (what the terms' weight schedules read); the Learner adapters
+    /// call it after every training step. A no-op for a loss without schedules.
+    pub fn advance(&self) {
+        if let Loss::Sum(sum) = self {
+            sum.steps.advance();
         }
     }
 
