@@ -43,7 +43,7 @@ struct Args {
     train_limit: usize,
     #[arg(long, default_value_t = 2_000)]
     test_limit: usize,
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 8)]
     epochs: usize,
     #[arg(long, default_value_t = 64)]
     batch_size: usize,
@@ -169,7 +169,8 @@ fn train(
     let mut factors = vec![factors_of(&model.loss)];
     let started = std::time::Instant::now();
     let artifacts = std::env::temp_dir().join(format!("burn-losses-multihead-{}-{name}", std::process::id()));
-    for _ in 0..args.epochs {
+    for epoch in 1..=args.epochs {
+        println!("{name}: epoch {epoch}/{} (one Learner run)", args.epochs);
         let loader = |items: Vec<MnistItem>, shuffle: bool| {
             let b = DataLoaderBuilder::new(TwoTargetBatcher).batch_size(args.batch_size).num_workers(args.workers);
             let b = if shuffle { b.shuffle(args.seed) } else { b };
@@ -184,7 +185,8 @@ fn train(
         if let Some(e) = result.error {
             panic!("training failed: {e}");
         }
-        model = result.model;
+        // the Learner hands the model back in validation mode: on with training for the next epoch
+        model = result.model.train();
         factors.push(factors_of(&model.loss));
     }
     std::fs::remove_dir_all(&artifacts).ok();

@@ -367,13 +367,7 @@ impl<M: Embedder, B> LossSiamese<M, B> {
             .with_float("input1", first)
             .with_float("input2", second)
             .with_float("target", batch.target.clone());
-        let out = self
-            .settings
-            .scope(|| self.loss.forward_inputs(&inputs))
-            .unwrap_or_else(|e| panic!("{e}"))
-            .flat;
-        let loss = if out.dims()[0] == 1 { out } else { out.mean() };
-        let loss = crate::regularized(loss, &self.loss, &self.model);
+        let loss = crate::step_loss(&self.settings, &self.loss, &self.model, &inputs);
         PairOutput {
             loss,
             distance,

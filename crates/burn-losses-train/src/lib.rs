@@ -23,6 +23,9 @@
 //! Save the trained model with `result.model.into_inner().save_file(path)`: the adapter's record
 //! prefixes every parameter with `model.`, the inner model's loads into the bare model.
 //!
+//! A model with several heads trains from one composite config with [`LossMultiHead`] (each
+//! head and each target named after the loss argument it fills).
+//!
 //! Segmentation is the same two lines with [`LossSegmenter`] (model → logits `[N, C, H, W]`,
 //! targets `[N, H, W]`); its [`SegmentationOutput`] works with burn's `LossMetric` and
 //! `DiceMetric` and with [`PixelAccuracyMetric`] / [`MeanIouMetric`]:
@@ -208,6 +211,23 @@ macro_rules! loss_adapter {
     };
 }
 pub(crate) use loss_adapter;
+
+/// The scalar training loss (`[1]`) of named arguments, under `settings` on this worker: a
+/// `"none"` reduction averaged, plus the penalty on `model`'s parameters the loss asks for.
+/// Panics with the loss's message on bad arguments.
+pub(crate) fn step_loss<M: Module>(
+    settings: &burn_losses_core::LossSettings,
+    loss: &Loss,
+    model: &M,
+    inputs: &burn_losses_core::LossInputs,
+) -> Tensor<1> {
+    let out = settings
+        .scope(|| loss.forward_inputs(inputs))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flat;
+    let value = if out.dims()[0] == 1 { out } else { out.mean() };
+    regularized(value, loss, model)
+}
 
 /// `value` plus the penalty on `model`'s parameters that `loss` asks for (a `sum` with
 /// `regularizers`, see [`Loss::regularization`]).

@@ -63,13 +63,7 @@ impl<M: MultiHead, B> LossMultiHead<M, B> {
             Ok(DynInput::Int(t)) if t.shape.len() == 1 => t.clone().into_tensor(),
             _ => panic!("{NAME}: target `target`: expected class indices [N]"),
         };
-        let out = self
-            .settings
-            .scope(|| self.loss.forward_inputs(&inputs))
-            .unwrap_or_else(|e| panic!("{e}"))
-            .flat;
-        let loss = if out.dims()[0] == 1 { out } else { out.mean() };
-        let loss = crate::regularized(loss, &self.loss, &self.model);
+        let loss = crate::step_loss(&self.settings, &self.loss, &self.model, &inputs);
         ClassificationOutput::new(loss, logits, targets)
     }
 }
