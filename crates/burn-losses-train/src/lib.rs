@@ -103,7 +103,7 @@ macro_rules! loss_adapter {
             $(#[$loss_attr])*
             pub loss: burn_losses_core::Loss,
             /// How the loss runs on every worker: trusted inputs, fused kernels, the device
-            /// group whose batches it joins while training (see [`LossSettings`]); default:
+            /// group whose batches it joins while training (see [`LossSettings`](burn_losses_core::LossSettings)); default:
             /// checks on, kernels on, per device.
             #[module(skip)]
             pub settings: burn_losses_core::LossSettings,

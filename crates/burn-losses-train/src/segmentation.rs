@@ -105,7 +105,7 @@ impl Adaptor<SegmentationInput> for SegmentationOutput {
 }
 
 crate::loss_adapter! {
-    /// A segmentation model trained with a burn-losses [`Loss`] (any loss whose `input` is dense
+    /// A segmentation model trained with a burn-losses [`Loss`](burn_losses_core::Loss) (any loss whose `input` is dense
     /// logits / probabilities and whose `target` is class indices or one-hot: the overlap losses,
     /// `focal`, `binary_focal`, `sum`, …), see [`Loss::dense_loss`](burn_losses_core::Loss::dense_loss).
     LossSegmenter<M: Segmenter>, batch SegmentationBatch, output SegmentationOutput,

@@ -50,7 +50,7 @@ pub trait TermLoss: burn::module::Module {
     fn arguments(&self) -> &'static [crate::loss::Argument];
 }
 
-/// What a term of a [`SumLossConfigOf`] does to its `input` before its loss.
+/// What a term of a [`SumLossConfig`](crate::SumLossConfig) does to its `input` before its loss.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TermActivation {
@@ -250,7 +250,7 @@ crate::loss::doc::documented! {
     }
 }
 
-/// How the terms of a [`SumLossConfigOf`] are weighted.
+/// How the terms of a [`SumLossConfig`](crate::SumLossConfig) are weighted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TermWeighting {
