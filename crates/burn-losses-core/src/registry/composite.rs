@@ -237,7 +237,6 @@ crate::loss::doc::documented! {
         /// Penalties on the trained model's parameters (`{"l1": …, "l2": …, "exclude_biases":
         /// …, "exclude_norms": …, "include": [...]}`, Keras' `L1L2`), added by the Learner
         /// adapters to every step's loss. Default `[]`.
-        #[serde(skip_serializing_if = "Vec::is_empty")]
         pub regularizers: Vec<RegularizerConfig>,
         /// `"fixed"` (default): `Σ_k w_k·L_k`. `"uncertainty"`: each term also has a learned
         /// log-variance `s_k` (a parameter, 0 at the start, trained with the model by the Learner
@@ -245,7 +244,6 @@ crate::loss::doc::documented! {
         /// (Kendall, Gal & Cipolla, "Multi-Task Learning Using Uncertainty to Weigh Losses for
         /// Scene Geometry and Semantics", CVPR 2018), their regression form `L/(2σ²) + log σ`
         /// with `s = log σ²`; their classification form `L/σ² + log σ` is `w_k = 2`.
-        #[serde(skip_serializing_if = "TermWeighting::is_fixed")]
         pub weighting: TermWeighting,
     }
 }
@@ -262,11 +260,6 @@ pub enum TermWeighting {
     Uncertainty,
 }
 
-impl TermWeighting {
-    fn is_fixed(&self) -> bool {
-        *self == TermWeighting::Fixed
-    }
-}
 
 impl<C> Default for SumLossConfigOf<C> {
     fn default() -> Self {
