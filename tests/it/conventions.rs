@@ -190,7 +190,7 @@ fn sum_terms_take_their_own_inputs_and_activation() {
     for (json, wanted) in [
         (
             r#"{"type": "sum", "terms": [{"loss": {"type": "cross_entropy"}, "activation": "softmax"}]}"#,
-            "sum: config field `terms[0].activation`: expected a loss that takes softmax probabilities with \
+            "sum: config field `terms[0].activation`: expected a loss that takes probabilities with \
              activation \"softmax\", got cross_entropy which takes logits",
         ),
         (
@@ -244,4 +244,59 @@ fn scheduled_term_weights_follow_the_training_steps() {
     .unwrap_err()
     .to_string();
     assert_eq!(err, "sum: config field `terms[0].schedule.steps`: expected at least 1 training step, got 0");
+}
+
+/// What the configs refuse: a sum's learned weights on a term of weight 0, training options in a
+/// nested sum, bce's ignore_index on a label, a Lovász hinge weight;
+/// routing on the classification path; and a term activation for any loss on probabilities.
+#[test]
+fn configs_refuse_what_they_would_ignore() {
+    use burn_losses::ClassificationLoss;
+    let device = burn::tensor::Device::default();
+    let error = |json: &str| {
+        burn_losses::LossConfig::parse(json)
+            .unwrap()
+            .try_init(&device)
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        error(r#"{"type": "sum", "weighting": "uncertainty", "terms": [{"weight": 0, "loss": {"type": "mse"}}]}"#),
+        "sum: config field `terms[0].weight`: expected a number > 0 with weighting \"uncertainty\", got 0"
+    );
+    assert_eq!(
+        error(
+            r#"{"type": "sum", "terms": [{"loss": {"type": "sum", "terms": [{"loss": {"type": "mse"}}], "regularizers": [{"l2": 1}]}}]}"#
+        ),
+        "sum: config field `terms[0].loss`: expected a sum without regularizers, schedules or learned weights inside \
+         another sum (put them on the outer sum), got a nested sum with regularizers"
+    );
+    assert_eq!(
+        error(r#"{"type": "lovasz", "mode": "hinge", "weight": [1.0]}"#),
+        "lovasz: config field `weight`: expected null with mode \"hinge\" (one class; kornia's lovasz_hinge_loss has \
+         no weight), got [1.0]"
+    );
+    assert_eq!(
+        error(r#"{"type": "bce", "ignore_index": 1}"#),
+        "bce: config field `ignore_index`: expected a value outside the labels 0 and 1 (e.g. -100 or 255), got 1"
+    );
+    // a Dice on probabilities next to a sigmoid (MONAI DiceCELoss(sigmoid=True)'s Dice)
+    let loss = burn_losses::LossConfig::parse(
+        r#"{"type": "sum", "terms": [{"loss": {"type": "dice"}, "activation": "sigmoid"}, {"loss": {"type": "bce"}}]}"#,
+    )
+    .unwrap()
+    .init(&device);
+    let x = Tensor::<2>::from_floats([[2.0, -1.0], [0.1, 0.2]], &device);
+    let routed = burn_losses::LossConfig::parse(
+        r#"{"type": "sum", "terms": [{"loss": {"type": "mse"}, "inputs": {"input": "second"}}]}"#,
+    )
+    .unwrap()
+    .init(&device);
+    let err = routed
+        .classification_loss(x.clone(), Tensor::<1, Int>::from_ints([0, 1], &device))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("terms[0].inputs"), "{err}");
+    let y = Tensor::<2>::from_floats([[1.0, 0.0], [0.0, 1.0]], &device);
+    assert!(loss.forward(x, y).into_scalar::<f64>().is_finite());
 }

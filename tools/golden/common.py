@@ -213,8 +213,13 @@ DICE_DEFAULTS = {"activation": "none", "smooth_nr": 1e-5, "smooth_dr": 1e-5, "in
 
 
 def fmt(kw):
-    """Keyword arguments as call text: `a=1, b='x'`."""
-    return ", ".join(f"{k}={v!r}" for k, v in kw.items())
+    """Keyword arguments as call text: `a=1, b='x'`; a function by its name (`torch.tanh`), so that
+    the text does not hold a memory address."""
+    def text(v):
+        if callable(v):
+            return "(lambda v: v)" if v.__name__ == "<lambda>" else f"torch.{v.__name__}"
+        return repr(v)
+    return ", ".join(f"{k}={text(v)}" for k, v in kw.items())
 
 
 def monai_target(target):

@@ -864,9 +864,25 @@ smp_absent_case("dice_smp_absent_class_zero_binary_empty_target", smp.losses.Dic
                 {"type": "dice", "activation": "sigmoid", "batch": True, "smooth_nr": 0.0, "smooth_dr": 0.0,
                  "absent_classes": "zero"}, x, t, {})
 
+# ================================================================== kornia lovasz_softmax_loss(weight=)
+import kornia  # noqa: E402
+
+for name, w in [("kornia_softmax_all_per_image_unweighted", None),
+                ("kornia_softmax_all_per_image_class_weight", [1.0, 2.0, 0.5])]:
+    x = logits(N, C, 2, 3).requires_grad_()
+    t = class_targets(N, C, 2, 3)
+    kw = {} if w is None else {"weight": torch.tensor(w, dtype=torch.float64)}
+    out = kornia.losses.lovasz_softmax_loss(x, t, **kw)
+    cfg = {"type": "lovasz", "classes": "all", "per_image": True}
+    if w is not None:
+        cfg["weight"] = w
+    cases.append(Case(f"lovasz/{name}", f"kornia.losses.lovasz_softmax_loss(pred, target{'' if w is None else f', weight={w}'}) "
+                      "(per image, all classes; the weighted mean divides by C)", cfg, {"input": x, "target": t}, out))
+
 names = [c.name for c in cases]
 assert len(names) == len(set(names)), "duplicate case names"
 
 write_fixtures("segmentation", __doc__, cases, {
     "torch": torch.__version__, "monai": monai.__version__, "segmentation_models_pytorch": smp.__version__,
+    "kornia": kornia.__version__,
 })

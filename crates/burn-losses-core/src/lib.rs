@@ -432,11 +432,11 @@ pub mod prelude {
     pub use crate::loss_json;
     pub use crate::{
         ClassificationLoss, DeviceGroup, DynInput, LossConfig, LossError, LossInputs, LossModule, LossResult,
-        LossSettings, Loss, RegularizerConfig, SumLoss, SumLossConfig, SumTerm, TermActivation, TermWeighting,
-        WeightSchedule,
+        LossSettings, Loss, RegularizerConfig, ScheduleKind, SumLoss, SumLossConfig, SumTerm, TermActivation,
+        TermWeighting, WeightSchedule,
     };
     pub use crate::{
-        ArcFaceLoss, ArcFaceLossConfig, BalancedBceLoss, BalancedBceLossConfig, BceLoss, BceLossConfig,
+        AbsentClasses, ArcFaceLoss, ArcFaceLossConfig, BalancedBceLoss, BalancedBceLossConfig, BceLoss, BceLossConfig,
         BinaryFocalLoss, BinaryFocalLossConfig, CategoricalHingeLoss, CategoricalHingeLossConfig, CharbonnierLoss,
         CharbonnierLossConfig, ClassBalancedLoss, ClassBalancedLossConfig, ContrastiveLoss, ContrastiveLossConfig,
         CosFaceLoss, CosFaceLossConfig, CosineSimilarityLoss, CosineSimilarityLossConfig, DiceLoss, DiceLossConfig,

@@ -233,7 +233,10 @@ pub(crate) fn step_loss<M: Module>(
 /// `regularizers`, see [`Loss::regularization`]).
 pub(crate) fn regularized<M: Module>(value: Tensor<1>, loss: &Loss, model: &M) -> Tensor<1> {
     match loss.regularization(model) {
-        Some(penalty) => value + penalty,
+        Some(penalty) => {
+            let dtype = value.dtype();
+            value + penalty.cast(dtype)
+        }
         None => value,
     }
 }

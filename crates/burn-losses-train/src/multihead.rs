@@ -15,7 +15,8 @@
 use burn::module::Module;
 use burn::tensor::{Int, Tensor};
 use burn::train::{ClassificationOutput, InferenceStep, TrainOutput, TrainStep};
-use burn_losses_core::{DynInput, LossInputs};
+use burn::tensor::activation::{sigmoid, softmax};
+use burn_losses_core::{DynInput, DynTensor, InputKind, LossInputs};
 
 /// A model with several outputs, each named after the loss argument it feeds.
 pub trait MultiHead: Module + burn::module::ModuleDisplay {
@@ -52,17 +53,38 @@ impl<M: MultiHead, B> LossMultiHead<M, B> {
         const NAME: &str = "LossMultiHead";
         let mut inputs = self.model.heads(batch.inputs);
         for name in batch.targets.names() {
+            if inputs.contains(name) {
+                panic!("{NAME}: target `{name}`: expected a name that no head of the model has, got a head's name");
+            }
             let target = batch.targets.get(NAME, name).unwrap_or_else(|e| panic!("{e}"));
             inputs.insert(name, target.clone());
         }
         let logits: Tensor<2> = match inputs.get(NAME, "input") {
             Ok(DynInput::Float(t)) if t.shape.len() == 2 => t.clone().into_tensor(),
-            _ => panic!("{NAME}: head `input`: expected class logits [N, C]"),
+            Ok(other) => panic!(
+                "{NAME}: head `input`: expected float class logits [N, C], got a tensor of shape {:?}",
+                other.shape()
+            ),
+            Err(e) => panic!("{e}"),
         };
         let targets: Tensor<1, Int> = match inputs.get(NAME, "target") {
             Ok(DynInput::Int(t)) if t.shape.len() == 1 => t.clone().into_tensor(),
-            _ => panic!("{NAME}: target `target`: expected class indices [N]"),
+            Ok(other) => panic!(
+                "{NAME}: target `target`: expected integer class indices [N], got a tensor of shape {:?}",
+                other.shape()
+            ),
+            Err(e) => panic!("{e}"),
         };
+        // the class head as the loss takes it (softmax / sigmoid probabilities for a loss
+        // configured with from_logits = false), as LossClassifier does
+        let class_input = match self.loss.input_kind() {
+            InputKind::Logits => None,
+            InputKind::SoftmaxProbabilities => Some(softmax(logits.clone(), 1)),
+            InputKind::SigmoidProbabilities => Some(sigmoid(logits.clone())),
+        };
+        if let Some(p) = class_input {
+            inputs.insert("input", DynInput::Float(DynTensor::from_tensor(p)));
+        }
         let loss = crate::step_loss(&self.settings, &self.loss, &self.model, &inputs);
         ClassificationOutput::new(loss, logits, targets)
     }

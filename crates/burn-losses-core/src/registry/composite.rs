@@ -331,6 +331,23 @@ impl<C: TermConfig> SumLossConfigOf<C> {
             if let Some(schedule) = &term.schedule {
                 schedule.validate(Self::NAME, &format!("terms[{k}].schedule"))?;
             }
+            if self.weighting == TermWeighting::Uncertainty && term.weight == 0.0 {
+                // ½·exp(−s)·0·L + ½·s falls without bound
+                return Err(LossError::config(
+                    Self::NAME,
+                    format!("terms[{k}].weight"),
+                    "a number > 0 with weighting \"uncertainty\"",
+                    term.weight,
+                ));
+            }
+            if let Some(nested) = nested_training_options(&term.loss) {
+                return Err(LossError::config(
+                    Self::NAME,
+                    format!("terms[{k}].loss"),
+                    "a sum without regularizers, schedules or learned weights inside another sum (put them on the outer sum)",
+                    nested,
+                ));
+            }
             let reduction = serde_json::to_value(&term.loss)
                 .ok()
                 .and_then(|v| v.get("reduction").and_then(|r| r.as_str().map(str::to_string)));
@@ -393,20 +410,44 @@ impl<C: TermConfig> SumLossConfigOf<C> {
     }
 }
 
+/// What a sum nested in a term holds of the options that only the outermost sum applies
+/// (`regularizers`, term `schedule`s, learned `weighting`), if any.
+fn nested_training_options<C: Serialize>(loss: &C) -> Option<String> {
+    let value = serde_json::to_value(loss).ok()?;
+    if value.get("type").and_then(|t| t.as_str()) != Some("sum") {
+        return None;
+    }
+    let mut found = Vec::new();
+    if value.get("regularizers").and_then(|r| r.as_array()).is_some_and(|r| !r.is_empty()) {
+        found.push("regularizers");
+    }
+    if value.get("weighting").and_then(|w| w.as_str()).is_some_and(|w| w != "fixed") {
+        found.push("weighting");
+    }
+    let scheduled = value
+        .get("terms")
+        .and_then(|t| t.as_array())
+        .is_some_and(|terms| terms.iter().any(|t| t.get("schedule").is_some_and(|s| !s.is_null())));
+    if scheduled {
+        found.push("a term schedule");
+    }
+    (!found.is_empty()).then(|| format!("a nested sum with {}", found.join(", ")))
+}
+
 /// The kind of input a term takes from the sum: its loss's, or logits when the term activates
 /// them itself (then its loss must take probabilities of that activation's kind).
 fn term_input_kind<C, L: TermLoss>(sum: &'static str, k: usize, term: &SumTermOf<C>, loss: &L) -> LossResult<InputKind> {
     let takes = loss.module().input_kind();
-    let wanted = match term.activation {
-        TermActivation::None => return Ok(takes),
-        TermActivation::Softmax => InputKind::SoftmaxProbabilities,
-        TermActivation::Sigmoid => InputKind::SigmoidProbabilities,
-    };
-    if takes != wanted {
+    if term.activation.is_none() {
+        return Ok(takes);
+    }
+    // either activation gives probabilities: a loss on probabilities of either kind takes them
+    // (a Dice with activation "none" next to a sigmoid, MONAI's DiceCELoss(sigmoid=True))
+    if takes == InputKind::Logits {
         return Err(LossError::config(
             sum,
             format!("terms[{k}].activation"),
-            format!("a loss that takes {} with activation \"{}\"", describe(wanted), term.activation),
+            format!("a loss that takes probabilities with activation \"{}\"", term.activation),
             format!("{} which takes {}", loss.name(), describe(takes)),
         ));
     }
@@ -475,7 +516,9 @@ crate::loss::doc::documented! {
         /// The validated configuration.
         #[module(skip)]
         pub config: SumLossConfigOf<C>,
-        /// The training steps counted so far (the terms' schedules read it).
+        /// The training steps counted so far (the terms' schedules read it). Shared by the clones of
+    /// this loss, not saved in its record: a run resumed from a checkpoint starts its schedules
+    /// at step 0 again.
         #[module(skip)]
         pub steps: StepCounter,
     }
@@ -509,16 +552,18 @@ impl<C: TermConfig> SumLossOf<C::Loss, C> {
     /// Term `k`'s contribution from its weighted loss `w_k·L_k` (`[1]`): itself, or with learned
     /// uncertainty `½·exp(−s_k)·w_k·L_k + ½·s_k`.
     fn weighted(&self, k: usize, value: Tensor<1>) -> Tensor<1> {
-        let value = match &self.config.terms[k].schedule {
-            Some(schedule) => value * schedule.at(self.steps.get()),
-            None => value,
-        };
-        match &self.log_variances {
+        let value = match &self.log_variances {
             None => value,
             Some(s) => {
                 let s_k = s.val().narrow(0, k, 1).cast(value.dtype());
                 value * s_k.clone().neg().exp() * 0.5 + s_k * 0.5
             }
+        };
+        // the schedule scales the whole term (with learned weights too: a factor 0 leaves no
+        // `½·s_k` to fall without bound)
+        match &self.config.terms[k].schedule {
+            Some(schedule) => value * schedule.at(self.steps.get()),
+            None => value,
         }
     }
 
@@ -639,6 +684,15 @@ impl<C: TermConfig> LossModule for SumLossOf<C::Loss, C> {
 
     fn classification_loss(&self, input: Tensor<2>, targets: Tensor<1, Int>) -> LossResult<Tensor<1>> {
         let name = SumLossConfigOf::<C>::NAME;
+        if let Some(k) = self.config.terms.iter().position(|t| !t.inputs.is_empty()) {
+            return Err(LossError::config(
+                name,
+                format!("terms[{k}].inputs"),
+                "no routing on the classification path, which has only `input` and `target` (use \
+                 named arguments: forward_inputs, or LossMultiHead for a model with several heads)",
+                format!("{:?}", self.config.terms[k].inputs),
+            ));
+        }
         let mut total: Option<Tensor<1>> = None;
         for (k, (loss, term)) in self.terms.iter().zip(&self.config.terms).enumerate() {
             let term_input = match term.activation {

@@ -26,8 +26,8 @@ pub struct RegularizerConfig {
     /// Default `false`.
     pub exclude_biases: bool,
     /// Leaves out the parameters of normalisation layers (burn's `LayerNorm`, `BatchNorm`,
-    /// `GroupNorm`, `InstanceNorm`, `RmsNorm`: any module type whose name contains `Norm`).
-    /// Default `false`.
+    /// `GroupNorm`, `InstanceNorm`, `RmsNorm`: any module type whose name ends in `Norm`).
+    /// Default `false`. Running statistics (`running_mean`, `running_var`) are never penalised.
     pub exclude_norms: bool,
     /// Only the parameters whose dotted path (`head.linear.weight`) contains one of these texts: a
     /// parameter group. Default `[]`: every parameter.
@@ -88,12 +88,16 @@ struct Penalty<'a> {
 impl Penalty<'_> {
     fn selected(&self) -> bool {
         let name = self.path.last().map(String::as_str).unwrap_or("");
+        // a normalisation layer's running statistics are state, not trained parameters
+        if name.starts_with("running_") {
+            return false;
+        }
         if self.config.exclude_biases && name == "bias" {
             return false;
         }
         // the type of the module holding the parameter is the container of its field
         let holder = self.containers.last().map(String::as_str).unwrap_or("");
-        if self.config.exclude_norms && holder.contains("Norm") {
+        if self.config.exclude_norms && holder.ends_with("Norm") {
             return false;
         }
         if !self.config.include.is_empty() {
@@ -121,7 +125,9 @@ impl ModuleVisitor for Penalty<'_> {
         }
         let w = param.val();
         let numel = w.shape().num_elements();
+        // half-precision parameters are summed in f32 (Σw² overflows f16 easily)
         let w = w.reshape([numel]);
+        let w = w.clone().cast(crate::tensor::dynamic::compute_dtype(w.dtype()));
         let mut term: Option<Tensor<1>> = None;
         if self.config.l1 > 0.0 {
             term = Some(w.clone().abs().sum() * self.config.l1);

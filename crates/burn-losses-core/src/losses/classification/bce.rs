@@ -58,6 +58,14 @@ crate::loss::declare::loss_config! {
             1.0,
             false,
         )?;
+        if let Some(ignored @ (0 | 1)) = self.ignore_index {
+            return Err(LossError::config(
+                Self::NAME,
+                "ignore_index",
+                "a value outside the labels 0 and 1 (e.g. -100 or 255)",
+                ignored,
+            ));
+        }
         check::in_open_range(Self::NAME, "epsilon", self.epsilon, 0.0, 0.5)
     }
     /// Binary / multi-label cross-entropy with per-class positive weights, any shape.
@@ -197,7 +205,7 @@ impl InputTargetLoss for BceLoss {
         }
         let mut loss = (positive + (y.neg() + 1.0) * log_1mp).neg();
         if let Some(ignored) = self.config.ignore_index {
-            let kept = target.view([n, m]).not_equal_elem(ignored as f64).float();
+            let kept = target.view([n, m]).not_equal_elem(ignored as f64).float().cast(loss.dtype());
             loss = loss * kept;
         }
         let terms = ElementLoss::new(loss).weighted(sample_weight_2d(weight, n, m));

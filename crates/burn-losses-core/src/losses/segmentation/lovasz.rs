@@ -4,7 +4,7 @@ use burn::tensor::activation::{relu, softmax};
 use burn::tensor::{Bool, Float, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{LossError, LossResult, fmt_shape, or_panic};
+use crate::error::{LossError, LossResult, check, fmt_shape, or_panic};
 use crate::reduction::reduce_to_dyn;
 use crate::reduction::{ElementLoss, Reduction};
 use crate::tensor::checks::{check_float_range, check_same_dtype, class_indices_without_ignored};
@@ -48,11 +48,26 @@ crate::loss::declare::loss_config! {
         per_image: bool = false => with_per_image,
         /// Pixels whose target equals it are left out (smp `ignore_index`). Default `None`.
         ignore_index: Option<i64> = None => with_ignore_index,
+        /// Softmax form: a factor per class (length C) multiplying each class's loss before the
+        /// average over the classes, which still divides by their count (kornia
+        /// `lovasz_softmax_loss(weight=)`, whose mean divides by C). Default `None`.
+        weight: Option<Vec<f32>> = None => with_weight,
         /// `"mean"` (default: over images with `per_image`, else the one batch loss), `"sum"`, or
         /// `"none"` (`[N]` with `per_image`, else `[1]`).
         reduction: Reduction = Reduction::Mean => with_reduction,
     }
     validate(&self) {
+        if let Some(w) = &self.weight {
+            check::weights(Self::NAME, "weight", w)?;
+            if self.mode == LovaszMode::Hinge {
+                return Err(LossError::config(
+                    Self::NAME,
+                    "weight",
+                    "null with mode \"hinge\" (one class; kornia's lovasz_hinge_loss has no weight)",
+                    format!("{w:?}"),
+                ));
+            }
+        }
         Ok(())
     }
     /// Lovász loss, a convex surrogate of the Jaccard (IoU) loss.
@@ -207,7 +222,22 @@ impl LovaszLoss {
         )
         .greater_elem(0.5);
         let errors = (fg.clone() - p).abs();
-        let per_class = lovasz_sorted_sum(errors, fg.clone(), valid, false);
+        let mut per_class = lovasz_sorted_sum(errors, fg.clone(), valid, false);
+        if let Some(w) = &self.config.weight {
+            if w.len() != c {
+                return Err(LossError::input(
+                    name,
+                    "input",
+                    format!("{} classes (the length of config field `weight`)", w.len()),
+                    format!("{c} classes (input shape {})", fmt_shape(&input.shape)),
+                ));
+            }
+            let w = Tensor::<1>::from_data(
+                burn::tensor::TensorData::new(w.clone(), [c]),
+                (&per_class.device(), per_class.dtype()),
+            );
+            per_class = per_class * w.reshape([1, c]);
+        }
         Ok(match self.config.classes {
             LovaszClasses::All => per_class.mean_dim(1).reshape([b]),
             LovaszClasses::Present => {
