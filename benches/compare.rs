@@ -279,7 +279,9 @@ enum Model {
 impl Model {
     fn new(kind: &Kind, device: &Device) -> Self {
         match kind {
-            Kind::Config(json) => Model::Config(LossConfig::parse(json).expect("valid case config").init(device)),
+            Kind::Config(json) => {
+                Model::Config(LossConfig::parse(json).expect("valid case config").init(device))
+            }
             Kind::BurnCrossEntropy => Model::BurnCrossEntropy(CrossEntropyLossConfig::new().init(device)),
             Kind::BurnBinaryCrossEntropy => Model::BurnBinaryCrossEntropy(
                 BinaryCrossEntropyLossConfig::new().with_logits(true).init(device),

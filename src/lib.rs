@@ -84,7 +84,8 @@ pub mod prelude {
     pub use burn_losses_core::prelude::*;
     #[cfg(feature = "train")]
     pub use burn_losses_train::{
-        ClassificationBatch, Classifier, Embedder, EmbeddingBatch, LossClassifier, LossEmbedder, LossMultiHead,
-        LossSegmenter, LossSiamese, MultiHead, MultiHeadBatch, PairBatch, SegmentationBatch, Segmenter,
+        ClassificationBatch, Classifier, Embedder, EmbeddingBatch, LossClassifier, LossEmbedder,
+        LossMultiHead, LossSegmenter, LossSiamese, MultiHead, MultiHeadBatch, PairBatch, SegmentationBatch,
+        Segmenter,
     };
 }

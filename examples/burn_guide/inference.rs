@@ -21,6 +21,12 @@ pub fn infer(artifact_dir: &str, device: Device, items: Vec<MnistItem>) -> (Vec<
 
     let batch = MnistBatcher::default().batch(items, &device);
     let output = model.forward(batch.images);
-    let predicted = output.clone().argmax(1).flatten::<1>(0, 1).into_data().iter::<i64>().collect();
+    let predicted = output
+        .clone()
+        .argmax(1)
+        .flatten::<1>(0, 1)
+        .into_data()
+        .iter::<i64>()
+        .collect();
     (predicted, output)
 }

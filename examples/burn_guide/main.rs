@@ -59,14 +59,17 @@ fn main() {
     let labels: Vec<i64> = items.iter().map(|item| item.label as i64).collect();
     let (predicted, loaded_logits) = inference::infer(&args.artifact_dir, device.clone(), items.clone());
     // the round trip: the loaded model computes what the trained one does
-    let batch = burn::data::dataloader::batcher::Batcher::batch(&data::MnistBatcher::default(), items, &device);
+    let batch =
+        burn::data::dataloader::batcher::Batcher::batch(&data::MnistBatcher::default(), items, &device);
     let trained_logits = burn::module::Module::valid(&trained).forward(batch.images);
     let difference = (trained_logits - loaded_logits).abs().max().into_scalar::<f32>();
     if difference > 1e-5 {
         eprintln!("the loaded model differs from the trained one: max |Δlogit| = {difference}");
         std::process::exit(1);
     }
-    println!("save → load → infer: the loaded model's logits equal the trained model's (max |Δ| = {difference})");
+    println!(
+        "save → load → infer: the loaded model's logits equal the trained model's (max |Δ| = {difference})"
+    );
     let correct = predicted.iter().zip(&labels).filter(|(p, l)| p == l).count();
     println!(
         "inference from {}/model: {correct}/{} of the first test images right ({:.1} %)",

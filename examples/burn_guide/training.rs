@@ -54,7 +54,9 @@ pub fn train(artifact_dir: &str, config: TrainingConfig, device: Device) -> Mode
     let device_ad = device.clone().autodiff();
 
     let limited = |dataset: MnistDataset| {
-        let n = config.limit.map_or(dataset_len(&dataset), |l| l.min(dataset_len(&dataset)));
+        let n = config
+            .limit
+            .map_or(dataset_len(&dataset), |l| l.min(dataset_len(&dataset)));
         PartialDataset::new(dataset, 0, n)
     };
     let dataloader_train = DataLoaderBuilder::new(MnistBatcher::default())

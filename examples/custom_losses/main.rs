@@ -238,7 +238,9 @@ fn main() {
     // The Learner adapter's classification loss (one-hot targets for a user loss).
     let logits = Tensor::<2>::from_floats([[2.0, -1.0, 0.5], [0.1, 0.2, 3.0]], &device);
     let targets = Tensor::<1, Int>::from_ints([0, 2], &device);
-    let loss = LossConfig::parse(r#"{"type": "my_huber_class"}"#).unwrap().init(&device);
+    let loss = LossConfig::parse(r#"{"type": "my_huber_class"}"#)
+        .unwrap()
+        .init(&device);
     let train_loss = loss.classification_loss(logits, targets).unwrap();
     println!(
         "classification_loss (one-hot targets): {:.6}",

@@ -18,9 +18,9 @@ use std::path::PathBuf;
 
 use burn::data::dataloader::DataLoaderBuilder;
 use burn::data::dataloader::batcher::Batcher;
+use burn::data::dataset::Dataset;
 use burn::data::dataset::transform::PartialDataset;
 use burn::data::dataset::vision::{MnistDataset, MnistItem};
-use burn::data::dataset::Dataset;
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
@@ -100,7 +100,9 @@ impl MultiHead for TwoHeads {
     type Input = Tensor<3>;
     fn heads(&self, images: Tensor<3>) -> LossInputs {
         let (logits, ink) = self.forward(images);
-        LossInputs::new().with_float("input", logits).with_float("ink_pred", ink)
+        LossInputs::new()
+            .with_float("input", logits)
+            .with_float("ink_pred", ink)
     }
 }
 
@@ -116,14 +118,23 @@ fn ink_mass(item: &MnistItem) -> f32 {
 impl Batcher<MnistItem, MultiHeadBatch<Tensor<3>>> for TwoTargetBatcher {
     fn batch(&self, items: Vec<MnistItem>, device: &Device) -> MultiHeadBatch<Tensor<3>> {
         let n = items.len();
-        let pixels: Vec<f32> = items.iter().flat_map(|i| i.image.iter().flatten().map(|v| v / 255.0)).collect();
+        let pixels: Vec<f32> = items
+            .iter()
+            .flat_map(|i| i.image.iter().flatten().map(|v| v / 255.0))
+            .collect();
         let labels: Vec<i64> = items.iter().map(|i| i.label as i64).collect();
         let ink: Vec<f32> = items.iter().map(ink_mass).collect();
         MultiHeadBatch {
             inputs: Tensor::from_data(TensorData::new(pixels, [n, 28, 28]), device),
             targets: LossInputs::new()
-                .with_int("target", Tensor::<1, Int>::from_data(TensorData::new(labels, [n]), device))
-                .with_float("ink", Tensor::<2>::from_data(TensorData::new(ink, [n, 1]), device)),
+                .with_int(
+                    "target",
+                    Tensor::<1, Int>::from_data(TensorData::new(labels, [n]), device),
+                )
+                .with_float(
+                    "ink",
+                    Tensor::<2>::from_data(TensorData::new(ink, [n, 1]), device),
+                ),
         }
     }
 }
@@ -164,7 +175,8 @@ fn train(
     device.seed(args.seed);
     let ad = device.clone().autodiff();
     let loss = LossConfig::parse(config).expect("a valid config").init(&ad);
-    let mut model: LossMultiHead<TwoHeads, MultiHeadBatch<Tensor<3>>> = LossMultiHead::new(TwoHeads::new(&ad), loss);
+    let mut model: LossMultiHead<TwoHeads, MultiHeadBatch<Tensor<3>>> =
+        LossMultiHead::new(TwoHeads::new(&ad), loss);
     println!("{name}: {}", model.loss);
     let mut factors = vec![factors_of(&model.loss)];
     let started = std::time::Instant::now();
@@ -172,15 +184,23 @@ fn train(
     for epoch in 1..=args.epochs {
         println!("{name}: epoch {epoch}/{} (one Learner run)", args.epochs);
         let loader = |items: Vec<MnistItem>, shuffle: bool| {
-            let b = DataLoaderBuilder::new(TwoTargetBatcher).batch_size(args.batch_size).num_workers(args.workers);
+            let b = DataLoaderBuilder::new(TwoTargetBatcher)
+                .batch_size(args.batch_size)
+                .num_workers(args.workers);
             let b = if shuffle { b.shuffle(args.seed) } else { b };
             b.build(burn::data::dataset::InMemDataset::new(items))
         };
-        let train_vec: Vec<MnistItem> = (0..train_items.len()).filter_map(|i| train_items.get(i).ok()).collect();
-        let training = SupervisedTraining::new(&artifacts, loader(train_vec, true), loader(test_items.to_vec(), false))
-            .metrics((AccuracyMetric::new(), LossMetric::new()))
-            .renderer(Box::new(EpochLogRenderer::new()))
-            .num_epochs(1);
+        let train_vec: Vec<MnistItem> = (0..train_items.len())
+            .filter_map(|i| train_items.get(i).ok())
+            .collect();
+        let training = SupervisedTraining::new(
+            &artifacts,
+            loader(train_vec, true),
+            loader(test_items.to_vec(), false),
+        )
+        .metrics((AccuracyMetric::new(), LossMetric::new()))
+        .renderer(Box::new(EpochLogRenderer::new()))
+        .num_epochs(1);
         let result = training.launch(Learner::new(model, AdamConfig::new().init(), args.lr));
         if let Some(e) = result.error {
             panic!("training failed: {e}");
@@ -196,24 +216,52 @@ fn train(
     let batch = TwoTargetBatcher.batch(test_items.to_vec(), device);
     let (logits, ink) = net.forward(batch.inputs);
     let labels: Vec<i64> = test_items.iter().map(|i| i.label as i64).collect();
-    let predicted: Vec<i64> = logits.argmax(1).flatten::<1>(0, 1).into_data().iter::<i64>().collect();
-    let accuracy = 100.0 * predicted.iter().zip(&labels).filter(|(p, l)| p == l).count() as f64 / labels.len() as f64;
+    let predicted: Vec<i64> = logits
+        .argmax(1)
+        .flatten::<1>(0, 1)
+        .into_data()
+        .iter::<i64>()
+        .collect();
+    let accuracy =
+        100.0 * predicted.iter().zip(&labels).filter(|(p, l)| p == l).count() as f64 / labels.len() as f64;
     let ink_pred: Vec<f64> = ink.into_data().iter::<f64>().collect();
-    let ink_mae = ink_pred.iter().zip(test_items).map(|(p, i)| (p - ink_mass(i) as f64).abs()).sum::<f64>()
+    let ink_mae = ink_pred
+        .iter()
+        .zip(test_items)
+        .map(|(p, i)| (p - ink_mass(i) as f64).abs())
+        .sum::<f64>()
         / test_items.len() as f64;
-    Run { name, config, accuracy, ink_mae, factors, seconds }
+    Run {
+        name,
+        config,
+        accuracy,
+        ink_mae,
+        factors,
+        seconds,
+    }
 }
 
 fn plot(runs: &[Run], path: &std::path::Path) -> Result<(), String> {
-    plotters::style::register_font("sans-serif", FontStyle::Normal, epaint_default_fonts::UBUNTU_LIGHT)
-        .map_err(|_| "the embedded Ubuntu font could not be read".to_string())?;
+    plotters::style::register_font(
+        "sans-serif",
+        FontStyle::Normal,
+        epaint_default_fonts::UBUNTU_LIGHT,
+    )
+    .map_err(|_| "the embedded Ubuntu font could not be read".to_string())?;
     let root = BitMapBackend::new(path, (900, 480)).into_drawing_area();
     let err = |e: DrawingAreaErrorKind<_>| format!("{e:?}");
     root.fill(&WHITE).map_err(err)?;
     let epochs = runs.iter().map(|r| r.factors.len()).max().unwrap_or(1).max(2) - 1;
-    let top = runs.iter().flat_map(|r| r.factors.iter().flatten()).fold(1.0f64, |a, &b| a.max(b)) * 1.1;
+    let top = runs
+        .iter()
+        .flat_map(|r| r.factors.iter().flatten())
+        .fold(1.0f64, |a, &b| a.max(b))
+        * 1.1;
     let mut chart = ChartBuilder::on(&root)
-        .caption("term factors over training (learned: ½·exp(−s_k)·w_k)", ("sans-serif", 22))
+        .caption(
+            "term factors over training (learned: ½·exp(−s_k)·w_k)",
+            ("sans-serif", 22),
+        )
         .margin(14)
         .x_label_area_size(44)
         .y_label_area_size(56)
@@ -232,15 +280,25 @@ fn plot(runs: &[Run], path: &std::path::Path) -> Result<(), String> {
     for (r, run) in runs.iter().enumerate() {
         for (k, term) in terms.iter().enumerate() {
             let color = Palette99::pick(2 * k + r).to_rgba();
-            let points: Vec<(f64, f64)> =
-                run.factors.iter().enumerate().filter_map(|(e, f)| f.get(k).map(|v| (e as f64, *v))).collect();
-            let style = if r == 0 { color.stroke_width(1) } else { color.stroke_width(3) };
+            let points: Vec<(f64, f64)> = run
+                .factors
+                .iter()
+                .enumerate()
+                .filter_map(|(e, f)| f.get(k).map(|v| (e as f64, *v)))
+                .collect();
+            let style = if r == 0 {
+                color.stroke_width(1)
+            } else {
+                color.stroke_width(3)
+            };
             chart
                 .draw_series(LineSeries::new(points.clone(), style))
                 .map_err(err)?
                 .label(format!("{}: {term}", run.name))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
-            chart.draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled()))).map_err(err)?;
+            chart
+                .draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))
+                .map_err(err)?;
         }
     }
     chart
@@ -264,10 +322,19 @@ fn main() {
     let n_train = args.train_limit.min(train_set.len());
     let train_items = PartialDataset::new(train_set, 0, n_train);
     let test = MnistDataset::test();
-    let test_items: Vec<MnistItem> = (0..args.test_limit.min(test.len())).filter_map(|i| test.get(i).ok()).collect();
+    let test_items: Vec<MnistItem> = (0..args.test_limit.min(test.len()))
+        .filter_map(|i| test.get(i).ok())
+        .collect();
     let runs = [
         train(&args, &device, "fixed", CONFIG_FIXED, &train_items, &test_items),
-        train(&args, &device, "learned", CONFIG_LEARNED, &train_items, &test_items),
+        train(
+            &args,
+            &device,
+            "learned",
+            CONFIG_LEARNED,
+            &train_items,
+            &test_items,
+        ),
     ];
     std::fs::create_dir_all(&args.out).expect("output directory");
     let png = args.out.join("mnist_multihead.png");
@@ -279,7 +346,12 @@ fn main() {
          trained through burn's Learner by `LossMultiHead` on the first {n_train} MNIST training images, {} epochs \
          (one Learner run per epoch, Adam {} restarting each epoch), batch {}, seed {}, device {}; tested on the first {} \
          test images.\n\n",
-        args.epochs, args.lr, args.batch_size, args.seed, args.device, test_items.len()
+        args.epochs,
+        args.lr,
+        args.batch_size,
+        args.seed,
+        args.device,
+        test_items.len()
     );
     md += "| weights | config | test accuracy % (class head) | test MAE (ink head; mean ink mass ≈ 1.3) | final factors (class, ink) | training s |\n";
     md += "|---|---|---|---|---|---|\n";
@@ -291,7 +363,10 @@ fn main() {
             run.config.split_whitespace().collect::<Vec<_>>().join(" "),
             run.accuracy,
             run.ink_mae,
-            last.iter().map(|f| format!("{f:.3}")).collect::<Vec<_>>().join(", "),
+            last.iter()
+                .map(|f| format!("{f:.3}"))
+                .collect::<Vec<_>>()
+                .join(", "),
             run.seconds
         );
         println!(
@@ -301,5 +376,9 @@ fn main() {
     }
     md += "\n![term factors over training](mnist_multihead.png)\n";
     std::fs::write(args.out.join("mnist_multihead.md"), md).expect("report");
-    println!("wrote {} and {}", args.out.join("mnist_multihead.md").display(), png.display());
+    println!(
+        "wrote {} and {}",
+        args.out.join("mnist_multihead.md").display(),
+        png.display()
+    );
 }

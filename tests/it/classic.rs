@@ -429,7 +429,9 @@ fn stable_at_extreme_errors() {
 }
 
 fn config_error(json: &str) -> String {
-    let err = parse(json).try_init(&burn::tensor::Device::default()).expect_err(json);
+    let err = parse(json)
+        .try_init(&burn::tensor::Device::default())
+        .expect_err(json);
     assert_eq!(err.kind, ErrorKind::Config, "{json}");
     err.to_string()
 }
@@ -571,7 +573,10 @@ fn invalid_configs_name_the_field() {
 }
 
 fn input_error(json: &str, inputs: LossInputs) -> String {
-    let err = parse(json).init(&burn::tensor::Device::default()).forward_inputs(&inputs).unwrap_err();
+    let err = parse(json)
+        .init(&burn::tensor::Device::default())
+        .forward_inputs(&inputs)
+        .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Input, "{json}");
     err.to_string()
 }
@@ -776,7 +781,10 @@ fn the_typed_api_matches_the_named_arguments() {
         KlDivergenceLossConfig, MarginRankingLossConfig, MultiMarginLossConfig, Poly1LossConfig,
     };
     fn named(json: &str, inputs: &LossInputs) -> (Vec<f64>, Vec<usize>) {
-        let out = parse(json).init(&burn::tensor::Device::default()).forward_inputs(inputs).unwrap();
+        let out = parse(json)
+            .init(&burn::tensor::Device::default())
+            .forward_inputs(inputs)
+            .unwrap();
         (out.flat.into_data().iter::<f64>().collect(), out.shape)
     }
     fn host<const D: usize>(t: Tensor<D>) -> (Vec<f64>, Vec<usize>) {
@@ -948,7 +956,9 @@ fn the_typed_api_matches_the_named_arguments() {
 #[test]
 fn bce_ignore_index_checks_only_the_kept_targets() {
     for (_, device) in common::test_devices() {
-        let loss = LossConfig::parse(r#"{"type": "bce", "ignore_index": -100}"#).unwrap().init(&device);
+        let loss = LossConfig::parse(r#"{"type": "bce", "ignore_index": -100}"#)
+            .unwrap()
+            .init(&device);
         let x = Tensor::<2>::from_floats([[0.5, -1.0], [2.0, 0.0]], &device);
         let kept = Tensor::<2>::from_floats([[1.0, -100.0], [0.0, -100.0]], &device);
         let value: f64 = loss.forward(x.clone(), kept).into_scalar::<f64>();
@@ -958,6 +968,9 @@ fn bce_ignore_index_checks_only_the_kept_targets() {
         assert!((value - expected).abs() < 1e-6, "{value} vs {expected}");
         let bad = Tensor::<2>::from_floats([[1.0, 2.0], [0.0, -100.0]], &device);
         let err = loss.try_forward(x, bad).unwrap_err().to_string();
-        assert!(err.contains("argument `target`") && err.contains("[0, 1]"), "{err}");
+        assert!(
+            err.contains("argument `target`") && err.contains("[0, 1]"),
+            "{err}"
+        );
     }
 }

@@ -367,7 +367,10 @@ fn regularizers_add_the_penalty_of_the_selected_parameters() {
         let host1 = |t: Tensor<1>| t.into_data().iter::<f64>().collect::<Vec<f64>>();
         let m = model();
         let (wa, wb) = (host(m.a.weight.val()), host(m.b.weight.val()));
-        let (ba, bb) = (host1(m.a.bias.clone().unwrap().val()), host1(m.b.bias.clone().unwrap().val()));
+        let (ba, bb) = (
+            host1(m.a.bias.clone().unwrap().val()),
+            host1(m.b.bias.clone().unwrap().val()),
+        );
         let l1 = |v: &[f64]| v.iter().map(|x| x.abs()).sum::<f64>();
         let l2 = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>();
         // the LayerNorm's gamma (ones) and beta (zeros)
@@ -389,7 +392,11 @@ fn regularizers_add_the_penalty_of_the_selected_parameters() {
             ),
         ] {
             let (got, _) = value(json);
-            assert!((got - (base + penalty)).abs() < 1e-5 * (1.0 + got.abs()), "{json}: {got} vs {}", base + penalty);
+            assert!(
+                (got - (base + penalty)).abs() < 1e-5 * (1.0 + got.abs()),
+                "{json}: {got} vs {}",
+                base + penalty
+            );
         }
         // the gradient of the L2 penalty reaches the weights: 2·l2·w on top of the loss's
         let grad_a = |json: &str| {
@@ -402,23 +409,35 @@ fn regularizers_add_the_penalty_of_the_selected_parameters() {
             host(adapter.model.a.weight.grad(&grads).unwrap())
         };
         let without = grad_a(r#"{"type": "sum", "terms": [{"loss": {"type": "cross_entropy"}}]}"#);
-        let with = grad_a(r#"{"type": "sum", "terms": [{"loss": {"type": "cross_entropy"}}], "regularizers": [{"l2": 0.5}]}"#);
+        let with = grad_a(
+            r#"{"type": "sum", "terms": [{"loss": {"type": "cross_entropy"}}], "regularizers": [{"l2": 0.5}]}"#,
+        );
         for ((g0, g1), w) in without.iter().zip(&with).zip(&wa) {
             assert!((g1 - g0 - w).abs() < 1e-5, "{g1} - {g0} vs 2·0.5·{w}");
         }
         // an empty term is refused, naming it
-        let err = LossConfig::parse(r#"{"type": "sum", "terms": [{"loss": {"type": "mse"}}], "regularizers": [{}]}"#)
-            .unwrap()
-            .try_init(&ad)
-            .unwrap_err()
-            .to_string();
-        assert_eq!(err, "sum: config field `regularizers[0]`: expected a term with l1 > 0 or l2 > 0, got l1 = l2 = 0");
-        let err = LossConfig::parse(r#"{"type": "sum", "terms": [{"loss": {"type": "mse"}}], "regularizers": [{"l2": -1}]}"#)
-            .unwrap()
-            .try_init(&ad)
-            .unwrap_err()
-            .to_string();
-        assert_eq!(err, "sum: config field `regularizers[0].l2`: expected a finite number >= 0, got -1");
+        let err = LossConfig::parse(
+            r#"{"type": "sum", "terms": [{"loss": {"type": "mse"}}], "regularizers": [{}]}"#,
+        )
+        .unwrap()
+        .try_init(&ad)
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "sum: config field `regularizers[0]`: expected a term with l1 > 0 or l2 > 0, got l1 = l2 = 0"
+        );
+        let err = LossConfig::parse(
+            r#"{"type": "sum", "terms": [{"loss": {"type": "mse"}}], "regularizers": [{"l2": -1}]}"#,
+        )
+        .unwrap()
+        .try_init(&ad)
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "sum: config field `regularizers[0].l2`: expected a finite number >= 0, got -1"
+        );
     }
 }
 
@@ -439,9 +458,14 @@ fn uncertainty_weights_are_learned_with_the_model() {
         };
         let json = r#"{"type": "sum", "weighting": "uncertainty", "terms": [
             {"loss": {"type": "cross_entropy"}}, {"weight": 2.0, "loss": {"type": "focal", "gamma": 2.0}}]}"#;
-        let adapter =
-            LossClassifier::<_, ClassificationBatch<Tensor<2>>>::new(model(), LossConfig::parse(json).unwrap().init(&ad));
-        assert_eq!(adapter.loss.to_string(), "sum(1*cross_entropy + 2*focal; weighting=uncertainty)");
+        let adapter = LossClassifier::<_, ClassificationBatch<Tensor<2>>>::new(
+            model(),
+            LossConfig::parse(json).unwrap().init(&ad),
+        );
+        assert_eq!(
+            adapter.loss.to_string(),
+            "sum(1*cross_entropy + 2*focal; weighting=uncertainty)"
+        );
         let ce = LossClassifier::<_, ClassificationBatch<Tensor<2>>>::new(
             model(),
             LossConfig::parse("cross_entropy").unwrap().init(&ad),
@@ -459,12 +483,23 @@ fn uncertainty_weights_are_learned_with_the_model() {
         let loss = adapter.forward_classification(batch()).loss;
         let value = loss.clone().into_scalar::<f64>();
         // s = 0: ½·(1·CE + 2·focal)
-        assert!((value - 0.5 * (ce + 2.0 * focal)).abs() < 1e-5, "{value} vs {}", 0.5 * (ce + 2.0 * focal));
+        assert!(
+            (value - 0.5 * (ce + 2.0 * focal)).abs() < 1e-5,
+            "{value} vs {}",
+            0.5 * (ce + 2.0 * focal)
+        );
         let grads = loss.backward();
-        let burn_losses::Loss::Sum(sum) = &adapter.loss else { unreachable!() };
+        let burn_losses::Loss::Sum(sum) = &adapter.loss else {
+            unreachable!()
+        };
         assert_eq!(sum.term_factors(), vec![0.5, 1.0]);
         let s = sum.log_variances.as_ref().expect("learned log-variances");
-        let grad: Vec<f64> = s.grad(&grads).expect("the log-variances are trained").into_data().iter::<f64>().collect();
+        let grad: Vec<f64> = s
+            .grad(&grads)
+            .expect("the log-variances are trained")
+            .into_data()
+            .iter::<f64>()
+            .collect();
         // ∂/∂s_k = ½·(1 − w_k·L_k) at s = 0
         for (g, expected) in grad.iter().zip([0.5 * (1.0 - ce), 0.5 * (1.0 - 2.0 * focal)]) {
             assert!((g - expected).abs() < 1e-5, "{grad:?}");

@@ -64,9 +64,10 @@ fn loss_config_defaults_to_cross_entropy_and_builds_on_a_device() {
         assert_close(&by_enum, &typed, 1e-6);
         assert_close(&by_classification, &typed, 1e-6);
         // ArcFace's class weights are built on the device given to init
-        let arcface = burn_losses::LossConfig::parse(r#"{"type": "arcface", "num_classes": 3, "embedding_size": 4}"#)
-            .unwrap()
-            .init(&device);
+        let arcface =
+            burn_losses::LossConfig::parse(r#"{"type": "arcface", "num_classes": 3, "embedding_size": 4}"#)
+                .unwrap()
+                .init(&device);
         let burn_losses::Loss::ArcFace(arcface) = arcface else {
             unreachable!()
         };
@@ -77,7 +78,9 @@ fn loss_config_defaults_to_cross_entropy_and_builds_on_a_device() {
 #[test]
 fn the_enum_forward_passes_the_declared_first_two_arguments() {
     let device = burn::tensor::Device::default();
-    let loss = burn_losses::LossConfig::parse(r#"{"type": "supcon"}"#).unwrap().init(&device);
+    let loss = burn_losses::LossConfig::parse(r#"{"type": "supcon"}"#)
+        .unwrap()
+        .init(&device);
     let embeddings = Tensor::<2>::from_floats([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]], &device);
     let labels = Tensor::<1, Int>::from_ints([0, 0, 1, 1], &device);
     let by_forward = loss.forward(embeddings.clone(), labels.clone());
@@ -85,7 +88,10 @@ fn the_enum_forward_passes_the_declared_first_two_arguments() {
     assert_close(&by_forward, &by_embedding, 1e-6);
     // a wrong kind of second argument is named
     let err = loss
-        .try_forward(Tensor::<2>::zeros([4, 2], &device), Tensor::<1>::zeros([4], &device))
+        .try_forward(
+            Tensor::<2>::zeros([4, 2], &device),
+            Tensor::<1>::zeros([4], &device),
+        )
         .unwrap_err()
         .to_string();
     assert!(err.contains("labels"), "{err}");
@@ -100,17 +106,27 @@ fn summaries_are_one_line_with_the_changed_fields() {
         summary(r#"{"type": "focal", "gamma": 3.0, "alpha": [0.25, 0.75]}"#),
         "focal(gamma=3, alpha=[0.25, 0.75])"
     );
-    assert_eq!(summary(r#"{"type": "huber", "delta": 0.5, "reduction": "sum"}"#), "huber(delta=0.5, reduction=sum)");
     assert_eq!(
-        summary(r#"{"type": "sum", "terms": [{"weight": 0.5, "loss": {"type": "dice", "activation": "softmax"}}, {"weight": 1.0, "loss": {"type": "cross_entropy"}}]}"#),
+        summary(r#"{"type": "huber", "delta": 0.5, "reduction": "sum"}"#),
+        "huber(delta=0.5, reduction=sum)"
+    );
+    assert_eq!(
+        summary(
+            r#"{"type": "sum", "terms": [{"weight": 0.5, "loss": {"type": "dice", "activation": "softmax"}}, {"weight": 1.0, "loss": {"type": "cross_entropy"}}]}"#
+        ),
         "sum(0.5*dice(activation=softmax) + 1*cross_entropy)"
     );
     // the module's Display (what burn's model summary prints for an adapter's `loss`) is the summary
-    let loss = burn_losses::LossConfig::parse(r#"{"type": "focal", "gamma": 3.0}"#).unwrap().init(&device);
+    let loss = burn_losses::LossConfig::parse(r#"{"type": "focal", "gamma": 3.0}"#)
+        .unwrap()
+        .init(&device);
     assert_eq!(loss.to_string(), "focal(gamma=3)");
     // Display of the config stays the full JSON of a burn Config
     let config = burn_losses::LossConfig::parse(r#"{"type": "focal", "gamma": 3.0}"#).unwrap();
-    assert!(config.to_string().starts_with(r#"{"type":"focal","gamma":3.0"#), "{config}");
+    assert!(
+        config.to_string().starts_with(r#"{"type":"focal","gamma":3.0"#),
+        "{config}"
+    );
 }
 
 /// A training config as burn's guide writes it, with the loss chosen in it.
@@ -173,8 +189,12 @@ fn sum_terms_take_their_own_inputs_and_activation() {
         .with_float("box_pred", boxes.clone())
         .with_float("box_true", truth.clone());
     let total = loss.forward_inputs(&inputs).unwrap().flat;
-    let ce = burn_losses::CrossEntropyLossConfig::new().init(&device).forward(logits, classes);
-    let mse = burn_losses::MseLossConfig::new().init(&device).forward(boxes, truth);
+    let ce = burn_losses::CrossEntropyLossConfig::new()
+        .init(&device)
+        .forward(logits, classes);
+    let mse = burn_losses::MseLossConfig::new()
+        .init(&device)
+        .forward(boxes, truth);
     assert_close(&total, &(ce + mse * 0.5), 1e-6);
     // the second head's arguments are named when missing
     let err = loss
@@ -185,7 +205,10 @@ fn sum_terms_take_their_own_inputs_and_activation() {
         )
         .unwrap_err()
         .to_string();
-    assert!(err.contains("box_pred") && err.contains("terms[1] takes it as `input`"), "{err}");
+    assert!(
+        err.contains("box_pred") && err.contains("terms[1] takes it as `input`"),
+        "{err}"
+    );
     // an activation on a term whose loss takes logits, and an argument its loss does not have
     for (json, wanted) in [
         (
@@ -199,7 +222,11 @@ fn sum_terms_take_their_own_inputs_and_activation() {
              as keys, got \"prediction\"",
         ),
     ] {
-        let err = burn_losses::LossConfig::parse(json).unwrap().try_init(&device).unwrap_err().to_string();
+        let err = burn_losses::LossConfig::parse(json)
+            .unwrap()
+            .try_init(&device)
+            .unwrap_err()
+            .to_string();
         assert_eq!(err, wanted);
     }
 }
@@ -215,10 +242,7 @@ fn scheduled_term_weights_follow_the_training_steps() {
     assert_eq!(loss.to_string(), "sum(1*mse + 1*mae[linear 0→2 over 4 steps])");
     let x = Tensor::<2>::from_floats([[1.0, -2.0], [0.5, 3.0]], &device);
     let y = Tensor::<2>::from_floats([[0.0, 0.0], [1.0, 1.0]], &device);
-    let (mse, mae) = (
-        (1.0 + 4.0 + 0.25 + 4.0) / 4.0,
-        (1.0 + 2.0 + 0.5 + 2.0) / 4.0,
-    );
+    let (mse, mae) = ((1.0 + 4.0 + 0.25 + 4.0) / 4.0, (1.0 + 2.0 + 0.5 + 2.0) / 4.0);
     for t in 0..6u64 {
         let value: f64 = loss.forward(x.clone(), y.clone()).into_scalar::<f64>();
         let factor = 2.0 * (t as f64 / 4.0).min(1.0);
@@ -243,7 +267,10 @@ fn scheduled_term_weights_follow_the_training_steps() {
     .try_init(&device)
     .unwrap_err()
     .to_string();
-    assert_eq!(err, "sum: config field `terms[0].schedule.steps`: expected at least 1 training step, got 0");
+    assert_eq!(
+        err,
+        "sum: config field `terms[0].schedule.steps`: expected at least 1 training step, got 0"
+    );
 }
 
 /// What the configs refuse: a sum's learned weights on a term of weight 0, training options in a
@@ -261,7 +288,9 @@ fn configs_refuse_what_they_would_ignore() {
             .to_string()
     };
     assert_eq!(
-        error(r#"{"type": "sum", "weighting": "uncertainty", "terms": [{"weight": 0, "loss": {"type": "mse"}}]}"#),
+        error(
+            r#"{"type": "sum", "weighting": "uncertainty", "terms": [{"weight": 0, "loss": {"type": "mse"}}]}"#
+        ),
         "sum: config field `terms[0].weight`: expected a number > 0 with weighting \"uncertainty\", got 0"
     );
     assert_eq!(

@@ -67,7 +67,9 @@ fn invalid_configs_name_the_field() {
 #[test]
 #[should_panic(expected = "focal: config field `gamma`: expected a finite number >= 0, got -2")]
 fn init_panics_with_the_same_message() {
-    FocalLossConfig::new().with_gamma(-2.0).init(&burn::tensor::Device::default());
+    FocalLossConfig::new()
+        .with_gamma(-2.0)
+        .init(&burn::tensor::Device::default());
 }
 
 #[test]
@@ -228,11 +230,14 @@ fn bad_inputs_name_the_argument() {
                 "focal: argument `input`: expected 2 classes along dim 1 (the length of config field `alpha`), got 3 classes (input shape [4, 3])",
             ),
             (
-                FocalLossConfig::new().with_from_logits(false).init(&device).try_forward(
-                    x.clone() - 0.5,
-                    Tensor::<1, Int>::from_ints([0, 1, 1, 0], &device),
-                    None,
-                ),
+                FocalLossConfig::new()
+                    .with_from_logits(false)
+                    .init(&device)
+                    .try_forward(
+                        x.clone() - 0.5,
+                        Tensor::<1, Int>::from_ints([0, 1, 1, 0], &device),
+                        None,
+                    ),
                 "focal: argument `input`: expected probabilities (from_logits = false) in [0, 1], got values in [-0.5, -0.5]",
             ),
             (
@@ -412,7 +417,9 @@ fn invalid_imbalance_configs_name_the_field() {
 
 /// Runs a request through the named-argument path (`eval`'s) and returns its error message.
 fn input_error(loss: &str, inputs: LossInputs) -> String {
-    let loss = LossConfig::parse(loss).unwrap().init(&burn::tensor::Device::default());
+    let loss = LossConfig::parse(loss)
+        .unwrap()
+        .init(&burn::tensor::Device::default());
     let err = loss.forward_inputs(&inputs).unwrap_err();
     assert_eq!(err.kind, ErrorKind::Input);
     err.to_string()
@@ -1221,7 +1228,9 @@ fn bad_metric_inputs_name_the_argument() {
             assert_eq!(got, want, "on {device_name}");
         }
         // a metric loss in the classification adapter says what it takes instead
-        let loss = LossConfig::parse(r#"{"type": "triplet_mined"}"#).unwrap().init(&device);
+        let loss = LossConfig::parse(r#"{"type": "triplet_mined"}"#)
+            .unwrap()
+            .init(&device);
         let e = burn_losses::ClassificationLoss::classification_loss(&loss, rows(2, 3), labels(2))
             .unwrap_err()
             .to_string();

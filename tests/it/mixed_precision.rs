@@ -404,9 +404,7 @@ fn typed_forwards_take_half_inputs() {
             assert_eq!(g.dtype(), dtype, "{device_name}");
 
             let e = Tensor::<2>::from_data([[1.0f32, 0.5], [-0.5, 2.0]], options()).require_grad();
-            let arcface = burn_losses::ArcFaceLossConfig::new(3, 2)
-                .try_init(&ad)
-                .unwrap();
+            let arcface = burn_losses::ArcFaceLossConfig::new(3, 2).try_init(&ad).unwrap();
             let labels = Tensor::<1, Int>::from_data([0, 2], &ad);
             let loss = arcface.forward(e.clone(), labels);
             assert_eq!(loss.dtype(), DType::F32);
@@ -417,9 +415,7 @@ fn typed_forwards_take_half_inputs() {
             // f64 is computed in f64; the module's f32 class weights join it
             let options = TensorCreationOptions::new(ad.clone()).with_dtype(DType::F64);
             let e = Tensor::<2>::from_data([[1.0f64, 0.5], [-0.5, 2.0]], options).require_grad();
-            let arcface = burn_losses::ArcFaceLossConfig::new(3, 2)
-                .try_init(&ad)
-                .unwrap();
+            let arcface = burn_losses::ArcFaceLossConfig::new(3, 2).try_init(&ad).unwrap();
             let loss = arcface.forward(e.clone(), Tensor::<1, Int>::from_data([0, 2], &ad));
             assert_eq!(loss.dtype(), DType::F64, "{device_name}");
             assert_eq!(e.grad(&loss.backward()).unwrap().dtype(), DType::F64);

@@ -242,8 +242,24 @@ fn batch_dependent_losses_are_computed_per_device() {
         let config = burn_losses::LossConfig::parse(text).unwrap();
         let a = sample_inputs(&config, &mut Lcg::new(71), 1.0, false);
         let b = sample_inputs(&config, &mut Lcg::new(72), 1.0, false);
-        let alone_a = scalar(eval_inputs(&config.try_init(&burn::tensor::Device::default()).unwrap(), &json(&a), false, &d0.1).unwrap());
-        let alone_b = scalar(eval_inputs(&config.try_init(&burn::tensor::Device::default()).unwrap(), &json(&b), false, &d1.1).unwrap());
+        let alone_a = scalar(
+            eval_inputs(
+                &config.try_init(&burn::tensor::Device::default()).unwrap(),
+                &json(&a),
+                false,
+                &d0.1,
+            )
+            .unwrap(),
+        );
+        let alone_b = scalar(
+            eval_inputs(
+                &config.try_init(&burn::tensor::Device::default()).unwrap(),
+                &json(&b),
+                false,
+                &d1.1,
+            )
+            .unwrap(),
+        );
         let joined = scalar(
             eval_inputs(
                 &config.try_init(&burn::tensor::Device::default()).unwrap(),
@@ -423,9 +439,21 @@ fn a_device_group_joins_the_batch_statistics() {
         burn_losses::LossConfig::parse(r#"{"type": "dice", "activation": "softmax", "batch": true}"#)
             .unwrap();
     let a = sample_inputs(&config, &mut Lcg::new(93), 1.0, false);
-    let alone = eval_inputs(&config.try_init(&burn::tensor::Device::default()).unwrap(), &json(&a), false, &d0.1).unwrap();
+    let alone = eval_inputs(
+        &config.try_init(&burn::tensor::Device::default()).unwrap(),
+        &json(&a),
+        false,
+        &d0.1,
+    )
+    .unwrap();
     let in_group = burn_losses::in_device_group(Some(&burn_losses::DeviceGroup::new(2)), || {
-        eval_inputs(&config.try_init(&burn::tensor::Device::default()).unwrap(), &json(&a), false, &d0.1).unwrap()
+        eval_inputs(
+            &config.try_init(&burn::tensor::Device::default()).unwrap(),
+            &json(&a),
+            false,
+            &d0.1,
+        )
+        .unwrap()
     });
     assert_eq!(flat(&alone.loss), flat(&in_group.loss));
 }

@@ -198,7 +198,11 @@ fn run(
         };
         inputs.insert(name, value);
     }
-    let loss = config.init(device).forward_inputs(&inputs).expect("valid inputs").flat;
+    let loss = config
+        .init(device)
+        .forward_inputs(&inputs)
+        .expect("valid inputs")
+        .flat;
     let numel = loss.dims()[0];
     let weights: Vec<f32> = (0..numel).map(|i| 1.0 + 0.25 * i as f32).collect();
     let weights = Tensor::<1>::from_data(TensorData::new(weights, [numel]), (device, loss.dtype()));
@@ -281,7 +285,11 @@ fn fused_value_checks_match_the_composed_messages() {
             let inputs = LossInputs::new()
                 .with_float("input", x.clone())
                 .with_int("target", bad_target.clone());
-            let err = config.init(&device).forward_inputs(&inputs).unwrap_err().to_string();
+            let err = config
+                .init(&device)
+                .forward_inputs(&inputs)
+                .unwrap_err()
+                .to_string();
             set_fused_kernels(previous);
             err
         };

@@ -384,8 +384,8 @@ pub use losses::*;
 pub use reduction::{ElementLoss, Reduction};
 pub use registry::custom;
 pub use registry::{
-    Loss, LossConfig, RegularizerConfig, ScheduleKind, StepCounter, SumLoss, SumLossConfig, SumTerm, TermActivation,
-    TermWeighting, WeightSchedule,
+    Loss, LossConfig, RegularizerConfig, ScheduleKind, StepCounter, SumLoss, SumLossConfig, SumTerm,
+    TermActivation, TermWeighting, WeightSchedule,
 };
 pub use settings::LossSettings;
 pub use tensor::checks::{set_trusted_inputs, trusted_inputs};
@@ -431,24 +431,25 @@ pub mod __private {
 pub mod prelude {
     pub use crate::loss_json;
     pub use crate::{
-        ClassificationLoss, DeviceGroup, DynInput, LossConfig, LossError, LossInputs, LossModule, LossResult,
-        LossSettings, Loss, RegularizerConfig, ScheduleKind, SumLoss, SumLossConfig, SumTerm, TermActivation,
-        TermWeighting, WeightSchedule,
+        AbsentClasses, ArcFaceLoss, ArcFaceLossConfig, BalancedBceLoss, BalancedBceLossConfig, BceLoss,
+        BceLossConfig, BinaryFocalLoss, BinaryFocalLossConfig, CategoricalHingeLoss,
+        CategoricalHingeLossConfig, CharbonnierLoss, CharbonnierLossConfig, ClassBalancedLoss,
+        ClassBalancedLossConfig, ContrastiveLoss, ContrastiveLossConfig, CosFaceLoss, CosFaceLossConfig,
+        CosineSimilarityLoss, CosineSimilarityLossConfig, DiceLoss, DiceLossConfig, DscLoss, DscLossConfig,
+        ExponentialLoss, ExponentialLossConfig, FocalLoss, FocalLossConfig, FocalTverskyLoss,
+        FocalTverskyLossConfig, GaussianNllLoss, GaussianNllLossConfig, GeneralizedDiceLoss,
+        GeneralizedDiceLossConfig, GhmCLoss, GhmCLossConfig, GhmRLoss, GhmRLossConfig, HingeLoss,
+        HingeLossConfig, KlDivergenceLoss, KlDivergenceLossConfig, LogCoshDiceLoss, LogCoshDiceLossConfig,
+        LogCoshLoss, LogCoshLossConfig, LogisticLoss, LogisticLossConfig, LovaszLoss, LovaszLossConfig,
+        MaeLoss, MaeLossConfig, MapeLoss, MapeLossConfig, MseLossConfig, MsleLoss, MsleLossConfig, NllLoss,
+        NllLossConfig, NtXentLoss, NtXentLossConfig, PerceptronLoss, PerceptronLossConfig, PoissonLoss,
+        PoissonLossConfig, Poly1Loss, Poly1LossConfig, QuantileLoss, QuantileLossConfig, RmseLoss,
+        RmseLossConfig, SmapeLoss, SmapeLossConfig, SquaredHingeLoss, SquaredHingeLossConfig, SupConLoss,
+        SupConLossConfig, TripletMinedLoss, TripletMinedLossConfig, TverskyLoss, TverskyLossConfig,
     };
     pub use crate::{
-        AbsentClasses, ArcFaceLoss, ArcFaceLossConfig, BalancedBceLoss, BalancedBceLossConfig, BceLoss, BceLossConfig,
-        BinaryFocalLoss, BinaryFocalLossConfig, CategoricalHingeLoss, CategoricalHingeLossConfig, CharbonnierLoss,
-        CharbonnierLossConfig, ClassBalancedLoss, ClassBalancedLossConfig, ContrastiveLoss, ContrastiveLossConfig,
-        CosFaceLoss, CosFaceLossConfig, CosineSimilarityLoss, CosineSimilarityLossConfig, DiceLoss, DiceLossConfig,
-        DscLoss, DscLossConfig, ExponentialLoss, ExponentialLossConfig, FocalLoss, FocalLossConfig,
-        FocalTverskyLoss, FocalTverskyLossConfig, GaussianNllLoss, GaussianNllLossConfig, GeneralizedDiceLoss,
-        GeneralizedDiceLossConfig, GhmCLoss, GhmCLossConfig, GhmRLoss, GhmRLossConfig, HingeLoss, HingeLossConfig,
-        KlDivergenceLoss, KlDivergenceLossConfig, LogCoshDiceLoss, LogCoshDiceLossConfig, LogCoshLoss,
-        LogCoshLossConfig, LogisticLoss, LogisticLossConfig, LovaszLoss, LovaszLossConfig, MaeLoss, MaeLossConfig,
-        MapeLoss, MapeLossConfig, MseLossConfig, MsleLoss, MsleLossConfig, NllLoss, NllLossConfig, NtXentLoss,
-        NtXentLossConfig, PerceptronLoss, PerceptronLossConfig, PoissonLoss, PoissonLossConfig, Poly1Loss,
-        Poly1LossConfig, QuantileLoss, QuantileLossConfig, RmseLoss, RmseLossConfig, SmapeLoss, SmapeLossConfig,
-        SquaredHingeLoss, SquaredHingeLossConfig, SupConLoss, SupConLossConfig, TripletMinedLoss,
-        TripletMinedLossConfig, TverskyLoss, TverskyLossConfig,
+        ClassificationLoss, DeviceGroup, DynInput, Loss, LossConfig, LossError, LossInputs, LossModule,
+        LossResult, LossSettings, RegularizerConfig, ScheduleKind, SumLoss, SumLossConfig, SumTerm,
+        TermActivation, TermWeighting, WeightSchedule,
     };
 }

@@ -13,9 +13,9 @@
 //! ```
 
 use burn::module::Module;
+use burn::tensor::activation::{sigmoid, softmax};
 use burn::tensor::{Int, Tensor};
 use burn::train::{ClassificationOutput, InferenceStep, TrainOutput, TrainStep};
-use burn::tensor::activation::{sigmoid, softmax};
 use burn_losses_core::{DynInput, DynTensor, InputKind, LossInputs};
 
 /// A model with several outputs, each named after the loss argument it feeds.
@@ -54,7 +54,9 @@ impl<M: MultiHead, B> LossMultiHead<M, B> {
         let mut inputs = self.model.heads(batch.inputs);
         for name in batch.targets.names() {
             if inputs.contains(name) {
-                panic!("{NAME}: target `{name}`: expected a name that no head of the model has, got a head's name");
+                panic!(
+                    "{NAME}: target `{name}`: expected a name that no head of the model has, got a head's name"
+                );
             }
             let target = batch.targets.get(NAME, name).unwrap_or_else(|e| panic!("{e}"));
             inputs.insert(name, target.clone());

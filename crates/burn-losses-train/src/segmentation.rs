@@ -19,7 +19,6 @@ use burn::train::metric::{
 };
 use burn::train::{InferenceStep, TrainOutput, TrainStep};
 
-
 /// A model that maps its input to dense class logits `[N, C, H, W]`.
 pub trait Segmenter: Module + burn::module::ModuleDisplay {
     /// The batch input (e.g. images `Tensor<4>`).

@@ -246,8 +246,8 @@ fn mutated_requests_and_configs_get_a_response_or_a_one_line_error() {
                     let json_text = config.to_string();
                     let toml_text = toml::to_string(&config).unwrap_or_else(|_| garble(&json_text, &mut rng));
                     let parsed = std::panic::catch_unwind(|| {
-                        let a =
-                            burn_losses::LossConfig::parse(&json_text).and_then(|c| c.try_init(&device).map(|_| ()));
+                        let a = burn_losses::LossConfig::parse(&json_text)
+                            .and_then(|c| c.try_init(&device).map(|_| ()));
                         let b = toml::from_str::<burn_losses::LossConfig>(&toml_text)
                             .map_err(|e| e.to_string())
                             .and_then(|c| c.try_init(&device).map(|_| ()).map_err(|e| e.to_string()));

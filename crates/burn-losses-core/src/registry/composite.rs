@@ -167,7 +167,12 @@ impl WeightSchedule {
         crate::error::check::non_negative(loss, &format!("{field}.start"), self.start)?;
         crate::error::check::non_negative(loss, &format!("{field}.end"), self.end)?;
         if self.steps == 0 {
-            return Err(LossError::config(loss, format!("{field}.steps"), "at least 1 training step", 0));
+            return Err(LossError::config(
+                loss,
+                format!("{field}.steps"),
+                "at least 1 training step",
+                0,
+            ));
         }
         Ok(())
     }
@@ -259,7 +264,6 @@ pub enum TermWeighting {
     /// 2018).
     Uncertainty,
 }
-
 
 impl<C> Default for SumLossConfigOf<C> {
     fn default() -> Self {
@@ -378,7 +382,10 @@ impl<C: TermConfig> SumLossConfigOf<C> {
                         return Err(LossError::config(
                             Self::NAME,
                             format!("terms[{k}].loss"),
-                            format!("a loss that takes the input of terms[{first}] ({})", describe(first_kind)),
+                            format!(
+                                "a loss that takes the input of terms[{first}] ({})",
+                                describe(first_kind)
+                            ),
                             format!("{} which takes {}", loss.name(), describe(kind)),
                         ));
                     }
@@ -418,16 +425,28 @@ fn nested_training_options<C: Serialize>(loss: &C) -> Option<String> {
         return None;
     }
     let mut found = Vec::new();
-    if value.get("regularizers").and_then(|r| r.as_array()).is_some_and(|r| !r.is_empty()) {
+    if value
+        .get("regularizers")
+        .and_then(|r| r.as_array())
+        .is_some_and(|r| !r.is_empty())
+    {
         found.push("regularizers");
     }
-    if value.get("weighting").and_then(|w| w.as_str()).is_some_and(|w| w != "fixed") {
+    if value
+        .get("weighting")
+        .and_then(|w| w.as_str())
+        .is_some_and(|w| w != "fixed")
+    {
         found.push("weighting");
     }
     let scheduled = value
         .get("terms")
         .and_then(|t| t.as_array())
-        .is_some_and(|terms| terms.iter().any(|t| t.get("schedule").is_some_and(|s| !s.is_null())));
+        .is_some_and(|terms| {
+            terms
+                .iter()
+                .any(|t| t.get("schedule").is_some_and(|s| !s.is_null()))
+        });
     if scheduled {
         found.push("a term schedule");
     }
@@ -436,7 +455,12 @@ fn nested_training_options<C: Serialize>(loss: &C) -> Option<String> {
 
 /// The kind of input a term takes from the sum: its loss's, or logits when the term activates
 /// them itself (then its loss must take probabilities of that activation's kind).
-fn term_input_kind<C, L: TermLoss>(sum: &'static str, k: usize, term: &SumTermOf<C>, loss: &L) -> LossResult<InputKind> {
+fn term_input_kind<C, L: TermLoss>(
+    sum: &'static str,
+    k: usize,
+    term: &SumTermOf<C>,
+    loss: &L,
+) -> LossResult<InputKind> {
     let takes = loss.module().input_kind();
     if term.activation.is_none() {
         return Ok(takes);
@@ -447,7 +471,10 @@ fn term_input_kind<C, L: TermLoss>(sum: &'static str, k: usize, term: &SumTermOf
         return Err(LossError::config(
             sum,
             format!("terms[{k}].activation"),
-            format!("a loss that takes probabilities with activation \"{}\"", term.activation),
+            format!(
+                "a loss that takes probabilities with activation \"{}\"",
+                term.activation
+            ),
             format!("{} which takes {}", loss.name(), describe(takes)),
         ));
     }
@@ -455,7 +482,12 @@ fn term_input_kind<C, L: TermLoss>(sum: &'static str, k: usize, term: &SumTermOf
 }
 
 /// The term's `input` after its [`TermActivation`].
-fn activated(sum: &'static str, k: usize, activation: TermActivation, input: &DynTensor) -> LossResult<DynTensor> {
+fn activated(
+    sum: &'static str,
+    k: usize,
+    activation: TermActivation,
+    input: &DynTensor,
+) -> LossResult<DynTensor> {
     match activation {
         TermActivation::None => Ok(input.clone()),
         TermActivation::Sigmoid => Ok(DynTensor::new(
@@ -697,10 +729,15 @@ impl<C: TermConfig> LossModule for SumLossOf<C::Loss, C> {
         for (k, (loss, term)) in self.terms.iter().zip(&self.config.terms).enumerate() {
             let term_input = match term.activation {
                 TermActivation::None => input.clone(),
-                activation => activated(name, k, activation, &DynTensor::from_tensor(input.clone()))?.into_tensor(),
+                activation => {
+                    activated(name, k, activation, &DynTensor::from_tensor(input.clone()))?.into_tensor()
+                }
             };
             let value = loss.module().classification_loss(term_input, targets.clone())?;
-            let value = self.weighted(k, if value.dims()[0] == 1 { value } else { value.mean() } * term.weight);
+            let value = self.weighted(
+                k,
+                if value.dims()[0] == 1 { value } else { value.mean() } * term.weight,
+            );
             total = Some(match total {
                 Some(t) => t + value,
                 None => value,

@@ -328,7 +328,10 @@ fn summary_value(value: &serde_json::Value) -> String {
             None => n.to_string(),
         },
         serde_json::Value::Array(items) => {
-            format!("[{}]", items.iter().map(summary_value).collect::<Vec<_>>().join(", "))
+            format!(
+                "[{}]",
+                items.iter().map(summary_value).collect::<Vec<_>>().join(", ")
+            )
         }
         other => other.to_string(),
     }
@@ -362,7 +365,11 @@ impl LossConfig {
                     if t.activation != TermActivation::None {
                         routing.push(t.activation.to_string());
                     }
-                    routing.extend(t.inputs.iter().map(|(argument, source)| format!("{argument}={source}")));
+                    routing.extend(
+                        t.inputs
+                            .iter()
+                            .map(|(argument, source)| format!("{argument}={source}")),
+                    );
                     if let Some(schedule) = &t.schedule {
                         routing.push(format!(
                             "{} {}→{} over {} steps",
@@ -377,7 +384,11 @@ impl LossConfig {
                     } else {
                         format!("[{}]", routing.join(", "))
                     };
-                    format!("{}*{}{routing}", summary_value(&serde_json::json!(t.weight)), t.loss.summary())
+                    format!(
+                        "{}*{}{routing}",
+                        summary_value(&serde_json::json!(t.weight)),
+                        t.loss.summary()
+                    )
                 })
                 .collect();
             let mut extra = String::new();
@@ -464,7 +475,11 @@ impl Loss {
     }
 
     /// As [`forward`](Self::forward), with an error naming the argument instead of a panic.
-    pub fn try_forward(&self, first: impl Into<DynInput>, second: impl Into<DynInput>) -> LossResult<Tensor<1>> {
+    pub fn try_forward(
+        &self,
+        first: impl Into<DynInput>,
+        second: impl Into<DynInput>,
+    ) -> LossResult<Tensor<1>> {
         let names = self.arguments();
         let mut inputs = LossInputs::new();
         inputs.insert(names.first().map_or("input", |a| a.name), first.into());

@@ -102,7 +102,11 @@ impl Penalty<'_> {
         }
         if !self.config.include.is_empty() {
             let dotted = self.path.join(".");
-            return self.config.include.iter().any(|group| dotted.contains(group.as_str()));
+            return self
+                .config
+                .include
+                .iter()
+                .any(|group| dotted.contains(group.as_str()));
         }
         true
     }

@@ -106,7 +106,10 @@ impl BceLoss {
         if let Some(ignored) = self.config.ignore_index {
             // the targets' range is checked without the ignored elements
             check_same_shape_inputs(Self::NAME, input, target, weight)?;
-            let kept = DynTensor::new(ignored_to_zero(target.flat.clone(), ignored), target.shape.clone());
+            let kept = DynTensor::new(
+                ignored_to_zero(target.flat.clone(), ignored),
+                target.shape.clone(),
+            );
             check_float_range(Self::NAME, "target", &kept, 0.0, 1.0, BINARY_TARGETS)?;
             check_probability_input(Self::NAME, self.config.from_logits, input)?;
         } else if values {
@@ -205,7 +208,11 @@ impl InputTargetLoss for BceLoss {
         }
         let mut loss = (positive + (y.neg() + 1.0) * log_1mp).neg();
         if let Some(ignored) = self.config.ignore_index {
-            let kept = target.view([n, m]).not_equal_elem(ignored as f64).float().cast(loss.dtype());
+            let kept = target
+                .view([n, m])
+                .not_equal_elem(ignored as f64)
+                .float()
+                .cast(loss.dtype());
             loss = loss * kept;
         }
         let terms = ElementLoss::new(loss).weighted(sample_weight_2d(weight, n, m));

@@ -4,8 +4,8 @@ mod class_balanced;
 mod dsc;
 mod ghm;
 
-pub use class_balanced::{ClassBalancedBase, ClassBalancedLoss, ClassBalancedLossConfig};
 #[cfg(feature = "dataset")]
 pub use class_balanced::class_counts;
+pub use class_balanced::{ClassBalancedBase, ClassBalancedLoss, ClassBalancedLossConfig};
 pub use dsc::{DscLoss, DscLossConfig};
 pub use ghm::{GhmCLoss, GhmCLossConfig, GhmRLoss, GhmRLossConfig, GhmState};

@@ -454,14 +454,21 @@ pub(super) fn dice_scores(
     // MONAI weighs the classes only when more than one channel is scored (after
     // `include_background: false` dropped channel 0): one channel ignores `weight`
     Ok(match form.weight {
-        Some(w) if f.dims()[1] > 1 => f.clone() * class_weights(loss, "weight", w, &f, options.include_background)?,
+        Some(w) if f.dims()[1] > 1 => {
+            f.clone() * class_weights(loss, "weight", w, &f, options.include_background)?
+        }
         _ => f,
     })
 }
 
 /// The per-(sample, class) Tversky loss `1 − (I + s_nr) / (I + α·FP + β·FN + s_dr)` with
 /// `FP = Σ p·(1 − g) = P − I`, `FN = Σ (1 − p)·g = G − I`.
-pub(super) fn tversky_scores(options: &OverlapOptions, alpha: f64, beta: f64, sums: OverlapSums) -> Tensor<2> {
+pub(super) fn tversky_scores(
+    options: &OverlapOptions,
+    alpha: f64,
+    beta: f64,
+    sums: OverlapSums,
+) -> Tensor<2> {
     let tp = sums.intersection;
     let fp = sums.pred - tp.clone();
     let fn_ = sums.target.clone() - tp.clone();
