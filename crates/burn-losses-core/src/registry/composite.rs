@@ -344,7 +344,9 @@ impl<C: TermConfig> SumLossConfigOf<C> {
                     term.weight,
                 ));
             }
-            if let Some(nested) = nested_training_options(&term.loss) {
+            // the term's config as JSON, read by the two checks below
+            let loss_json = serde_json::to_value(&term.loss).ok();
+            if let Some(nested) = loss_json.as_ref().and_then(nested_training_options) {
                 return Err(LossError::config(
                     Self::NAME,
                     format!("terms[{k}].loss"),
@@ -352,10 +354,10 @@ impl<C: TermConfig> SumLossConfigOf<C> {
                     nested,
                 ));
             }
-            let reduction = serde_json::to_value(&term.loss)
-                .ok()
-                .and_then(|v| v.get("reduction").and_then(|r| r.as_str().map(str::to_string)));
-            if reduction.as_deref() == Some("none") {
+            let reduction = loss_json
+                .as_ref()
+                .and_then(|v| v.get("reduction").and_then(|r| r.as_str()));
+            if reduction == Some("none") {
                 return Err(LossError::config(
                     Self::NAME,
                     format!("terms[{k}].loss.reduction"),
@@ -417,10 +419,9 @@ impl<C: TermConfig> SumLossConfigOf<C> {
     }
 }
 
-/// What a sum nested in a term holds of the options that only the outermost sum applies
-/// (`regularizers`, term `schedule`s, learned `weighting`), if any.
-fn nested_training_options<C: Serialize>(loss: &C) -> Option<String> {
-    let value = serde_json::to_value(loss).ok()?;
+/// What a sum nested in a term (its config as JSON) holds of the options that only the outermost
+/// sum applies (`regularizers`, term `schedule`s, learned `weighting`), if any.
+fn nested_training_options(value: &serde_json::Value) -> Option<String> {
     if value.get("type").and_then(|t| t.as_str()) != Some("sum") {
         return None;
     }
@@ -548,9 +549,9 @@ crate::loss::doc::documented! {
         /// The validated configuration.
         #[module(skip)]
         pub config: SumLossConfigOf<C>,
-        /// The training steps counted so far (the terms' schedules read it). Shared by the clones of
-    /// this loss, not saved in its record: a run resumed from a checkpoint starts its schedules
-    /// at step 0 again.
+        /// The training steps counted so far (the terms' schedules read it). Shared by the clones
+        /// of this loss, not saved in its record: a run resumed from a checkpoint starts its
+        /// schedules at step 0 again.
         #[module(skip)]
         pub steps: StepCounter,
     }
@@ -640,6 +641,9 @@ impl<C: TermConfig> SumLossOf<C::Loss, C> {
             .iter()
             .flat_map(|t| t.inputs.values().map(String::as_str))
             .collect();
+        // class-index targets one-hot encoded once per (target argument, class count), shared by
+        // the terms that take probabilities
+        let mut one_hots: Vec<((&str, usize), DynTensor)> = Vec::new();
         let mut total: Option<Tensor<1>> = None;
         for (k, (loss, term)) in self.terms.iter().zip(&self.config.terms).enumerate() {
             let mut term_inputs = LossInputs::new();
@@ -663,7 +667,18 @@ impl<C: TermConfig> SumLossOf<C::Loss, C> {
             }
             match (term_inputs.get(name, "target")?, loss.module().target_kind()) {
                 (DynInput::Int(t), TargetKind::Probabilities) => {
-                    let one_hot = one_hot_target(name, &input, t)?;
+                    let key = (
+                        term.inputs.get("target").map_or("target", String::as_str),
+                        input.shape.get(1).copied().unwrap_or(0),
+                    );
+                    let one_hot = match one_hots.iter().find(|(k, _)| *k == key) {
+                        Some((_, one_hot)) => one_hot.clone(),
+                        None => {
+                            let one_hot = one_hot_target(name, &input, t)?;
+                            one_hots.push((key, one_hot.clone()));
+                            one_hot
+                        }
+                    };
                     term_inputs.insert("target", DynInput::Float(one_hot));
                 }
                 (DynInput::Float(t), TargetKind::ClassIndices) => {

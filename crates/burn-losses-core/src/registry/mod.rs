@@ -317,6 +317,16 @@ impl Default for LossConfig {
     }
 }
 
+/// The error of a loss config JSON that serde refused (its message names the field, see
+/// `diagnose`).
+fn json_error(e: serde_json::Error) -> LossError {
+    LossError::parse(
+        "loss config JSON",
+        "{\"type\": <a loss name>, <fields of that loss>}",
+        e,
+    )
+}
+
 /// Writes a JSON field value of [`LossConfig::summary`]: numbers as short as they read (`2`, not
 /// `2.0`), strings unquoted, lists and objects as JSON.
 fn summary_value(value: &serde_json::Value) -> String {
@@ -342,13 +352,7 @@ impl LossConfig {
     /// the parse message on a bad config.
     #[track_caller]
     pub fn from_json_value(value: serde_json::Value) -> Self {
-        or_panic(serde_json::from_value(value).map_err(|e| {
-            LossError::parse(
-                "loss config JSON",
-                "{\"type\": <a loss name>, <fields of that loss>}",
-                e,
-            )
-        }))
+        or_panic(serde_json::from_value(value).map_err(json_error))
     }
 
     /// One line naming the loss and the fields that differ from its defaults — `focal(gamma=3,
@@ -442,13 +446,7 @@ impl LossConfig {
     pub fn parse(text: &str) -> LossResult<Self> {
         let text = text.trim();
         if text.starts_with('{') {
-            serde_json::from_str(text).map_err(|e| {
-                LossError::parse(
-                    "loss config JSON",
-                    "{\"type\": <a loss name>, <fields of that loss>}",
-                    e,
-                )
-            })
+            serde_json::from_str(text).map_err(json_error)
         } else {
             Self::from_name(text)
         }
