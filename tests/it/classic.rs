@@ -552,7 +552,7 @@ fn invalid_configs_name_the_field() {
         ),
         (
             r#"{"type": "mse", "beta": 1}"#,
-            "unknown field `beta`, expected `reduction`",
+            "unknown field `beta`, expected `reduce_last_axis` or `reduction`",
         ),
         (
             r#"{"type": "kl_divergence", "reduction": "batch"}"#,

@@ -6,7 +6,7 @@ use crate::common;
 use burn::tensor::{Int, Tensor};
 use burn_losses::{BinaryFocalLossConfig, ErrorKind, FocalLossConfig, LossConfig, LossInputs, Reduction};
 
-fn config_error(json: &str) -> String {
+pub(crate) fn config_error(json: &str) -> String {
     let cfg = LossConfig::parse(json).unwrap_or_else(|e| panic!("{json} should parse: {e}"));
     let err = cfg.try_init(&burn::tensor::Device::default()).expect_err(json);
     assert_eq!(err.kind, ErrorKind::Config);
@@ -416,7 +416,7 @@ fn invalid_imbalance_configs_name_the_field() {
 }
 
 /// Runs a request through the named-argument path (`eval`'s) and returns its error message.
-fn input_error(loss: &str, inputs: LossInputs) -> String {
+pub(crate) fn input_error(loss: &str, inputs: LossInputs) -> String {
     let loss = LossConfig::parse(loss)
         .unwrap()
         .init(&burn::tensor::Device::default());
@@ -624,8 +624,8 @@ fn invalid_overlap_configs_name_the_field() {
             "unknown variant `elu`, expected one of `none`, `softmax`, `sigmoid`, `tanh`, `relu`, `identity`",
         ),
         (
-            r#"{"type": "dice", "absent_classes": "skip"}"#,
-            "unknown variant `skip`, expected `score` or `zero`",
+            r#"{"type": "dice", "absent_classes": "drop"}"#,
+            "unknown variant `drop`, expected one of `score`, `zero`, `skip`",
         ),
         (
             r#"{"type": "generalized_dice", "w_type": "cube"}"#,

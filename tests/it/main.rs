@@ -24,6 +24,10 @@ mod imbalance;
 mod metric;
 mod segmentation;
 
+// the anchors' own reduction and averaging conventions as options: Keras 3's reductions,
+// MONAI FocalLoss's per-channel layout, kornia's Dice / Tversky averaging
+mod anchor_conventions;
+
 // user-defined losses (the registry's open end)
 mod custom;
 

@@ -11,6 +11,9 @@ Anchors (pinned in requirements.txt; see each case's `anchor`):
     binary_cross_entropy_with_logits, kornia.losses.focal_loss and Keras 3 focal cross-entropies.
   * bce -- torch.nn.functional.binary_cross_entropy_with_logits (logits) and Keras 3
     binary cross-entropy (probabilities); pos_weight with probabilities is re-created.
+  * Keras 3 loss objects (`keras3_cases`): BinaryCrossentropy, BinaryFocalCrossentropy and
+    SparseCategoricalCrossentropy with sample weights and the Keras 3 reductions (reduce_last_axis).
+  * focal / binary_focal per_channel -- monai.losses.FocalLoss (softmax / sigmoid), run in float64.
   * balanced_bce -- HED's class-balanced cross-entropy (Xie & Tu 2015), re-created (the Caffe layer
     is not installable), beta taken over the whole batch (HED: per image; one case has one image).
 
@@ -25,6 +28,7 @@ made, so that its inputs (and so its values) stay as they were.
   * bce, balanced_bce (`bce_cases`): torch.manual_seed(20261124) and a generator seeded 11, shared
     with the imbalance losses (imbalance.py), whose class_balanced cases drew from it first:
     `bce_cases` repeats those draws (values discarded) before its own.
+  * Keras 3 objects (`keras3_cases`): a generator seeded 20261210; MONAI FocalLoss (`monai_focal_cases`): 20261211.
 
 Re-run:  scripts/setup-torch-venv.sh --with-fixtures  &&  <venv>/bin/python tools/golden/classification.py
 """
@@ -553,6 +557,234 @@ def smp_soft_bce_cases():
 
 
 smp_soft_bce_cases()
+
+# ================================================================== Keras 3 loss objects: reductions, sample weights
+def keras3_cases():
+    """bce / binary_focal with reduce_last_axis (the Keras class's per-sample loss, the mean over the last
+    axis) and cross_entropy (SparseCategoricalCrossentropy(from_logits=True), a per-sample loss), each through
+    Keras 3's Loss.__call__: the sample weight ([N], [N, 1] or the per-sample shape [N, T]) and the reduction
+    ("sum_over_batch_size", "sum", "none", "mean_with_sample_weight"). Each object runs with dtype="float64" and
+    the gradient flows through Keras; Keras' ops.mean and ops.divide_no_nan compute in float32 on the torch
+    backend, so every case is checked against a float64 torch re-creation (common.keras3_reduce) to 1e-6
+    relative (gradient: 1e-7 absolute) and records Keras' own output (widened to float64). Sequences: Keras
+    logits [N, T, C] are our input [N, C, T] transposed (the gradient is taken w.r.t. our layout). Its own
+    seeded stream, after every other case."""
+    from common import check_recreation, fmt, keras3_call, keras3_note, keras3_reduce
+
+    G = Grid(torch.Generator().manual_seed(20261210))
+    eps = 1e-7
+
+    def smooth(y, s):
+        return y * (1.0 - s) + 0.5 * s
+
+    def per_sample(loss_name, y, x, kw):
+        if loss_name == "cross_entropy":  # x: our [N, C, ...] layout, y: class indices
+            return F.cross_entropy(x, y, reduction="none")
+        ys = smooth(y, kw.get("label_smoothing", 0.0))
+        p = torch.sigmoid(x) if kw["from_logits"] and loss_name == "binary_focal" else x
+        if loss_name == "bce" and kw["from_logits"]:
+            bce = F.binary_cross_entropy_with_logits(x, ys, reduction="none")
+        else:
+            pc = p.clamp(eps, 1.0 - eps)
+            bce = -(ys * torch.log(pc) + (1.0 - ys) * torch.log(1.0 - pc))
+        if loss_name == "binary_focal":
+            p_t = ys * p + (1.0 - ys) * (1.0 - p)
+            bce = (1.0 - p_t) ** kw["gamma"] * bce
+        return bce.mean(-1)
+
+    classes = {"bce": keras.losses.BinaryCrossentropy, "binary_focal": keras.losses.BinaryFocalCrossentropy,
+               "cross_entropy": keras.losses.SparseCategoricalCrossentropy}
+
+    def sw_make(kind, n, t=None):
+        if kind == "n":
+            return G.sample_weight(n)
+        if kind == "n1":
+            return G.sample_weight_n1(n)
+        return G.sample_weight_nt(n, t)
+
+    def case(loss_name, name, x, y, sw, reduction, kw, cfg_extra, note=""):
+        name = f"{loss_name}/keras3/{name}"
+        if loss_name == "cross_entropy":
+            (x,) = req(x)
+            # our [N, C, T] -> Keras [N, T, C]
+            y_pred = x.transpose(1, 2).contiguous() if x.dim() == 3 else x
+        else:
+            x, y = req(x, y)
+            y_pred = x
+        cls = classes[loss_name]
+        out = keras3_call(cls, y, y_pred, sw, reduction=reduction, **kw)
+        check_recreation(name, out, keras3_reduce(per_sample(loss_name, y, x, kw), sw, reduction), x,
+                         rtol=1e-6, grad_atol=1e-7)
+        shape = "[N]" if sw.dim() == 1 else "[N,1]" if sw.shape[1] == 1 else "[N,T]"
+        anchor = (f"keras.losses.{cls.__name__}({fmt({**kw, 'reduction': reduction})})(y_true, y_pred, "
+                  f"sample_weight={shape}){note}"
+                  + keras3_note(reduction, last_axis_mean=loss_name != "cross_entropy"))
+        cfg = {"type": loss_name, **({} if loss_name == "cross_entropy" else {"reduce_last_axis": True}),
+               "reduction": reduction, **cfg_extra}
+        cases.append(Case(name, anchor, cfg, {"input": x, "target": y, "weight": sw}, out))
+
+    def binary01(*shape):
+        return (torch.rand(*shape, generator=G.g) < 0.5).double()
+
+    # bce: logits and probabilities, label smoothing
+    for name, shape, from_logits, ls, sw_kind, reduction in [
+        ("logits_sum_sw_n", (4, 3), True, 0.0, "n", "sum"),
+        ("probs_ls01_mean_with_sample_weight_sw_n1", (4, 3), False, 0.1, "n1", "mean_with_sample_weight"),
+        ("logits_ls02_sum_over_batch_size_sw_nt_ntk", (2, 3, 4), True, 0.2, "nt", "sum_over_batch_size"),
+        ("probs_none_sw_n1_ntk", (2, 3, 4), False, 0.0, "n1", "none"),
+    ]:
+        x = G.logits(*shape) if from_logits else G.probs(*shape)
+        y = binary01(*shape)
+        kw = {"from_logits": from_logits, "label_smoothing": ls}
+        case("bce", name, x, y, sw_make(sw_kind, *shape[:2]), reduction, kw,
+             {"from_logits": from_logits, "label_smoothing": ls, "epsilon": eps})
+
+    # binary_focal, apply_class_balancing=False (our alpha null)
+    for name, shape, from_logits, ls, gamma, sw_kind, reduction in [
+        ("logits_gamma2_sum_sw_n1", (4, 3), True, 0.0, 2.0, "n1", "sum"),
+        ("probs_gamma15_ls01_mean_with_sample_weight_sw_n", (4, 3), False, 0.1, 1.5, "n", "mean_with_sample_weight"),
+        ("logits_gamma2_none_sw_nt_ntk", (2, 3, 4), True, 0.0, 2.0, "nt", "none"),
+    ]:
+        x = G.logits(*shape) if from_logits else G.probs(*shape)
+        y = binary01(*shape)
+        kw = {"apply_class_balancing": False, "gamma": gamma, "from_logits": from_logits, "label_smoothing": ls}
+        case("binary_focal", name, x, y, sw_make(sw_kind, *shape[:2]), reduction, kw,
+             {"gamma": gamma, "alpha": None, "from_logits": from_logits, "label_smoothing": ls})
+
+    # cross_entropy: SparseCategoricalCrossentropy(from_logits=True); 2-D logits [N, C] and sequences
+    # (ours [N, C, T], Keras [N, T, C]) with per-timestep weights [N, T]
+    kw = {"from_logits": True}
+    for name, shape, sw_kind, reduction in [
+        ("2d_sum_sw_n", (5, 4), "n", "sum"),
+        ("2d_mean_with_sample_weight_sw_n1", (4, 3), "n1", "mean_with_sample_weight"),
+        ("seq_sum_over_batch_size_sw_nt", (2, 3, 4), "nt", "sum_over_batch_size"),
+        ("seq_mean_with_sample_weight_sw_nt", (2, 3, 4), "nt", "mean_with_sample_weight"),
+        ("seq_none_sw_nt", (2, 3, 4), "nt", "none"),
+    ]:
+        n, c, *t = shape
+        x = G.logits(*shape)
+        y = G.class_targets(n, c, *t, present=False)
+        sw = sw_make(sw_kind, n, *t)
+        case("cross_entropy", name, x, y, sw, reduction, kw, {},
+             note=" (Keras logits [N,T,C] = our input [N,C,T] transposed)" if t else "")
+
+
+keras3_cases()
+
+
+# ================================================================== MONAI FocalLoss (per_channel)
+def monai_focal_cases():
+    """monai.losses.FocalLoss (MONAI 1.6.1): softmax (use_softmax=True, to_onehot_y=True; targets [N, 1, H, W]
+    <-> our class indices [N, H, W]) -> our focal with per_channel, and sigmoid (use_softmax=False, float
+    targets of the logits' shape) -> our binary_focal with per_channel. FocalLoss.forward casts its inputs to
+    float32 (`input.float()`); the references run FocalLoss's own code in float64 with that cast bypassed
+    (Tensor.float left as the identity on float64 tensors), checked against the unpatched float32 call to
+    1e-5 relative (values and gradients) and against an independent float64 re-creation of the config to
+    1e-10. Targets take no gradient (MONAI's sigmoid path modulates by exp(gamma * logsigmoid(-x (2t - 1))),
+    whose derivative in t differs from our (1 - p_t)^gamma form; equal in value and in d/dx for 0/1 targets).
+    Its own seeded stream, after every other case."""
+    import contextlib
+    import warnings
+
+    from common import check_recreation, fmt
+    from monai.losses import FocalLoss
+
+    G = Grid(torch.Generator().manual_seed(20261211))
+
+    @contextlib.contextmanager
+    def float64_focal():
+        orig = torch.Tensor.float
+
+        def keep64(self, *a, **k):
+            return self if self.dtype == torch.float64 else orig(self, *a, **k)
+
+        torch.Tensor.float = keep64
+        try:
+            yield
+        finally:
+            torch.Tensor.float = orig
+
+    def recreate(cfg, x, t):
+        c = {"gamma": 2.0, "alpha": None, "include_background": True, "weight": None, **cfg}
+        g = Grid.onehot(t, x.shape[1]) if not t.is_floating_point() else t
+        if not c["include_background"]:
+            x, g = x[:, 1:], g[:, 1:]
+        view = [1, -1] + [1] * (x.dim() - 2)
+        if c["type"] == "focal":
+            ls = torch.log_softmax(x, 1)
+            term = -(1.0 - ls.exp()) ** c["gamma"] * ls * g
+            if c["alpha"] is not None:
+                term = term * torch.tensor(c["alpha"], dtype=torch.float64).view(view)
+        else:
+            p = torch.sigmoid(x)
+            p_t = g * p + (1.0 - g) * (1.0 - p)
+            term = (1.0 - p_t) ** c["gamma"] * F.binary_cross_entropy_with_logits(x, g, reduction="none")
+            if c["alpha"] is not None:
+                term = term * (g * c["alpha"] + (1.0 - g) * (1.0 - c["alpha"]))
+        if c["weight"] is not None:
+            term = term * torch.tensor(c["weight"], dtype=torch.float64).view(view)
+        if c["reduction"] == "none":
+            return term
+        if c["reduction"] == "sum":  # MONAI: spatial mean per (sample, channel), then the sum
+            return term.mean(dim=list(range(2, term.dim()))).sum()
+        return term.mean()
+
+    def case(name, kw, cfg, x, t):
+        x = x.requires_grad_()
+        t_monai = t if t.is_floating_point() else t.unsqueeze(1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out32 = FocalLoss(**kw)(x, t_monai)
+            with float64_focal():
+                out = FocalLoss(**kw)(x, t_monai)
+        assert out.dtype == torch.float64 and out32.dtype == torch.float32, (name, out.dtype, out32.dtype)
+        check_recreation(name, out, out32.double(), x, rtol=1e-5, grad_atol=1e-7)
+        check_recreation(name, out, recreate(cfg, x, t), x)
+        anchor = (f"monai.losses.FocalLoss({fmt(kw)})(input, target{' [N,1,H,W]' if not t.is_floating_point() else ''})"
+                  " in float64 (its input.float() cast bypassed; checked against the float32 call)")
+        cases.append(Case(name, anchor, cfg, {"input": x, "target": t}, out))
+
+    N, C = 2, 3
+    softmax = {"to_onehot_y": True, "use_softmax": True}
+    # focal (softmax): MONAI's scalar alpha a is our per-class alpha [1 - a, a, ..., a]
+    w = G.class_weight(2)
+    for name, kw, cfg in [
+        ("include_background_gamma2_mean", {**softmax, "gamma": 2.0},
+         {"type": "focal", "per_channel": True, "include_background": True, "gamma": 2.0, "alpha": None,
+          "reduction": "mean"}),
+        ("include_background_false_weight_sum", {**softmax, "include_background": False, "gamma": 2.0, "weight": w,
+                                                 "reduction": "sum"},
+         {"type": "focal", "per_channel": True, "include_background": False, "gamma": 2.0, "alpha": None,
+          "weight": w, "reduction": "sum"}),
+        ("alpha025_none", {**softmax, "gamma": 2.0, "alpha": 0.25, "reduction": "none"},
+         {"type": "focal", "per_channel": True, "gamma": 2.0, "alpha": [0.75, 0.25, 0.25], "reduction": "none"}),
+        ("gamma0_mean", {**softmax, "gamma": 0.0},
+         {"type": "focal", "per_channel": True, "gamma": 0.0, "alpha": None, "reduction": "mean"}),
+    ]:
+        case(f"focal/monai/{name}", kw, cfg, G.logits(N, C, 2, 3), G.class_targets(N, C, 2, 3))
+
+    # binary_focal (sigmoid): multi-label and one-hot float targets
+    w = G.class_weight(3)
+    for name, kw, cfg, target in [
+        ("multilabel_gamma2_mean", {"use_softmax": False, "gamma": 2.0},
+         {"type": "binary_focal", "per_channel": True, "gamma": 2.0, "alpha": None, "reduction": "mean"}, "multi"),
+        ("onehot_weight_sum", {"use_softmax": False, "gamma": 2.0, "weight": w, "reduction": "sum"},
+         {"type": "binary_focal", "per_channel": True, "gamma": 2.0, "alpha": None, "weight": w,
+          "reduction": "sum"}, "onehot"),
+        ("include_background_false_alpha025_mean", {"use_softmax": False, "include_background": False,
+                                                    "gamma": 2.0, "alpha": 0.25},
+         {"type": "binary_focal", "per_channel": True, "include_background": False, "gamma": 2.0, "alpha": 0.25,
+          "reduction": "mean"}, "multi"),
+    ]:
+        x = G.logits(N, C, 2, 3)
+        t = G.binary_targets(N, C, 2, 3) if target == "multi" else Grid.onehot(G.class_targets(N, C, 2, 3), C)
+        case(f"binary_focal/monai/{name}", kw, cfg, x, t)
+
+
+monai_focal_cases()
+
+names = [c.name for c in cases]
+assert len(names) == len(set(names)), "duplicate case names"
 
 write_fixtures("classification", __doc__, cases, {
     "torch": torch.__version__, "torchvision": torchvision.__version__,

@@ -105,6 +105,16 @@ class Grid:
         """Per-sample weights [N] in {0, 1/16, ..., 2}."""
         return (torch.rand(n, generator=self.g) * 2.0).mul(16).round().div(16).double()
 
+    def sample_weight_n1(self, n):
+        """Per-sample weights [N, 1] (Keras's column form)."""
+        return self.sample_weight(n).view(n, 1)
+
+    def sample_weight_nt(self, n, t):
+        """Per-timestep weights [N, T] with one zero (at [0, 1])."""
+        w = self.sample_weight(n * t).view(n, t)
+        w[0, 1] = 0.0
+        return w
+
     def class_weight(self, c):
         """C class weights in {1/4, 5/16, ..., 9/4}, as a list of floats (a config's `weight`)."""
         return [float(v) for v in (torch.rand(c, generator=self.g) * 2.0 + 0.25).mul(16).round().div(16)]
@@ -227,11 +237,61 @@ def monai_target(target):
     return target if target.is_floating_point() else target.unsqueeze(1)
 
 
-def check_recreation(name, out, ref, x, rtol=1e-10):
+def check_recreation(name, out, ref, x, rtol=1e-10, grad_atol=1e-9):
     """The anchor's output and the re-created one agree in shape, in value (relative `rtol`) and in
-    d(sum)/d(x) (relative max(rtol, 1e-9)); the anchor's graph is kept for the case's gradients."""
+    d(sum)/d(x) (relative max(rtol, 1e-9), absolute `grad_atol`); the anchor's graph is kept for the case's
+    gradients."""
     assert ref.shape == out.shape, (name, ref.shape, out.shape)
     assert torch.allclose(out, ref, rtol=rtol, atol=1e-12), (name, out, ref, (out - ref).abs().max())
     g_out, = torch.autograd.grad(out.sum(), x, retain_graph=True)
     g_ref, = torch.autograd.grad(ref.sum(), x)
-    assert torch.allclose(g_out, g_ref, rtol=max(rtol, 1e-9), atol=1e-9), (name, (g_out - g_ref).abs().max())
+    assert torch.allclose(g_out, g_ref, rtol=max(rtol, 1e-9), atol=grad_atol), (name, (g_out - g_ref).abs().max())
+
+
+# ------------------------------------------------------------------ Keras 3 loss objects (reductions, sample weights)
+def keras3_call(cls, y_true, y_pred, sample_weight=None, **kw):
+    """cls(dtype="float64", **kw)(y_true, y_pred, sample_weight=sample_weight): a Keras 3 loss object on
+    torch tensors (KERAS_BACKEND=torch), with float64 inputs (the default dtype, floatx, is float32: Loss.__call__
+    casts its inputs to the loss's dtype). Keras' own type promotion still rounds through float32 in places
+    (ops.mean and ops.divide_no_nan: dtypes.result_type(float64, float32 / float) is float32), so the result is
+    widened to float64. Asserts that the result keeps the torch graph (gradients flow through Keras itself)."""
+    out = cls(dtype="float64", **kw)(y_true, y_pred, sample_weight=sample_weight)
+    assert isinstance(out, torch.Tensor) and out.is_floating_point(), (cls, type(out))
+    assert out.requires_grad and out.grad_fn is not None, (cls, "no graph")
+    return out.double()
+
+
+def keras3_reduce(values, sample_weight, reduction):
+    """A re-creation of Keras 3 reduce_weighted_values (keras/src/losses/loss.py) for the per-sample losses
+    `values` and a sample weight of their shape, [N] or [N, 1]: squeeze_or_expand_to_same_rank (a rank-1
+    `values` with a [N, 1] weight is expanded to [N, 1]; a [N, ..., 1] weight one rank above `values` is
+    squeezed), values * sample_weight, then "none", "sum", "sum_over_batch_size" (sum / numel of the weighted
+    values) or "mean_with_sample_weight" (sum / sum of the weight as given; divide_no_nan)."""
+    v = values
+    if sample_weight is not None:
+        sw = sample_weight
+        if sw.dim() == v.dim() + 1 and sw.shape[-1] == 1:
+            if v.dim() == 1:
+                v = v.unsqueeze(-1)
+            else:
+                sw = sw.squeeze(-1)
+        v = v * sw
+    if reduction == "none":
+        return v
+    total = v.sum()
+    if reduction == "sum":
+        return total
+    d = sample_weight.sum() if reduction == "mean_with_sample_weight" and sample_weight is not None else v.numel()
+    return total / d if float(d) != 0 else total * 0.0
+
+
+def keras3_note(reduction, last_axis_mean=True, extra=()):
+    """The anchor's note on a Keras 3 object's float32 steps (ops.mean, ops.divide_no_nan; see keras3_call)."""
+    steps = list(extra) + (["its last-axis mean"] if last_axis_mean else [])
+    if reduction in ("sum_over_batch_size", "mean_with_sample_weight"):
+        steps.append("its divide_no_nan")
+    text = "dtype='float64', gradients through Keras"
+    if steps:
+        listed = (", ".join(steps[:-1]) + " and " if len(steps) > 1 else "") + steps[-1]
+        text += f"; {listed} round through float32"
+    return f" ({text})"

@@ -252,4 +252,99 @@ y = torch.tensor([-1.0, -1.0, 1.0, -1.0], dtype=torch.float64)
 add("hinge_embedding/torch/kink_at_margin", "torch.nn.functional.hinge_embedding_loss (x = margin: clamp_min's "
     "full gradient)", {"type": "hinge_embedding"}, {"input": x, "target": y}, F.hinge_embedding_loss(x, y))
 
+# ------------------------------------------------------------------ Keras 3 loss objects (appended last: one stream)
+# hinge / squared_hinge with reduce_last_axis (the Keras class's per-sample loss, the mean over the last axis),
+# categorical_hinge / cosine_similarity (per-sample losses), each through Keras 3's Loss.__call__: the sample
+# weight ([N], [N, 1] or the per-sample shape [N, T]) and the reduction ("sum_over_batch_size", "sum", "none",
+# "mean_with_sample_weight"). Each object runs with dtype="float64" and the gradient flows through Keras; Keras'
+# ops.mean and ops.divide_no_nan compute in float32 on the torch backend, so every case is checked against a
+# float64 torch re-creation (common.keras3_reduce) to 1e-6 relative (gradient: 1e-7 absolute) and records
+# Keras' own output (widened to float64).
+from common import check_recreation, fmt, keras3_call, keras3_note, keras3_reduce  # noqa: E402
+
+
+def keras3_per_sample(loss_name, y, x):
+    if loss_name in ("hinge", "squared_hinge"):
+        h = torch.relu(1.0 - labels_pm(y) * x)
+        return (h if loss_name == "hinge" else h ** 2).mean(-1)
+    if loss_name == "categorical_hinge":
+        return torch.relu(((1.0 - y) * x).amax(-1) - (y * x).sum(-1) + 1.0)
+    return -(F.normalize(y, dim=-1) * F.normalize(x, dim=-1)).sum(-1)
+
+
+KERAS3_CLASSES = {"hinge": keras.losses.Hinge, "squared_hinge": keras.losses.SquaredHinge,
+                  "categorical_hinge": keras.losses.CategoricalHinge,
+                  "cosine_similarity": keras.losses.CosineSimilarity}
+
+
+def sw_text(sw):
+    shape = "[N]" if sw.dim() == 1 else "[N,1]" if sw.shape[1] == 1 else "[N,T]"
+    return f", sample_weight={shape}"
+
+
+def keras3_case(loss_name, case, x, y, sw, reduction, kw=None, cfg_extra=None, target=None, note=""):
+    """target: our target when it is not y (class indices for categorical_hinge; y is then their one-hot)."""
+    kw = kw or {}
+    x, = req(x)
+    if target is None:
+        y, = req(y)
+    cls = KERAS3_CLASSES[loss_name]
+    out = keras3_call(cls, y, x, sw, reduction=reduction, **kw)
+    name = f"{loss_name}/keras3/{case}"
+    check_recreation(name, out, keras3_reduce(keras3_per_sample(loss_name, y, x), sw, reduction), x,
+                     rtol=1e-6, grad_atol=1e-7)
+    anchor = (f"keras.losses.{cls.__name__}({fmt({**kw, 'reduction': reduction})})(y_true, y_pred{sw_text(sw)}){note}"
+              + keras3_note(reduction, last_axis_mean=loss_name in ("hinge", "squared_hinge")))
+    cfg = {"type": loss_name, **({"reduce_last_axis": True} if loss_name in ("hinge", "squared_hinge") else {}),
+           "reduction": reduction, **(cfg_extra or {})}
+    inputs = {"input": x, "target": y if target is None else target, "weight": sw}
+    add(name, anchor, cfg, inputs, out)
+
+
+def hinge_inputs(shape, labels):
+    y = pm_one(*shape) if labels == "pm1" else zero_one(*shape)
+    return off_kink(G.logits(*shape, scale=1.0), labels_pm(y), 1.0), y
+
+
+for loss_name, case, shape, labels, sw_kind, reduction in [
+    ("hinge", "pm1_sum_sw_n", (4, 3), "pm1", "n", "sum"),
+    ("hinge", "zero_one_mean_with_sample_weight_sw_nt_ntk", (2, 3, 4), "01", "nt", "mean_with_sample_weight"),
+    ("hinge", "pm1_none_sw_n1_ntk", (2, 3, 4), "pm1", "n1", "none"),
+    ("squared_hinge", "pm1_sum_sw_nt_ntk", (2, 3, 4), "pm1", "nt", "sum"),
+    ("squared_hinge", "zero_one_mean_with_sample_weight_sw_n1", (4, 3), "01", "n1", "mean_with_sample_weight"),
+    ("squared_hinge", "pm1_sum_over_batch_size_sw_n", (4, 3), "pm1", "n", "sum_over_batch_size"),
+]:
+    x, y = hinge_inputs(shape, labels)
+    sw = {"n": lambda: G.sample_weight(shape[0]), "n1": lambda: G.sample_weight_n1(shape[0]),
+          "nt": lambda: G.sample_weight_nt(shape[0], shape[1])}[sw_kind]()
+    keras3_case(loss_name, case, x, y, sw, reduction, note=" ({0,1} labels -> {-1,1})" if labels == "01" else "")
+
+# categorical_hinge: class indices (Keras gets their one-hot) or one-hot targets
+for case, n, c, one_hot, sw_kind, reduction in [
+    ("indices_sum_sw_n", 5, 4, False, "n", "sum"),
+    ("one_hot_mean_with_sample_weight_sw_n1", 4, 3, True, "n1", "mean_with_sample_weight"),
+    ("indices_none_sw_n", 4, 3, False, "n", "none"),
+]:
+    x = G.logits(n, c, scale=0.5)
+    t = G.class_targets(n, c, present=False)
+    oh = F.one_hot(t, c).double()
+    sw = G.sample_weight(n) if sw_kind == "n" else G.sample_weight_n1(n)
+    keras3_case("categorical_hinge", case, x, oh, sw, reduction, target=oh if one_hot else t,
+                note="" if one_hot else " (y_true: the indices one-hot encoded)")
+
+# cosine_similarity (axis -1, the negative cosine)
+for case, shape, sw_kind, reduction in [
+    ("sum_sw_n", (4, 3), "n", "sum"),
+    ("mean_with_sample_weight_sw_nt_ntk", (2, 3, 4), "nt", "mean_with_sample_weight"),
+    ("sum_over_batch_size_sw_n1_ntk", (2, 3, 4), "n1", "sum_over_batch_size"),
+]:
+    x, y = G.logits(*shape), G.logits(*shape)
+    sw = {"n": lambda: G.sample_weight(shape[0]), "n1": lambda: G.sample_weight_n1(shape[0]),
+          "nt": lambda: G.sample_weight_nt(shape[0], shape[1])}[sw_kind]()
+    keras3_case("cosine_similarity", case, x, y, sw, reduction, kw={"axis": -1},
+                cfg_extra={"axis": -1, "form": "negative"})
+
+names = [c.name for c in cases]
+assert len(names) == len(set(names)), "duplicate case names"
+
 write_fixtures("margin", __doc__, cases, {"torch": torch.__version__, "keras": keras.__version__})

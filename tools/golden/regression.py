@@ -310,5 +310,136 @@ for case, tau in [("tau0_mean", 0.0), ("tau1_mean", 1.0)]:
     add(f"quantile/tfa/{case}", "TF-Addons pinball_loss at the end of its tau range [0, 1], re-created in torch",
         {"type": "quantile", "quantile": tau}, {"input": x, "target": y}, pinball(y, x, tau).mean())
 
+# ------------------------------------------------------------------ Keras 3 loss objects (appended last: one stream)
+# reduce_last_axis: the Keras loss class's per-sample loss (the mean over the last axis), then Keras 3's
+# Loss.__call__: the sample weight ([N], [N, 1] or the per-sample shape [N, T]) and the reduction
+# ("sum_over_batch_size", "sum", "none", "mean_with_sample_weight"). Each object runs with dtype="float64"
+# (floatx float32 otherwise); the gradient flows through Keras itself. Keras' ops.mean computes in float32 on
+# the torch backend (dtypes.result_type(float64, "float32") is float32), and so does ops.divide_no_nan (the
+# "sum_over_batch_size" / "mean_with_sample_weight" division): the per-sample means and those reductions are
+# rounded to float32 (msle's logs too: its epsilon is a float32 tensor). Every case is checked against a float64
+# torch re-creation (common.keras3_reduce) to 1e-6 relative, value and gradient (gradient: 1e-7 absolute), and
+# records Keras' own output (widened to float64).
+from common import check_recreation, fmt, keras3_call, keras3_note, keras3_reduce  # noqa: E402
+
+K_EPS = 1e-7  # keras.backend.epsilon()
+
+
+def keras_per_sample(loss_name, y, x, delta=1.0):
+    """The per-sample (last-axis mean) loss of each Keras class, re-created in torch."""
+    d = x - y
+    el = {
+        "mse": lambda: d ** 2,
+        "mae": lambda: d.abs(),
+        "mape": lambda: 100.0 * (d / y.abs().clamp_min(K_EPS)).abs(),
+        "msle": lambda: (torch.log(x.clamp_min(K_EPS) + 1.0) - torch.log(y.clamp_min(K_EPS) + 1.0)) ** 2,
+        "huber": lambda: torch.where(d.abs() <= delta, 0.5 * d ** 2, delta * d.abs() - 0.5 * delta ** 2),
+        "log_cosh": lambda: torch.log(torch.cosh(d)),
+        "poisson": lambda: x - y * torch.log(x + K_EPS),
+    }[loss_name]()
+    return el.mean(-1)
+
+
+KERAS3_CLASSES = {"mse": keras.losses.MeanSquaredError, "mae": keras.losses.MeanAbsoluteError,
+                  "mape": keras.losses.MeanAbsolutePercentageError, "msle": keras.losses.MeanSquaredLogarithmicError,
+                  "huber": keras.losses.Huber, "log_cosh": keras.losses.LogCosh, "poisson": keras.losses.Poisson}
+
+
+def sw_text(sw):
+    if sw is None:
+        return ""
+    shape = "[N]" if sw.dim() == 1 else "[N,1]" if sw.shape[1] == 1 else "[N,T]"
+    return f", sample_weight={shape}"
+
+
+def keras3_case(loss_name, case, x, y, sw, reduction, kw=None, cfg_extra=None):
+    kw = kw or {}
+    x, y = req(x, y)
+    cls = KERAS3_CLASSES[loss_name]
+    out = keras3_call(cls, y, x, sw, reduction=reduction, **kw)
+    name = f"{loss_name}/keras3/{case}"
+    check_recreation(name, out, keras3_reduce(keras_per_sample(loss_name, y, x, **kw), sw, reduction), x,
+                     rtol=1e-6, grad_atol=1e-7)
+    anchor = (f"keras.losses.{cls.__name__}({fmt({**kw, 'reduction': reduction})})(y_true, y_pred{sw_text(sw)})"
+              + keras3_note(reduction, extra=["its logs"] if loss_name == "msle" else []))
+    cfg = {"type": loss_name, "reduce_last_axis": True, "reduction": reduction, **(cfg_extra or {})}
+    inputs = {"input": x, "target": y} | ({"weight": sw} if sw is not None else {})
+    add(name, anchor, cfg, inputs, out)
+
+
+# mse: every reduction, the all-zero weight, and the Keras documentation's example
+y = grid(4, 3)
+keras3_case("mse", "sum_sw_n", grid(4, 3), y, G.sample_weight(4), "sum")
+y = grid(4, 3)
+keras3_case("mse", "mean_with_sample_weight_sw_n1", grid(4, 3), y, G.sample_weight_n1(4), "mean_with_sample_weight")
+y = grid(2, 3, 4)
+keras3_case("mse", "sum_over_batch_size_sw_nt_ntk", grid(2, 3, 4), y, G.sample_weight_nt(2, 3), "sum_over_batch_size")
+y = grid(2, 3, 4)
+keras3_case("mse", "none_sw_n1_ntk", grid(2, 3, 4), y, G.sample_weight_n1(2), "none")
+y = grid(4, 3)
+keras3_case("mse", "mean_with_sample_weight_zero_sw", grid(4, 3), y, torch.zeros(4, dtype=torch.float64),
+            "mean_with_sample_weight")
+y = grid(4, 3)
+keras3_case("mse", "mean_with_sample_weight_no_sw", grid(4, 3), y, None, "mean_with_sample_weight")
+for reduction, expected in [("sum_over_batch_size", 10.0), ("sum", 20.0), ("mean_with_sample_weight", 6.6666665),
+                            ("none", [0.6666667, 19.333334])]:
+    y = torch.tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]], dtype=torch.float64)
+    x = torch.ones(2, 3, dtype=torch.float64)
+    keras3_case("mse", f"docs_{reduction}", x, y, torch.tensor([1.0, 2.0], dtype=torch.float64), reduction)
+    assert torch.allclose(cases[-1].output.float(), torch.tensor(expected)), (reduction, cases[-1].output)
+
+# mae
+y = grid(4, 3)
+keras3_case("mae", "sum_sw_n", away_from(grid(4, 3), y, [0.0]), y, G.sample_weight(4), "sum")
+y = grid(4, 3)
+keras3_case("mae", "mean_with_sample_weight_sw_n1", away_from(grid(4, 3), y, [0.0]), y, G.sample_weight_n1(4),
+            "mean_with_sample_weight")
+y = grid(2, 3, 4)
+keras3_case("mae", "none_sw_n1_ntk", away_from(grid(2, 3, 4), y, [0.0]), y, G.sample_weight_n1(2), "none")
+
+# mape (a zero target in the weighted mean: the epsilon floor)
+y = grid(4, 3)
+keras3_case("mape", "sum_sw_n", away_from(grid(4, 3), y, [0.0]), y, G.sample_weight(4), "sum")
+y = grid(2, 3, 4)
+y[1, 0, 2] = 0.0
+keras3_case("mape", "mean_with_sample_weight_sw_nt_ntk_zero_target", away_from(grid(2, 3, 4), y, [0.0]), y,
+            G.sample_weight_nt(2, 3), "mean_with_sample_weight")
+y = grid(4, 3)
+keras3_case("mape", "sum_over_batch_size_sw_n1", away_from(grid(4, 3), y, [0.0]), y, G.sample_weight_n1(4), "sum_over_batch_size")
+
+# msle (an input below the floor eps: flat)
+x, y = positive(4, 3), positive(4, 3)
+x[1, 2] = -0.5
+keras3_case("msle", "sum_sw_n1", x, y, G.sample_weight_n1(4), "sum")
+keras3_case("msle", "mean_with_sample_weight_sw_n", positive(4, 3), positive(4, 3), G.sample_weight(4),
+            "mean_with_sample_weight")
+keras3_case("msle", "none_sw_nt_ntk", positive(2, 3, 4), positive(2, 3, 4), G.sample_weight_nt(2, 3), "none")
+
+# huber (delta 1.5)
+for case, shape, sw_kind, reduction in [("sum_sw_nt_ntk", (2, 3, 4), "nt", "sum"),
+                                        ("mean_with_sample_weight_sw_n1", (4, 3), "n1", "mean_with_sample_weight"),
+                                        ("sum_over_batch_size_sw_n", (4, 3), "n", "sum_over_batch_size")]:
+    y = grid(*shape)
+    x = away_from(grid(*shape), y, [-1.5, 1.5])
+    sw = {"nt": lambda: G.sample_weight_nt(shape[0], shape[1]), "n1": lambda: G.sample_weight_n1(shape[0]),
+          "n": lambda: G.sample_weight(shape[0])}[sw_kind]()
+    keras3_case("huber", f"delta15_{case}", x, y, sw, reduction, kw={"delta": 1.5}, cfg_extra={"delta": 1.5})
+
+# log_cosh
+keras3_case("log_cosh", "sum_sw_n", grid(4, 3), grid(4, 3), G.sample_weight(4), "sum")
+keras3_case("log_cosh", "mean_with_sample_weight_sw_nt_ntk", grid(2, 3, 4), grid(2, 3, 4), G.sample_weight_nt(2, 3),
+            "mean_with_sample_weight")
+keras3_case("log_cosh", "none_sw_n1_ntk", grid(2, 3, 4), grid(2, 3, 4), G.sample_weight_n1(2), "none")
+
+# poisson
+keras3_case("poisson", "sum_sw_n1_ntk", positive(2, 3, 4), counts(2, 3, 4), G.sample_weight_n1(2), "sum")
+keras3_case("poisson", "mean_with_sample_weight_sw_n", positive(4, 3), counts(4, 3), G.sample_weight(4),
+            "mean_with_sample_weight")
+keras3_case("poisson", "sum_over_batch_size_sw_nt_ntk", positive(2, 3, 4), counts(2, 3, 4), G.sample_weight_nt(2, 3),
+            "sum_over_batch_size")
+
+names = [c.name for c in cases]
+assert len(names) == len(set(names)), "duplicate case names"
+
 write_fixtures("regression", __doc__, cases, {"torch": torch.__version__, "keras": keras.__version__,
                                               "kornia": kornia.__version__})

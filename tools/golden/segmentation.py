@@ -22,6 +22,8 @@ Anchors (see each case's `anchor`), pinned in requirements.txt:
   * log_cosh_dice -- log(cosh(f)) of each (sample, class) output f of MONAI DiceLoss(reduction="none")
     (Jadon 2020, "A survey of loss functions for semantic segmentation"), then the reduction; re-created
     on top of MONAI (f includes MONAI's class weight when `weight` is given).
+  * dice (average "micro", absent_classes "skip") / tversky (absent_classes "skip") -- kornia 0.9
+    dice_loss / tversky_loss (the last cases; see the comment above them).
   * lovasz -- segmentation_models_pytorch 0.6.0, segmentation_models_pytorch/losses/lovasz.py
     (Berman et al., CVPR 2018): mode "softmax" = LovaszLoss(mode="multiclass") (softmax over dim 1,
     then _lovasz_softmax with classes="present"); classes "all" calls _lovasz_softmax(classes="all")
@@ -878,6 +880,104 @@ for name, w in [("kornia_softmax_all_per_image_unweighted", None),
         cfg["weight"] = w
     cases.append(Case(f"lovasz/{name}", f"kornia.losses.lovasz_softmax_loss(pred, target{'' if w is None else f', weight={w}'}) "
                       "(per image, all classes; the weighted mean divides by C)", cfg, {"input": x, "target": t}, out))
+
+# ================================================================== kornia dice_loss / tversky_loss (appended last: one stream)
+# kornia 0.9 dice_loss(pred, target, average, eps, weight, ignore_index) and tversky_loss(pred, target, alpha, beta,
+# eps, ignore_index): softmax logits [N, C, H, W], class indices [N, H, W], ignored pixels (-100) leave their own
+# sample's sums; "micro": one Dice per sample over all classes and pixels (w_c scales class c's terms in both
+# sums); "macro" / tversky: per sample, the (weighted) mean over the classes present in the sample's non-ignored
+# target; a sample with an empty sum (all pixels ignored) is loss 1 with zero gradient. kornia returns the batch
+# mean; reduction "none" is kornia on each sample alone (a batch of 1), stacked. Every case is checked against an
+# independent float64 re-creation of the config to 1e-10.
+KORNIA_EPS = 1e-8
+
+
+def kornia_recreate(cfg, x, t):
+    c = {"weight": None, "ignore_index": None, "average": "macro", "reduction": "mean", **cfg}
+    n, ch = x.shape[:2]
+    p = torch.softmax(x, 1)
+    valid = torch.ones_like(t, dtype=torch.bool) if c["ignore_index"] is None else t != c["ignore_index"]
+    m = valid.unsqueeze(1).double()
+    g = onehot(torch.where(valid, t, torch.zeros_like(t)), ch) * m
+    p = p * m
+    w = torch.ones(ch, dtype=torch.float64) if c["weight"] is None else torch.tensor(c["weight"], dtype=torch.float64)
+    eps = c["smooth_dr"]
+    if c["type"] == "dice" and c["average"] == "micro":
+        wv = w.view(1, -1, 1, 1)
+        inter = (wv * p * g).sum((1, 2, 3))
+        card = (wv * (p + g)).sum((1, 2, 3))
+        loss = torch.where(card > 0, 1 - 2 * inter / (card + eps), torch.ones_like(card))
+    else:
+        tp = (p * g).sum((2, 3))
+        if c["type"] == "dice":
+            f = 1 - 2 * tp / ((p + g).sum((2, 3)) + eps)
+        else:
+            fp, fn = (p * (1 - g)).sum((2, 3)), ((1 - p) * g).sum((2, 3))
+            f = 1 - tp / (tp + c["alpha"] * fp + c["beta"] * fn + eps)
+        ww = w * (g.sum((2, 3)) > 0)
+        norm = ww.sum(-1)
+        loss = torch.where(norm > 0, (f * ww).sum(-1) / norm.clamp_min(1e-300), torch.ones_like(norm))
+    return loss if c["reduction"] == "none" else loss.mean()
+
+
+def kornia_call(cfg, x, t):
+    kw = {"eps": cfg["smooth_dr"]}
+    if cfg["type"] == "dice":
+        fn, kw = kornia.losses.dice_loss, {"average": cfg.get("average", "macro"), **kw}
+        if cfg.get("weight") is not None:
+            kw["weight"] = torch.tensor(cfg["weight"], dtype=torch.float64)
+    else:
+        fn, kw = kornia.losses.tversky_loss, {"alpha": cfg["alpha"], "beta": cfg["beta"], **kw}
+    if cfg.get("reduction") == "none":
+        out = torch.stack([fn(x[i:i + 1], t[i:i + 1], **kw) for i in range(x.shape[0])])
+    else:
+        out = fn(x, t, **kw)
+    kw_text = fmt({k: (cfg["weight"] if k == "weight" else v) for k, v in kw.items()})
+    anchor = f"kornia.losses.{fn.__name__}(pred, target, {kw_text})"
+    if cfg.get("ignore_index") is not None:
+        anchor += " (ignore_index=-100, its default)"
+    if cfg.get("reduction") == "none":
+        anchor += " on each sample alone (a batch of 1), stacked"
+    return out, anchor
+
+
+def kornia_case(name, cfg, x, t):
+    x = x.requires_grad_()
+    out, anchor = kornia_call(cfg, x, t)
+    check_recreation(name, out, kornia_recreate(cfg, x, t), x)
+    cases.append(Case(name, anchor, cfg, {"input": x, "target": t}, out))
+
+
+DICE_MICRO = {"type": "dice", "activation": "softmax", "smooth_nr": 0.0, "smooth_dr": KORNIA_EPS, "average": "micro"}
+DICE_MACRO = {"type": "dice", "activation": "softmax", "smooth_nr": 0.0, "smooth_dr": KORNIA_EPS,
+              "absent_classes": "skip"}
+TVERSKY = {"type": "tversky", "activation": "softmax", "smooth_nr": 0.0, "smooth_dr": KORNIA_EPS,
+           "absent_classes": "skip"}
+
+
+def fully_ignored(t, sample):
+    t = with_ignored(t, -100)
+    t[sample] = -100
+    return t
+
+
+kornia_case("dice/kornia/micro_unweighted_missing_class_mean", DICE_MICRO,
+            logits(N, C, 2, 3), class_targets(N, C, 2, 3, absent=((1, 2),)))
+kornia_case("dice/kornia/micro_weighted_mean", {**DICE_MICRO, "weight": [1.0, 2.0, 0.5]},
+            logits(N, C, 2, 3), class_targets(N, C, 2, 3, absent=((0, 1),)))
+kornia_case("dice/kornia/micro_ignore_fully_ignored_sample_mean", {**DICE_MICRO, "ignore_index": -100},
+            logits(3, C, 2, 3), fully_ignored(class_targets(3, C, 2, 3), 2))
+x, t = logits(N, C, 2, 3), class_targets(N, C, 2, 3, absent=((0, 2),))
+kornia_case("dice/kornia/macro_skip_missing_class_mean", DICE_MACRO, x.clone(), t)
+kornia_case("dice/kornia/macro_skip_missing_class_none", {**DICE_MACRO, "reduction": "none"}, x.clone(), t)
+kornia_case("dice/kornia/macro_skip_weighted_ignore_fully_ignored_sample_mean",
+            {**DICE_MACRO, "weight": [1.0, 2.0, 0.5], "ignore_index": -100},
+            logits(3, C, 2, 3), fully_ignored(class_targets(3, C, 2, 3, absent=((1, 0),)), 2))
+kornia_case("tversky/kornia/alpha03_beta07_missing_class_mean", {**TVERSKY, "alpha": 0.3, "beta": 0.7},
+            logits(N, C, 2, 3), class_targets(N, C, 2, 3, absent=((1, 1),)))
+kornia_case("tversky/kornia/alpha07_beta03_ignore_fully_ignored_sample_mean",
+            {**TVERSKY, "alpha": 0.7, "beta": 0.3, "ignore_index": -100},
+            logits(3, C, 2, 3), fully_ignored(class_targets(3, C, 2, 3), 0))
 
 names = [c.name for c in cases]
 assert len(names) == len(set(names)), "duplicate case names"

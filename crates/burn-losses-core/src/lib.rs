@@ -45,6 +45,32 @@
 //! ([`in_device_group`]; burn-losses-train's adapters take one with `with_device_group`): see
 //! [`DeviceGroup`].
 //!
+//! # Keras reductions
+//!
+//! PyTorch reduces element losses; Keras 3 first computes a loss per sample (the mean over the
+//! last axis: `keras.losses.mean_squared_error` on `[N, K]` is `[N]`), then applies
+//! `sample_weight` and the reduction. Every element-wise loss (MAE, MSE, Huber, smooth L1,
+//! log-cosh, quantile, MAPE, sMAPE, MSLE, Poisson, Charbonnier, the hinge losses) and the BCE /
+//! binary focal losses take `reduce_last_axis: true` for Keras's per-sample loss; with it:
+//!
+//! | `reduction` | value (v: per-sample losses, sw: `weight`) | Keras 3 |
+//! |---|---|---|
+//! | `"mean"` (alias `"sum_over_batch_size"`) | Σ(v·sw) / #v (zero weights count) | `"sum_over_batch_size"` |
+//! | `"sum"` | Σ(v·sw), the sum of the per-sample means | `"sum"` |
+//! | `"none"` | v·sw of shape `[N, …]` (the input's without its last axis) | `None` / `"none"` |
+//! | `"mean_with_sample_weight"` | Σ(v·sw) / Σ sw as given, 0 when Σ sw = 0 | `"mean_with_sample_weight"` |
+//!
+//! `weight` may then be `[N]` or `[N, 1]` (per sample) or the `"none"` shape (per position, e.g.
+//! per timestep `[N, T]` for inputs `[N, T, K]`; through `forward_inputs` / `eval`, the typed
+//! `forward` takes `[N]`). One difference: Keras broadcasts a `[N]` weight against the last axis
+//! of a `[N, T]` per-sample loss (numpy broadcasting, an error unless `T = N`); burn-losses reads
+//! `[N]` as per sample, as everywhere else. The input must have rank ≥ 2 (Keras's mean over the
+//! last axis of a `[N]` input is one number for the batch). The per-sample losses Keras also
+//! has — cross-entropy, categorical hinge, cosine similarity — already reduce their class /
+//! feature axis; they take `"mean_with_sample_weight"` and per-position weights (cross-entropy's
+//! `[N, T]` for logits `[N, C, T]`, Keras's `[N, T, C]`) without the option. These paths are
+//! composed, never fused. `forward_no_reduction` keeps the averaged axis with size 1.
+//!
 //! # Trusted inputs
 //!
 //! The checks that read values back (class indices, `[0, 1]` ranges, `±1` labels) cost one
@@ -126,6 +152,7 @@
 //! |---|---|
 //! | [`BinaryFocalLoss`] (`"binary_focal"`) | `torchvision.ops.sigmoid_focal_loss` (logits); Keras 3 `binary_focal_crossentropy(apply_class_balancing=True)` (probabilities, label smoothing) |
 //! | [`FocalLoss`] (`"focal"`) | kornia 0.9 `focal_loss(alpha=None, weight=α)` summed over classes (logits, `ignore_index`); Keras 3 `categorical_focal_crossentropy` (probabilities, label smoothing); γ = 0: `torch.nn.functional.cross_entropy` |
+//! | either, `per_channel: true` | MONAI 1.6 `FocalLoss` (`use_softmax=True, to_onehot_y=True` / `use_softmax=False`): one term per (sample, channel, voxel), `"mean"` over N·C'·spatial, `"sum"` of the (sample, channel) spatial means, `include_background`, per-channel `weight` |
 //!
 //! PyTorch reference (what the fixtures in `tests/fixtures/classification.json` are generated from):
 //!
@@ -245,7 +272,10 @@
 //!
 //! feed each loss's ratio (with `soft_label`, MONAI's soft-label sums `I = (Σ|p| + Σ|g| −
 //! Σ|p − g|) / 2`, `P = Σ|p|`, `G = Σ|g|`; with `absent_classes: "zero"`, a class whose `G = 0`
-//! has loss 0, as segmentation_models_pytorch's Dice / Jaccard / Tversky). Inputs:
+//! has loss 0, as segmentation_models_pytorch's Dice / Jaccard / Tversky; with `"skip"`, each
+//! sample's loss is the mean over the classes present in its target, and with `dice`'s
+//! `average: "micro"` one ratio pools every class — kornia's `dice_loss(average="macro" /
+//! "micro")` and `tversky_loss`, per sample, `"none"` `[N]`). Inputs:
 //! `input [N, C, spatial…]` (or `[N, C]`), `target` class indices
 //! `[N, spatial…]` or one-hot / soft probabilities of the shape of `input`, optional `mask`
 //! `[N, spatial…]` or `[N, 1, spatial…]` (0 = the pixel is left out of every sum; a constant for
@@ -257,6 +287,8 @@
 //! monai.losses.GeneralizedDiceLoss(w_type="square", ...)                                      # generalized_dice
 //! monai.losses.TverskyLoss(alpha=0.5, beta=0.5, ...)                                          # tversky
 //! segmentation_models_pytorch.losses.TverskyLoss(gamma=γ)        # focal_tversky, exponent_after_mean = true
+//! kornia.losses.dice_loss(x, t, average="micro")   # dice, activation softmax, smooth_nr 0, smooth_dr 1e-8, average micro
+//! kornia.losses.tversky_loss(x, t, α, β)           # tversky, the same smoothing, absent_classes "skip"
 //! ```
 //!
 //! **Empty classes.** A class absent from both prediction and target has `I = P = G = 0`: with
@@ -435,8 +467,8 @@ pub mod prelude {
         BceLossConfig, BinaryFocalLoss, BinaryFocalLossConfig, CategoricalHingeLoss,
         CategoricalHingeLossConfig, CharbonnierLoss, CharbonnierLossConfig, ClassBalancedLoss,
         ClassBalancedLossConfig, ContrastiveLoss, ContrastiveLossConfig, CosFaceLoss, CosFaceLossConfig,
-        CosineSimilarityLoss, CosineSimilarityLossConfig, DiceLoss, DiceLossConfig, DscLoss, DscLossConfig,
-        ExponentialLoss, ExponentialLossConfig, FocalLoss, FocalLossConfig, FocalTverskyLoss,
+        CosineSimilarityLoss, CosineSimilarityLossConfig, DiceAverage, DiceLoss, DiceLossConfig, DscLoss,
+        DscLossConfig, ExponentialLoss, ExponentialLossConfig, FocalLoss, FocalLossConfig, FocalTverskyLoss,
         FocalTverskyLossConfig, GaussianNllLoss, GaussianNllLossConfig, GeneralizedDiceLoss,
         GeneralizedDiceLossConfig, GhmCLoss, GhmCLossConfig, GhmRLoss, GhmRLossConfig, HingeLoss,
         HingeLossConfig, KlDivergenceLoss, KlDivergenceLossConfig, LogCoshDiceLoss, LogCoshDiceLossConfig,

@@ -30,23 +30,59 @@ use crate::tensor::dynamic::DynTensor;
 
 /// How the element-wise loss is reduced to the value `forward` returns.
 ///
-/// Serialised as `"none"`, `"mean"` or `"sum"` (PyTorch's `reduction=` strings).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// Serialised as `"none"`, `"mean"` or `"sum"` (PyTorch's `reduction=` strings), and Keras 3's
+/// `"mean_with_sample_weight"`; Keras's `"sum_over_batch_size"` is read as `"mean"`, which it is.
+///
+/// Keras computes a loss per sample first (the mean over the last axis), then reduces those with
+/// these names: the element-wise losses offer the same with `reduce_last_axis: true` (see the
+/// crate docs' [Keras reductions](crate#keras-reductions)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Reduction {
     /// No reduction: one value per element (ignored elements are 0).
     None,
     /// Sum of the weighted element losses divided by the number of valid (non-ignored)
     /// elements. Weights multiply the losses but do not enter the denominator (torchvision /
-    /// Keras `sum_over_batch_size` semantics). If every element is ignored the result is NaN,
-    /// as in PyTorch.
+    /// Keras `sum_over_batch_size` semantics; `"sum_over_batch_size"` is read as `"mean"`). If
+    /// every element is ignored the result is NaN, as in PyTorch.
     #[default]
     Mean,
     /// Sum of the weighted element losses.
     Sum,
+    /// Keras 3's `"mean_with_sample_weight"`: the sum of the weighted losses divided by the sum of
+    /// the `weight` argument as given (not broadcast), 0 when that sum is 0 (Keras's
+    /// `divide_no_nan`). Without a `weight` argument, or on a loss that takes none, it is `"mean"`.
+    MeanWithSampleWeight,
 }
 
 impl burn::config::Config for Reduction {}
+
+/// PyTorch's three names, Keras's `"mean_with_sample_weight"`, and Keras's `"sum_over_batch_size"`
+/// read as `"mean"` (an alias the error for an unknown name does not list).
+impl<'de> Deserialize<'de> for Reduction {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        const NAMES: &[&str] = &["none", "mean", "sum", "mean_with_sample_weight"];
+        let name = String::deserialize(deserializer)?;
+        match name.as_str() {
+            "none" => Ok(Reduction::None),
+            "mean" | "sum_over_batch_size" => Ok(Reduction::Mean),
+            "sum" => Ok(Reduction::Sum),
+            "mean_with_sample_weight" => Ok(Reduction::MeanWithSampleWeight),
+            other => Err(serde::de::Error::unknown_variant(other, NAMES)),
+        }
+    }
+}
+
+impl Reduction {
+    /// `"mean_with_sample_weight"` read as `"mean"` (what it is without a sample weight); the
+    /// other reductions unchanged.
+    pub(crate) fn without_sample_weight(self) -> Self {
+        match self {
+            Reduction::MeanWithSampleWeight => Reduction::Mean,
+            other => other,
+        }
+    }
+}
 
 impl core::fmt::Display for Reduction {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -54,6 +90,7 @@ impl core::fmt::Display for Reduction {
             Reduction::None => "none",
             Reduction::Mean => "mean",
             Reduction::Sum => "sum",
+            Reduction::MeanWithSampleWeight => "mean_with_sample_weight",
         })
     }
 }
@@ -145,6 +182,9 @@ impl<const D: usize> ElementLoss<D> {
     /// Applies `reduction`. `Reduction::None` returns the [`unreduced`](Self::unreduced) values
     /// flattened in row-major order; `Mean` and `Sum` return a one-element tensor.
     pub fn reduce(self, reduction: Reduction) -> Tensor<1> {
+        // without a sample-weight sum (the Keras path of `InputTargetLoss` divides by it itself),
+        // "mean_with_sample_weight" is "mean"
+        let reduction = reduction.without_sample_weight();
         let count = match (&self.valid, reduction) {
             (Some(valid), Reduction::Mean)
                 if self.mean_count.is_none() && self.mean_denominator.is_none() =>
@@ -160,7 +200,7 @@ impl<const D: usize> ElementLoss<D> {
         match reduction {
             Reduction::None => loss.reshape([numel]),
             Reduction::Sum => loss.sum(),
-            Reduction::Mean => match (tensor_denominator, count) {
+            Reduction::Mean | Reduction::MeanWithSampleWeight => match (tensor_denominator, count) {
                 (Some(denominator), _) => loss.sum() / denominator,
                 (None, Some(count)) => loss.sum() / count,
                 (None, None) => loss.sum() / denominator,
@@ -268,6 +308,8 @@ pub(crate) fn reduced_to_dyn(
 ) -> DynTensor {
     match reduction {
         crate::reduction::Reduction::None => DynTensor::new(loss, shape),
-        crate::reduction::Reduction::Mean | crate::reduction::Reduction::Sum => DynTensor::new(loss, vec![]),
+        crate::reduction::Reduction::Mean
+        | crate::reduction::Reduction::Sum
+        | crate::reduction::Reduction::MeanWithSampleWeight => DynTensor::new(loss, vec![]),
     }
 }

@@ -246,6 +246,16 @@ pub fn all_configs() -> Vec<LossConfig> {
         // MONAI soft_label, smp's zeroed absent classes, MONAI other_act
         r#"{"type": "dice", "activation": "sigmoid", "soft_label": true, "absent_classes": "zero"}"#,
         r#"{"type": "tversky", "activation": "softmax", "batch": true, "absent_classes": "zero", "soft_label": true, "reduction": "sum"}"#,
+        // Keras 3's per-sample reductions, MONAI FocalLoss's channel layout, kornia's averaging
+        r#"{"type": "mse", "reduce_last_axis": true, "reduction": "sum"}"#,
+        r#"{"type": "huber", "reduce_last_axis": true, "reduction": "mean_with_sample_weight"}"#,
+        r#"{"type": "bce", "reduce_last_axis": true}"#,
+        r#"{"type": "cross_entropy", "reduction": "mean_with_sample_weight"}"#,
+        r#"{"type": "focal", "per_channel": true, "reduction": "sum"}"#,
+        r#"{"type": "binary_focal", "per_channel": true, "include_background": false, "alpha": null}"#,
+        r#"{"type": "dice", "activation": "softmax", "average": "micro", "weight": [1.0]}"#,
+        r#"{"type": "dice", "activation": "softmax", "absent_classes": "skip", "smooth_nr": 0.0, "smooth_dr": 1e-6}"#,
+        r#"{"type": "tversky", "activation": "softmax", "alpha": 0.3, "beta": 0.7, "absent_classes": "skip", "reduction": "sum"}"#,
     ]
     .iter()
     .map(|s| parse(s))

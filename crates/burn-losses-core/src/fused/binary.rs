@@ -268,7 +268,7 @@ impl BinaryKernel {
                 });
                 out
             }
-            Reduction::Sum | Reduction::Mean => {
+            Reduction::Sum | Reduction::Mean | Reduction::MeanWithSampleWeight => {
                 let total: f64 = x
                     .par_chunks(CHUNK)
                     .enumerate()
@@ -287,7 +287,7 @@ impl BinaryKernel {
                     .sum();
                 let value = match self.reduction {
                     // the composed mean of nothing: 0 / 0
-                    Reduction::Mean => total / n as f64,
+                    Reduction::Mean | Reduction::MeanWithSampleWeight => total / n as f64,
                     _ => total,
                 };
                 vec![value as f32]
@@ -303,7 +303,7 @@ impl BinaryKernel {
         let scalar = match self.reduction {
             Reduction::None => None,
             Reduction::Sum => Some(upstream[0]),
-            Reduction::Mean => Some(upstream[0] / n as f32),
+            Reduction::Mean | Reduction::MeanWithSampleWeight => Some(upstream[0] / n as f32),
         };
         let mut out = vec![0.0f32; n];
         out.par_chunks_mut(CHUNK).enumerate().for_each(|(c, out)| {

@@ -446,7 +446,9 @@ impl SoftmaxKernel {
         let scale = match self.reduction {
             Reduction::None => None,
             Reduction::Sum => Some(upstream[0]),
-            Reduction::Mean => Some((upstream[0] as f64 / self.divisor) as f32),
+            Reduction::Mean | Reduction::MeanWithSampleWeight => {
+                Some((upstream[0] as f64 / self.divisor) as f32)
+            }
         };
         let g = |position: usize| scale.unwrap_or_else(|| upstream[position]);
         let mut out = vec![0.0f32; n * c * s];
@@ -583,7 +585,9 @@ impl HostKernel for SoftmaxKernel {
         match self.reduction {
             Reduction::None => losses,
             Reduction::Sum => vec![sum_f64(&losses) as f32],
-            Reduction::Mean => vec![(sum_f64(&losses) / self.divisor) as f32],
+            Reduction::Mean | Reduction::MeanWithSampleWeight => {
+                vec![(sum_f64(&losses) / self.divisor) as f32]
+            }
         }
     }
 

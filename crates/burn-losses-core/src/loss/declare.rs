@@ -34,6 +34,10 @@ macro_rules! binary_loss_api {
                 ($input_kind)(self)
             }
 
+            fn reduces_last_axis(&self) -> bool {
+                $crate::loss::input_target::InputTargetLoss::reduce_last_axis(self)
+            }
+
             fn classification_loss(
                 &self,
                 input: burn::tensor::Tensor<2>,

@@ -75,6 +75,10 @@ macro_rules! elementwise_loss_api {
                 self.config.reduction
             }
 
+            fn reduce_last_axis(&self) -> bool {
+                self.config.reduce_last_axis
+            }
+
             fn target_argument(
                 inputs: &$crate::tensor::dynamic::LossInputs,
             ) -> $crate::error::LossResult<$crate::tensor::dynamic::DynTensor> {

@@ -2,8 +2,9 @@
 
 use burn::tensor::{Float, Tensor};
 
-use crate::error::LossResult;
-use crate::reduction::reduced_to_dyn;
+use crate::error::{LossError, LossResult, fmt_shape};
+use crate::reduction::{ElementLoss, Reduction, reduced_to_dyn};
+use crate::tensor::checks::check_same_dtype;
 use crate::tensor::dynamic::DynTensor;
 use crate::tensor::dynamic::check_non_empty;
 
@@ -47,21 +48,56 @@ pub(crate) trait InputTargetLoss {
         None
     }
 
+    /// Keras's per-sample loss: `true` when the config's `reduce_last_axis` is set (the
+    /// element-wise losses and the BCE / focal family have the field; default `false`).
+    fn reduce_last_axis(&self) -> bool {
+        false
+    }
+
     /// The loss with `reduction`, fused or composed, and the logical shape of the unreduced loss.
     fn loss_with(
         &self,
         input: &DynTensor<Float>,
         target: &DynTensor<Self::Target>,
         weight: Option<&DynTensor<Float>>,
-        reduction: crate::reduction::Reduction,
+        reduction: Reduction,
     ) -> LossResult<(Tensor<1>, Vec<usize>)> {
         check_non_empty(Self::NAME, "input", input)?;
         check_non_empty(Self::NAME, "target", target)?;
+        let per_sample = self.reduce_last_axis();
+        if per_sample || keras_weighting(weight, reduction) {
+            return self.keras_loss_with(input, target, weight, reduction, per_sample);
+        }
         if let Some(fused) = self.fused_loss(input, target, weight, reduction) {
             return fused;
         }
         let (terms, shape) = self.element_loss(input, target, weight)?;
         Ok((terms.reduce(reduction), shape))
+    }
+
+    /// Keras 3's `Loss.__call__` on this loss's element losses (never fused): with `per_sample`,
+    /// the mean over the last axis first (`keras.losses.mean_squared_error` and its kin), whose
+    /// shape (the input's without its last axis) is the `"none"` shape; then the sample weight —
+    /// `[N]` or `[N, 1]` per sample, or one weight per loss position (the `"none"` shape: Keras's
+    /// per-timestep `[N, T]`); then the reduction, `"mean_with_sample_weight"` dividing by the
+    /// sum of the weights as given (0 when it is 0: Keras's `divide_no_nan`).
+    fn keras_loss_with(
+        &self,
+        input: &DynTensor<Float>,
+        target: &DynTensor<Self::Target>,
+        weight: Option<&DynTensor<Float>>,
+        reduction: Reduction,
+        per_sample: bool,
+    ) -> LossResult<(Tensor<1>, Vec<usize>)> {
+        let late_weight = per_sample || weight.is_some_and(|w| w.shape.len() > 1);
+        let (terms, shape) = self.element_loss(input, target, if late_weight { None } else { weight })?;
+        let (terms, shape) = if per_sample {
+            last_axis_mean(Self::NAME, terms, &shape)?
+        } else {
+            (terms, shape)
+        };
+        let loss = keras_reduce(Self::NAME, terms, &shape, input, weight, late_weight, reduction)?;
+        Ok((loss, shape))
     }
 
     fn forward_named(&self, inputs: &crate::tensor::dynamic::LossInputs) -> LossResult<DynTensor>
@@ -79,4 +115,92 @@ pub(crate) trait InputTargetLoss {
         let (loss, shape) = self.loss_with(&input, &target, weight.as_ref(), reduction)?;
         Ok(reduced_to_dyn(loss, shape, reduction))
     }
+}
+
+/// Keras 3's weighting and reduction of element losses `terms` of logical `shape`: `weight`
+/// applied here when `late` (per sample `[N]` / `[N, 1]` or per position; otherwise the loss has
+/// applied it), then `reduction`, `"mean_with_sample_weight"` dividing by Σ `weight` as given
+/// (0 when that is 0, Keras's `divide_no_nan`).
+pub(crate) fn keras_reduce(
+    loss: &'static str,
+    terms: ElementLoss<2>,
+    shape: &[usize],
+    input: &DynTensor<Float>,
+    weight: Option<&DynTensor<Float>>,
+    late: bool,
+    reduction: Reduction,
+) -> LossResult<Tensor<1>> {
+    let terms = match weight {
+        Some(w) if late => {
+            check_same_dtype(loss, "weight", Some(w), input)?;
+            terms.weighted(Some(position_weights(loss, w, shape)?))
+        }
+        _ => terms,
+    };
+    Ok(match (reduction, weight) {
+        (Reduction::MeanWithSampleWeight, Some(w)) => {
+            divide_no_nan(terms.reduce(Reduction::Sum), w.flat.clone().sum())
+        }
+        _ => terms.reduce(reduction),
+    })
+}
+
+/// Whether a call takes the Keras path ([`keras_reduce`]): the sample weight is per position
+/// (rank ≥ 2) or is the `"mean_with_sample_weight"` divisor.
+pub(crate) fn keras_weighting(weight: Option<&DynTensor<Float>>, reduction: Reduction) -> bool {
+    weight.is_some_and(|w| w.shape.len() > 1 || reduction == Reduction::MeanWithSampleWeight)
+}
+
+/// The element losses `[N, M]` of logical `shape` `[N, …, K]` averaged over the last axis: Keras's
+/// per-sample loss `[N, M / K]`, of logical shape `[N, …]`. Masked elements count as 0 (in the
+/// mean's denominator too) and per-loss `"mean"` denominators are replaced by Keras's.
+fn last_axis_mean(
+    loss: &'static str,
+    terms: ElementLoss<2>,
+    shape: &[usize],
+) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
+    if shape.len() < 2 {
+        return Err(LossError::input(
+            loss,
+            "input",
+            "rank >= 2 with reduce_last_axis (Keras averages each sample's last axis: [N, …, K])",
+            format!("shape {}", fmt_shape(shape)),
+        ));
+    }
+    let (n, k) = (shape[0], shape[shape.len() - 1]);
+    let rows = shape[1..shape.len() - 1].iter().product::<usize>();
+    let values = terms
+        .unreduced()
+        .reshape([n * rows, k])
+        .mean_dim(1)
+        .reshape([n, rows]);
+    Ok((ElementLoss::new(values), shape[..shape.len() - 1].to_vec()))
+}
+
+/// Keras's sample weights on losses of logical `shape` (viewed `[N, R]`): `[N]` or `[N, 1]` per
+/// sample, or the loss's own shape (one weight per position, e.g. per timestep `[N, T]`).
+fn position_weights(loss: &'static str, weight: &DynTensor<Float>, shape: &[usize]) -> LossResult<Tensor<2>> {
+    let n = shape[0];
+    let r = shape[1..].iter().product::<usize>();
+    if weight.shape == [n] || weight.shape == [n, 1] {
+        Ok(weight.view([n, 1]).expand([n, r]))
+    } else if weight.shape == shape {
+        Ok(weight.view([n, r]))
+    } else {
+        Err(LossError::input(
+            loss,
+            "weight",
+            format!(
+                "per-sample weights [{n}] or [{n}, 1], or one weight per loss position {}",
+                fmt_shape(shape)
+            ),
+            format!("shape {}", fmt_shape(&weight.shape)),
+        ))
+    }
+}
+
+/// `numerator / denominator`, 0 where the denominator is 0 (TensorFlow's `divide_no_nan`).
+fn divide_no_nan(numerator: Tensor<1>, denominator: Tensor<1>) -> Tensor<1> {
+    let zero = denominator.clone().equal_elem(0.0);
+    (numerator / denominator.mask_fill(zero.clone(), 1.0)).mask_fill(zero, 0.0)
 }

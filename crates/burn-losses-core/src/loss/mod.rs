@@ -98,6 +98,13 @@ pub trait LossModule {
         TargetKind::Either
     }
 
+    /// Whether the loss averages its arguments' last axis away (Keras's per-sample loss,
+    /// `reduce_last_axis: true`): `forward_no_reduction` then keeps that axis with size 1.
+    #[doc(hidden)]
+    fn reduces_last_axis(&self) -> bool {
+        false
+    }
+
     /// The configured loss of `input [N, C]` (already turned into what [`input_kind`]
     /// asks for) against class indices `[N]`: multiclass losses use the indices as they are,
     /// binary / multi-label losses their one-hot `[N, C]` (one sigmoid per class). A loss that
@@ -172,7 +179,11 @@ pub(crate) fn forward_unreduced<L: LossModule + ?Sized, const R: usize>(
     unreduced: &L,
     inputs: LossInputs,
 ) -> LossResult<Tensor<R>> {
-    let out = unreduced.forward_inputs(&inputs)?;
+    let mut out = unreduced.forward_inputs(&inputs)?;
+    if out.shape.len() + 1 == R && unreduced.reduces_last_axis() {
+        // Keras's per-sample loss: the averaged axis kept with size 1
+        out.shape.push(1);
+    }
     if out.shape.len() != R {
         return Err(LossError::input(
             "forward_no_reduction",

@@ -43,6 +43,9 @@ crate::loss::declare::loss_config! {
         /// `SoftBCEWithLogitsLoss(ignore_index=)`, whose `"mean"` still divides by every element
         /// (the ignored ones count as zeros), as here. Default `None`.
         ignore_index: Option<i64> = None => with_ignore_index,
+        /// `true`: Keras's per-sample loss, the mean over the last axis before the weight and the
+        /// reduction (see [Keras reductions](crate#keras-reductions)). Default `false`.
+        reduce_last_axis: bool = false => with_reduce_last_axis,
         /// `"mean"` (default, over all elements), `"sum"` or `"none"`.
         reduction: Reduction = Reduction::Mean => with_reduction,
     }
@@ -142,6 +145,10 @@ impl InputTargetLoss for BceLoss {
 
     fn reduction(&self) -> Reduction {
         self.config.reduction
+    }
+
+    fn reduce_last_axis(&self) -> bool {
+        self.config.reduce_last_axis
     }
 
     fn target_argument(inputs: &LossInputs) -> LossResult<DynTensor<Float>> {

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{LossError, LossResult, check, fmt_shape};
 use crate::loss::declare::loss_config;
+use crate::loss::input_target::{keras_reduce, keras_weighting};
 use crate::reduction::{ElementLoss, Reduction};
 use crate::reduction::{reduce_to_dyn, reduced_to_dyn, sample_weight_2d};
 use crate::tensor::checks::{
@@ -273,6 +274,13 @@ impl crate::loss::LossModule for CrossEntropyLoss {
         let target = inputs.get(name, "target")?;
         let weight = inputs.float_opt("weight")?;
         let reduction = self.config.reduction;
+        if keras_weighting(weight.as_ref(), reduction) {
+            // Keras's per-timestep weights / "mean_with_sample_weight" (composed, never fused)
+            let late = weight.as_ref().is_some_and(|w| w.shape.len() > 1);
+            let (terms, shape) = self.terms(&input, target, if late { None } else { weight.as_ref() })?;
+            let loss = keras_reduce(name, terms, &shape, &input, weight.as_ref(), late, reduction)?;
+            return Ok(reduced_to_dyn(loss, shape, reduction));
+        }
         if let DynInput::Int(t) = target
             && let Some(fused) = self.fused_loss(&input, t, weight.as_ref())
         {

@@ -26,6 +26,113 @@ fn focal_nll<const D: usize>(log_p: Tensor<D>, gamma: f64) -> Tensor<D> {
     }
 }
 
+/// `include_background` and `weight` are options of MONAI's layout (`per_channel`).
+fn validate_per_channel(
+    loss: &'static str,
+    per_channel: bool,
+    include_background: bool,
+    weight: Option<&[f32]>,
+) -> LossResult<()> {
+    if let Some(w) = weight {
+        check::weights(loss, "weight", w)?;
+    }
+    if per_channel {
+        return Ok(());
+    }
+    if !include_background {
+        return Err(LossError::config(
+            loss,
+            "include_background",
+            "true without per_channel (MONAI FocalLoss's option: set \"per_channel\": true)",
+            false,
+        ));
+    }
+    match weight {
+        Some(w) => Err(LossError::config(
+            loss,
+            "weight",
+            "null without per_channel (MONAI FocalLoss's option: set \"per_channel\": true)",
+            format!("a list of {} weights", w.len()),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// MONAI's layout of `[N, C, S]` channel terms (`per_channel`): the channel weights applied,
+/// and for `"sum"` each (sample, channel)'s spatial mean (the terms scaled by `1 / S`, or by one
+/// over the sample's count of `valid [N, S]` voxels, as MONAI with an `ignore_index`).
+fn per_channel_terms(
+    loss: &'static str,
+    values: Tensor<3>,
+    weight: Option<&[f32]>,
+    reduction: Reduction,
+    valid: Option<&Tensor<2, burn::tensor::Bool>>,
+) -> LossResult<Tensor<2>> {
+    let [n, c, s] = values.dims();
+    let mut values = values;
+    if let Some(w) = weight {
+        if c == 1 {
+            return Err(LossError::input(
+                loss,
+                "input",
+                "more than one scored channel with a per-channel `weight` (MONAI raises: \"Per-class class_weight \
+                 is not supported for single-channel outputs\")",
+                "1 scored channel",
+            ));
+        }
+        if w.len() != c {
+            return Err(LossError::input(
+                loss,
+                "input",
+                format!(
+                    "{} scored channels along dim 1 (the length of config field `weight`)",
+                    w.len()
+                ),
+                format!("{c} scored channels"),
+            ));
+        }
+        let w = Tensor::<1>::from_data(
+            TensorData::new(w.to_vec(), [c]),
+            (&values.device(), values.dtype()),
+        );
+        values = values * w.reshape([1, c, 1]);
+    }
+    if reduction == Reduction::Sum {
+        values = match valid {
+            Some(valid) => {
+                let count = valid
+                    .clone()
+                    .float()
+                    .cast(values.dtype())
+                    .sum_dim(1)
+                    .clamp_min(1.0);
+                values / count.reshape([n, 1, 1])
+            }
+            None => values / s.max(1) as f64,
+        };
+    }
+    Ok(values.reshape([n, c * s]))
+}
+
+/// `input` without channel 0 (`include_background: false` on more than one channel).
+fn without_background(input: &DynTensor<Float>, include_background: bool) -> DynTensor<Float> {
+    let c = input.shape[1];
+    if include_background || c < 2 {
+        return input.clone();
+    }
+    let n = input.shape[0];
+    let s = input.numel() / (n * c);
+    let mut shape = input.shape.clone();
+    shape[1] = c - 1;
+    DynTensor::new(
+        input
+            .view([n, c, s])
+            .narrow(1, 1, c - 1)
+            .reshape([n * (c - 1) * s]),
+        shape,
+    )
+}
+
 fn default_gamma() -> f64 {
     2.0
 }
@@ -55,6 +162,21 @@ crate::loss::declare::loss_config! {
         /// Clipping ε for probability inputs (`from_logits = false`), in (0, 0.5). Default `1e-7`
         /// (Keras `backend.epsilon()`).
         epsilon: f64 = default_epsilon() => with_epsilon,
+        /// `true`: MONAI `FocalLoss`'s layout — each (sample, channel, voxel) term is an element
+        /// of `input [N, C, spatial…]`: `"mean"` over N·C'·spatial, `"sum"` the spatial mean of
+        /// each (sample, channel) summed over both (MONAI's `average_spatial_dims`), `"none"`
+        /// `[N, C', spatial…]`. Needed by `include_background` and `weight`. Default `false`.
+        per_channel: bool = false => with_per_channel,
+        /// With `per_channel`: `false` drops channel 0 of `input` and of the (one-hot) target
+        /// before anything else, as MONAI `include_background=False` (ignored with one channel,
+        /// as MONAI does). Default `true`.
+        include_background: bool = true => with_include_background,
+        /// With `per_channel`: per-channel weights ≥ 0 multiplying channel c's terms, one per
+        /// scored channel C' (MONAI `FocalLoss(weight=)`). Default `None`.
+        weight: Option<Vec<f32>> = None => with_weight,
+        /// `true`: Keras's per-sample loss, the mean over the last axis before the weight and the
+        /// reduction (see [Keras reductions](crate#keras-reductions)). Default `false`.
+        reduce_last_axis: bool = false => with_reduce_last_axis,
         /// `"mean"` (default, over all elements as torchvision), `"sum"` or `"none"`.
         reduction: Reduction = Reduction::Mean => with_reduction,
     }
@@ -70,7 +192,17 @@ crate::loss::declare::loss_config! {
                 alpha,
             ));
         }
-        validate_smoothing_and_epsilon(Self::NAME, self.label_smoothing, self.epsilon)
+        validate_smoothing_and_epsilon(Self::NAME, self.label_smoothing, self.epsilon)?;
+        validate_per_channel(Self::NAME, self.per_channel, self.include_background, self.weight.as_deref())?;
+        if self.per_channel && self.reduce_last_axis {
+            return Err(LossError::config(
+                Self::NAME,
+                "reduce_last_axis",
+                "false with per_channel (MONAI's layout reduces the channel and spatial axes itself)",
+                true,
+            ));
+        }
+        Ok(())
     }
     /// Sigmoid focal loss for binary and multi-label targets of any shape.
     ///
@@ -87,6 +219,10 @@ crate::loss::declare::loss_config! {
     /// For logits, `log p = log_sigmoid(x)`, `log(1 − p) = log_sigmoid(−x)`; γ = 0 and α = None
     /// give `binary_cross_entropy_with_logits` exactly. `"mean"` averages over all elements
     /// (torchvision), optionally after multiplying by per-sample weights `[N]`.
+    ///
+    /// With `per_channel` (MONAI `FocalLoss(use_softmax=False)`, logits `[N, C, spatial…]`) the
+    /// terms are the same; MONAI writes the modulating factor `σ(−x(2y − 1))^γ`, equal to
+    /// `(1 − pₜ)^γ` for 0/1 targets (with soft targets the two differ).
     ///
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
     /// it; PyTorch's mean would be NaN). Every element has a loss, so there is no other degenerate
@@ -105,6 +241,10 @@ impl InputTargetLoss for BinaryFocalLoss {
         self.config.reduction
     }
 
+    fn reduce_last_axis(&self) -> bool {
+        self.config.reduce_last_axis
+    }
+
     fn target_argument(inputs: &LossInputs) -> LossResult<DynTensor<Float>> {
         inputs.float(Self::NAME, "target")
     }
@@ -117,6 +257,9 @@ impl InputTargetLoss for BinaryFocalLoss {
         weight: Option<&DynTensor<Float>>,
         reduction: Reduction,
     ) -> Option<LossResult<(Tensor<1>, Vec<usize>)>> {
+        if self.config.per_channel {
+            return None;
+        }
         let checked = || {
             check_same_shape_inputs(Self::NAME, input, target, weight)?;
             Ok(crate::fused::BinaryLogitTerms {
@@ -147,6 +290,22 @@ impl InputTargetLoss for BinaryFocalLoss {
         weight: Option<&DynTensor<Float>>,
     ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
         check_binary_inputs(Self::NAME, input, target, weight, self.config.from_logits)?;
+        let channels;
+        let (input, target) = if self.config.per_channel {
+            if input.shape.len() < 2 {
+                return Err(LossError::input(
+                    Self::NAME,
+                    "input",
+                    "shape [N, C, spatial...] with per_channel",
+                    fmt_shape(&input.shape),
+                ));
+            }
+            let ib = self.config.include_background;
+            channels = (without_background(input, ib), without_background(target, ib));
+            (&channels.0, &channels.1)
+        } else {
+            (input, target)
+        };
         let n = input.shape[0];
         let m = input.numel().checked_div(n).unwrap_or(0);
         let x = input.view([n, m]);
@@ -170,6 +329,19 @@ impl InputTargetLoss for BinaryFocalLoss {
             .config
             .alpha
             .map(|a| y * a as f64 + one_minus_y * (1.0 - a as f64));
+        let loss = if self.config.per_channel {
+            let c = input.shape[1];
+            let channel_terms = loss.reshape([n, c, m / c.max(1)]);
+            per_channel_terms(
+                Self::NAME,
+                channel_terms,
+                self.config.weight.as_deref(),
+                self.config.reduction,
+                None,
+            )?
+        } else {
+            loss
+        };
         let terms = ElementLoss::new(loss)
             .weighted(alpha_t)
             .weighted(sample_weight_2d(weight, n, m));
@@ -205,6 +377,18 @@ crate::loss::declare::loss_config! {
         from_logits: bool = true => with_from_logits,
         /// Clipping ε for probability inputs, in (0, 0.5). Default `1e-7` (Keras).
         epsilon: f64 = default_epsilon() => with_epsilon,
+        /// `true`: MONAI `FocalLoss`'s layout — each (sample, channel, voxel) term is an element
+        /// of `input [N, C, spatial…]`: `"mean"` over N·C'·spatial, `"sum"` the spatial mean of
+        /// each (sample, channel) summed over both (MONAI's `average_spatial_dims`), `"none"`
+        /// `[N, C', spatial…]`. Needed by `include_background` and `weight`. Default `false`.
+        per_channel: bool = false => with_per_channel,
+        /// With `per_channel`: `false` drops channel 0 of `input` and of the one-hot target before
+        /// the softmax, as MONAI `include_background=False` (ignored with one channel,
+        /// as MONAI does). Default `true`.
+        include_background: bool = true => with_include_background,
+        /// With `per_channel`: per-channel weights ≥ 0 multiplying channel c's terms, one per
+        /// scored channel C' (MONAI `FocalLoss(weight=)`). Default `None`.
+        weight: Option<Vec<f32>> = None => with_weight,
         /// `"mean"` (default: over non-ignored elements), `"sum"` or `"none"`.
         reduction: Reduction = Reduction::Mean => with_reduction,
     }
@@ -213,7 +397,25 @@ crate::loss::declare::loss_config! {
         if let Some(alpha) = &self.alpha {
             check::weights(Self::NAME, "alpha", alpha)?;
         }
-        validate_smoothing_and_epsilon(Self::NAME, self.label_smoothing, self.epsilon)
+        validate_smoothing_and_epsilon(Self::NAME, self.label_smoothing, self.epsilon)?;
+        validate_per_channel(Self::NAME, self.per_channel, self.include_background, self.weight.as_deref())?;
+        if self.per_channel && self.label_smoothing > 0.0 {
+            return Err(LossError::config(
+                Self::NAME,
+                "label_smoothing",
+                "0 with per_channel (MONAI's FocalLoss has no smoothing)",
+                self.label_smoothing,
+            ));
+        }
+        if self.per_channel && !self.include_background && self.alpha.is_some() {
+            return Err(LossError::config(
+                Self::NAME,
+                "alpha",
+                "null with per_channel and include_background = false (MONAI ignores alpha there; give `weight`)",
+                "a list",
+            ));
+        }
+        Ok(())
     }
     /// Softmax focal loss for multiclass targets: `input [N, C]` or `[N, C, d1, …]`, integer
     /// `target [N]` or `[N, d1, …]`.
@@ -230,6 +432,14 @@ crate::loss::declare::loss_config! {
     /// reduction="none")` exactly (and its `"sum"`; its `"mean"` when α = None).
     /// The `(1 − pₖ)^γ` inside the sum is the Keras `categorical_focal_crossentropy` form (and
     /// kornia's for hard targets).
+    ///
+    /// With `per_channel` (MONAI `FocalLoss(use_softmax=True, to_onehot_y=True)`) every channel
+    /// is a term, `ℓ = −α_c·(1 − p_c)^γ·log p_c·onehot_c` (0 for the non-target channels, still
+    /// counted); MONAI's scalar `alpha` α is `[1 − α, α, …, α]`. With ignored voxels, `"sum"`
+    /// divides each (sample, channel)'s sum by the sample's valid voxels (MONAI) and `"mean"` by C'
+    /// × the valid voxels: MONAI with an `ignore_index` divides by the valid voxels alone (C' times
+    /// this mean) and without one equals it. The `[N, C', spatial…]` `"none"` comes from
+    /// `forward_inputs` (`forward_no_reduction` has the default layout's rank).
     ///
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
     /// it; PyTorch's mean would be NaN). Every target `ignore_index`: `"none"` is all zeros, `"sum"` 0
@@ -306,7 +516,7 @@ impl InputTargetLoss for FocalLoss {
         weight: Option<&DynTensor<Float>>,
         reduction: Reduction,
     ) -> Option<LossResult<(Tensor<1>, Vec<usize>)>> {
-        if !self.config.from_logits {
+        if !self.config.from_logits || self.config.per_channel {
             return None;
         }
         crate::fused::checked_softmax_loss(Self::NAME, input, target, weight, reduction, || {
@@ -335,16 +545,12 @@ impl InputTargetLoss for FocalLoss {
         let t = target.view([n, s]);
         // ignored positions point at class 0 for the gather; the mask zeroes them afterwards
         let (t, valid) = class_indices_without_ignored(name, t, c, self.config.ignore_index)?;
+        if self.config.per_channel {
+            return self.channel_terms(input, t, valid, weight, [n, c, s]);
+        }
 
         let x = input.view([n, c, s]);
-        let log_p = if self.config.from_logits {
-            log_softmax(x, 1)
-        } else {
-            let normalised = x.clone() / x.sum_dim(1);
-            normalised
-                .clamp(self.config.epsilon, 1.0 - self.config.epsilon)
-                .log()
-        };
+        let log_p = self.log_probabilities(x);
         let alpha = self.config.alpha.as_ref().map(|alpha| {
             Tensor::<1>::from_data(
                 TensorData::new(alpha.clone(), [c]),
@@ -375,6 +581,64 @@ impl InputTargetLoss for FocalLoss {
             .weighted(sample_weight_2d(weight, n, s))
             .masked(valid);
         Ok((terms, target.shape.clone()))
+    }
+}
+
+impl FocalLoss {
+    /// `log p` over dim 1 of `x [N, C, S]`: `log_softmax` of logits, or of probabilities
+    /// renormalised over the classes and clipped to `[ε, 1 − ε]` (Keras).
+    fn log_probabilities(&self, x: Tensor<3>) -> Tensor<3> {
+        if self.config.from_logits {
+            log_softmax(x, 1)
+        } else {
+            let normalised = x.clone() / x.sum_dim(1);
+            normalised
+                .clamp(self.config.epsilon, 1.0 - self.config.epsilon)
+                .log()
+        }
+    }
+
+    /// MONAI `FocalLoss(use_softmax=True, to_onehot_y=True)`'s terms (`per_channel`): per
+    /// (sample, channel, voxel) `−α_c·(1 − p_c)^γ·log p_c·onehot_c`, the background channel
+    /// dropped before the softmax without `include_background`, shape `[N, C', spatial…]`.
+    fn channel_terms(
+        &self,
+        input: &DynTensor<Float>,
+        t: Tensor<2, Int>,
+        valid: Option<Tensor<2, burn::tensor::Bool>>,
+        weight: Option<&DynTensor<Float>>,
+        [n, c, s]: [usize; 3],
+    ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
+        let x = input.view([n, c, s]);
+        let onehot = crate::tensor::onehot::one_hot_classes(t, c, x.dtype());
+        let (x, onehot, c) = if !self.config.include_background && c > 1 {
+            (x.narrow(1, 1, c - 1), onehot.narrow(1, 1, c - 1), c - 1)
+        } else {
+            (x, onehot, c)
+        };
+        let log_p = self.log_probabilities(x);
+        let mut values = onehot * focal_nll(log_p, self.config.gamma);
+        if let Some(alpha) = &self.config.alpha {
+            let alpha = Tensor::<1>::from_data(
+                TensorData::new(alpha.clone(), [c]),
+                (&values.device(), values.dtype()),
+            );
+            values = values * alpha.reshape([1, c, 1]);
+        }
+        let values = per_channel_terms(
+            Self::NAME,
+            values,
+            self.config.weight.as_deref(),
+            self.config.reduction,
+            valid.as_ref(),
+        )?;
+        let valid = valid.map(|v| v.reshape([n, 1, s]).expand([n, c, s]).reshape([n, c * s]));
+        let terms = ElementLoss::new(values)
+            .weighted(sample_weight_2d(weight, n, c * s))
+            .masked(valid);
+        let mut shape = input.shape.clone();
+        shape[1] = c;
+        Ok((terms, shape))
     }
 }
 

@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{LossError, LossResult, check, fmt_shape};
 use crate::loss::declare::loss_config;
 use crate::loss::elementwise::{ElementwiseLoss, elementwise_loss_api};
+use crate::loss::input_target::{keras_reduce, keras_weighting};
 use crate::reduction::{ElementLoss, Reduction};
-use crate::reduction::{reduce_to_dyn, sample_weight_2d};
+use crate::reduction::{reduce_to_dyn, reduced_to_dyn, sample_weight_2d};
 use crate::tensor::checks::{
     check_class_indices, check_same_dtype, check_same_shape_inputs, check_sample_weight,
 };
@@ -42,6 +43,9 @@ macro_rules! label_margin_loss {
         loss_config! {
             #[doc = concat!("Configuration of [`", stringify!($loss), "`] (`\"type\": \"", $name, "\"` in a [`LossConfig`](crate::LossConfig)).")]
             $config($name, defaults "mean") {
+                /// `true`: Keras's per-sample loss, the mean over the last axis before the weight and the
+                /// reduction (see [Keras reductions](crate#keras-reductions)). Default `false`.
+                reduce_last_axis: bool = false => with_reduce_last_axis,
                 /// `"mean"` (default, over all elements), `"sum"` or `"none"` (the input's shape).
                 reduction: Reduction = Reduction::Mean => with_reduction,
             }
@@ -209,13 +213,29 @@ impl crate::loss::LossModule for CategoricalHingeLoss {
         let input = inputs.float(name, "input")?;
         let weight = inputs.float_opt("weight")?;
         let (x, y) = scores_and_one_hot(name, &input, inputs.get(name, "target")?, true)?;
-        check_sample_weight(name, weight.as_ref(), &input)?;
+        let reduction = self.config.reduction;
+        let keras = keras_weighting(weight.as_ref(), reduction);
+        if !keras {
+            check_sample_weight(name, weight.as_ref(), &input)?;
+        }
         let n = input.shape[0];
         let pos = (y.clone() * x.clone()).sum_dim(1);
         let neg = max_dim1_split_at_ties((y.neg() + 1.0) * x);
         let values = max0_half_at_tie(neg - pos + 1.0);
+        if keras {
+            let loss = keras_reduce(
+                name,
+                ElementLoss::new(values),
+                &[n],
+                &input,
+                weight.as_ref(),
+                true,
+                reduction,
+            )?;
+            return Ok(reduced_to_dyn(loss, vec![n], reduction));
+        }
         let terms = ElementLoss::new(values).weighted(sample_weight_2d(weight.as_ref(), n, 1));
-        Ok(reduce_to_dyn(terms, vec![n], self.config.reduction))
+        Ok(reduce_to_dyn(terms, vec![n], reduction))
     }
 
     fn target_kind(&self) -> crate::loss::TargetKind {
@@ -388,7 +408,9 @@ impl crate::loss::LossModule for CosineSimilarityLoss {
         let input = inputs.float(name, "input")?;
         let target = inputs.float(name, "target")?;
         let weight = inputs.float_opt("weight")?;
-        check_same_shape_inputs(name, &input, &target, weight.as_ref())?;
+        let reduction = self.config.reduction;
+        let keras = keras_weighting(weight.as_ref(), reduction);
+        check_same_shape_inputs(name, &input, &target, if keras { None } else { weight.as_ref() })?;
         let rank = input.shape.len() as i64;
         let axis = if self.config.axis < 0 {
             self.config.axis + rank
@@ -420,10 +442,22 @@ impl crate::loss::LossModule for CosineSimilarityLoss {
             CosineForm::Negative => cos.neg(),
             CosineForm::OneMinus => cos.neg() + 1.0,
         };
-        let terms = ElementLoss::new(values).weighted(sample_weight_2d(weight.as_ref(), n, per_sample));
         let mut shape = input.shape.clone();
         shape.remove(axis);
-        Ok(reduce_to_dyn(terms, shape, self.config.reduction))
+        if keras {
+            let loss = keras_reduce(
+                name,
+                ElementLoss::new(values),
+                &shape,
+                &input,
+                weight.as_ref(),
+                true,
+                reduction,
+            )?;
+            return Ok(reduced_to_dyn(loss, shape, reduction));
+        }
+        let terms = ElementLoss::new(values).weighted(sample_weight_2d(weight.as_ref(), n, per_sample));
+        Ok(reduce_to_dyn(terms, shape, reduction))
     }
 
     fn target_kind(&self) -> crate::loss::TargetKind {
@@ -622,6 +656,9 @@ loss_config! {
     HingeEmbeddingLossConfig("hinge_embedding", defaults "margin 1, mean") {
         /// Margin of dissimilar pairs, finite. Default `1.0` (PyTorch).
         margin: f64 = 1.0 => with_margin,
+        /// `true`: Keras's per-sample loss, the mean over the last axis before the weight and the
+        /// reduction (see [Keras reductions](crate#keras-reductions)). Default `false`.
+        reduce_last_axis: bool = false => with_reduce_last_axis,
         /// `"mean"` (default, over all elements), `"sum"` or `"none"` (the input's shape).
         reduction: Reduction = Reduction::Mean => with_reduction,
     }

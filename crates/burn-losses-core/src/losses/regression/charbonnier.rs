@@ -14,6 +14,9 @@ loss_config! {
         /// `ε > 0` under the root: the penalty is quadratic for `|d| ≪ ε` and `≈ |d|` beyond.
         /// Default `1e-3` (Lai et al. 2017, LapSRN).
         epsilon: f64 = 1e-3 => with_epsilon,
+        /// `true`: Keras's per-sample loss, the mean over the last axis before the weight and the
+        /// reduction (see [Keras reductions](crate#keras-reductions)). Default `false`.
+        reduce_last_axis: bool = false => with_reduce_last_axis,
         /// `"mean"` (default, over all elements), `"sum"` or `"none"` (the input's shape).
         reduction: Reduction = Reduction::Mean => with_reduction,
     }

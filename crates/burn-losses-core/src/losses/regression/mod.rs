@@ -44,6 +44,9 @@ fn huber_of_error(d: Tensor<2>, delta: f64) -> Tensor<2> {
 loss_config! {
     /// Configuration of [`MaeLoss`] (`"type": "mae"` in a [`LossConfig`](crate::LossConfig)).
     MaeLossConfig("mae", defaults "mean") {
+        /// `true`: Keras's per-sample loss, the mean over the last axis before the weight and the
+        /// reduction (see [Keras reductions](crate#keras-reductions)). Default `false`.
+        reduce_last_axis: bool = false => with_reduce_last_axis,
         /// `"mean"` (default, over all elements), `"sum"` or `"none"`.
         reduction: Reduction = Reduction::Mean => with_reduction,
     }
@@ -71,6 +74,9 @@ elementwise_loss_api!(MaeLoss);
 loss_config! {
     /// Configuration of [`MseLoss`] (`"type": "mse"` in a [`LossConfig`](crate::LossConfig)).
     MseLossConfig("mse", defaults "mean") {
+        /// `true`: Keras's per-sample loss, the mean over the last axis before the weight and the
+        /// reduction (see [Keras reductions](crate#keras-reductions)). Default `false`.
+        reduce_last_axis: bool = false => with_reduce_last_axis,
         /// `"mean"` (default, over all elements), `"sum"` or `"none"`.
         reduction: Reduction = Reduction::Mean => with_reduction,
     }
@@ -151,7 +157,7 @@ impl InputTargetLoss for RmseLoss {
             .unreduced();
         let eps = self.config.epsilon;
         Ok(match self.config.reduction {
-            Reduction::Mean => {
+            Reduction::Mean | Reduction::MeanWithSampleWeight => {
                 let root = (squared.sum() / (n * m) as f64 + eps).sqrt();
                 (ElementLoss::new(root.reshape([1, 1])), vec![])
             }
@@ -174,6 +180,9 @@ loss_config! {
         /// Threshold `δ > 0` between the quadratic and the linear part. Default `1.0` (PyTorch
         /// `HuberLoss`, Keras `Huber`).
         delta: f64 = 1.0 => with_delta,
+        /// `true`: Keras's per-sample loss, the mean over the last axis before the weight and the
+        /// reduction (see [Keras reductions](crate#keras-reductions)). Default `false`.
+        reduce_last_axis: bool = false => with_reduce_last_axis,
         /// `"mean"` (default, over all elements), `"sum"` or `"none"`.
         reduction: Reduction = Reduction::Mean => with_reduction,
     }
@@ -211,6 +220,9 @@ loss_config! {
         /// Width `β >= 0` of the quadratic zone; `0` is the L1 loss. Default `1.0` (PyTorch
         /// `SmoothL1Loss`).
         beta: f64 = 1.0 => with_beta,
+        /// `true`: Keras's per-sample loss, the mean over the last axis before the weight and the
+        /// reduction (see [Keras reductions](crate#keras-reductions)). Default `false`.
+        reduce_last_axis: bool = false => with_reduce_last_axis,
         /// `"mean"` (default, over all elements), `"sum"` or `"none"`.
         reduction: Reduction = Reduction::Mean => with_reduction,
     }
@@ -250,6 +262,9 @@ loss_config! {
     /// Configuration of [`LogCoshLoss`] (`"type": "log_cosh"` in a
     /// [`LossConfig`](crate::LossConfig)).
     LogCoshLossConfig("log_cosh", defaults "mean") {
+        /// `true`: Keras's per-sample loss, the mean over the last axis before the weight and the
+        /// reduction (see [Keras reductions](crate#keras-reductions)). Default `false`.
+        reduce_last_axis: bool = false => with_reduce_last_axis,
         /// `"mean"` (default, over all elements), `"sum"` or `"none"`.
         reduction: Reduction = Reduction::Mean => with_reduction,
     }
@@ -303,6 +318,9 @@ loss_config! {
         /// Default `0.5` (half the MAE). TF-Addons `pinball_loss(tau=)`, which accepts the ends:
         /// τ = 0 is `max(ŷ − y, 0)`, τ = 1 is `max(y − ŷ, 0)`.
         quantile: Quantiles = Quantiles::One(0.5) => with_quantile,
+        /// `true`: Keras's per-sample loss, the mean over the last axis before the weight and the
+        /// reduction (see [Keras reductions](crate#keras-reductions)). Default `false`.
+        reduce_last_axis: bool = false => with_reduce_last_axis,
         /// `"mean"` (default, over all elements), `"sum"` or `"none"` (the input's shape).
         reduction: Reduction = Reduction::Mean => with_reduction,
     }
@@ -408,6 +426,9 @@ loss_config! {
     MapeLossConfig("mape", defaults "epsilon 1e-7, mean") {
         /// Floor `ε > 0` of the denominator `|y|`. Default `1e-7` (Keras).
         epsilon: f64 = keras_epsilon() => with_epsilon,
+        /// `true`: Keras's per-sample loss, the mean over the last axis before the weight and the
+        /// reduction (see [Keras reductions](crate#keras-reductions)). Default `false`.
+        reduce_last_axis: bool = false => with_reduce_last_axis,
         /// `"mean"` (default, over all elements), `"sum"` or `"none"`.
         reduction: Reduction = Reduction::Mean => with_reduction,
     }
@@ -442,6 +463,9 @@ loss_config! {
     SmapeLossConfig("smape", defaults "epsilon 1e-7, mean") {
         /// Floor `ε > 0` of the denominator `|y| + |ŷ|`. Default `1e-7` (Keras' epsilon).
         epsilon: f64 = keras_epsilon() => with_epsilon,
+        /// `true`: Keras's per-sample loss, the mean over the last axis before the weight and the
+        /// reduction (see [Keras reductions](crate#keras-reductions)). Default `false`.
+        reduce_last_axis: bool = false => with_reduce_last_axis,
         /// `"mean"` (default, over all elements), `"sum"` or `"none"`.
         reduction: Reduction = Reduction::Mean => with_reduction,
     }
@@ -478,6 +502,9 @@ loss_config! {
     MsleLossConfig("msle", defaults "epsilon 1e-7, mean") {
         /// Floor `ε > 0` of `ŷ` and `y` inside the logarithms. Default `1e-7` (Keras).
         epsilon: f64 = keras_epsilon() => with_epsilon,
+        /// `true`: Keras's per-sample loss, the mean over the last axis before the weight and the
+        /// reduction (see [Keras reductions](crate#keras-reductions)). Default `false`.
+        reduce_last_axis: bool = false => with_reduce_last_axis,
         /// `"mean"` (default, over all elements), `"sum"` or `"none"`.
         reduction: Reduction = Reduction::Mean => with_reduction,
     }
@@ -527,6 +554,9 @@ loss_config! {
         full: bool = false => with_full,
         /// `ε > 0` in `log(λ + ε)` (log_input false). Default `1e-7` (Keras; PyTorch uses `1e-8`).
         epsilon: f64 = keras_epsilon() => with_epsilon,
+        /// `true`: Keras's per-sample loss, the mean over the last axis before the weight and the
+        /// reduction (see [Keras reductions](crate#keras-reductions)). Default `false`.
+        reduce_last_axis: bool = false => with_reduce_last_axis,
         /// `"mean"` (default, over all elements), `"sum"` or `"none"`.
         reduction: Reduction = Reduction::Mean => with_reduction,
     }

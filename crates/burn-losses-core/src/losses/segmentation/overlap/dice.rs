@@ -28,10 +28,26 @@ macro_rules! dice_config {
                 /// scored channel (after `include_background: false`) it is ignored, as MONAI's
                 /// `DiceLoss` ignores it there.
                 weight: Option<Vec<f32>> = None => with_weight,
+                /// `"macro"` (default): one loss per sample and class. `"micro"`: one Dice per
+                /// sample over all classes and pixels, `weight` scaling class c's terms in every
+                /// sum (kornia `dice_loss(average="micro")`); `"none"` then returns `[N]`. `dice`
+                /// only.
+                average: DiceAverage = DiceAverage::Macro => with_average,
             }
             validate(&self) {
                 if let Some(w) = &self.weight {
                     check::weights(Self::NAME, "weight", w)?;
+                }
+                if Self::NAME != "dice" {
+                    if self.average != DiceAverage::Macro {
+                        return Err(LossError::config(
+                            Self::NAME,
+                            "average",
+                            "\"macro\" (the log cosh applies to each class's Dice loss)",
+                            format!("\"{}\"", self.average),
+                        ));
+                    }
+                    self.options().refuse_skip(Self::NAME)?;
                 }
                 Ok(())
             }
@@ -45,6 +61,7 @@ macro_rules! dice_config {
                     squared_pred: self.squared_pred,
                     jaccard: self.jaccard,
                     weight: self.weight.as_deref(),
+                    average: self.average,
                 }
             }
         }
@@ -93,7 +110,13 @@ impl DiceLoss {
         let options = self.config.options();
         let name = DiceLossConfig::NAME;
         let f = dice_scores(name, &options, &self.config.form(), input, target, mask)?;
-        Ok(scored(f, options.batch))
+        let per_sample =
+            self.config.average == DiceAverage::Micro || options.absent_classes == AbsentClasses::Skip;
+        Ok(if per_sample {
+            scored_per_sample(f)
+        } else {
+            scored(f, options.batch)
+        })
     }
 
     fn reduce(&self, terms: ElementLoss<2>) -> Tensor<1> {

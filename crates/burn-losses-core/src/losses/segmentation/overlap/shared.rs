@@ -39,6 +39,11 @@ pub enum AbsentClasses {
     /// Loss 0, still counted in the mean (segmentation_models_pytorch's Dice / Jaccard / Tversky,
     /// which always do this, over the batch).
     Zero,
+    /// Left out: each sample's loss is the (class-weighted) mean over the classes present in its
+    /// target, `Σ_c w_c·f_c / Σ_c w_c` over `G_c > 0`, and a sample with no present class has loss
+    /// 1 with a zero gradient (kornia's `dice_loss(average="macro")` and `tversky_loss`). The loss
+    /// is then per sample: `"none"` returns `[N]`. Dice and Tversky only.
+    Skip,
 }
 
 impl core::fmt::Display for AbsentClasses {
@@ -46,18 +51,32 @@ impl core::fmt::Display for AbsentClasses {
         f.write_str(match self {
             AbsentClasses::Score => "score",
             AbsentClasses::Zero => "zero",
+            AbsentClasses::Skip => "skip",
         })
     }
 }
 
 impl OverlapOptions {
     /// `f` with the classes absent from the target (`G = 0`) zeroed when `absent_classes` is
-    /// `"zero"`.
+    /// `"zero"` (`"skip"` leaves them to [`present_mean`]).
     pub(super) fn absent_zeroed(&self, f: Tensor<2>, ground: &Tensor<2>) -> Tensor<2> {
         match self.absent_classes {
-            AbsentClasses::Score => f,
+            AbsentClasses::Score | AbsentClasses::Skip => f,
             AbsentClasses::Zero => f * ground.clone().greater_elem(0.0).float().cast(ground.dtype()),
         }
+    }
+
+    /// `absent_classes: "skip"` is kornia's Dice and Tversky: the other overlap losses refuse it.
+    pub(super) fn refuse_skip(&self, loss: &'static str) -> LossResult<()> {
+        if self.absent_classes == AbsentClasses::Skip {
+            return Err(LossError::config(
+                loss,
+                "absent_classes",
+                "\"score\" or \"zero\" (\"skip\" is kornia's dice_loss and tversky_loss)",
+                "\"skip\"",
+            ));
+        }
+        Ok(())
     }
 
     pub(super) fn validate(&self, loss: &'static str) -> LossResult<()> {
@@ -425,6 +444,29 @@ pub(super) struct DiceForm<'a> {
     pub(super) squared_pred: bool,
     pub(super) jaccard: bool,
     pub(super) weight: Option<&'a [f32]>,
+    pub(super) average: DiceAverage,
+}
+
+/// How [`DiceLoss`](crate::DiceLoss) averages over classes (kornia's `average`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DiceAverage {
+    /// One Dice per sample and class (MONAI; kornia `average="macro"` with `absent_classes:
+    /// "skip"`).
+    #[default]
+    Macro,
+    /// One Dice per sample over all classes and pixels: the class-weighted sums
+    /// `Σ_c w_c·I_c`, `Σ_c w_c·P_c`, `Σ_c w_c·G_c` in one ratio (kornia `average="micro"`).
+    Micro,
+}
+
+impl core::fmt::Display for DiceAverage {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            DiceAverage::Macro => "macro",
+            DiceAverage::Micro => "micro",
+        })
+    }
 }
 
 /// The per-(sample, class) Dice loss `1 − (2I + s_nr) / (G + P + s_dr)` (Jaccard:
@@ -438,9 +480,29 @@ pub(super) fn dice_scores(
     mask: Option<&DynTensor<Float>>,
 ) -> LossResult<Tensor<2>> {
     let sums = overlap_sums(loss, options, input, target, mask, form.squared_pred)?;
-    let intersection = sums.intersection;
-    let ground = sums.target;
-    let mut denominator = sums.pred + ground.clone();
+    // MONAI weighs the classes only when more than one channel is scored (after
+    // `include_background: false` dropped channel 0): one channel ignores `weight`
+    let weights = match form.weight {
+        Some(w) if sums.intersection.dims()[1] > 1 => Some(class_weights(
+            loss,
+            "weight",
+            w,
+            &sums.intersection,
+            options.include_background,
+        )?),
+        _ => None,
+    };
+    let (intersection, pred, ground) = match form.average {
+        DiceAverage::Macro => (sums.intersection, sums.pred, sums.target),
+        DiceAverage::Micro => {
+            let pool = |t: Tensor<2>| match &weights {
+                Some(w) => (t * w.clone()).sum_dim(1),
+                None => t.sum_dim(1),
+            };
+            (pool(sums.intersection), pool(sums.pred), pool(sums.target))
+        }
+    };
+    let mut denominator = pred + ground.clone();
     if form.jaccard {
         denominator = (denominator - intersection.clone()) * 2.0;
     }
@@ -450,13 +512,12 @@ pub(super) fn dice_scores(
     )
     .neg()
         + 1.0;
+    if options.absent_classes == AbsentClasses::Skip && form.average == DiceAverage::Macro {
+        return Ok(present_mean(f, &ground, weights));
+    }
     let f = options.absent_zeroed(f, &ground);
-    // MONAI weighs the classes only when more than one channel is scored (after
-    // `include_background: false` dropped channel 0): one channel ignores `weight`
-    Ok(match form.weight {
-        Some(w) if f.dims()[1] > 1 => {
-            f.clone() * class_weights(loss, "weight", w, &f, options.include_background)?
-        }
+    Ok(match weights {
+        Some(w) if form.average == DiceAverage::Macro => f * w,
         _ => f,
     })
 }
@@ -475,6 +536,28 @@ pub(super) fn tversky_scores(
     let denominator = tp.clone() + fp * alpha + fn_ * beta + options.smooth_dr;
     let f = safe_ratio(tp + options.smooth_nr, denominator).neg() + 1.0;
     options.absent_zeroed(f, &sums.target)
+}
+
+/// Each sample's mean of the per-class losses `f [N, C']` over the classes present in its target
+/// (`ground [N, C'] > 0`), weighted by the class `weights [1, C']`: `[N, 1]`, 1 with a zero
+/// gradient for a sample with no present class (or only weight-0 ones), as kornia's
+/// `dice_loss(average="macro")` / `tversky_loss`.
+pub(super) fn present_mean(f: Tensor<2>, ground: &Tensor<2>, weights: Option<Tensor<2>>) -> Tensor<2> {
+    let [n, c] = f.dims();
+    let present = ground.clone().greater_elem(0.0).float().cast(f.dtype());
+    let w = match weights {
+        Some(w) => w.expand([n, c]) * present,
+        None => present,
+    };
+    let denominator = w.clone().sum_dim(1);
+    let none = denominator.clone().equal_elem(0.0);
+    ((f * w).sum_dim(1) / denominator.mask_fill(none.clone(), 1.0)).mask_fill(none, 1.0)
+}
+
+/// One loss per sample `[N, 1]` (`[1, 1]` with `batch`) as element losses of shape `[N]` (`[1]`).
+pub(super) fn scored_per_sample(scores: Tensor<2>) -> (ElementLoss<2>, Vec<usize>) {
+    let [n, _] = scores.dims();
+    (ElementLoss::new(scores), vec![n])
 }
 
 /// The unreduced scores of an overlap loss as element losses, with their logical shape.

@@ -49,6 +49,11 @@ impl TverskyLoss {
         let c = &self.config;
         let options = c.options();
         let sums = overlap_sums(TverskyLossConfig::NAME, &options, input, target, mask, false)?;
+        if options.absent_classes == AbsentClasses::Skip {
+            let ground = sums.target.clone();
+            let f = tversky_scores(&options, c.alpha, c.beta, sums);
+            return Ok(scored_per_sample(present_mean(f, &ground, None)));
+        }
         Ok(scored(tversky_scores(&options, c.alpha, c.beta, sums), c.batch))
     }
 
@@ -84,6 +89,7 @@ overlap_config! {
                 self.gamma,
             ));
         }
+        self.options().refuse_skip(Self::NAME)?;
         if self.exponent_after_mean && self.reduction != Reduction::Mean {
             return Err(LossError::config(
                 Self::NAME,
