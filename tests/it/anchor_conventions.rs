@@ -46,9 +46,24 @@ fn invalid_anchor_options_name_the_field() {
              smoothing), got 0.1",
         ),
         (
-            r#"{"type": "focal", "per_channel": true, "include_background": false, "alpha": [0.75, 0.25]}"#,
-            "focal: config field `alpha`: expected null with per_channel and include_background = false (MONAI \
-             ignores alpha there; give `weight`), got a list",
+            r#"{"type": "binary_focal", "per_channel": true, "label_smoothing": 0.2}"#,
+            "binary_focal: config field `label_smoothing`: expected 0 with per_channel (MONAI's FocalLoss has no \
+             smoothing), got 0.2",
+        ),
+        (
+            r#"{"type": "rmse", "reduction": "mean_with_sample_weight"}"#,
+            "rmse: config field `reduction`: expected \"mean\", \"sum\" or \"none\" (the root of a mean is not a \
+             weighted sum), got \"mean_with_sample_weight\"",
+        ),
+        (
+            r#"{"type": "dice", "average": "micro", "absent_classes": "skip"}"#,
+            "dice: config field `absent_classes`: expected \"score\" or \"zero\" with average \"micro\" (one ratio \
+             over all classes: no class to skip), got \"skip\"",
+        ),
+        (
+            r#"{"type": "tversky", "average": "micro", "absent_classes": "skip"}"#,
+            "tversky: config field `absent_classes`: expected \"score\" or \"zero\" with average \"micro\" (one \
+             ratio over all classes: no class to skip), got \"skip\"",
         ),
         (
             r#"{"type": "binary_focal", "per_channel": true, "reduce_last_axis": true}"#,
@@ -101,7 +116,7 @@ fn bad_anchor_inputs_name_the_argument() {
                         .with_float("input", Tensor::<1>::ones([4], &device))
                         .with_float("target", Tensor::<1>::ones([4], &device)),
                 ),
-                "mse: argument `input`: expected rank >= 2 with reduce_last_axis (Keras averages each sample's \
+                "mse: argument `input`: expected rank >= 2 with reduce_last_axis (Keras reduces each sample's \
                  last axis: [N, …, K]), got shape [4]",
             ),
             (
@@ -135,6 +150,38 @@ fn bad_anchor_inputs_name_the_argument() {
                 ),
                 "focal: argument `input`: expected 2 scored channels along dim 1 (the length of config field \
                  `weight`), got 3 scored channels",
+            ),
+            (
+                input_error(
+                    r#"{"type": "focal", "per_channel": true, "include_background": false, "alpha": [0.2, 0.3, 0.5]}"#,
+                    LossInputs::new()
+                        .with_float("input", x([2, 3, 5]))
+                        .with_int("target", Tensor::<2, Int>::zeros([2, 5], &device)),
+                ),
+                "focal: argument `input`: expected 3 classes along dim 1 without the background channel 0 (the \
+                 length of config field `alpha`), got 2 classes without the background channel 0 (input shape [2, \
+                 3, 5])",
+            ),
+            (
+                input_error(
+                    r#"{"type": "focal", "per_channel": true, "include_background": false, "weight": [1.0]}"#,
+                    LossInputs::new()
+                        .with_float("input", Tensor::<3>::ones([2, 2, 5], &device))
+                        .with_int("target", Tensor::<2, Int>::zeros([2, 5], &device)),
+                ),
+                "focal: argument `input`: expected more than one scored channel with a per-channel `weight` (MONAI \
+                 raises: \"Per-class class_weight is not supported for single-channel outputs\"), got 1 scored \
+                 channel",
+            ),
+            (
+                input_error(
+                    r#"{"type": "rmse"}"#,
+                    LossInputs::new()
+                        .with_float("input", x([2, 3, 4]))
+                        .with_float("target", x([2, 3, 4]))
+                        .with_float("weight", Tensor::<2>::ones([2, 1], &device)),
+                ),
+                "rmse: argument `weight`: expected per-sample weights of shape [2] (the batch size), got shape [2, 1]",
             ),
             (
                 input_error(
@@ -236,6 +283,72 @@ fn keras_reductions_follow_from_the_element_losses() {
             &zero,
         );
         assert_eq!(zero, [0.0], "on {device_name}");
+    }
+}
+
+/// Keras's `kl_divergence` sums each sample's last axis: with `reduce_last_axis`, `"none"` is the
+/// row sums of the element losses, `"batchmean"` (the default) their mean over the samples.
+#[test]
+fn keras_kl_divergence_sums_the_last_axis() {
+    for (device_name, device) in common::test_devices() {
+        let input = Tensor::<2>::from_floats([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]], &device);
+        let target = Tensor::<2>::from_floats([[0.1, 0.6, 0.3], [0.0, 0.5, 0.5]], &device);
+        let inputs = LossInputs::new()
+            .with_float("input", input)
+            .with_float("target", target);
+        let elements = r#"{"type": "kl_divergence", "log_input": false, "reduction": "none"}"#;
+        let (elements, _) = eval(elements, &inputs);
+        let rows: Vec<f32> = elements.chunks(3).map(|r| r.iter().sum()).collect();
+        let (per_sample, shape) = eval(
+            r#"{"type": "kl_divergence", "log_input": false, "reduce_last_axis": true, "reduction": "none"}"#,
+            &inputs,
+        );
+        assert_eq!(shape, [2], "on {device_name}");
+        for (a, b) in per_sample.iter().zip(&rows) {
+            assert!(
+                (a - b).abs() < 1e-6,
+                "on {device_name}: {per_sample:?} vs {rows:?}"
+            );
+        }
+        let (batchmean, _) = eval(
+            r#"{"type": "kl_divergence", "log_input": false, "reduce_last_axis": true}"#,
+            &inputs,
+        );
+        assert!(
+            (batchmean[0] - (rows[0] + rows[1]) / 2.0).abs() < 1e-6,
+            "on {device_name}"
+        );
+    }
+}
+
+/// `"mean_with_sample_weight"` on the losses Keras does not have: the weighted sum over Σ weight
+/// where a loss takes a weight (nll), `"mean"` where it takes none (contrastive's own mean).
+#[test]
+fn mean_with_sample_weight_elsewhere() {
+    for (device_name, device) in common::test_devices() {
+        let log_p = Tensor::<2>::from_floats([[-0.5, -1.0, -2.0], [-1.5, -0.25, -3.0]], &device);
+        let inputs = LossInputs::new()
+            .with_float("input", log_p)
+            .with_int("target", Tensor::<1, Int>::from_ints([0, 1], &device))
+            .with_float("weight", Tensor::<1>::from_floats([3.0, 1.0], &device));
+        let (weighted, _) = eval(
+            r#"{"type": "nll", "reduction": "mean_with_sample_weight"}"#,
+            &inputs,
+        );
+        assert!(
+            (weighted[0] - (3.0 * 0.5 + 0.25) / 4.0).abs() < 1e-6,
+            "on {device_name}: {weighted:?}"
+        );
+        let embeddings = Tensor::<2>::from_floats([[0.0, 1.0], [0.5, 0.5], [1.0, 0.0], [0.9, 0.2]], &device);
+        let labels = LossInputs::new()
+            .with_float("embeddings", embeddings)
+            .with_int("labels", Tensor::<1, Int>::from_ints([0, 0, 1, 1], &device));
+        let (mean, _) = eval(r#"{"type": "contrastive", "margin": 2.0}"#, &labels);
+        let (keras, _) = eval(
+            r#"{"type": "contrastive", "margin": 2.0, "reduction": "mean_with_sample_weight"}"#,
+            &labels,
+        );
+        assert_eq!(mean, keras, "on {device_name}");
     }
 }
 

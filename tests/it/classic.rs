@@ -556,7 +556,7 @@ fn invalid_configs_name_the_field() {
         ),
         (
             r#"{"type": "kl_divergence", "reduction": "batch"}"#,
-            "unknown variant `batch`, expected one of `none`, `mean`, `sum`, `batchmean`",
+            "unknown variant `batch`, expected one of `none`, `mean`, `sum`, `batchmean`, `mean_with_sample_weight`",
         ),
         (
             r#"{"type": "cosine_similarity", "form": "minus"}"#,

@@ -220,6 +220,16 @@ fn bad_user_parameters_and_outputs_are_named() {
         err.contains("test_huber config: expected reduction \"none\", \"mean\" or \"sum\""),
         "{err}"
     );
+    let err = LossConfig::parse(r#"{"type": "test_huber", "reduction": "mean_with_sample_weight"}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "test_huber config: expected reduction \"none\", \"mean\" or \"sum\", got \"mean_with_sample_weight\" \
+             (Keras's reduction is for the built-in losses)"
+        ),
+        "{err}"
+    );
     let err = LossConfig::parse(r#"{"type": "not_registered"}"#)
         .unwrap_err()
         .to_string();

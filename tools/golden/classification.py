@@ -12,7 +12,10 @@ Anchors (pinned in requirements.txt; see each case's `anchor`):
   * bce -- torch.nn.functional.binary_cross_entropy_with_logits (logits) and Keras 3
     binary cross-entropy (probabilities); pos_weight with probabilities is re-created.
   * Keras 3 loss objects (`keras3_cases`): BinaryCrossentropy, BinaryFocalCrossentropy and
-    SparseCategoricalCrossentropy with sample weights and the Keras 3 reductions (reduce_last_axis).
+    SparseCategoricalCrossentropy with sample weights and the Keras 3 reductions (reduce_last_axis);
+    KLDivergence likewise (`keras3_kl_cases`, kl_divergence with reduce_last_axis: the sum over the last axis);
+    CategoricalCrossentropy (cross_entropy, probability targets) and CategoricalFocalCrossentropy (focal,
+    probability inputs) likewise (`keras3_categorical_cases`).
   * focal / binary_focal per_channel -- monai.losses.FocalLoss (softmax / sigmoid), run in float64.
   * balanced_bce -- HED's class-balanced cross-entropy (Xie & Tu 2015), re-created (the Caffe layer
     is not installable), beta taken over the whole batch (HED: per image; one case has one image).
@@ -28,7 +31,9 @@ made, so that its inputs (and so its values) stay as they were.
   * bce, balanced_bce (`bce_cases`): torch.manual_seed(20261124) and a generator seeded 11, shared
     with the imbalance losses (imbalance.py), whose class_balanced cases drew from it first:
     `bce_cases` repeats those draws (values discarded) before its own.
-  * Keras 3 objects (`keras3_cases`): a generator seeded 20261210; MONAI FocalLoss (`monai_focal_cases`): 20261211.
+  * Keras 3 objects (`keras3_cases`): a generator seeded 20261210; MONAI FocalLoss (`monai_focal_cases`): 20261211;
+    Keras 3 KLDivergence (`keras3_kl_cases`): 20261212; Keras 3 CategoricalCrossentropy /
+    CategoricalFocalCrossentropy (`keras3_categorical_cases`, the last cases): 20261214.
 
 Re-run:  scripts/setup-torch-venv.sh --with-fixtures  &&  <venv>/bin/python tools/golden/classification.py
 """
@@ -782,6 +787,139 @@ def monai_focal_cases():
 
 
 monai_focal_cases()
+
+
+# ================================================================== Keras 3 KLDivergence (reduce_last_axis)
+def keras3_kl_cases():
+    """kl_divergence with log_input false and reduce_last_axis (Keras's per-sample loss: the sum over the last
+    axis of t * log(t / p), p and t clipped to [1e-7, 1]) through keras.losses.KLDivergence's Loss.__call__: the
+    sample weight ([N], [N, 1] or the per-sample shape [N, T]) and the Keras 3 reduction. dtype="float64",
+    gradients through Keras (input and target; the target's exact 0 is clipped, so its gradient is 0), checked
+    against a float64 torch re-creation (common.keras3_reduce) to 1e-6 relative (gradient: 1e-7 absolute). Its own
+    seeded stream, after every other case."""
+    from common import check_recreation, fmt, keras3_call, keras3_note, keras3_reduce
+
+    G = Grid(torch.Generator().manual_seed(20261212))
+    eps = 1e-7
+
+    def per_sample(t, p):
+        tc, pc = t.clamp(eps, 1.0), p.clamp(eps, 1.0)
+        return (tc * torch.log(tc / pc)).sum(-1)
+
+    for name, shape, sw_kind, reduction in [
+        ("probs_sum_sw_n", (4, 3), "n", "sum"),
+        ("probs_mean_with_sample_weight_sw_n1", (4, 3), "n1", "mean_with_sample_weight"),
+        ("probs_sum_over_batch_size_sw_nt_ntk", (2, 3, 4), "nt", "sum_over_batch_size"),
+        ("probs_none_sw_n1_ntk", (2, 3, 4), "n1", "none"),
+    ]:
+        n, *_ = shape
+        x = torch.softmax(G.logits(*shape), -1).float().double()
+        y = torch.softmax(G.logits(*shape, scale=1.0), -1).float().double()
+        y.view(-1, shape[-1])[2, 0] = 0.0  # one exact 0 in the target (a row whose weight is not 0): clipped to 1e-7
+        sw = (G.sample_weight(n) if sw_kind == "n" else G.sample_weight_n1(n) if sw_kind == "n1"
+              else G.sample_weight_nt(n, shape[1]))
+        x, y = req(x, y)
+        name = f"kl_divergence/keras3/{name}"
+        out = keras3_call(keras.losses.KLDivergence, y, x, sw, reduction=reduction)
+        check_recreation(name, out, keras3_reduce(per_sample(y, x), sw, reduction), x, rtol=1e-6, grad_atol=1e-7)
+        check_recreation(name, out, keras3_reduce(per_sample(y, x), sw, reduction), y, rtol=1e-6, grad_atol=1e-7)
+        sw_text = "[N]" if sw.dim() == 1 else "[N,1]" if sw.shape[1] == 1 else "[N,T]"
+        anchor = (f"keras.losses.KLDivergence({fmt({'reduction': reduction})})(y_true, y_pred, sample_weight={sw_text})"
+                  " (probabilities, clipped to [1e-7, 1]; the sum over the last axis)"
+                  + keras3_note(reduction, last_axis_mean=False))
+        cfg = {"type": "kl_divergence", "log_input": False, "reduce_last_axis": True, "reduction": reduction}
+        cases.append(Case(name, anchor, cfg, {"input": x, "target": y, "weight": sw}, out))
+
+
+keras3_kl_cases()
+
+
+# ================================================================== Keras 3 categorical objects (probability targets)
+def keras3_categorical_cases():
+    """cross_entropy with probability targets (keras.losses.CategoricalCrossentropy(from_logits=True): soft or
+    one-hot float targets of the input's shape) and focal with probability inputs (keras.losses.
+    CategoricalFocalCrossentropy(alpha=0.25, gamma=2.0, from_logits=False): inputs renormalised over the class
+    axis and clipped to [1e-7, 1 - 1e-7], y_true the one-hot of our class-index target, Keras's scalar alpha
+    our per-class [0.25, 0.25, 0.25]), each through Keras 3's Loss.__call__: the sample weight ([N], [N, 1] or
+    the per-sample shape [N, T]) and the Keras 3 reduction. dtype="float64", gradients through Keras (input,
+    and cross_entropy's target), checked against a float64 torch re-creation (common.keras3_reduce) to 1e-6
+    relative (gradient: 1e-7 absolute). Sequences: Keras [N, T, C] is our [N, C, T] transposed (the gradients
+    are taken w.r.t. our layout). Its own seeded stream, after every other case."""
+    from common import check_recreation, fmt, keras3_call, keras3_note, keras3_reduce
+
+    G = Grid(torch.Generator().manual_seed(20261214))
+    eps = 1e-7
+
+    def keras_layout(v):  # our [N, C, T] -> Keras [N, T, C]
+        return v.transpose(1, 2) if v.dim() == 3 else v
+
+    def sw_make(kind, n, t=None):
+        return (G.sample_weight(n) if kind == "n" else G.sample_weight_n1(n) if kind == "n1"
+                else G.sample_weight_nt(n, t))
+
+    def sw_text(sw):
+        return "[N]" if sw.dim() == 1 else "[N,1]" if sw.shape[1] == 1 else "[N,T]"
+
+    seq_note = " (Keras [N,T,C] = our [N,C,T] transposed)"
+
+    # cross_entropy: CategoricalCrossentropy(from_logits=True), soft (softmax) or one-hot targets
+    kw = {"from_logits": True}
+    for name, shape, target, sw_kind, reduction in [
+        ("probs_2d_sum_sw_n", (4, 3), "soft", "n", "sum"),
+        ("onehot_2d_mean_with_sample_weight_sw_n1", (4, 3), "onehot", "n1", "mean_with_sample_weight"),
+        ("probs_seq_sum_over_batch_size_sw_nt", (2, 3, 4), "soft", "nt", "sum_over_batch_size"),
+    ]:
+        n, c, *t = shape
+        x = G.logits(*shape)
+        y = (torch.softmax(G.logits(*shape, scale=1.0), 1).float().double() if target == "soft"
+             else Grid.onehot(G.class_targets(n, c, *t, present=False), c))
+        sw = sw_make(sw_kind, n, *t)
+        x, y = req(x, y)
+        name = f"cross_entropy/keras3/{name}"
+        out = keras3_call(keras.losses.CategoricalCrossentropy, keras_layout(y), keras_layout(x), sw,
+                          reduction=reduction, **kw)
+        for leaf in (x, y):
+            check_recreation(name, out, keras3_reduce(F.cross_entropy(x, y, reduction="none"), sw, reduction), leaf,
+                             rtol=1e-6, grad_atol=1e-7)
+        anchor = (f"keras.losses.CategoricalCrossentropy({fmt({**kw, 'reduction': reduction})})(y_true, y_pred, "
+                  f"sample_weight={sw_text(sw)}) ({'soft' if target == 'soft' else 'one-hot'} probability targets)"
+                  + (seq_note if t else "") + keras3_note(reduction, last_axis_mean=False))
+        cases.append(Case(name, anchor, {"type": "cross_entropy", "reduction": reduction},
+                          {"input": x, "target": y, "weight": sw}, out))
+
+    # focal: CategoricalFocalCrossentropy(alpha=0.25, gamma=2.0, from_logits=False) on softmax outputs
+    # (as the focal/keras cases), y_true = one-hot of our class indices
+    kw = {"alpha": 0.25, "gamma": 2.0, "from_logits": False}
+
+    def focal_per_sample(x, t):  # x: our [N, C, ...] probabilities, t: class indices [N, ...]
+        p = (x / x.sum(1, keepdim=True)).clamp(eps, 1.0 - eps)
+        return -(kw["alpha"] * (1.0 - p) ** kw["gamma"] * torch.log(p) * Grid.onehot(t, x.shape[1])).sum(1)
+
+    for name, shape, sw_kind, reduction in [
+        ("probs_2d_sum_sw_n", (4, 3), "n", "sum"),
+        ("probs_2d_mean_with_sample_weight_sw_n1", (4, 3), "n1", "mean_with_sample_weight"),
+        ("probs_seq_none_sw_nt", (2, 3, 4), "nt", "none"),
+    ]:
+        n, c, *t = shape
+        x = torch.softmax(G.logits(*shape), 1).float().double()
+        tgt = G.class_targets(n, c, *t, present=False)
+        sw = sw_make(sw_kind, n, *t)
+        (x,) = req(x)
+        name = f"focal/keras3/{name}"
+        out = keras3_call(keras.losses.CategoricalFocalCrossentropy, F.one_hot(tgt, c).double(), keras_layout(x),
+                          sw, reduction=reduction, **kw)
+        check_recreation(name, out, keras3_reduce(focal_per_sample(x, tgt), sw, reduction), x,
+                         rtol=1e-6, grad_atol=1e-7)
+        anchor = (f"keras.losses.CategoricalFocalCrossentropy({fmt({**kw, 'reduction': reduction})})(y_true, y_pred, "
+                  f"sample_weight={sw_text(sw)}) (y_true = one-hot of our class-index target; probabilities "
+                  "renormalised over the class axis and clipped to [1e-7, 1 - 1e-7])"
+                  + (seq_note if t else "") + keras3_note(reduction, last_axis_mean=False))
+        cfg = {"type": "focal", "from_logits": False, "alpha": [kw["alpha"]] * c, "gamma": kw["gamma"],
+               "reduction": reduction}
+        cases.append(Case(name, anchor, cfg, {"input": x, "target": tgt, "weight": sw}, out))
+
+
+keras3_categorical_cases()
 
 names = [c.name for c in cases]
 assert len(names) == len(set(names)), "duplicate case names"

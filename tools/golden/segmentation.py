@@ -23,7 +23,11 @@ Anchors (see each case's `anchor`), pinned in requirements.txt:
     (Jadon 2020, "A survey of loss functions for semantic segmentation"), then the reduction; re-created
     on top of MONAI (f includes MONAI's class weight when `weight` is given).
   * dice (average "micro", absent_classes "skip") / tversky (absent_classes "skip") -- kornia 0.9
-    dice_loss / tversky_loss (the last cases; see the comment above them).
+    dice_loss / tversky_loss (see the comment above them).
+  * dice / tversky (average "micro", smooth_dr 1e-7) -- keras.losses.Dice / Tversky (Keras 3.15.1,
+    KERAS_BACKEND=torch) with axis=None (batch) and axis=(1, 2, 3) (per sample), channels-last inputs
+    permuted from ours; Keras's Tversky alpha weighs the false negatives (our beta), its beta the false
+    positives (our alpha) (the last cases; see the comment above them).
   * lovasz -- segmentation_models_pytorch 0.6.0, segmentation_models_pytorch/losses/lovasz.py
     (Berman et al., CVPR 2018): mode "softmax" = LovaszLoss(mode="multiclass") (softmax over dim 1,
     then _lovasz_softmax with classes="present"); classes "all" calls _lovasz_softmax(classes="all")
@@ -55,7 +59,8 @@ and its float32 2-norm, squared).
 
 Random streams: the Dice-type cases draw from torch.manual_seed(20261130) and a generator seeded 17;
 the Lovász cases (`lovasz_cases`) from their own, torch.manual_seed(20261202) and a generator seeded
-17, which the dsc cases (imbalance.py) continue.
+17, which the dsc cases (imbalance.py) continue; the Keras 3 Dice / Tversky cases (`keras3_overlap_cases`,
+appended last) from a generator seeded 20261213.
 
 Re-run:  scripts/setup-torch-venv.sh --with-fixtures  &&  <venv>/bin/python tools/golden/segmentation.py
 """
@@ -978,6 +983,75 @@ kornia_case("tversky/kornia/alpha03_beta07_missing_class_mean", {**TVERSKY, "alp
 kornia_case("tversky/kornia/alpha07_beta03_ignore_fully_ignored_sample_mean",
             {**TVERSKY, "alpha": 0.7, "beta": 0.3, "ignore_index": -100},
             logits(3, C, 2, 3), fully_ignored(class_targets(3, C, 2, 3), 0))
+
+# ================================================================== Keras 3 Dice / Tversky (appended last: own stream)
+# keras.losses.Dice(axis=) / Tversky(alpha=, beta=, axis=) (Keras 3.15.1, KERAS_BACKEND=torch, dtype="float64",
+# gradients through Keras) on channels-last tensors: our [N, C, H, W] leaves permuted to [N, H, W, C]. Keras's
+# ratios pool every class and pixel (our average "micro", smooth_nr 0, smooth_dr = its epsilon 1e-7): axis=None
+# pools the batch too (batch true; one number, which Keras's reduction leaves as it is), axis=(1, 2, 3) gives one
+# loss per sample (batch false; Keras "sum_over_batch_size" / "sum" / "none" = our "mean" / "sum" / "none" on
+# [N]). Keras's Tversky alpha multiplies sum((1 - y_pred) * y_true), the false negatives (its docstring says
+# false positives), and beta sum(y_pred * (1 - y_true)), the false positives: our alpha (false positives) is
+# Keras's beta and our beta Keras's alpha, checked here (the re-creation with the other mapping must differ).
+# Predictions are independent probabilities k/64 (with a softmax over C and one-hot targets sum(p) = sum(g), so
+# FP = FN and alpha / beta could not be told apart); targets are one-hot float masks and take no gradient. Every case is checked against a float64 re-creation
+# (alpha FP + beta FN) to 1e-10 relative, 1e-6 where Keras's divide_no_nan rounds through float32.
+def keras3_overlap_cases():
+    import keras
+
+    from common import keras3_call, keras3_note
+
+    G3 = Grid(torch.Generator().manual_seed(20261213))
+
+    def recreate_micro(cfg, x, g):
+        axes = (0, 1, 2, 3) if cfg["batch"] else (1, 2, 3)
+        tp, fp, fn = (x * g).sum(axes), (x * (1 - g)).sum(axes), ((1 - x) * g).sum(axes)
+        snr, sdr = cfg["smooth_nr"], cfg["smooth_dr"]
+        if cfg["type"] == "dice":
+            f = 1 - (2 * tp + snr) / (2 * tp + fp + fn + sdr)
+        else:
+            f = 1 - (tp + snr) / (tp + cfg["alpha"] * fp + cfg["beta"] * fn + sdr)
+        return {"none": f, "sum": f.sum(), "mean": f.mean()}[cfg["reduction"]]
+
+    ours = {"sum_over_batch_size": "mean", "sum": "sum", "none": "none"}
+    base = {"activation": "none", "smooth_nr": 0.0, "smooth_dr": 1e-7, "average": "micro"}
+    for name, kind, kw in [
+        ("axis_none", "dice", {"axis": None}),
+        ("axis_123_sum", "dice", {"axis": (1, 2, 3), "reduction": "sum"}),
+        ("axis_123_none", "dice", {"axis": (1, 2, 3), "reduction": "none"}),
+        ("alpha03_beta07_axis_none", "tversky", {"alpha": 0.3, "beta": 0.7, "axis": None}),
+        ("alpha07_beta03_axis_123_sum_over_batch_size", "tversky",
+         {"alpha": 0.7, "beta": 0.3, "axis": (1, 2, 3), "reduction": "sum_over_batch_size"}),
+    ]:
+        name = f"{kind}/keras3/{name}"
+        kw = {"reduction": "sum_over_batch_size", **kw}
+        x = G3.probs(N, C, 2, 3).requires_grad_()  # not a softmax: sum(p) != sum(g), so FP != FN
+        t = onehot(G3.class_targets(N, C, 2, 3), C)
+        cls = keras.losses.Dice if kind == "dice" else keras.losses.Tversky
+        out = keras3_call(cls, t.permute(0, 2, 3, 1), x.permute(0, 2, 3, 1), None, **kw)
+        batch = kw["axis"] is None
+        cfg = {"type": kind, **base, "batch": batch, "reduction": "mean" if batch else ours[kw["reduction"]]}
+        if kind == "tversky":
+            cfg.update({"alpha": kw["beta"], "beta": kw["alpha"]})
+            # the mapping: Keras's (alpha, beta) taken as ours unswapped does not reproduce Keras
+            wrong = recreate_micro({**cfg, "alpha": kw["alpha"], "beta": kw["beta"]}, x, t)
+            assert not torch.allclose(out, wrong, rtol=1e-3), (name, out, wrong)
+        rounded = not batch and kw["reduction"] == "sum_over_batch_size"
+        check_recreation(name, out, recreate_micro(cfg, x, t), x, rtol=1e-6 if rounded else 1e-10,
+                         grad_atol=1e-7 if rounded else 1e-9)
+        note = keras3_note(kw["reduction"] if not batch else "none", last_axis_mean=False)
+        if kind == "tversky":
+            note += (f" (Keras's alpha weighs sum((1 - y_pred) * y_true), the false negatives: our alpha = Keras beta "
+                     f"= {kw['beta']}, our beta = Keras alpha = {kw['alpha']}; checked against a re-creation with "
+                     "alpha * FP + beta * FN)")
+        anchor = (f"keras.losses.{cls.__name__}({fmt(kw)})(y_true one-hot, y_pred) on [N,H,W,C] = our [N,C,H,W]"
+                  f" permuted{' (axis=None: one value for the batch; the reduction leaves it as it is)' if batch else ''}"
+                  + note)
+        cases.append(Case(name, anchor, cfg, {"input": x, "target": t}, out))
+
+
+keras3_overlap_cases()
+
 
 names = [c.name for c in cases]
 assert len(names) == len(set(names)), "duplicate case names"

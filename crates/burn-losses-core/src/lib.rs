@@ -50,8 +50,9 @@
 //! PyTorch reduces element losses; Keras 3 first computes a loss per sample (the mean over the
 //! last axis: `keras.losses.mean_squared_error` on `[N, K]` is `[N]`), then applies
 //! `sample_weight` and the reduction. Every element-wise loss (MAE, MSE, Huber, smooth L1,
-//! log-cosh, quantile, MAPE, sMAPE, MSLE, Poisson, Charbonnier, the hinge losses) and the BCE /
-//! binary focal losses take `reduce_last_axis: true` for Keras's per-sample loss; with it:
+//! log-cosh, quantile, MAPE, sMAPE, MSLE, Poisson, Charbonnier, the hinge losses), the BCE /
+//! binary focal losses and [`KlDivergenceLoss`] (whose per-sample loss is Keras's sum over the
+//! last axis) take `reduce_last_axis: true` for Keras's per-sample loss; with it:
 //!
 //! | `reduction` | value (v: per-sample losses, sw: `weight`) | Keras 3 |
 //! |---|---|---|
@@ -60,16 +61,21 @@
 //! | `"none"` | v·sw of shape `[N, …]` (the input's without its last axis) | `None` / `"none"` |
 //! | `"mean_with_sample_weight"` | Σ(v·sw) / Σ sw as given, 0 when Σ sw = 0 | `"mean_with_sample_weight"` |
 //!
-//! `weight` may then be `[N]` or `[N, 1]` (per sample) or the `"none"` shape (per position, e.g.
-//! per timestep `[N, T]` for inputs `[N, T, K]`; through `forward_inputs` / `eval`, the typed
-//! `forward` takes `[N]`). One difference: Keras broadcasts a `[N]` weight against the last axis
-//! of a `[N, T]` per-sample loss (numpy broadcasting, an error unless `T = N`); burn-losses reads
-//! `[N]` as per sample, as everywhere else. The input must have rank ≥ 2 (Keras's mean over the
-//! last axis of a `[N]` input is one number for the batch). The per-sample losses Keras also
-//! has — cross-entropy, categorical hinge, cosine similarity — already reduce their class /
-//! feature axis; they take `"mean_with_sample_weight"` and per-position weights (cross-entropy's
-//! `[N, T]` for logits `[N, C, T]`, Keras's `[N, T, C]`) without the option. These paths are
-//! composed, never fused. `forward_no_reduction` keeps the averaged axis with size 1.
+//! `weight` may be `[N]` or `[N, 1]` (per sample) or the `"none"` shape (per position, e.g. per
+//! timestep `[N, T]` for inputs `[N, T, K]`) — on every loss that takes Keras's reductions (the
+//! ones above, focal, balanced BCE, class-balanced, and the per-sample losses Keras also has:
+//! cross-entropy (`[N, T]` for logits `[N, C, T]`, Keras's `[N, T, C]`), categorical hinge,
+//! cosine similarity), with or without `reduce_last_axis`, through `forward_inputs` / `eval` (the
+//! typed `forward` takes `[N]`). `"mean_with_sample_weight"` also works on NLL, Poly-1, multi-margin
+//! and Gaussian NLL (`[N]` weights); it is `"mean"` on the losses without a `weight` argument, and
+//! RMSE and user-defined losses refuse it. One difference: Keras broadcasts a `[N]` weight
+//! against the last axis of a `[N, T]` per-sample loss (numpy broadcasting, an error unless
+//! `T = N`); burn-losses reads `[N]` as per sample, as everywhere else. With `reduce_last_axis`
+//! the input must have rank ≥ 2 (Keras's mean over the last axis of a `[N]` input is one number
+//! for the batch). These paths are composed, never fused. `forward_no_reduction` keeps the averaged axis with size 1. Keras's
+//! `Dice` and `Tversky` are [`DiceLoss`] / [`TverskyLoss`] with `average: "micro"` (and `batch:
+//! true` for Keras's `axis=None`); Keras's Tversky `alpha` weighs the false negatives, so it is
+//! this crate's `beta`.
 //!
 //! # Trusted inputs
 //!
@@ -465,10 +471,10 @@ pub mod prelude {
     pub use crate::{
         AbsentClasses, ArcFaceLoss, ArcFaceLossConfig, BalancedBceLoss, BalancedBceLossConfig, BceLoss,
         BceLossConfig, BinaryFocalLoss, BinaryFocalLossConfig, CategoricalHingeLoss,
-        CategoricalHingeLossConfig, CharbonnierLoss, CharbonnierLossConfig, ClassBalancedLoss,
+        CategoricalHingeLossConfig, CharbonnierLoss, CharbonnierLossConfig, ClassAverage, ClassBalancedLoss,
         ClassBalancedLossConfig, ContrastiveLoss, ContrastiveLossConfig, CosFaceLoss, CosFaceLossConfig,
-        CosineSimilarityLoss, CosineSimilarityLossConfig, DiceAverage, DiceLoss, DiceLossConfig, DscLoss,
-        DscLossConfig, ExponentialLoss, ExponentialLossConfig, FocalLoss, FocalLossConfig, FocalTverskyLoss,
+        CosineSimilarityLoss, CosineSimilarityLossConfig, DiceLoss, DiceLossConfig, DscLoss, DscLossConfig,
+        ExponentialLoss, ExponentialLossConfig, FocalLoss, FocalLossConfig, FocalTverskyLoss,
         FocalTverskyLossConfig, GaussianNllLoss, GaussianNllLossConfig, GeneralizedDiceLoss,
         GeneralizedDiceLossConfig, GhmCLoss, GhmCLossConfig, GhmRLoss, GhmRLossConfig, HingeLoss,
         HingeLossConfig, KlDivergenceLoss, KlDivergenceLossConfig, LogCoshDiceLoss, LogCoshDiceLossConfig,

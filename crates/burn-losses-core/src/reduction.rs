@@ -51,7 +51,8 @@ pub enum Reduction {
     Sum,
     /// Keras 3's `"mean_with_sample_weight"`: the sum of the weighted losses divided by the sum of
     /// the `weight` argument as given (not broadcast), 0 when that sum is 0 (Keras's
-    /// `divide_no_nan`). Without a `weight` argument, or on a loss that takes none, it is `"mean"`.
+    /// `divide_no_nan`). Without a `weight` argument, or on a loss that takes none, it is `"mean"`;
+    /// `rmse` (a root, not a weighted sum) and user-defined losses refuse it.
     MeanWithSampleWeight,
 }
 
@@ -274,6 +275,29 @@ mod tests {
         assert_eq!(names, ["none", "mean", "sum"]);
     }
 }
+/// `terms` (already weighted by the `weight` argument) reduced with `reduction`:
+/// `"mean_with_sample_weight"` divides the weighted sum by the sum of `weight` as given (0 when
+/// that is 0: TensorFlow's `divide_no_nan`), and is `"mean"` without a weight.
+pub(crate) fn reduce_with_sample_weight(
+    terms: ElementLoss<2>,
+    reduction: Reduction,
+    weight: Option<&DynTensor<Float>>,
+) -> Tensor<1> {
+    match (reduction, weight) {
+        (Reduction::MeanWithSampleWeight, Some(w)) => {
+            divide_no_nan(terms.reduce(Reduction::Sum), w.flat.clone().sum())
+        }
+        _ => terms.reduce(reduction),
+    }
+}
+
+/// `numerator / denominator`, 0 with a zero gradient where the denominator is 0 (TensorFlow's
+/// `divide_no_nan`).
+fn divide_no_nan(numerator: Tensor<1>, denominator: Tensor<1>) -> Tensor<1> {
+    let zero = denominator.clone().equal_elem(0.0);
+    (numerator / denominator.mask_fill(zero.clone(), 1.0)).mask_fill(zero, 0.0)
+}
+
 /// Per-sample weights `[N]` broadcast to `[N, M]`.
 pub(crate) fn sample_weight_2d(weight: Option<&DynTensor<Float>>, n: usize, m: usize) -> Option<Tensor<2>> {
     weight.map(|w| w.view([n, 1]).expand([n, m]))

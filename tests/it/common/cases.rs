@@ -256,6 +256,8 @@ pub fn all_configs() -> Vec<LossConfig> {
         r#"{"type": "dice", "activation": "softmax", "average": "micro", "weight": [1.0]}"#,
         r#"{"type": "dice", "activation": "softmax", "absent_classes": "skip", "smooth_nr": 0.0, "smooth_dr": 1e-6}"#,
         r#"{"type": "tversky", "activation": "softmax", "alpha": 0.3, "beta": 0.7, "absent_classes": "skip", "reduction": "sum"}"#,
+        r#"{"type": "kl_divergence", "log_input": false, "reduce_last_axis": true, "reduction": "sum"}"#,
+        r#"{"type": "tversky", "activation": "sigmoid", "average": "micro", "batch": true}"#,
     ]
     .iter()
     .map(|s| parse(s))

@@ -3,7 +3,7 @@
 use burn::tensor::{Float, Tensor};
 
 use crate::error::{LossError, LossResult, fmt_shape};
-use crate::reduction::{ElementLoss, Reduction, reduced_to_dyn};
+use crate::reduction::{ElementLoss, Reduction, reduce_with_sample_weight, reduced_to_dyn};
 use crate::tensor::checks::check_same_dtype;
 use crate::tensor::dynamic::DynTensor;
 use crate::tensor::dynamic::check_non_empty;
@@ -54,6 +54,12 @@ pub(crate) trait InputTargetLoss {
         false
     }
 
+    /// Whether the loss takes Keras's per-position sample weights and `"mean_with_sample_weight"`
+    /// divisor (default `true`; RMSE, whose root is not a sum of terms, does not).
+    fn takes_keras_weights(&self) -> bool {
+        true
+    }
+
     /// The loss with `reduction`, fused or composed, and the logical shape of the unreduced loss.
     fn loss_with(
         &self,
@@ -65,8 +71,10 @@ pub(crate) trait InputTargetLoss {
         check_non_empty(Self::NAME, "input", input)?;
         check_non_empty(Self::NAME, "target", target)?;
         let per_sample = self.reduce_last_axis();
-        if per_sample || keras_weighting(weight, reduction) {
-            return self.keras_loss_with(input, target, weight, reduction, per_sample);
+        if self.takes_keras_weights()
+            && let Some(late) = keras_mode(weight, reduction, per_sample)
+        {
+            return self.keras_loss_with(input, target, weight, reduction, per_sample, late);
         }
         if let Some(fused) = self.fused_loss(input, target, weight, reduction) {
             return fused;
@@ -88,11 +96,11 @@ pub(crate) trait InputTargetLoss {
         weight: Option<&DynTensor<Float>>,
         reduction: Reduction,
         per_sample: bool,
+        late_weight: bool,
     ) -> LossResult<(Tensor<1>, Vec<usize>)> {
-        let late_weight = per_sample || weight.is_some_and(|w| w.shape.len() > 1);
         let (terms, shape) = self.element_loss(input, target, if late_weight { None } else { weight })?;
         let (terms, shape) = if per_sample {
-            last_axis_mean(Self::NAME, terms, &shape)?
+            last_axis_reduced(Self::NAME, terms, &shape, false)?
         } else {
             (terms, shape)
         };
@@ -137,43 +145,51 @@ pub(crate) fn keras_reduce(
         }
         _ => terms,
     };
-    Ok(match (reduction, weight) {
-        (Reduction::MeanWithSampleWeight, Some(w)) => {
-            divide_no_nan(terms.reduce(Reduction::Sum), w.flat.clone().sum())
-        }
-        _ => terms.reduce(reduction),
-    })
+    Ok(reduce_with_sample_weight(terms, reduction, weight))
 }
 
-/// Whether a call takes the Keras path ([`keras_reduce`]): the sample weight is per position
-/// (rank ≥ 2) or is the `"mean_with_sample_weight"` divisor.
-pub(crate) fn keras_weighting(weight: Option<&DynTensor<Float>>, reduction: Reduction) -> bool {
-    weight.is_some_and(|w| w.shape.len() > 1 || reduction == Reduction::MeanWithSampleWeight)
+/// Whether a call takes the Keras path ([`keras_reduce`]) — Keras's per-sample loss
+/// (`per_sample`), a per-position sample weight (rank ≥ 2) or the `"mean_with_sample_weight"`
+/// divisor — and if so whether the weight is applied after the loss's own terms (`Some(true)`:
+/// per sample or per position) or by the loss (`Some(false)`: a `[N]` weight on the loss's
+/// terms).
+pub(crate) fn keras_mode(
+    weight: Option<&DynTensor<Float>>,
+    reduction: Reduction,
+    per_sample: bool,
+) -> Option<bool> {
+    let per_position = weight.is_some_and(|w| w.shape.len() > 1);
+    let divisor = weight.is_some() && reduction == Reduction::MeanWithSampleWeight;
+    (per_sample || per_position || divisor).then_some(per_sample || per_position)
 }
 
-/// The element losses `[N, M]` of logical `shape` `[N, …, K]` averaged over the last axis: Keras's
-/// per-sample loss `[N, M / K]`, of logical shape `[N, …]`. Masked elements count as 0 (in the
-/// mean's denominator too) and per-loss `"mean"` denominators are replaced by Keras's.
-fn last_axis_mean(
+/// The element losses `[N, M]` of logical `shape` `[N, …, K]` averaged over the last axis (summed
+/// with `sum`: Keras's `kl_divergence`): Keras's per-sample loss `[N, M / K]`, of logical shape
+/// `[N, …]`. Masked elements count as 0 (in the mean's denominator too) and per-loss `"mean"`
+/// denominators are replaced by Keras's.
+pub(crate) fn last_axis_reduced(
     loss: &'static str,
     terms: ElementLoss<2>,
     shape: &[usize],
+    sum: bool,
 ) -> LossResult<(ElementLoss<2>, Vec<usize>)> {
     if shape.len() < 2 {
         return Err(LossError::input(
             loss,
             "input",
-            "rank >= 2 with reduce_last_axis (Keras averages each sample's last axis: [N, …, K])",
+            "rank >= 2 with reduce_last_axis (Keras reduces each sample's last axis: [N, …, K])",
             format!("shape {}", fmt_shape(shape)),
         ));
     }
     let (n, k) = (shape[0], shape[shape.len() - 1]);
     let rows = shape[1..shape.len() - 1].iter().product::<usize>();
-    let values = terms
-        .unreduced()
-        .reshape([n * rows, k])
-        .mean_dim(1)
-        .reshape([n, rows]);
+    let per_row = terms.unreduced().reshape([n * rows, k]);
+    let values = if sum {
+        per_row.sum_dim(1)
+    } else {
+        per_row.mean_dim(1)
+    }
+    .reshape([n, rows]);
     Ok((ElementLoss::new(values), shape[..shape.len() - 1].to_vec()))
 }
 
@@ -197,10 +213,4 @@ fn position_weights(loss: &'static str, weight: &DynTensor<Float>, shape: &[usiz
             format!("shape {}", fmt_shape(&weight.shape)),
         ))
     }
-}
-
-/// `numerator / denominator`, 0 where the denominator is 0 (TensorFlow's `divide_no_nan`).
-fn divide_no_nan(numerator: Tensor<1>, denominator: Tensor<1>) -> Tensor<1> {
-    let zero = denominator.clone().equal_elem(0.0);
-    (numerator / denominator.mask_fill(zero.clone(), 1.0)).mask_fill(zero, 0.0)
 }

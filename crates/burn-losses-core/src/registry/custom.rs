@@ -236,13 +236,23 @@ impl CustomLossConfig {
         };
         let reduction = match params.remove("reduction") {
             None => Reduction::Mean,
-            Some(r) => serde_json::from_value(r).map_err(|e| {
-                LossError::parse(
-                    format!("{name} config"),
-                    "reduction \"none\", \"mean\" or \"sum\"",
-                    e,
-                )
-            })?,
+            Some(r) => match serde_json::from_value(r) {
+                Ok(Reduction::MeanWithSampleWeight) => {
+                    return Err(LossError::parse(
+                        format!("{name} config"),
+                        "reduction \"none\", \"mean\" or \"sum\"",
+                        "\"mean_with_sample_weight\" (Keras's reduction is for the built-in losses)",
+                    ));
+                }
+                Ok(reduction) => reduction,
+                Err(e) => {
+                    return Err(LossError::parse(
+                        format!("{name} config"),
+                        "reduction \"none\", \"mean\" or \"sum\"",
+                        e,
+                    ));
+                }
+            },
         };
         Ok(Self {
             name: entry.name,

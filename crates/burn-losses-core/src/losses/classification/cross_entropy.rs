@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{LossError, LossResult, check, fmt_shape};
 use crate::loss::declare::loss_config;
-use crate::loss::input_target::{keras_reduce, keras_weighting};
+use crate::loss::input_target::{keras_mode, keras_reduce, last_axis_reduced};
 use crate::reduction::{ElementLoss, Reduction};
-use crate::reduction::{reduce_to_dyn, reduced_to_dyn, sample_weight_2d};
+use crate::reduction::{reduce_to_dyn, reduce_with_sample_weight, reduced_to_dyn, sample_weight_2d};
 use crate::tensor::checks::{
     check_float_range, check_probability_input, check_same_shape_inputs, check_sample_weight,
     class_indices_without_ignored,
@@ -274,9 +274,8 @@ impl crate::loss::LossModule for CrossEntropyLoss {
         let target = inputs.get(name, "target")?;
         let weight = inputs.float_opt("weight")?;
         let reduction = self.config.reduction;
-        if keras_weighting(weight.as_ref(), reduction) {
+        if let Some(late) = keras_mode(weight.as_ref(), reduction, false) {
             // Keras's per-timestep weights / "mean_with_sample_weight" (composed, never fused)
-            let late = weight.as_ref().is_some_and(|w| w.shape.len() > 1);
             let (terms, shape) = self.terms(&input, target, if late { None } else { weight.as_ref() })?;
             let loss = keras_reduce(name, terms, &shape, &input, weight.as_ref(), late, reduction)?;
             return Ok(reduced_to_dyn(loss, shape, reduction));
@@ -357,7 +356,9 @@ impl crate::loss::LossModule for NllLoss {
         };
         let (terms, _) = class_nll_terms(name, input.view([n, c, s]), &target, &options)?;
         let terms = terms.weighted(sample_weight_2d(weight.as_ref(), n, s));
-        Ok(reduce_to_dyn(terms, target.shape.clone(), self.config.reduction))
+        let reduction = self.config.reduction;
+        let loss = reduce_with_sample_weight(terms, reduction, weight.as_ref());
+        Ok(reduced_to_dyn(loss, target.shape.clone(), reduction))
     }
 
     fn target_kind(&self) -> crate::loss::TargetKind {
@@ -433,7 +434,9 @@ impl crate::loss::LossModule for Poly1Loss {
         let (mut terms, log_p_t) = class_nll_terms(name, log_p, &target, &options)?;
         terms.values = terms.values + (log_p_t.exp().neg() + 1.0) * self.config.epsilon;
         let terms = terms.weighted(sample_weight_2d(weight.as_ref(), n, s));
-        Ok(reduce_to_dyn(terms, target.shape.clone(), self.config.reduction))
+        let reduction = self.config.reduction;
+        let loss = reduce_with_sample_weight(terms, reduction, weight.as_ref());
+        Ok(reduced_to_dyn(loss, target.shape.clone(), reduction))
     }
 
     fn target_kind(&self) -> crate::loss::TargetKind {
@@ -449,9 +452,10 @@ impl crate::loss::LossModule for Poly1Loss {
 // kl_divergence
 // ---------------------------------------------------------------------------------------------
 
-/// The reductions of [`KlDivergenceLoss`]: [`Reduction`]'s three and `"batchmean"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// The reductions of [`KlDivergenceLoss`]: [`Reduction`]'s three, `"batchmean"` and Keras's
+/// `"mean_with_sample_weight"` (`"sum_over_batch_size"` is read as `"mean"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum KlReduction {
     /// The pointwise terms, the input's shape.
     None,
@@ -463,6 +467,24 @@ pub enum KlReduction {
     /// Keras' `kl_divergence` averaged over a batch of `[N, C]`).
     #[default]
     Batchmean,
+    /// Keras 3's `"mean_with_sample_weight"`: the weighted sum divided by the sum of the `weight`
+    /// argument as given (see [`Reduction::MeanWithSampleWeight`]).
+    MeanWithSampleWeight,
+}
+
+impl<'de> Deserialize<'de> for KlReduction {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        const NAMES: &[&str] = &["none", "mean", "sum", "batchmean", "mean_with_sample_weight"];
+        let name = String::deserialize(deserializer)?;
+        match name.as_str() {
+            "none" => Ok(KlReduction::None),
+            "mean" | "sum_over_batch_size" => Ok(KlReduction::Mean),
+            "sum" => Ok(KlReduction::Sum),
+            "batchmean" => Ok(KlReduction::Batchmean),
+            "mean_with_sample_weight" => Ok(KlReduction::MeanWithSampleWeight),
+            other => Err(serde::de::Error::unknown_variant(other, NAMES)),
+        }
+    }
 }
 
 impl crate::loss::declare::Unreduced for KlReduction {
@@ -482,7 +504,12 @@ loss_config! {
         log_target: bool = false => with_log_target,
         /// Clipping ε of the probabilities with `log_input = false` (Keras). Default `1e-7`.
         epsilon: f64 = 1e-7 => with_epsilon,
-        /// `"batchmean"` (default: sum / N), `"mean"` (sum / element count), `"sum"` or `"none"`.
+        /// `true`: Keras's per-sample loss, the SUM over the last axis (`keras.losses.kl_divergence`)
+        /// before the weight and the reduction (see [Keras reductions](crate#keras-reductions)).
+        /// Default `false`.
+        reduce_last_axis: bool = false => with_reduce_last_axis,
+        /// `"batchmean"` (default: sum / N), `"mean"` (sum / element count), `"sum"`, `"none"` or
+        /// `"mean_with_sample_weight"` (Keras).
         reduction: KlReduction = KlReduction::Batchmean => with_reduction,
     }
     validate(&self) { check::in_open_range(Self::NAME, "epsilon", self.epsilon, 0.0, 0.5) }
@@ -511,7 +538,16 @@ impl crate::loss::LossModule for KlDivergenceLoss {
         let input = inputs.float(name, "input")?;
         let target = inputs.float(name, "target")?;
         let weight = inputs.float_opt("weight")?;
-        check_same_shape_inputs(name, &input, &target, weight.as_ref())?;
+        let reduction = match self.config.reduction {
+            KlReduction::None => Reduction::None,
+            KlReduction::Mean | KlReduction::Batchmean => Reduction::Mean,
+            KlReduction::Sum => Reduction::Sum,
+            KlReduction::MeanWithSampleWeight => Reduction::MeanWithSampleWeight,
+        };
+        let per_sample = self.config.reduce_last_axis;
+        let keras = keras_mode(weight.as_ref(), reduction, per_sample);
+        let late = keras == Some(true);
+        check_same_shape_inputs(name, &input, &target, if late { None } else { weight.as_ref() })?;
         if !self.config.log_target {
             check_float_range(
                 name,
@@ -540,14 +576,35 @@ impl crate::loss::LossModule for KlDivergenceLoss {
             let p = x.clamp(eps, 1.0);
             t.clone() * (t / p).log()
         };
-        let terms = ElementLoss::new(values).weighted(sample_weight_2d(weight.as_ref(), n, m));
+        let early_weight = if late { None } else { weight.as_ref() };
+        let terms = ElementLoss::new(values).weighted(sample_weight_2d(early_weight, n, m));
         let shape = input.shape.clone();
+        if keras.is_some() {
+            let (terms, shape) = if per_sample {
+                last_axis_reduced(name, terms, &shape, true)?
+            } else {
+                (terms, shape)
+            };
+            let terms = if self.config.reduction == KlReduction::Batchmean {
+                terms.averaged_over(n as f64)
+            } else {
+                terms
+            };
+            let loss = keras_reduce(name, terms, &shape, &input, weight.as_ref(), late, reduction)?;
+            return Ok(reduced_to_dyn(loss, shape, reduction));
+        }
         Ok(match self.config.reduction {
             KlReduction::None => reduce_to_dyn(terms, shape, Reduction::None),
             KlReduction::Mean => reduce_to_dyn(terms, shape, Reduction::Mean),
             KlReduction::Sum => reduce_to_dyn(terms, shape, Reduction::Sum),
             KlReduction::Batchmean => reduce_to_dyn(terms.averaged_over(n as f64), shape, Reduction::Mean),
+            // no weight argument: Keras's "mean_with_sample_weight" is the element mean
+            KlReduction::MeanWithSampleWeight => reduce_to_dyn(terms, shape, Reduction::Mean),
         })
+    }
+
+    fn reduces_last_axis(&self) -> bool {
+        self.config.reduce_last_axis
     }
 
     fn input_kind(&self) -> crate::loss::InputKind {

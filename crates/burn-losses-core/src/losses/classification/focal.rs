@@ -26,17 +26,27 @@ fn focal_nll<const D: usize>(log_p: Tensor<D>, gamma: f64) -> Tensor<D> {
     }
 }
 
-/// `include_background` and `weight` are options of MONAI's layout (`per_channel`).
+/// `include_background` and `weight` are options of MONAI's layout (`per_channel`), which has no
+/// label smoothing.
 fn validate_per_channel(
     loss: &'static str,
     per_channel: bool,
     include_background: bool,
     weight: Option<&[f32]>,
+    label_smoothing: f64,
 ) -> LossResult<()> {
     if let Some(w) = weight {
         check::weights(loss, "weight", w)?;
     }
     if per_channel {
+        if label_smoothing > 0.0 {
+            return Err(LossError::config(
+                loss,
+                "label_smoothing",
+                "0 with per_channel (MONAI's FocalLoss has no smoothing)",
+                label_smoothing,
+            ));
+        }
         return Ok(());
     }
     if !include_background {
@@ -193,7 +203,13 @@ crate::loss::declare::loss_config! {
             ));
         }
         validate_smoothing_and_epsilon(Self::NAME, self.label_smoothing, self.epsilon)?;
-        validate_per_channel(Self::NAME, self.per_channel, self.include_background, self.weight.as_deref())?;
+        validate_per_channel(
+            Self::NAME,
+            self.per_channel,
+            self.include_background,
+            self.weight.as_deref(),
+            self.label_smoothing,
+        )?;
         if self.per_channel && self.reduce_last_axis {
             return Err(LossError::config(
                 Self::NAME,
@@ -398,23 +414,13 @@ crate::loss::declare::loss_config! {
             check::weights(Self::NAME, "alpha", alpha)?;
         }
         validate_smoothing_and_epsilon(Self::NAME, self.label_smoothing, self.epsilon)?;
-        validate_per_channel(Self::NAME, self.per_channel, self.include_background, self.weight.as_deref())?;
-        if self.per_channel && self.label_smoothing > 0.0 {
-            return Err(LossError::config(
-                Self::NAME,
-                "label_smoothing",
-                "0 with per_channel (MONAI's FocalLoss has no smoothing)",
-                self.label_smoothing,
-            ));
-        }
-        if self.per_channel && !self.include_background && self.alpha.is_some() {
-            return Err(LossError::config(
-                Self::NAME,
-                "alpha",
-                "null with per_channel and include_background = false (MONAI ignores alpha there; give `weight`)",
-                "a list",
-            ));
-        }
+        validate_per_channel(
+            Self::NAME,
+            self.per_channel,
+            self.include_background,
+            self.weight.as_deref(),
+            self.label_smoothing,
+        )?;
         Ok(())
     }
     /// Softmax focal loss for multiclass targets: `input [N, C]` or `[N, C, d1, …]`, integer
@@ -435,7 +441,9 @@ crate::loss::declare::loss_config! {
     ///
     /// With `per_channel` (MONAI `FocalLoss(use_softmax=True, to_onehot_y=True)`) every channel
     /// is a term, `ℓ = −α_c·(1 − p_c)^γ·log p_c·onehot_c` (0 for the non-target channels, still
-    /// counted); MONAI's scalar `alpha` α is `[1 − α, α, …, α]`. With ignored voxels, `"sum"`
+    /// counted); MONAI's scalar `alpha` α is `[1 − α, α, …, α]` (MONAI drops a scalar α without
+    /// the background; a list, one weight per scored channel, applies there as MONAI's list
+    /// does). With ignored voxels, `"sum"`
     /// divides each (sample, channel)'s sum by the sample's valid voxels (MONAI) and `"mean"` by C'
     /// × the valid voxels: MONAI with an `ignore_index` divides by the valid voxels alone (C' times
     /// this mean) and without one equals it. The `[N, C', spatial…]` `"none"` comes from
@@ -477,17 +485,31 @@ impl FocalLoss {
         }
         let (n, c) = (input.shape[0], input.shape[1]);
         check_class_target_shape(name, &input.shape, &target.shape, "")?;
+        // MONAI's layout without the background scores C − 1 channels: α has one weight each
+        let scored = if self.config.per_channel && !self.config.include_background && c > 1 {
+            c - 1
+        } else {
+            c
+        };
         if let Some(alpha) = &self.config.alpha
-            && alpha.len() != c
+            && alpha.len() != scored
         {
+            let without = if scored < c {
+                " without the background channel 0"
+            } else {
+                ""
+            };
             return Err(LossError::input(
                 name,
                 "input",
                 format!(
-                    "{} classes along dim 1 (the length of config field `alpha`)",
+                    "{} classes along dim 1{without} (the length of config field `alpha`)",
                     alpha.len()
                 ),
-                format!("{c} classes (input shape {})", fmt_shape(&input.shape)),
+                format!(
+                    "{scored} classes{without} (input shape {})",
+                    fmt_shape(&input.shape)
+                ),
             ));
         }
         check_sample_weight(name, weight, input)?;

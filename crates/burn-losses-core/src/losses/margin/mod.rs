@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{LossError, LossResult, check, fmt_shape};
 use crate::loss::declare::loss_config;
 use crate::loss::elementwise::{ElementwiseLoss, elementwise_loss_api};
-use crate::loss::input_target::{keras_reduce, keras_weighting};
+use crate::loss::input_target::{keras_mode, keras_reduce};
 use crate::reduction::{ElementLoss, Reduction};
-use crate::reduction::{reduce_to_dyn, reduced_to_dyn, sample_weight_2d};
+use crate::reduction::{reduce_to_dyn, reduce_with_sample_weight, reduced_to_dyn, sample_weight_2d};
 use crate::tensor::checks::{
     check_class_indices, check_same_dtype, check_same_shape_inputs, check_sample_weight,
 };
@@ -214,7 +214,7 @@ impl crate::loss::LossModule for CategoricalHingeLoss {
         let weight = inputs.float_opt("weight")?;
         let (x, y) = scores_and_one_hot(name, &input, inputs.get(name, "target")?, true)?;
         let reduction = self.config.reduction;
-        let keras = keras_weighting(weight.as_ref(), reduction);
+        let keras = keras_mode(weight.as_ref(), reduction, false).is_some();
         if !keras {
             check_sample_weight(name, weight.as_ref(), &input)?;
         }
@@ -338,7 +338,9 @@ impl crate::loss::LossModule for MultiMarginLoss {
             values = values * (one_hot * w.reshape([1, c])).sum_dim(1);
         }
         let terms = ElementLoss::new(values).weighted(sample_weight_2d(weight.as_ref(), n, 1));
-        Ok(reduce_to_dyn(terms, vec![n], self.config.reduction))
+        let reduction = self.config.reduction;
+        let loss = reduce_with_sample_weight(terms, reduction, weight.as_ref());
+        Ok(reduced_to_dyn(loss, vec![n], reduction))
     }
 
     fn target_kind(&self) -> crate::loss::TargetKind {
@@ -409,7 +411,7 @@ impl crate::loss::LossModule for CosineSimilarityLoss {
         let target = inputs.float(name, "target")?;
         let weight = inputs.float_opt("weight")?;
         let reduction = self.config.reduction;
-        let keras = keras_weighting(weight.as_ref(), reduction);
+        let keras = keras_mode(weight.as_ref(), reduction, false).is_some();
         check_same_shape_inputs(name, &input, &target, if keras { None } else { weight.as_ref() })?;
         let rank = input.shape.len() as i64;
         let axis = if self.config.axis < 0 {

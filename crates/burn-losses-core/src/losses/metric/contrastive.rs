@@ -199,8 +199,10 @@ impl ContrastiveLoss {
             .dissimilar_term(d)
             .mask_fill(pairs.negative.clone().bool_not(), 0.0);
         let per_anchor = (positive.clone() + negative.clone()).sum_dim(1).reshape([n]);
-        if self.config.reduction != Reduction::Mean {
-            return Ok(batch.reduce(per_anchor, count(pairs.positive, dtype), self.config.reduction));
+        // no sample weight: "mean_with_sample_weight" is "mean"
+        let reduction = self.config.reduction.without_sample_weight();
+        if reduction != Reduction::Mean {
+            return Ok(batch.reduce(per_anchor, count(pairs.positive, dtype), reduction));
         }
         let mean_over = |terms: Tensor<2>, mask: Tensor<2, burn::tensor::Bool>| {
             let counted = if self.config.nonzero_mean {

@@ -8,7 +8,7 @@ use crate::loss::declare::loss_config;
 use crate::loss::elementwise::{ElementwiseLoss, elementwise_loss_api};
 use crate::loss::input_target::InputTargetLoss;
 use crate::reduction::{ElementLoss, Reduction};
-use crate::reduction::{reduce_to_dyn, sample_weight_2d};
+use crate::reduction::{reduce_with_sample_weight, reduced_to_dyn, sample_weight_2d};
 use crate::tensor::checks::{
     check_float_range, check_rank_at_least_1, check_same_dtype, check_same_shape_inputs, check_sample_weight,
 };
@@ -111,7 +111,18 @@ loss_config! {
         /// for the batch. `"none"`: each sample's RMSE `[N]`; `"sum"`: their sum.
         reduction: Reduction = Reduction::Mean => with_reduction,
     }
-    validate(&self) { check::non_negative(Self::NAME, "epsilon", self.epsilon) }
+    validate(&self) {
+        check::non_negative(Self::NAME, "epsilon", self.epsilon)?;
+        if self.reduction == Reduction::MeanWithSampleWeight {
+            return Err(LossError::config(
+                Self::NAME,
+                "reduction",
+                "\"mean\", \"sum\" or \"none\" (the root of a mean is not a weighted sum)",
+                "\"mean_with_sample_weight\"",
+            ));
+        }
+        Ok(())
+    }
     /// Root mean squared error (the TensorFlow 2 custom-loss guide's `my_rmse = K.sqrt(K.mean(K.square(y − ŷ)))`):
     ///
     /// ```text
@@ -137,6 +148,10 @@ impl InputTargetLoss for RmseLoss {
     /// value `√(mean + ε)`, whose mean is itself.
     fn reduction(&self) -> Reduction {
         self.config.reduction
+    }
+
+    fn takes_keras_weights(&self) -> bool {
+        false
     }
 
     fn target_argument(inputs: &LossInputs) -> LossResult<DynTensor<Float>> {
@@ -719,7 +734,9 @@ impl crate::loss::LossModule for GaussianNllLoss {
         let weight = inputs.float_opt("weight")?;
         check_sample_weight(NAME, weight.as_ref(), &input)?;
         let terms = self.terms(&input, &target, &var, weight.as_ref())?;
-        Ok(reduce_to_dyn(terms, input.shape.clone(), self.config.reduction))
+        let reduction = self.config.reduction;
+        let loss = reduce_with_sample_weight(terms, reduction, weight.as_ref());
+        Ok(reduced_to_dyn(loss, input.shape.clone(), reduction))
     }
 
     fn target_kind(&self) -> crate::loss::TargetKind {

@@ -5,7 +5,7 @@ pub(crate) mod overlap;
 
 pub use lovasz::{LovaszClasses, LovaszLoss, LovaszLossConfig, LovaszMode};
 pub use overlap::{
-    AbsentClasses, Activation, DiceAverage, DiceLoss, DiceLossConfig, FocalTverskyLoss,
+    AbsentClasses, Activation, ClassAverage, DiceLoss, DiceLossConfig, FocalTverskyLoss,
     FocalTverskyLossConfig, GeneralizedDiceLoss, GeneralizedDiceLossConfig, GeneralizedDiceWeight,
     LogCoshDiceLoss, LogCoshDiceLossConfig, TverskyLoss, TverskyLossConfig,
 };

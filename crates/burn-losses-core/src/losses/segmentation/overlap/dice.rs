@@ -30,16 +30,18 @@ macro_rules! dice_config {
                 weight: Option<Vec<f32>> = None => with_weight,
                 /// `"macro"` (default): one loss per sample and class. `"micro"`: one Dice per
                 /// sample over all classes and pixels, `weight` scaling class c's terms in every
-                /// sum (kornia `dice_loss(average="micro")`); `"none"` then returns `[N]`. `dice`
+                /// sum (kornia `dice_loss(average="micro")`; Keras `Dice(axis=(1, 2, 3))`, or with
+                /// `batch` `axis=None`); `"none"` then returns `[N]` (`[1]` with `batch`). `dice`
                 /// only.
-                average: DiceAverage = DiceAverage::Macro => with_average,
+                average: ClassAverage = ClassAverage::Macro => with_average,
             }
             validate(&self) {
                 if let Some(w) = &self.weight {
                     check::weights(Self::NAME, "weight", w)?;
                 }
+                self.options().check_average(Self::NAME, self.average)?;
                 if Self::NAME != "dice" {
-                    if self.average != DiceAverage::Macro {
+                    if self.average != ClassAverage::Macro {
                         return Err(LossError::config(
                             Self::NAME,
                             "average",
@@ -90,7 +92,8 @@ dice_config! {
     /// - `input`: `[N, C, spatial…]` (or `[N, C]`)
     /// - `target`: class indices `[N, spatial…]` or probabilities `[N, C, spatial…]`
     /// - `mask` (optional): `[N, spatial…]` or `[N, 1, spatial…]`
-    /// - output: `[1]` (mean, sum); `[N, C']` or `[C']` with `batch` (none)
+    /// - output: `[1]` (mean, sum); `[N, C']` or `[C']` with `batch` (none); `[N]` (`[1]` with `batch`) with
+    ///   `average: "micro"` or `absent_classes: "skip"`
     ///
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
     /// it; PyTorch's mean would be NaN). A class absent from prediction and target — every pixel
@@ -111,7 +114,7 @@ impl DiceLoss {
         let name = DiceLossConfig::NAME;
         let f = dice_scores(name, &options, &self.config.form(), input, target, mask)?;
         let per_sample =
-            self.config.average == DiceAverage::Micro || options.absent_classes == AbsentClasses::Skip;
+            self.config.average == ClassAverage::Micro || options.absent_classes == AbsentClasses::Skip;
         Ok(if per_sample {
             scored_per_sample(f)
         } else {

@@ -5,7 +5,7 @@ mod shared;
 mod tversky;
 
 pub use crate::tensor::activation::Activation;
-pub use shared::{AbsentClasses, DiceAverage};
+pub use shared::{AbsentClasses, ClassAverage};
 
 pub use dice::{
     DiceLoss, DiceLossConfig, GeneralizedDiceLoss, GeneralizedDiceLossConfig, GeneralizedDiceWeight,

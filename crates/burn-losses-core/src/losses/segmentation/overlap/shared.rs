@@ -79,6 +79,19 @@ impl OverlapOptions {
         Ok(())
     }
 
+    /// `average: "micro"` pools the classes into one ratio: nothing is left to skip.
+    pub(super) fn check_average(&self, loss: &'static str, average: ClassAverage) -> LossResult<()> {
+        if average == ClassAverage::Micro && self.absent_classes == AbsentClasses::Skip {
+            return Err(LossError::config(
+                loss,
+                "absent_classes",
+                "\"score\" or \"zero\" with average \"micro\" (one ratio over all classes: no class to skip)",
+                "\"skip\"",
+            ));
+        }
+        Ok(())
+    }
+
     pub(super) fn validate(&self, loss: &'static str) -> LossResult<()> {
         check::non_negative(loss, "smooth_nr", self.smooth_nr)?;
         check::non_negative(loss, "smooth_dr", self.smooth_dr)
@@ -444,27 +457,29 @@ pub(super) struct DiceForm<'a> {
     pub(super) squared_pred: bool,
     pub(super) jaccard: bool,
     pub(super) weight: Option<&'a [f32]>,
-    pub(super) average: DiceAverage,
+    pub(super) average: ClassAverage,
 }
 
-/// How [`DiceLoss`](crate::DiceLoss) averages over classes (kornia's `average`).
+/// How [`DiceLoss`](crate::DiceLoss) and [`TverskyLoss`](crate::TverskyLoss) average over classes
+/// (kornia's `average`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum DiceAverage {
+pub enum ClassAverage {
     /// One Dice per sample and class (MONAI; kornia `average="macro"` with `absent_classes:
     /// "skip"`).
     #[default]
     Macro,
-    /// One Dice per sample over all classes and pixels: the class-weighted sums
-    /// `Σ_c w_c·I_c`, `Σ_c w_c·P_c`, `Σ_c w_c·G_c` in one ratio (kornia `average="micro"`).
+    /// One ratio per sample over all classes and pixels: the (class-weighted) sums
+    /// `Σ_c w_c·I_c`, `Σ_c w_c·P_c`, `Σ_c w_c·G_c` (kornia `average="micro"`, Keras's `Dice` /
+    /// `Tversky`).
     Micro,
 }
 
-impl core::fmt::Display for DiceAverage {
+impl core::fmt::Display for ClassAverage {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(match self {
-            DiceAverage::Macro => "macro",
-            DiceAverage::Micro => "micro",
+            ClassAverage::Macro => "macro",
+            ClassAverage::Micro => "micro",
         })
     }
 }
@@ -493,8 +508,8 @@ pub(super) fn dice_scores(
         _ => None,
     };
     let (intersection, pred, ground) = match form.average {
-        DiceAverage::Macro => (sums.intersection, sums.pred, sums.target),
-        DiceAverage::Micro => {
+        ClassAverage::Macro => (sums.intersection, sums.pred, sums.target),
+        ClassAverage::Micro => {
             let pool = |t: Tensor<2>| match &weights {
                 Some(w) => (t * w.clone()).sum_dim(1),
                 None => t.sum_dim(1),
@@ -512,12 +527,12 @@ pub(super) fn dice_scores(
     )
     .neg()
         + 1.0;
-    if options.absent_classes == AbsentClasses::Skip && form.average == DiceAverage::Macro {
+    if options.absent_classes == AbsentClasses::Skip && form.average == ClassAverage::Macro {
         return Ok(present_mean(f, &ground, weights));
     }
     let f = options.absent_zeroed(f, &ground);
     Ok(match weights {
-        Some(w) if form.average == DiceAverage::Macro => f * w,
+        Some(w) if form.average == ClassAverage::Macro => f * w,
         _ => f,
     })
 }
@@ -625,8 +640,10 @@ macro_rules! overlap_loss_api {
                 self.reduce_typed(input, OverlapTarget::Probabilities(&target), mask)
             }
 
-            /// The unreduced loss for class-index targets in its logical shape: `[N, C']` per
-            /// (sample, class), `[1, C']` with `batch` (see the `"none"` shape in the loss docs).
+            /// The unreduced loss for class-index targets: `[N, C']` per (sample, class), `[1, C']`
+            /// with `batch`; `[N, 1]` (`[1, 1]` with `batch`) for the per-sample losses of
+            /// `average: "micro"` and `absent_classes: "skip"` (see the `"none"` shape in the loss
+            /// docs).
             #[track_caller]
             pub fn forward_no_reduction<const D: usize, const DT: usize>(
                 &self,

@@ -17,10 +17,16 @@ overlap_config! {
         alpha: f64 = 0.5 => with_alpha,
         /// β >= 0, the weight of false negatives. Default `0.5` (MONAI).
         beta: f64 = 0.5 => with_beta,
+        /// `"macro"` (default): one loss per sample and class. `"micro"`: one ratio per sample
+        /// from the sums over all classes and pixels (Keras `Tversky(axis=(1, 2, 3))`, or with
+        /// `batch` `axis=None`; Keras's `alpha` weighs the false negatives: it is `beta` here);
+        /// `"none"` then returns `[N]` (`[1]` with `batch`).
+        average: ClassAverage = ClassAverage::Macro => with_average,
     }
     validate(&self) {
         check::non_negative(Self::NAME, "alpha", self.alpha)?;
-        check::non_negative(Self::NAME, "beta", self.beta)
+        check::non_negative(Self::NAME, "beta", self.beta)?;
+        self.options().check_average(Self::NAME, self.average)
     }
     /// Tversky loss (Salehi et al. 2017, <https://arxiv.org/abs/1706.05721>), per sample and class:
     ///
@@ -28,8 +34,9 @@ overlap_config! {
     /// f = 1 − (I + smooth_nr) / (I + α·FP + β·FN + smooth_dr),   FP = Σ p·(1 − g),  FN = Σ (1 − p)·g
     /// ```
     ///
-    /// MONAI `TverskyLoss` option by option; `"none"` is `[N, C']` (`[C']` with `batch`). Inputs as
-    /// [`DiceLoss`](crate::DiceLoss).
+    /// MONAI `TverskyLoss` option by option; `"none"` is `[N, C']` (`[C']` with `batch`), or one
+    /// loss per sample `[N]` (`[1]` with `batch`) with `average: "micro"` (Keras `Tversky`) or
+    /// `absent_classes: "skip"` (kornia `tversky_loss`). Inputs as [`DiceLoss`](crate::DiceLoss).
     ///
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value for
     /// it; PyTorch's mean would be NaN). A class absent from prediction and target — every pixel
@@ -49,6 +56,16 @@ impl TverskyLoss {
         let c = &self.config;
         let options = c.options();
         let sums = overlap_sums(TverskyLossConfig::NAME, &options, input, target, mask, false)?;
+        if c.average == ClassAverage::Micro {
+            let pooled = OverlapSums {
+                intersection: sums.intersection.sum_dim(1),
+                pred: sums.pred.sum_dim(1),
+                target: sums.target.sum_dim(1),
+            };
+            return Ok(scored_per_sample(tversky_scores(
+                &options, c.alpha, c.beta, pooled,
+            )));
+        }
         if options.absent_classes == AbsentClasses::Skip {
             let ground = sums.target.clone();
             let f = tversky_scores(&options, c.alpha, c.beta, sums);
