@@ -16,6 +16,7 @@ Run (one command, from the repository root):  scripts/bench-compare.sh   [--devi
 import argparse
 import datetime
 import json
+import math
 import os
 import platform
 import statistics
@@ -50,6 +51,9 @@ def data(shape, kind, classes=None):
         n, c, h, w = shape
         i = np.arange(n * h * w)
         return x, torch.from_numpy((i * 31 + i // w) % c).reshape(n, h, w)
+    if kind in ("regression", "rates"):
+        shift = 2.5 if kind == "rates" else 0.0
+        return x + shift, torch.roll(x.flatten(), -1).reshape(shape) + shift
     n, _ = shape
     return x, torch.from_numpy(np.arange(n) % classes)
 
@@ -89,6 +93,26 @@ def anchors():
         "triplet_batch_hard": ("PML TripletMarginLoss + BatchHardMiner", "embeddings",
                                lambda e, l: triplet(e, l, miner(e, l))),
         "nt_xent": ("PML NTXentLoss(0.07)", "embeddings", nt_xent),
+        # the element-wise kind: torch.nn.functional, or the Keras / TF-Addons / paper formula in torch
+        "mse": ("F.mse_loss", "regression", F.mse_loss),
+        "burn_mse": ("F.mse_loss", "regression", F.mse_loss),
+        "mae": ("F.l1_loss", "regression", F.l1_loss),
+        "huber": ("F.huber_loss", "regression", F.huber_loss),
+        "smooth_l1": ("F.smooth_l1_loss", "regression", F.smooth_l1_loss),
+        "log_cosh": ("Keras log_cosh formula in torch", "regression",
+                     lambda x, y: (lambda d: (d + F.softplus(-2.0 * d) - math.log(2.0)).mean())(x - y)),
+        "charbonnier": ("sqrt(d^2 + 1e-6) in torch (LapSRN)", "regression",
+                        lambda x, y: ((x - y) ** 2 + 1e-6).sqrt().mean()),
+        "quantile": ("TF-Addons pinball formula in torch", "regression",
+                     lambda x, y: torch.maximum(0.9 * (y - x), (0.9 - 1.0) * (y - x)).mean()),
+        "mape": ("Keras MAPE formula in torch", "regression",
+                 lambda x, y: (100.0 * (x - y).abs() / y.abs().clamp_min(1e-7)).mean()),
+        "smape": ("sMAPE formula in torch", "regression",
+                  lambda x, y: (200.0 * (x - y).abs() / (x.abs() + y.abs()).clamp_min(1e-7)).mean()),
+        "msle": ("Keras MSLE formula in torch", "rates",
+                 lambda x, y: ((x.clamp_min(1e-7).log1p() - y.clamp_min(1e-7).log1p()) ** 2).mean()),
+        "poisson": ("F.poisson_nll_loss(log_input=False)", "rates",
+                    lambda x, y: F.poisson_nll_loss(x, y, log_input=False, eps=1e-7)),
     }
 
 

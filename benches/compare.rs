@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use burn::nn::loss::{
-    BinaryCrossEntropyLoss, BinaryCrossEntropyLossConfig, CrossEntropyLoss, CrossEntropyLossConfig,
+    BinaryCrossEntropyLoss, BinaryCrossEntropyLossConfig, CrossEntropyLoss, CrossEntropyLossConfig, MseLoss,
 };
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use burn_losses::{DynInput, DynTensor, LossConfig, LossInputs};
@@ -100,12 +100,15 @@ enum Data {
     Dense { n: usize, c: usize, h: usize, w: usize },
     /// Embeddings `[n, d]` and labels `[n]` of `classes` equal-sized classes.
     Embeddings { n: usize, d: usize, classes: usize },
+    /// Predictions and targets `[n, c]`: the values and the values shifted by one position, both
+    /// moved by 2.5 into `[0.5, 4.5)` when `positive` (rates and counts: MSLE, Poisson).
+    Regression { n: usize, c: usize, positive: bool },
 }
 
 impl Data {
     fn shape(&self) -> Vec<usize> {
         match *self {
-            Data::Binary { n, c } | Data::Classes { n, c } => vec![n, c],
+            Data::Binary { n, c } | Data::Classes { n, c } | Data::Regression { n, c, .. } => vec![n, c],
             Data::Dense { n, c, h, w } => vec![n, c, h, w],
             Data::Embeddings { n, d, .. } => vec![n, d],
         }
@@ -117,6 +120,7 @@ enum Kind {
     Config(String),
     BurnCrossEntropy,
     BurnBinaryCrossEntropy,
+    BurnMse,
 }
 
 struct Case {
@@ -180,6 +184,42 @@ fn cases() -> Vec<Case> {
             composed: false,
         });
     }
+    // the element-wise kind at 4,096 × 256
+    let regression = Data::Regression {
+        n: 4096,
+        c: 256,
+        positive: false,
+    };
+    let rates = Data::Regression {
+        n: 4096,
+        c: 256,
+        positive: true,
+    };
+    for (name, data, json) in [
+        ("mse", regression, r#"{"type": "mse"}"#),
+        ("mae", regression, r#"{"type": "mae"}"#),
+        ("huber", regression, r#"{"type": "huber"}"#),
+        ("smooth_l1", regression, r#"{"type": "smooth_l1"}"#),
+        ("log_cosh", regression, r#"{"type": "log_cosh"}"#),
+        ("charbonnier", regression, r#"{"type": "charbonnier"}"#),
+        ("quantile", regression, r#"{"type": "quantile", "quantile": 0.9}"#),
+        ("mape", regression, r#"{"type": "mape"}"#),
+        ("smape", regression, r#"{"type": "smape"}"#),
+        ("msle", rates, r#"{"type": "msle"}"#),
+        ("poisson", rates, r#"{"type": "poisson"}"#),
+    ] {
+        all.push(case(&format!("{name}_4096x256"), data, json));
+    }
+    all.push(Case {
+        composed: true,
+        ..case("mse_composed_4096x256", regression, r#"{"type": "mse"}"#)
+    });
+    all.push(Case {
+        name: "burn_mse_4096x256".into(),
+        data: regression,
+        kind: Kind::BurnMse,
+        composed: false,
+    });
     all.push(case(
         "dice_8x4x128x128",
         Data::Dense {
@@ -266,6 +306,16 @@ fn inputs(data: Data, device: &Device) -> LossInputs {
                 .with_float("embeddings", float2(n, d))
                 .with_int("labels", labels)
         }
+        Data::Regression { n, c, positive } => {
+            let shift = if positive { 2.5 } else { 0.0 };
+            let v = values(n * c);
+            let x: Vec<f32> = v.iter().map(|v| v + shift).collect();
+            let y: Vec<f32> = (0..n * c).map(|i| v[(i + 1) % (n * c)] + shift).collect();
+            let tensor = |v: Vec<f32>| Tensor::<2>::from_data(TensorData::new(v, [n, c]), device);
+            LossInputs::new()
+                .with_float("input", tensor(x))
+                .with_float("target", tensor(y))
+        }
     }
 }
 
@@ -274,6 +324,7 @@ enum Model {
     Config(burn_losses::Loss),
     BurnCrossEntropy(CrossEntropyLoss),
     BurnBinaryCrossEntropy(BinaryCrossEntropyLoss),
+    BurnMse(MseLoss),
 }
 
 impl Model {
@@ -286,6 +337,7 @@ impl Model {
             Kind::BurnBinaryCrossEntropy => Model::BurnBinaryCrossEntropy(
                 BinaryCrossEntropyLossConfig::new().with_logits(true).init(device),
             ),
+            Kind::BurnMse => Model::BurnMse(MseLoss::new()),
         }
     }
 
@@ -319,6 +371,10 @@ impl Model {
                 let targets = args.int("bce", "target").expect("0/1 targets");
                 bce.forward(logits(), targets.into_tensor::<2>())
             }
+            Model::BurnMse(mse) => {
+                let targets = args.float("mse", "target").expect("targets").into_tensor::<2>();
+                mse.forward(logits(), targets, burn::nn::loss::Reduction::Mean)
+            }
         }
     }
 }
@@ -338,6 +394,7 @@ fn main() {
                 Kind::Config(json) => json.clone(),
                 Kind::BurnCrossEntropy => "burn::nn::loss::CrossEntropyLoss".into(),
                 Kind::BurnBinaryCrossEntropy => "burn::nn::loss::BinaryCrossEntropyLoss (logits)".into(),
+                Kind::BurnMse => "burn::nn::loss::MseLoss".into(),
             };
             println!(
                 "{}",

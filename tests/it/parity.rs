@@ -110,6 +110,106 @@ fn every_loss_agrees_across_backends() {
 /// (weighted calls are never fused), at ordinary and, for the fused families, at extreme logits
 /// (±~100), value and input gradients within the parity tolerance. On a lane without a CPU
 /// backend there is no fused kernel and the test says so.
+/// The element-wise losses, where their kernel runs in training: the target and the per-sample
+/// weight are data (not tracked; a tracked target takes the composed path, as in the eval path
+/// the other tests use), the input takes the gradient.
+#[test]
+fn element_wise_kernels_agree_with_composed_ops() {
+    use burn_losses::LossConfig as L;
+    let cpu: Vec<_> = common::test_devices()
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("flex") || name.starts_with("ndarray"))
+        .collect();
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for (device_name, device) in &cpu {
+        for (k, config) in all_configs().iter().enumerate() {
+            let element_wise = matches!(
+                config,
+                L::Mae(_)
+                    | L::Mse(_)
+                    | L::Huber(_)
+                    | L::SmoothL1(_)
+                    | L::LogCosh(_)
+                    | L::Charbonnier(_)
+                    | L::Quantile(_)
+                    | L::Mape(_)
+                    | L::Smape(_)
+                    | L::Msle(_)
+                    | L::Poisson(_)
+            );
+            if !element_wise {
+                continue;
+            }
+            for (w, with_weight) in [false, true].into_iter().enumerate() {
+                for reduction in ["none", "sum", "mean"] {
+                    let mut json = serde_json::to_value(config).unwrap();
+                    json["reduction"] = reduction.into();
+                    let config: L = serde_json::from_value(json).unwrap();
+                    let mut rng = Lcg::new(7000 + 10 * k as u64 + w as u64);
+                    let inputs = sample_inputs(&config, &mut rng, 4.0, with_weight);
+                    let fused = with_data_targets(&config, &inputs, device);
+                    let previous = burn_losses::set_fused_kernels(false);
+                    let composed = with_data_targets(&config, &inputs, device);
+                    burn_losses::set_fused_kernels(previous);
+                    for (what, (got, want)) in ["loss", "input gradient"]
+                        .iter()
+                        .zip([(&fused.0, &composed.0), (&fused.1, &composed.1)])
+                    {
+                        let gap = relative_gap(got, want);
+                        if gap.is_nan() || gap > RTOL {
+                            failures.push(format!(
+                                "{device_name} {config} weight {with_weight} {what}: fused vs composed gap {gap:.2e}"
+                            ));
+                        }
+                    }
+                    compared += 1;
+                }
+            }
+        }
+    }
+    println!("element-wise kernels vs composed: {compared} cases");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(cpu.is_empty() || compared > 0);
+}
+
+/// The loss (flattened) and the input's gradient, with only `input` tracked.
+fn with_data_targets(
+    config: &burn_losses::LossConfig,
+    inputs: &common::cases::HostInputs,
+    device: &burn::tensor::Device,
+) -> (Vec<f64>, Vec<f64>) {
+    use burn::tensor::{Int, Tensor, TensorData};
+    use burn_losses::{DynInput, DynTensor, LossInputs};
+    let ad = device.clone().autodiff();
+    let mut args = LossInputs::new();
+    let mut x = None;
+    for (name, input) in inputs {
+        match input {
+            common::cases::HostInput::Float(v, shape) => {
+                let t = Tensor::<1>::from_data(TensorData::new(v.clone(), [v.len()]), &ad);
+                let t = if *name == "input" {
+                    let t = t.require_grad();
+                    x = Some(t.clone());
+                    t
+                } else {
+                    t
+                };
+                args.insert(name, DynInput::Float(DynTensor::new(t, shape.clone())));
+            }
+            common::cases::HostInput::Int(v, shape) => {
+                let t = Tensor::<1, Int>::from_data(TensorData::new(v.clone(), [v.len()]), &ad);
+                args.insert(name, DynInput::Int(DynTensor::new(t, shape.clone())));
+            }
+        }
+    }
+    let loss = config.init(&ad).forward_inputs(&args).expect("a valid case").flat;
+    let grads = loss.clone().sum().backward();
+    let x = x.expect("an input");
+    let host = |t: Tensor<1>| -> Vec<f64> { t.into_data().convert::<f64>().try_to_vec::<f64>().unwrap() };
+    (host(loss), host(x.grad(&grads).expect("the input's gradient")))
+}
+
 #[test]
 fn fused_kernels_agree_with_composed_ops() {
     use burn_losses::LossConfig as L;
@@ -140,6 +240,17 @@ fn fused_kernels_agree_with_composed_ops() {
                     | L::LogCoshDice(_)
                     | L::TripletMined(_)
                     | L::Contrastive(_)
+                    | L::Mae(_)
+                    | L::Mse(_)
+                    | L::Huber(_)
+                    | L::SmoothL1(_)
+                    | L::LogCosh(_)
+                    | L::Charbonnier(_)
+                    | L::Quantile(_)
+                    | L::Mape(_)
+                    | L::Smape(_)
+                    | L::Msle(_)
+                    | L::Poisson(_)
             );
             let scales: &[f64] = if fused_family { &[1.0, 4.0, 40.0] } else { &[1.0] };
             for (s, &scale) in scales.iter().enumerate() {

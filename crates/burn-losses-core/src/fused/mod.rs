@@ -7,6 +7,7 @@
 //!
 //! | kernel | losses | when |
 //! |---|---|---|
+//! | element-wise | every loss declared element-wise with a scalar form ([`MaeLoss`](crate::MaeLoss), [`MseLoss`](crate::MseLoss), [`HuberLoss`](crate::HuberLoss), [`SmoothL1Loss`](crate::SmoothL1Loss), [`LogCoshLoss`](crate::LogCoshLoss), [`CharbonnierLoss`](crate::CharbonnierLoss), [`QuantileLoss`](crate::QuantileLoss) with one τ, [`MapeLoss`](crate::MapeLoss), [`SmapeLoss`](crate::SmapeLoss), [`MsleLoss`](crate::MsleLoss), [`PoissonLoss`](crate::PoissonLoss)): the loss gives `ℓ(x, y)` and `∂ℓ/∂x` of one element, the kernel the pass, the weights and the reductions | a target of the input's shape; per-sample `weight [N]` included |
 //! | binary logit | [`BceLoss`](crate::BceLoss) (`pos_weight`, label smoothing), [`BalancedBceLoss`](crate::BalancedBceLoss) (fixed or batch β), [`BinaryFocalLoss`](crate::BinaryFocalLoss) (γ, α) | logits, no per-sample `weight` |
 //! | softmax class | [`CrossEntropyLoss`](crate::CrossEntropyLoss), [`FocalLoss`](crate::FocalLoss), [`ClassBalancedLoss`](crate::ClassBalancedLoss) (`"softmax"` base) | logits and class-index targets (`ignore_index`, class weights, label smoothing), no per-sample `weight` |
 //! | pairwise distances | the Euclidean / squared-Euclidean distance matrix of [`TripletMinedLoss`](crate::TripletMinedLoss) and [`ContrastiveLoss`](crate::ContrastiveLoss) (labelled batch) | the element-wise tail after the Gram matrix (burn's matrix product) |
@@ -34,6 +35,7 @@
 mod binary;
 mod dispatch;
 mod distance;
+mod elementwise;
 #[cfg(any(feature = "flex", feature = "ndarray"))]
 mod host;
 mod kernel;
@@ -43,6 +45,7 @@ mod softmax;
 
 pub(crate) use binary::{BinaryLogitTerms, checked_binary_logit_loss};
 pub(crate) use distance::distances_from_gram;
+pub(crate) use elementwise::{NoScalar, ScalarLoss, checked_elementwise_loss};
 pub(crate) use overlap::{OverlapKernelTarget, overlap_sums};
 pub(crate) use softmax::{MeanOver, SoftmaxTerms, checked_softmax_loss};
 

@@ -17,6 +17,16 @@ pub(crate) trait ElementwiseLoss {
     /// snake_case loss name used in messages.
     const NAME: &'static str;
 
+    /// The loss's scalar form for the fused element-wise kernel ([`crate::fused::NoScalar`] for a
+    /// loss that has none).
+    type Scalar: crate::fused::ScalarLoss;
+
+    /// The scalar form of this loss as configured, `None` where the composed path must run
+    /// (default: none).
+    fn scalar(&self) -> Option<Self::Scalar> {
+        None
+    }
+
     /// Checks of the values of `input` / `target` beyond their shapes (default: none).
     fn check_values(&self, _input: &DynTensor<Float>, _target: &DynTensor<Float>) -> LossResult<()> {
         Ok(())
@@ -43,6 +53,22 @@ pub(crate) fn same_shape_target_2d(
     Ok(target.view([n, input.numel().checked_div(n).unwrap_or(0)]))
 }
 
+/// The checks of an [`ElementwiseLoss`]'s arguments (the fused and the composed path's), and its
+/// target as the `[N, M]` view.
+pub(crate) fn elementwise_checks<L: ElementwiseLoss>(
+    loss: &L,
+    input: &DynTensor<Float>,
+    target: &DynTensor<Float>,
+    weight: Option<&DynTensor<Float>>,
+) -> LossResult<Tensor<2>> {
+    check_rank_at_least_1(L::NAME, "input", input)?;
+    check_sample_weight(L::NAME, weight, input)?;
+    check_same_dtype(L::NAME, "target", Some(target), input)?;
+    let y = loss.target_2d(input, target)?;
+    loss.check_values(input, target)?;
+    Ok(y)
+}
+
 /// The [`ElementLoss`](crate::ElementLoss) of an [`ElementwiseLoss`]: checks, values, per-sample
 /// weights; the logical shape is the input's.
 pub(crate) fn elementwise_terms<L: ElementwiseLoss>(
@@ -51,11 +77,7 @@ pub(crate) fn elementwise_terms<L: ElementwiseLoss>(
     target: &DynTensor<Float>,
     weight: Option<&DynTensor<Float>>,
 ) -> LossResult<(crate::reduction::ElementLoss<2>, Vec<usize>)> {
-    check_rank_at_least_1(L::NAME, "input", input)?;
-    check_sample_weight(L::NAME, weight, input)?;
-    check_same_dtype(L::NAME, "target", Some(target), input)?;
-    let y = loss.target_2d(input, target)?;
-    loss.check_values(input, target)?;
+    let y = elementwise_checks(loss, input, target, weight)?;
     let n = input.shape[0];
     let m = input.numel().checked_div(n).unwrap_or(0);
     let values = loss.values(input.view([n, m]), y);
@@ -95,6 +117,20 @@ macro_rules! elementwise_loss_api {
                 weight: Option<&$crate::tensor::dynamic::DynTensor>,
             ) -> $crate::error::LossResult<($crate::reduction::ElementLoss<2>, Vec<usize>)> {
                 $crate::loss::elementwise::elementwise_terms(self, input, target, weight)
+            }
+
+            /// The fused element-wise kernel on the loss's scalar form, when it has one.
+            fn fused_loss(
+                &self,
+                input: &$crate::tensor::dynamic::DynTensor,
+                target: &$crate::tensor::dynamic::DynTensor,
+                weight: Option<&$crate::tensor::dynamic::DynTensor>,
+                reduction: $crate::reduction::Reduction,
+            ) -> Option<$crate::error::LossResult<(burn::tensor::Tensor<1>, Vec<usize>)>> {
+                let scalar = $crate::loss::elementwise::ElementwiseLoss::scalar(self)?;
+                $crate::fused::checked_elementwise_loss(scalar, input, target, weight, reduction, || {
+                    $crate::loss::elementwise::elementwise_checks(self, input, target, weight).map(|_| ())
+                })
             }
         }
 

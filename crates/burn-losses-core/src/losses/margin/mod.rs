@@ -61,6 +61,7 @@ macro_rules! label_margin_loss {
 
         impl ElementwiseLoss for $loss {
             const NAME: &'static str = $name;
+            type Scalar = crate::fused::NoScalar;
 
             fn values(&self, x: Tensor<2>, y: Tensor<2>) -> Tensor<2> {
                 let $m = hinge_labels(y) * x;
@@ -684,6 +685,7 @@ loss_config! {
 
 impl ElementwiseLoss for HingeEmbeddingLoss {
     const NAME: &'static str = "hinge_embedding";
+    type Scalar = crate::fused::NoScalar;
 
     fn check_values(&self, _input: &DynTensor<Float>, target: &DynTensor<Float>) -> LossResult<()> {
         check_plus_minus_one(HingeEmbeddingLossConfig::NAME, target)

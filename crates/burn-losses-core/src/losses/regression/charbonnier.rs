@@ -44,6 +44,13 @@ loss_config! {
 
 impl ElementwiseLoss for CharbonnierLoss {
     const NAME: &'static str = "charbonnier";
+    type Scalar = super::scalar::Charbonnier;
+
+    fn scalar(&self) -> Option<super::scalar::Charbonnier> {
+        Some(super::scalar::Charbonnier {
+            epsilon: self.config.epsilon as f32,
+        })
+    }
 
     fn values(&self, x: Tensor<2>, y: Tensor<2>) -> Tensor<2> {
         let epsilon = self.config.epsilon;

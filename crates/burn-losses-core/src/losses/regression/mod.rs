@@ -16,6 +16,7 @@ use crate::tensor::dynamic::{DynTensor, LossInputs};
 use crate::tensor::math::log_cosh;
 
 mod charbonnier;
+mod scalar;
 
 pub use charbonnier::{CharbonnierLoss, CharbonnierLossConfig};
 
@@ -64,6 +65,11 @@ loss_config! {
 
 impl ElementwiseLoss for MaeLoss {
     const NAME: &'static str = "mae";
+    type Scalar = scalar::AbsError;
+
+    fn scalar(&self) -> Option<scalar::AbsError> {
+        Some(scalar::AbsError)
+    }
 
     fn values(&self, x: Tensor<2>, y: Tensor<2>) -> Tensor<2> {
         error(x, y).abs()
@@ -93,6 +99,11 @@ loss_config! {
 
 impl ElementwiseLoss for MseLoss {
     const NAME: &'static str = "mse";
+    type Scalar = scalar::SquaredError;
+
+    fn scalar(&self) -> Option<scalar::SquaredError> {
+        Some(scalar::SquaredError)
+    }
 
     fn values(&self, x: Tensor<2>, y: Tensor<2>) -> Tensor<2> {
         error(x, y).powi_scalar(2)
@@ -221,6 +232,11 @@ loss_config! {
 
 impl ElementwiseLoss for HuberLoss {
     const NAME: &'static str = "huber";
+    type Scalar = scalar::Huber;
+
+    fn scalar(&self) -> Option<scalar::Huber> {
+        Some(scalar::Huber::new(self.config.delta, 1.0))
+    }
 
     fn values(&self, x: Tensor<2>, y: Tensor<2>) -> Tensor<2> {
         huber_of_error(error(x, y), self.config.delta)
@@ -261,6 +277,11 @@ loss_config! {
 
 impl ElementwiseLoss for SmoothL1Loss {
     const NAME: &'static str = "smooth_l1";
+    type Scalar = scalar::Huber;
+
+    fn scalar(&self) -> Option<scalar::Huber> {
+        Some(scalar::Huber::smooth_l1(self.config.beta))
+    }
 
     fn values(&self, x: Tensor<2>, y: Tensor<2>) -> Tensor<2> {
         let beta = self.config.beta;
@@ -303,6 +324,11 @@ loss_config! {
 
 impl ElementwiseLoss for LogCoshLoss {
     const NAME: &'static str = "log_cosh";
+    type Scalar = scalar::LogCosh;
+
+    fn scalar(&self) -> Option<scalar::LogCosh> {
+        Some(scalar::LogCosh)
+    }
 
     fn values(&self, x: Tensor<2>, y: Tensor<2>) -> Tensor<2> {
         log_cosh(error(x, y))
@@ -383,6 +409,14 @@ loss_config! {
 
 impl ElementwiseLoss for QuantileLoss {
     const NAME: &'static str = "quantile";
+    type Scalar = scalar::Pinball;
+
+    fn scalar(&self) -> Option<scalar::Pinball> {
+        match self.config.quantile {
+            Quantiles::One(tau) => Some(scalar::Pinball { tau: tau as f32 }),
+            Quantiles::Each(_) => None,
+        }
+    }
 
     fn target_2d(&self, input: &DynTensor<Float>, target: &DynTensor<Float>) -> LossResult<Tensor<2>> {
         let Quantiles::Each(taus) = &self.config.quantile else {
@@ -465,6 +499,13 @@ loss_config! {
 
 impl ElementwiseLoss for MapeLoss {
     const NAME: &'static str = "mape";
+    type Scalar = scalar::Mape;
+
+    fn scalar(&self) -> Option<scalar::Mape> {
+        Some(scalar::Mape {
+            epsilon: self.config.epsilon as f32,
+        })
+    }
 
     fn values(&self, x: Tensor<2>, y: Tensor<2>) -> Tensor<2> {
         let denominator = y.clone().abs().clamp_min(self.config.epsilon);
@@ -504,6 +545,13 @@ loss_config! {
 
 impl ElementwiseLoss for SmapeLoss {
     const NAME: &'static str = "smape";
+    type Scalar = scalar::Smape;
+
+    fn scalar(&self) -> Option<scalar::Smape> {
+        Some(scalar::Smape {
+            epsilon: self.config.epsilon as f32,
+        })
+    }
 
     fn values(&self, x: Tensor<2>, y: Tensor<2>) -> Tensor<2> {
         let denominator = (y.clone().abs() + x.clone().abs()).clamp_min(self.config.epsilon);
@@ -543,6 +591,13 @@ loss_config! {
 
 impl ElementwiseLoss for MsleLoss {
     const NAME: &'static str = "msle";
+    type Scalar = scalar::Msle;
+
+    fn scalar(&self) -> Option<scalar::Msle> {
+        Some(scalar::Msle {
+            epsilon: self.config.epsilon as f32,
+        })
+    }
 
     fn values(&self, x: Tensor<2>, y: Tensor<2>) -> Tensor<2> {
         let eps = self.config.epsilon;
@@ -595,6 +650,15 @@ loss_config! {
 
 impl ElementwiseLoss for PoissonLoss {
     const NAME: &'static str = "poisson";
+    type Scalar = scalar::Poisson;
+
+    fn scalar(&self) -> Option<scalar::Poisson> {
+        Some(scalar::Poisson {
+            log_input: self.config.log_input,
+            full: self.config.full,
+            epsilon: self.config.epsilon as f32,
+        })
+    }
 
     fn check_values(&self, input: &DynTensor<Float>, target: &DynTensor<Float>) -> LossResult<()> {
         check_float_range(
