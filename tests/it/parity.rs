@@ -124,21 +124,7 @@ fn element_wise_kernels_agree_with_composed_ops() {
     let mut compared = 0;
     for (device_name, device) in &cpu {
         for (k, config) in all_configs().iter().enumerate() {
-            let element_wise = matches!(
-                config,
-                L::Mae(_)
-                    | L::Mse(_)
-                    | L::Huber(_)
-                    | L::SmoothL1(_)
-                    | L::LogCosh(_)
-                    | L::Charbonnier(_)
-                    | L::Quantile(_)
-                    | L::Mape(_)
-                    | L::Smape(_)
-                    | L::Msle(_)
-                    | L::Poisson(_)
-            );
-            if !element_wise {
+            if !element_wise(config) {
                 continue;
             }
             for (w, with_weight) in [false, true].into_iter().enumerate() {
@@ -171,6 +157,25 @@ fn element_wise_kernels_agree_with_composed_ops() {
     println!("element-wise kernels vs composed: {compared} cases");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(cpu.is_empty() || compared > 0);
+}
+
+/// The losses of the fused element-wise kernel kind.
+fn element_wise(config: &burn_losses::LossConfig) -> bool {
+    use burn_losses::LossConfig as L;
+    matches!(
+        config,
+        L::Mae(_)
+            | L::Mse(_)
+            | L::Huber(_)
+            | L::SmoothL1(_)
+            | L::LogCosh(_)
+            | L::Charbonnier(_)
+            | L::Quantile(_)
+            | L::Mape(_)
+            | L::Smape(_)
+            | L::Msle(_)
+            | L::Poisson(_)
+    )
 }
 
 /// The loss (flattened) and the input's gradient, with only `input` tracked.
@@ -240,18 +245,7 @@ fn fused_kernels_agree_with_composed_ops() {
                     | L::LogCoshDice(_)
                     | L::TripletMined(_)
                     | L::Contrastive(_)
-                    | L::Mae(_)
-                    | L::Mse(_)
-                    | L::Huber(_)
-                    | L::SmoothL1(_)
-                    | L::LogCosh(_)
-                    | L::Charbonnier(_)
-                    | L::Quantile(_)
-                    | L::Mape(_)
-                    | L::Smape(_)
-                    | L::Msle(_)
-                    | L::Poisson(_)
-            );
+            ) || element_wise(config);
             let scales: &[f64] = if fused_family { &[1.0, 4.0, 40.0] } else { &[1.0] };
             for (s, &scale) in scales.iter().enumerate() {
                 let mut rng = Lcg::new(5000 + 10 * k as u64 + s as u64);

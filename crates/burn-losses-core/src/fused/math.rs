@@ -47,7 +47,8 @@ pub(crate) fn ln(x: f32) -> f32 {
     t + y + 0.693_359_4 * ef
 }
 
-/// `ln(1 + e)` for `e ≥ 0`, accurate for small `e` (Goldberg's `ln(u)·e/(u − 1)`).
+/// `ln(1 + e)` for `e > −1`, accurate for small `e` (Goldberg's `ln(u)·e/(u − 1)`, which corrects the
+/// rounding of `u = 1 + e`).
 #[inline(always)]
 pub(crate) fn ln_1p(e: f32) -> f32 {
     let u = 1.0 + e;
@@ -237,6 +238,13 @@ mod tests {
         for e in [1e-30f32, 1e-7, 3e-5, 0.01, 0.5, 1.0, 2.5, 99.0, 1e6] {
             let want = (e as f64).ln_1p();
             assert!(ulps(ln_1p(e), want) < 2.0, "ln_1p({e}) = {} vs {want}", ln_1p(e));
+        }
+        // MSLE's log ratios: e in (−1, 0)
+        for e in [
+            -1e-30f32, -1e-7, -3e-5, -0.01, -0.3, -0.5, -0.9, -0.999, -0.999_999,
+        ] {
+            let want = (e as f64).ln_1p();
+            assert!(ulps(ln_1p(e), want) < 3.0, "ln_1p({e}) = {} vs {want}", ln_1p(e));
         }
     }
 

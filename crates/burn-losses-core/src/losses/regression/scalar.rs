@@ -3,7 +3,7 @@
 //! path's subgradients at the kinks (`sign(0) = 0`, a clamp passes the gradient at its bound).
 
 use crate::fused::ScalarLoss;
-use crate::fused::math::{exp, ln_1p};
+use crate::fused::math::{exp, ln, ln_1p};
 
 /// `sign(v)`, 0 at 0 (burn's and PyTorch's `sign`).
 #[inline(always)]
@@ -205,7 +205,8 @@ impl Msle {
     #[inline(always)]
     fn log_ratio(&self, x: f32, y: f32) -> (f32, f32) {
         let (x, y) = (x.max(self.epsilon), y.max(self.epsilon));
-        (((x - y) / (y + 1.0)).ln_1p(), x)
+        // r > −1 (both clamped to ε > 0): the kernels' ln(1 + r), exact near 0
+        (ln_1p((x - y) / (y + 1.0)), x)
     }
 }
 
@@ -235,16 +236,17 @@ pub(crate) struct Poisson {
 impl ScalarLoss for Poisson {
     #[inline(always)]
     fn value(&self, x: f32, y: f32) -> f32 {
-        // std's exp / ln (libm): the composed path's values at the extremes (e^x = ∞ past 88)
+        // std's exp (libm): the composed path's e^x = ∞ past 88; ln of the checked positive
+        // rates (x ≥ 0) and counts (y > 1) by the kernels' polynomial
         let nll = if self.log_input {
             x.exp() - y * x
         } else {
-            x - y * (x + self.epsilon).ln()
+            x - y * ln(x + self.epsilon)
         };
         if !self.full || y <= 1.0 {
             return nll;
         }
-        nll + y * y.ln() - y + 0.5 * (2.0 * core::f32::consts::PI * y).ln()
+        nll + y * ln(y) - y + 0.5 * ln(2.0 * core::f32::consts::PI * y)
     }
     #[inline(always)]
     fn grad(&self, x: f32, y: f32) -> f32 {
