@@ -415,29 +415,27 @@ fn regularizers_add_the_penalty_of_the_selected_parameters() {
         for ((g0, g1), w) in without.iter().zip(&with).zip(&wa) {
             assert!((g1 - g0 - w).abs() < 1e-5, "{g1} - {g0} vs 2·0.5·{w}");
         }
-        // an empty term is refused, naming it
-        let err = LossConfig::parse(
-            r#"{"type": "sum", "terms": [{"loss": {"type": "mse"}}], "regularizers": [{}]}"#,
-        )
-        .unwrap()
-        .try_init(&ad)
-        .unwrap_err()
-        .to_string();
-        assert_eq!(
-            err,
-            "sum: config field `regularizers[0]`: expected a term with l1 > 0 or l2 > 0, got l1 = l2 = 0"
-        );
-        let err = LossConfig::parse(
-            r#"{"type": "sum", "terms": [{"loss": {"type": "mse"}}], "regularizers": [{"l2": -1}]}"#,
-        )
-        .unwrap()
-        .try_init(&ad)
-        .unwrap_err()
-        .to_string();
-        assert_eq!(
-            err,
-            "sum: config field `regularizers[0].l2`: expected a finite number >= 0, got -1"
-        );
+        // an empty or a negative regularizer is refused, naming it
+        for (regularizer, expected) in [
+            (
+                "{}",
+                "sum: config field `regularizers[0]`: expected a term with l1 > 0 or l2 > 0, got l1 = l2 = 0",
+            ),
+            (
+                r#"{"l2": -1}"#,
+                "sum: config field `regularizers[0].l2`: expected a finite number >= 0, got -1",
+            ),
+        ] {
+            let json = format!(
+                r#"{{"type": "sum", "terms": [{{"loss": {{"type": "mse"}}}}], "regularizers": [{regularizer}]}}"#
+            );
+            let err = LossConfig::parse(&json)
+                .unwrap()
+                .try_init(&ad)
+                .unwrap_err()
+                .to_string();
+            assert_eq!(err, expected);
+        }
     }
 }
 
