@@ -27,6 +27,7 @@ use burn::tensor::{Bool, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::tensor::dynamic::DynTensor;
+use crate::tensor::math::ratio_or;
 
 /// How the element-wise loss is reduced to the value `forward` returns.
 ///
@@ -275,6 +276,7 @@ mod tests {
         assert_eq!(names, ["none", "mean", "sum"]);
     }
 }
+
 /// `terms` (already weighted by the `weight` argument) reduced with `reduction`:
 /// `"mean_with_sample_weight"` divides the weighted sum by the sum of `weight` as given (0 when
 /// that is 0: TensorFlow's `divide_no_nan`), and is `"mean"` without a weight.
@@ -285,17 +287,10 @@ pub(crate) fn reduce_with_sample_weight(
 ) -> Tensor<1> {
     match (reduction, weight) {
         (Reduction::MeanWithSampleWeight, Some(w)) => {
-            divide_no_nan(terms.reduce(Reduction::Sum), w.flat.clone().sum())
+            ratio_or(terms.reduce(Reduction::Sum), w.flat.clone().sum(), 0.0)
         }
         _ => terms.reduce(reduction),
     }
-}
-
-/// `numerator / denominator`, 0 with a zero gradient where the denominator is 0 (TensorFlow's
-/// `divide_no_nan`).
-fn divide_no_nan(numerator: Tensor<1>, denominator: Tensor<1>) -> Tensor<1> {
-    let zero = denominator.clone().equal_elem(0.0);
-    (numerator / denominator.mask_fill(zero.clone(), 1.0)).mask_fill(zero, 0.0)
 }
 
 /// Per-sample weights `[N]` broadcast to `[N, M]`.

@@ -105,6 +105,13 @@ pub(crate) fn safe_ratio<const D: usize>(num: Tensor<D>, den: Tensor<D>) -> Tens
     num.mask_fill(zero.clone(), 1.0) / den.mask_fill(zero, 1.0)
 }
 
+/// `num / den`, with `fallback` and a zero gradient where `den` is exactly 0 (TensorFlow's
+/// `divide_no_nan` at `fallback` 0; kornia's loss 1 of a sample with nothing to average).
+pub(crate) fn ratio_or<const D: usize>(num: Tensor<D>, den: Tensor<D>, fallback: f64) -> Tensor<D> {
+    let zero = den.clone().equal_elem(0.0);
+    (num / den.mask_fill(zero.clone(), 1.0)).mask_fill(zero, fallback)
+}
+
 /// `√x` with a zero gradient at `x ≤ 0` (instead of the infinite one of `sqrt` at 0).
 pub(crate) fn safe_sqrt<const D: usize>(x: Tensor<D>) -> Tensor<D> {
     let zero = x.clone().lower_equal_elem(0.0);

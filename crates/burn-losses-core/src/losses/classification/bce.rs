@@ -1,6 +1,6 @@
 //! Binary cross-entropy: the family's shared documentation is the crate docs' [Binary cross-entropy](crate#binary-cross-entropy).
 
-use burn::tensor::{Float, Tensor, TensorData};
+use burn::tensor::{Float, Tensor};
 
 use crate::error::{LossError, LossResult, check, fmt_shape};
 use crate::fused;
@@ -207,8 +207,7 @@ impl InputTargetLoss for BceLoss {
             binary_log_likelihoods(x.clone(), self.config.from_logits, self.config.epsilon);
         let mut positive = y.clone() * log_p;
         if let Some(pw) = &self.config.pos_weight {
-            let pw =
-                Tensor::<1>::from_data(TensorData::new(pw.clone(), [pw.len()]), (&x.device(), x.dtype()));
+            let pw = crate::tensor::values_like(pw, &x);
             let rows = n * m / classes.max(1);
             let pw = pw.reshape([1, -1]).expand([rows, classes]).reshape([n, m]);
             positive = positive * pw;

@@ -1,7 +1,7 @@
 //! Cross-entropy, NLL, KL divergence, Poly-1: the family's shared documentation is the crate docs' [Cross-entropy, NLL, KL divergence, Poly-1](crate#cross-entropy-nll-kl-divergence-poly-1).
 
 use burn::tensor::activation::log_softmax;
-use burn::tensor::{Float, Int, Tensor, TensorData};
+use burn::tensor::{Float, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{LossError, LossResult, check, fmt_shape};
@@ -48,10 +48,7 @@ fn class_weights(
     let Some(weight) = weight else {
         return Ok(None);
     };
-    Ok(Some(Tensor::<1>::from_data(
-        TensorData::new(weight.clone(), [c]),
-        (&like.device(), like.dtype()),
-    )))
+    Ok(Some(crate::tensor::values_like(weight, like)))
 }
 
 /// A config list of class weights must have one weight per class of the input's dim 1.
@@ -579,28 +576,23 @@ impl crate::loss::LossModule for KlDivergenceLoss {
         let early_weight = if late { None } else { weight.as_ref() };
         let terms = ElementLoss::new(values).weighted(sample_weight_2d(early_weight, n, m));
         let shape = input.shape.clone();
+        // Keras's per-sample sums (`reduce_last_axis` always takes the Keras path below)
+        let (terms, shape) = if per_sample {
+            last_axis_reduced(name, terms, &shape, true)?
+        } else {
+            (terms, shape)
+        };
+        let terms = if self.config.reduction == KlReduction::Batchmean {
+            terms.averaged_over(n as f64)
+        } else {
+            terms
+        };
         if keras.is_some() {
-            let (terms, shape) = if per_sample {
-                last_axis_reduced(name, terms, &shape, true)?
-            } else {
-                (terms, shape)
-            };
-            let terms = if self.config.reduction == KlReduction::Batchmean {
-                terms.averaged_over(n as f64)
-            } else {
-                terms
-            };
             let loss = keras_reduce(name, terms, &shape, &input, weight.as_ref(), late, reduction)?;
             return Ok(reduced_to_dyn(loss, shape, reduction));
         }
-        Ok(match self.config.reduction {
-            KlReduction::None => reduce_to_dyn(terms, shape, Reduction::None),
-            KlReduction::Mean => reduce_to_dyn(terms, shape, Reduction::Mean),
-            KlReduction::Sum => reduce_to_dyn(terms, shape, Reduction::Sum),
-            KlReduction::Batchmean => reduce_to_dyn(terms.averaged_over(n as f64), shape, Reduction::Mean),
-            // no weight argument: Keras's "mean_with_sample_weight" is the element mean
-            KlReduction::MeanWithSampleWeight => reduce_to_dyn(terms, shape, Reduction::Mean),
-        })
+        // without a weight, "mean_with_sample_weight" reduces as "mean"
+        Ok(reduce_to_dyn(terms, shape, reduction))
     }
 
     fn reduces_last_axis(&self) -> bool {

@@ -1,7 +1,7 @@
 //! Focal losses: the family's shared documentation is the crate docs' [Focal losses](crate#focal-losses).
 
 use burn::tensor::activation::log_softmax;
-use burn::tensor::{Float, Int, Tensor, TensorData};
+use burn::tensor::{Float, Int, Tensor};
 
 use crate::error::{LossError, LossResult, check, fmt_shape};
 use crate::loss::declare::binary_loss_api;
@@ -101,10 +101,7 @@ fn per_channel_terms(
                 format!("{c} scored channels"),
             ));
         }
-        let w = Tensor::<1>::from_data(
-            TensorData::new(w.to_vec(), [c]),
-            (&values.device(), values.dtype()),
-        );
+        let w = crate::tensor::values_like(w, &values);
         values = values * w.reshape([1, c, 1]);
     }
     if reduction == Reduction::Sum {
@@ -573,12 +570,11 @@ impl InputTargetLoss for FocalLoss {
 
         let x = input.view([n, c, s]);
         let log_p = self.log_probabilities(x);
-        let alpha = self.config.alpha.as_ref().map(|alpha| {
-            Tensor::<1>::from_data(
-                TensorData::new(alpha.clone(), [c]),
-                (&log_p.device(), log_p.dtype()),
-            )
-        });
+        let alpha = self
+            .config
+            .alpha
+            .as_ref()
+            .map(|alpha| crate::tensor::values_like(alpha, &log_p));
         // α weights each class term: with hard targets that is α of the target class (kornia
         // `weight=`), with smoothed targets Σₖ αₖ qₖ … (PyTorch `cross_entropy(weight=,
         // label_smoothing=)`, Keras with a per-class `alpha`).
@@ -641,10 +637,7 @@ impl FocalLoss {
         let log_p = self.log_probabilities(x);
         let mut values = onehot * focal_nll(log_p, self.config.gamma);
         if let Some(alpha) = &self.config.alpha {
-            let alpha = Tensor::<1>::from_data(
-                TensorData::new(alpha.clone(), [c]),
-                (&values.device(), values.dtype()),
-            );
+            let alpha = crate::tensor::values_like(alpha, &values);
             values = values * alpha.reshape([1, c, 1]);
         }
         let values = per_channel_terms(

@@ -3,7 +3,7 @@
 #[cfg(feature = "dataset")]
 use burn::data::dataset::Dataset;
 use burn::tensor::activation::log_softmax;
-use burn::tensor::{Bool, Float, Int, Tensor, TensorData};
+use burn::tensor::{Bool, Float, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{LossError, LossResult, check, fmt_shape};
@@ -238,11 +238,7 @@ impl InputTargetLoss for ClassBalancedLoss {
         let t = target.view([n, 1]);
         check_class_indices(name, &t, classes, None)?;
         let x = input.view([n, classes]);
-        let device = x.device();
-        let class_weights = Tensor::<1>::from_data(
-            TensorData::new(self.class_weights.clone(), [classes]),
-            (&device, x.dtype()),
-        );
+        let class_weights = crate::tensor::values_like(&self.class_weights, &x);
         let sample_weight = class_weights.gather(0, t.clone().reshape([n])).reshape([n, 1]);
         let dtype = x.dtype();
         let one_hot = || crate::tensor::onehot::one_hot(t.clone().reshape([n]), classes, dtype);

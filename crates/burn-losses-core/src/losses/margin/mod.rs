@@ -1,6 +1,6 @@
 //! Margin losses: the family's shared documentation is the crate docs' [Margin losses](crate#margin-losses).
 
-use burn::tensor::{Float, Int, Tensor, TensorData};
+use burn::tensor::{Float, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{LossError, LossResult, check, fmt_shape};
@@ -332,10 +332,7 @@ impl crate::loss::LossModule for MultiMarginLoss {
         }
         let mut values = hinge.sum_dim(1) / c as f64;
         if let Some(w) = &self.config.weight {
-            let w = Tensor::<1>::from_data(
-                TensorData::new(w.clone(), [c]),
-                (&values.device(), values.dtype()),
-            );
+            let w = crate::tensor::values_like(w, &values);
             values = values * (one_hot * w.reshape([1, c])).sum_dim(1);
         }
         let terms = ElementLoss::new(values).weighted(sample_weight_2d(weight.as_ref(), n, 1));

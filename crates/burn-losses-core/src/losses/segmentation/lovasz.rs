@@ -232,10 +232,7 @@ impl LovaszLoss {
                     format!("{c} classes (input shape {})", fmt_shape(&input.shape)),
                 ));
             }
-            let w = Tensor::<1>::from_data(
-                burn::tensor::TensorData::new(w.clone(), [c]),
-                (&per_class.device(), per_class.dtype()),
-            );
+            let w = crate::tensor::values_like(w, &per_class);
             per_class = per_class * w.reshape([1, c]);
         }
         Ok(match self.config.classes {

@@ -1,7 +1,7 @@
 //! What the overlap losses share: the options, the sums `I, P, G`, the Dice and Tversky scores,
 //! and the macros that declare their configs and API.
 
-use burn::tensor::{Float, Int, Tensor, TensorData};
+use burn::tensor::{Float, Int, Tensor};
 
 use crate::error::{LossError, LossResult, check, fmt_shape};
 use crate::reduction::{ElementLoss, Reduction};
@@ -9,7 +9,7 @@ use crate::tensor::activation::Activation;
 use crate::tensor::activation::{INPUT_PROBABILITIES, MASK_VALUES, TARGET_PROBABILITIES};
 use crate::tensor::checks::{check_float_range, check_same_dtype, class_indices_without_ignored};
 use crate::tensor::dynamic::DynTensor;
-use crate::tensor::math::safe_ratio;
+use crate::tensor::math::{ratio_or, safe_ratio};
 use crate::tensor::math::{stable_sigmoid, stable_softmax};
 use crate::tensor::onehot::{check_class_target_shape, one_hot_classes, pixel_shape};
 
@@ -445,10 +445,7 @@ pub(super) fn class_weights(
             format!("{c} classes{note}"),
         ));
     }
-    let w = Tensor::<1>::from_data(
-        TensorData::new(weights.to_vec(), [weights.len()]),
-        (&scores.device(), scores.dtype()),
-    );
+    let w = crate::tensor::values_like(weights, scores);
     Ok(w.reshape([1, -1]).expand([1, c]))
 }
 
@@ -565,8 +562,7 @@ pub(super) fn present_mean(f: Tensor<2>, ground: &Tensor<2>, weights: Option<Ten
         None => present,
     };
     let denominator = w.clone().sum_dim(1);
-    let none = denominator.clone().equal_elem(0.0);
-    ((f * w).sum_dim(1) / denominator.mask_fill(none.clone(), 1.0)).mask_fill(none, 1.0)
+    ratio_or((f * w).sum_dim(1), denominator, 1.0)
 }
 
 /// One loss per sample `[N, 1]` (`[1, 1]` with `batch`) as element losses of shape `[N]` (`[1]`).
