@@ -104,12 +104,7 @@ fn train_and_score_in(
     let renderer = EpochLogRenderer::new().with_progress(true);
     assert!(renderer.shows_progress());
     let history = renderer.history();
-    let dir = std::env::temp_dir().join(format!(
-        "burn-losses-learner-test-{}-{}-{}",
-        std::process::id(),
-        loss_json.len(),
-        devices.len()
-    ));
+    let dir = common::scratch_path("learner-test");
     let mut training = SupervisedTraining::new(&dir, loader(blobs(600, 1)), loader(blobs(150, 2)))
         .metrics((AccuracyMetric::new(), LossMetric::new()))
         .renderer(Box::new(renderer))

@@ -146,7 +146,7 @@ fn a_loss_is_a_field_of_a_derived_training_config() {
     assert_eq!(config.loss.summary(), "focal(alpha=[0.25, 0.75])");
     assert_eq!(config.auxiliary.name(), "cross_entropy");
     // saved and loaded as burn saves a config
-    let path = std::env::temp_dir().join(format!("burn-losses-training-config-{}.json", std::process::id()));
+    let path = common::scratch_path("training-config").with_extension("json");
     config.save(&path).unwrap();
     let loaded = TrainingConfig::load(&path).unwrap();
     std::fs::remove_file(&path).ok();

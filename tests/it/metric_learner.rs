@@ -125,11 +125,7 @@ fn train_embedder(loss_json: &str, device: &Device) -> Trained {
     };
     let renderer = EpochLogRenderer::new();
     let history = renderer.history();
-    let dir = std::env::temp_dir().join(format!(
-        "burn-losses-embedding-test-{}-{}",
-        std::process::id(),
-        loss_json.len()
-    ));
+    let dir = common::scratch_path("embedding-test");
     let distance =
         if loss_json.contains("face") || loss_json.contains("nt_xent") || loss_json.contains("supcon") {
             Distance::Cosine
@@ -266,7 +262,7 @@ fn siamese_contrastive_trains_with_the_learner() {
     };
     let renderer = EpochLogRenderer::new();
     let history = renderer.history();
-    let dir = std::env::temp_dir().join(format!("burn-losses-siamese-test-{}", std::process::id()));
+    let dir = common::scratch_path("siamese-test");
     let result = SupervisedTraining::new(&dir, loader(pairs(400, 1)), loader(pairs(200, 2)))
         .metrics((LossMetric::new(), PairAccuracyMetric::new()))
         .renderer(Box::new(renderer))

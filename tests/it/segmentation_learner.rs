@@ -101,11 +101,7 @@ fn dense_losses_train_with_the_learner_and_burn_metrics() {
         };
         let renderer = EpochLogRenderer::new();
         let history = renderer.history();
-        let dir = std::env::temp_dir().join(format!(
-            "burn-losses-seg-test-{}-{}",
-            std::process::id(),
-            loss_json.len()
-        ));
+        let dir = common::scratch_path("seg-test");
         let result = SupervisedTraining::new(&dir, loader(scenes(256, 1)), loader(scenes(64, 2)))
             .metrics((
                 LossMetric::new(),

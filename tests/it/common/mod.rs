@@ -9,6 +9,20 @@ pub use burn_losses::device::test_devices;
 
 pub mod cases;
 
+/// A directory (or file) path under the system's temp dir that no other test of this process
+/// uses: the Learner tests run in parallel threads and burn-train writes and removes its
+/// artifact directory, so two runs must never share one (a name built from the loss's JSON length
+/// once let one test delete another's directory mid-training).
+pub fn scratch_path(prefix: &str) -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    std::env::temp_dir().join(format!(
+        "burn-losses-{prefix}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
 /// A `Linear` layer initialised as burn's default (`U(-k, k)`, `k = 1/sqrt(d_input)`) from the
 /// tests' own generator instead of the backend's global RNG: the Learner tests train the same
 /// model on every lane and in every run (the backend RNG differs between backends and is shared
