@@ -21,9 +21,12 @@ use std::time::Instant;
 use burn::nn::loss::{
     BinaryCrossEntropyLoss, BinaryCrossEntropyLossConfig, CrossEntropyLoss, CrossEntropyLossConfig, MseLoss,
 };
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 use burn_losses::{DynInput, DynTensor, LossConfig, LossInputs};
 use clap::Parser;
+
+mod cases;
+use cases::{Data, Kind, cases, inputs};
 
 /// The system allocator, counting the bytes held now and their peak.
 struct Counting;
@@ -81,242 +84,12 @@ struct Args {
     /// Timed runs of each of forward and forward+backward (after 2 warm-ups).
     #[arg(long, default_value_t = 10)]
     reps: usize,
-    /// Print the cases as JSON lines {"case", "shape", "classes", "loss"} and exit.
+    /// Print the cases as JSON lines {"case", "shape", "classes", "data", "anchor", "loss"} and exit.
     #[arg(long)]
     list: bool,
     // `cargo bench` passes --bench to every bench binary
     #[arg(long, hide = true)]
     bench: bool,
-}
-
-/// The inputs of a case.
-#[derive(Clone, Copy)]
-enum Data {
-    /// Logits `[n, c]` and 0/1 targets `[n, c]` (multi-label).
-    Binary { n: usize, c: usize },
-    /// Logits `[n, c]` and class indices `[n]`.
-    Classes { n: usize, c: usize },
-    /// Logits `[n, c, h, w]` and class indices `[n, h, w]`.
-    Dense { n: usize, c: usize, h: usize, w: usize },
-    /// Embeddings `[n, d]` and labels `[n]` of `classes` equal-sized classes.
-    Embeddings { n: usize, d: usize, classes: usize },
-    /// Predictions and targets `[n, c]`: the values and the values shifted by one position, both
-    /// moved by 2.5 into `[0.5, 4.5)` when `positive` (rates and counts: MSLE, Poisson).
-    Regression { n: usize, c: usize, positive: bool },
-}
-
-impl Data {
-    fn shape(&self) -> Vec<usize> {
-        match *self {
-            Data::Binary { n, c } | Data::Classes { n, c } | Data::Regression { n, c, .. } => vec![n, c],
-            Data::Dense { n, c, h, w } => vec![n, c, h, w],
-            Data::Embeddings { n, d, .. } => vec![n, d],
-        }
-    }
-}
-
-/// What computes the loss: a burn-losses config, or burn-nn's own loss (the in-run baseline).
-enum Kind {
-    Config(String),
-    BurnCrossEntropy,
-    BurnBinaryCrossEntropy,
-    BurnMse,
-}
-
-struct Case {
-    name: String,
-    data: Data,
-    kind: Kind,
-    /// Run with the fused kernels off (`burn_losses::set_fused_kernels(false)`): the composed
-    /// tensor-op path, next to the fused one.
-    composed: bool,
-}
-
-fn cases() -> Vec<Case> {
-    let case = |name: &str, data, json: &str| Case {
-        name: name.into(),
-        data,
-        kind: Kind::Config(json.into()),
-        composed: false,
-    };
-    let counts = |c: usize| {
-        (0..c)
-            .map(|k| (10_000 / (k + 1)).to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let million = Data::Binary { n: 4096, c: 256 };
-    let mut all = vec![
-        case("binary_focal_1m", million, r#"{"type": "binary_focal"}"#),
-        Case {
-            composed: true,
-            ..case("binary_focal_composed_1m", million, r#"{"type": "binary_focal"}"#)
-        },
-        case("bce_1m", million, r#"{"type": "bce"}"#),
-        Case {
-            composed: true,
-            ..case("bce_composed_1m", million, r#"{"type": "bce"}"#)
-        },
-        Case {
-            name: "burn_bce_1m".into(),
-            data: million,
-            kind: Kind::BurnBinaryCrossEntropy,
-            composed: false,
-        },
-    ];
-    for (n, c) in [(65_536, 10), (4096, 1000)] {
-        let data = Data::Classes { n, c };
-        all.push(case(&format!("focal_{n}x{c}"), data, r#"{"type": "focal"}"#));
-        all.push(case(
-            &format!("cross_entropy_{n}x{c}"),
-            data,
-            r#"{"type": "cross_entropy"}"#,
-        ));
-        let cb = format!(
-            r#"{{"type": "class_balanced", "samples_per_class": [{}], "base": "softmax"}}"#,
-            counts(c)
-        );
-        all.push(case(&format!("class_balanced_{n}x{c}"), data, &cb));
-        all.push(Case {
-            name: format!("burn_cross_entropy_{n}x{c}"),
-            data,
-            kind: Kind::BurnCrossEntropy,
-            composed: false,
-        });
-    }
-    // the element-wise kind at 4,096 × 256
-    let regression = Data::Regression {
-        n: 4096,
-        c: 256,
-        positive: false,
-    };
-    let rates = Data::Regression {
-        n: 4096,
-        c: 256,
-        positive: true,
-    };
-    for (name, data, json) in [
-        ("mse", regression, r#"{"type": "mse"}"#),
-        ("mae", regression, r#"{"type": "mae"}"#),
-        ("huber", regression, r#"{"type": "huber"}"#),
-        ("smooth_l1", regression, r#"{"type": "smooth_l1"}"#),
-        ("log_cosh", regression, r#"{"type": "log_cosh"}"#),
-        ("charbonnier", regression, r#"{"type": "charbonnier"}"#),
-        ("quantile", regression, r#"{"type": "quantile", "quantile": 0.9}"#),
-        ("mape", regression, r#"{"type": "mape"}"#),
-        ("smape", regression, r#"{"type": "smape"}"#),
-        ("msle", rates, r#"{"type": "msle"}"#),
-        ("poisson", rates, r#"{"type": "poisson"}"#),
-    ] {
-        all.push(case(&format!("{name}_4096x256"), data, json));
-    }
-    all.push(Case {
-        composed: true,
-        ..case("mse_composed_4096x256", regression, r#"{"type": "mse"}"#)
-    });
-    all.push(Case {
-        name: "burn_mse_4096x256".into(),
-        data: regression,
-        kind: Kind::BurnMse,
-        composed: false,
-    });
-    all.push(case(
-        "dice_8x4x128x128",
-        Data::Dense {
-            n: 8,
-            c: 4,
-            h: 128,
-            w: 128,
-        },
-        r#"{"type": "dice", "activation": "softmax"}"#,
-    ));
-    all.push(case(
-        "triplet_batch_hard_1024x128",
-        Data::Embeddings {
-            n: 1024,
-            d: 128,
-            classes: 32,
-        },
-        r#"{"type": "triplet_mined", "mining": "batch_hard", "margin": 0.05, "normalize_embeddings": true}"#,
-    ));
-    all.push(case(
-        "nt_xent_1024x128",
-        Data::Embeddings {
-            n: 1024,
-            d: 128,
-            classes: 512,
-        },
-        r#"{"type": "nt_xent", "temperature": 0.07}"#,
-    ));
-    all
-}
-
-/// Deterministic values in [-2, 2) (the same on every run; no RNG needed for timing).
-fn values(len: usize) -> Vec<f32> {
-    (0..len)
-        .map(|i| ((i.wrapping_mul(7919) + i / 3) % 1000) as f32 / 250.0 - 2.0)
-        .collect()
-}
-
-impl Data {
-    /// The number of label classes of an embeddings case (the PyTorch side builds the same labels).
-    fn classes(&self) -> Option<usize> {
-        match *self {
-            Data::Embeddings { classes, .. } => Some(classes),
-            _ => None,
-        }
-    }
-
-    /// The float argument whose gradient forward+backward computes.
-    fn float_input(&self) -> &'static str {
-        match self {
-            Data::Embeddings { .. } => "embeddings",
-            _ => "input",
-        }
-    }
-}
-
-/// The case's inputs on `device`, as named arguments.
-fn inputs(data: Data, device: &Device) -> LossInputs {
-    let float2 = |n: usize, c: usize| Tensor::<2>::from_data(TensorData::new(values(n * c), [n, c]), device);
-    let ints = |v: Vec<i64>, n: usize| Tensor::<1, Int>::from_data(TensorData::new(v, [n]), device);
-    match data {
-        Data::Binary { n, c } => {
-            let y: Vec<f32> = (0..n * c).map(|i| ((i * 13) % 5 == 0) as u8 as f32).collect();
-            let y = Tensor::<2>::from_data(TensorData::new(y, [n, c]), device);
-            LossInputs::new()
-                .with_float("input", float2(n, c))
-                .with_float("target", y)
-        }
-        Data::Classes { n, c } => {
-            let t = ints((0..n).map(|i| ((i * 31) % c) as i64).collect(), n);
-            LossInputs::new()
-                .with_float("input", float2(n, c))
-                .with_int("target", t)
-        }
-        Data::Dense { n, c, h, w } => {
-            let x = Tensor::<4>::from_data(TensorData::new(values(n * c * h * w), [n, c, h, w]), device);
-            let t: Vec<i64> = (0..n * h * w).map(|i| ((i * 31 + i / w) % c) as i64).collect();
-            let t = Tensor::<3, Int>::from_data(TensorData::new(t, [n, h, w]), device);
-            LossInputs::new().with_float("input", x).with_int("target", t)
-        }
-        Data::Embeddings { n, d, classes } => {
-            let labels = ints((0..n).map(|i| (i % classes) as i64).collect(), n);
-            LossInputs::new()
-                .with_float("embeddings", float2(n, d))
-                .with_int("labels", labels)
-        }
-        Data::Regression { n, c, positive } => {
-            let shift = if positive { 2.5 } else { 0.0 };
-            let v = values(n * c);
-            let x: Vec<f32> = v.iter().map(|v| v + shift).collect();
-            let y: Vec<f32> = (0..n * c).map(|i| v[(i + 1) % (n * c)] + shift).collect();
-            let tensor = |v: Vec<f32>| Tensor::<2>::from_data(TensorData::new(v, [n, c]), device);
-            LossInputs::new()
-                .with_float("input", tensor(x))
-                .with_float("target", tensor(y))
-        }
-    }
 }
 
 /// The loss of a case, built once, outside the timing.
@@ -398,7 +171,10 @@ fn main() {
             };
             println!(
                 "{}",
-                serde_json::json!({"case": c.name, "shape": c.data.shape(), "classes": c.data.classes(), "loss": loss})
+                serde_json::json!({
+                    "case": c.name, "shape": c.data.shape(), "classes": c.data.classes(),
+                    "data": c.data.kind(), "anchor": c.anchor, "loss": loss,
+                })
             );
         }
         return;
@@ -416,6 +192,7 @@ fn main() {
     let model = Model::new(&case.kind, &device);
 
     let plain = model.inputs(case.data, &device);
+    let value = model.loss(&plain).into_scalar::<f32>() as f64;
     let mut fwd = Vec::new();
     for rep in 0..args.reps + 2 {
         let t = Instant::now();
@@ -462,6 +239,7 @@ fn main() {
             "case": case.name,
             "device": args.device,
             "reps": args.reps,
+            "value": value,
             "forward_ms": median_ms(fwd),
             "forward_backward_ms": median_ms(fwd_bwd),
             "peak_extra_bytes": peak_extra,

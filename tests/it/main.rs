@@ -4,6 +4,11 @@
 
 mod common;
 
+// the benchmark table's rows (shared with benches/compare.rs): one per loss, each runs
+#[path = "../../benches/cases/mod.rs"]
+mod bench_cases;
+mod bench_rows;
+
 // every registered loss, by concern
 mod catalogue;
 mod degenerate;

@@ -134,22 +134,37 @@ fn element_wise_kernels_agree_with_composed_ops() {
                     let config: L = serde_json::from_value(json).unwrap();
                     let mut rng = Lcg::new(7000 + 10 * k as u64 + w as u64);
                     let inputs = sample_inputs(&config, &mut rng, 4.0, with_weight);
-                    let fused = with_data_targets(&config, &inputs, device);
-                    let previous = burn_losses::set_fused_kernels(false);
-                    let composed = with_data_targets(&config, &inputs, device);
-                    burn_losses::set_fused_kernels(previous);
-                    for (what, (got, want)) in ["loss", "input gradient"]
-                        .iter()
-                        .zip([(&fused.0, &composed.0), (&fused.1, &composed.1)])
-                    {
-                        let gap = relative_gap(got, want);
-                        if gap.is_nan() || gap > RTOL {
-                            failures.push(format!(
-                                "{device_name} {config} weight {with_weight} {what}: fused vs composed gap {gap:.2e}"
-                            ));
-                        }
+                    // the label-margin losses also with {0, 1} labels (Keras's hinge labels)
+                    let label_margin = matches!(
+                        config,
+                        L::Hinge(_)
+                            | L::SquaredHinge(_)
+                            | L::Perceptron(_)
+                            | L::Exponential(_)
+                            | L::Logistic(_)
+                    );
+                    let mut variants = vec![("±1 targets", inputs.clone())];
+                    if label_margin {
+                        variants.push(("0/1 targets", zero_one_targets(&inputs)));
                     }
-                    compared += 1;
+                    for (targets, inputs) in variants {
+                        let fused = with_data_targets(&config, &inputs, device);
+                        let previous = burn_losses::set_fused_kernels(false);
+                        let composed = with_data_targets(&config, &inputs, device);
+                        burn_losses::set_fused_kernels(previous);
+                        for (what, (got, want)) in ["loss", "input gradient"]
+                            .iter()
+                            .zip([(&fused.0, &composed.0), (&fused.1, &composed.1)])
+                        {
+                            let gap = relative_gap(got, want);
+                            if gap.is_nan() || gap > RTOL {
+                                failures.push(format!(
+                                    "{device_name} {config} weight {with_weight} {targets} {what}: fused vs composed gap {gap:.2e}"
+                                ));
+                            }
+                        }
+                        compared += 1;
+                    }
                 }
             }
         }
@@ -157,6 +172,21 @@ fn element_wise_kernels_agree_with_composed_ops() {
     println!("element-wise kernels vs composed: {compared} cases");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(cpu.is_empty() || compared > 0);
+}
+
+/// `inputs` with a ±1 `target` as 0/1 labels.
+fn zero_one_targets(inputs: &common::cases::HostInputs) -> common::cases::HostInputs {
+    use common::cases::HostInput;
+    inputs
+        .iter()
+        .map(|(name, input)| match input {
+            HostInput::Float(v, shape) if *name == "target" => (
+                *name,
+                HostInput::Float(v.iter().map(|&y| (y + 1.0) / 2.0).collect(), shape.clone()),
+            ),
+            other => (*name, other.clone()),
+        })
+        .collect()
 }
 
 /// The losses of the fused element-wise kernel kind.
@@ -175,6 +205,12 @@ fn element_wise(config: &burn_losses::LossConfig) -> bool {
             | L::Smape(_)
             | L::Msle(_)
             | L::Poisson(_)
+            | L::Hinge(_)
+            | L::SquaredHinge(_)
+            | L::Perceptron(_)
+            | L::Exponential(_)
+            | L::Logistic(_)
+            | L::HingeEmbedding(_)
     )
 }
 
@@ -237,6 +273,7 @@ fn fused_kernels_agree_with_composed_ops() {
                     | L::BinaryFocal(_)
                     | L::Focal(_)
                     | L::CrossEntropy(_)
+                    | L::Poly1(_)
                     | L::ClassBalanced(_)
                     | L::Dice(_)
                     | L::GeneralizedDice(_)

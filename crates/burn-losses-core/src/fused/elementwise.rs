@@ -23,18 +23,11 @@ pub(crate) trait ScalarLoss: Copy + std::fmt::Debug + Send + Sync + 'static {
     fn value(&self, x: f32, y: f32) -> f32;
     /// `∂ℓ/∂x (x, y)`.
     fn grad(&self, x: f32, y: f32) -> f32;
-}
-
-/// The scalar form of a loss that has none (its composed path only).
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum NoScalar {}
-
-impl ScalarLoss for NoScalar {
-    fn value(&self, _: f32, _: f32) -> f32 {
-        match *self {}
-    }
-    fn grad(&self, _: f32, _: f32) -> f32 {
-        match *self {}
+    /// This form for one call's targets, read once on the host before the pass (default:
+    /// unchanged): what the composed formula decides from the whole target, such as Keras's hinge
+    /// labels (a target of only 0s and 1s is read as {−1, 1}).
+    fn for_targets(self, _y: &[f32]) -> Self {
+        self
     }
 }
 
@@ -271,6 +264,7 @@ impl<S: ScalarLoss> ElementwiseKernel<S> {
 
 impl<S: ScalarLoss> HostKernel for ElementwiseKernel<S> {
     fn forward(&mut self, x: &[f32], constants: &[&[f32]]) -> Vec<f32> {
+        self.scalar = self.scalar.for_targets(constants[0]);
         self.forward_values(x, constants[0], constants.get(1).copied())
     }
 

@@ -45,7 +45,7 @@ mod softmax;
 
 pub(crate) use binary::{BinaryLogitTerms, checked_binary_logit_loss};
 pub(crate) use distance::distances_from_gram;
-pub(crate) use elementwise::{NoScalar, ScalarLoss, checked_elementwise_loss};
+pub(crate) use elementwise::{ScalarLoss, checked_elementwise_loss};
 pub(crate) use overlap::{OverlapKernelTarget, overlap_sums};
 pub(crate) use softmax::{MeanOver, SoftmaxTerms, checked_softmax_loss};
 

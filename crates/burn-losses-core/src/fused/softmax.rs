@@ -1,11 +1,15 @@
-//! The softmax class losses from logits and class indices: [`CrossEntropyLoss`](crate::CrossEntropyLoss),
-//! [`FocalLoss`](crate::FocalLoss) and [`ClassBalancedLoss`](crate::ClassBalancedLoss)'s softmax
-//! base, position by position (a position is one sample, or one pixel of one sample).
+//! The row-wise kernel: the softmax class losses from logits and class indices,
+//! [`CrossEntropyLoss`](crate::CrossEntropyLoss), [`FocalLoss`](crate::FocalLoss),
+//! [`Poly1Loss`](crate::Poly1Loss) and [`ClassBalancedLoss`](crate::ClassBalancedLoss)'s softmax
+//! base, position by position (a position is one sample, or one pixel of one sample). A loss of
+//! this kind declares its per-class term `φ` through [`SoftmaxTerms`] (γ, the Poly-1 ε, class
+//! weights, smoothing, what `"mean"` divides by); the kernel does the rest.
 //!
 //! With `l_c = x_c − logsumexp(x)` (log p), class weights `w`, smoothing `s`, target `t`:
 //!
 //! ```text
-//! φ(l)  = −(1 − eˡ)^γ · l                  (γ = 0: −l, the cross-entropy term)
+//! φ(l)  = −(1 − eˡ)^γ · l + ε·(1 − eˡ)     (γ = 0, ε = 0: −l, the cross-entropy term;
+//!                                          ε: Poly-1's first polynomial term)
 //! ℓ     = (1 − s)·w_t·φ(l_t) + (s/C)·Σ_c w_c·φ(l_c)          (0 where t = ignore_index)
 //! ∂ℓ/∂x_j = a_j·φ'(l_j) − p_j·Σ_c a_c·φ'(l_c),   a_c = w_c·((1 − s)·[c = t] + s/C)
 //! ```
@@ -82,6 +86,8 @@ impl Lse {
 pub(crate) struct SoftmaxTerms {
     /// Focusing γ ≥ 0 (0: cross-entropy).
     pub gamma: f32,
+    /// Poly-1's ε (the coefficient of `1 − p`; 0: none).
+    pub poly_epsilon: f32,
     /// Class weights `[C]` (focal α, cross-entropy `weight`, class-balanced weights).
     pub weights: Option<Vec<f32>>,
     /// Label smoothing `s ∈ [0, 1]`.
@@ -127,6 +133,8 @@ pub(crate) struct SoftmaxKernel {
     c: usize,
     s: usize,
     power: FocalPower,
+    /// Poly-1's ε.
+    poly_epsilon: f32,
     /// Class weights, all 1 without.
     weights: Arc<[f32]>,
     /// Σ_c w_c.
@@ -165,6 +173,7 @@ impl SoftmaxKernel {
             c,
             s,
             power: FocalPower::new(terms.gamma),
+            poly_epsilon: terms.poly_epsilon,
             weight_total: weights.iter().sum(),
             weights,
             smoothing: terms.smoothing,
@@ -178,22 +187,31 @@ impl SoftmaxKernel {
     /// `φ(l)` from `l = log p`.
     #[inline(always)]
     fn phi<const KIND: u8>(&self, l: f32) -> f32 {
-        if KIND == GAMMA_ZERO {
-            return -l;
+        let focal = if KIND == GAMMA_ZERO {
+            -l
+        } else {
+            let (factor, _) = self.power.eval::<KIND>(-exp_m1(l));
+            -factor * l
+        };
+        if self.poly_epsilon == 0.0 {
+            focal
+        } else {
+            // ε·(1 − p) = −ε·expm1(l)
+            focal - self.poly_epsilon * exp_m1(l)
         }
-        let (factor, _) = self.power.eval::<KIND>(-exp_m1(l));
-        -factor * l
     }
 
     /// `φ'(l)` from `l = log p`: `(φ'(l), p)`.
     #[inline(always)]
     fn dphi<const KIND: u8>(&self, l: f32) -> (f32, f32) {
         let p = exp(l);
-        if KIND == GAMMA_ZERO {
-            return (-1.0, p);
-        }
-        let (factor, derivative) = self.power.eval::<KIND>(-exp_m1(l));
-        (-factor + l * p * derivative, p)
+        let focal = if KIND == GAMMA_ZERO {
+            -1.0
+        } else {
+            let (factor, derivative) = self.power.eval::<KIND>(-exp_m1(l));
+            -factor + l * p * derivative
+        };
+        (focal - self.poly_epsilon * p, p)
     }
 
     /// The loss of one position from its target's `φ` and, with smoothing, `Σ_c w_c·φ(l_c)`.
@@ -253,8 +271,10 @@ impl SoftmaxKernel {
             let g = g(r);
             let l_t = lse.log_p(row[t]);
             let hard = g * (1.0 - s) * self.weights[t] * self.dphi::<KIND>(l_t).0;
+            // φ' = −1: cross-entropy's smoothing terms without a φ' per class
+            let constant = KIND == GAMMA_ZERO && self.poly_epsilon == 0.0;
             let own = |j: usize, l: f32| -> f32 {
-                if KIND == GAMMA_ZERO {
+                if constant {
                     -soft_scale * self.weights[j]
                 } else {
                     soft_scale * self.weights[j] * self.dphi::<KIND>(l).0
@@ -267,7 +287,7 @@ impl SoftmaxKernel {
                 0.0
             } else {
                 // Σ_c (s/C)·w_c·φ'_c
-                let soft = if KIND == GAMMA_ZERO {
+                let soft = if constant {
                     -soft_scale * self.weight_total
                 } else {
                     soft_scale
@@ -601,10 +621,12 @@ mod tests {
     use super::*;
 
     /// f64 reference of one position's loss (the formula of the module docs).
-    fn reference(row: &[f64], t: usize, w: &[f64], gamma: f64, s: f64) -> f64 {
+    fn reference(row: &[f64], t: usize, w: &[f64], (gamma, epsilon): (f64, f64), s: f64) -> f64 {
         let m = row.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
         let lse = m + row.iter().map(|v| (v - m).exp()).sum::<f64>().ln();
-        let phi = |l: f64| -(1.0 - l.exp()).max(f32::MIN_POSITIVE as f64).powf(gamma) * l;
+        let phi = |l: f64| {
+            -(1.0 - l.exp()).max(f32::MIN_POSITIVE as f64).powf(gamma) * l + epsilon * (1.0 - l.exp())
+        };
         let c = row.len() as f64;
         (1.0 - s) * w[t] * phi(row[t] - lse)
             + s / c * (0..row.len()).map(|k| w[k] * phi(row[k] - lse)).sum::<f64>()
@@ -628,26 +650,30 @@ mod tests {
     }
 
     /// Kernel losses and gradients (`"none"`, upstream 1) against the f64 formula and central
-    /// differences, in both modes, for every kind of γ, with weights and smoothing.
+    /// differences, in both modes, for every kind of γ, with weights, smoothing and Poly-1's ε.
     #[test]
     fn matches_f64_formula_and_derivative_in_both_modes() {
         // block mode (few classes, or S > 1) and rows mode (S = 1, C ≥ 32)
         for (n, c, s) in [(5, 7, 1), (2, 3, 70), (3, 40, 1), (3, 2, 5)] {
             let (x, targets) = case(n, c, s);
             let at = |ni: usize, ci: usize, si: usize| ni * c * s + ci * s + si;
-            for (gamma, smoothing, weighted) in [
-                (0.0, 0.0, false),
-                (0.0, 0.1, true),
-                (2.0, 0.0, true),
-                (1.0, 0.2, false),
-                (0.5, 0.3, true),
-                (3.7, 0.0, false),
+            for (gamma, poly_epsilon, smoothing, weighted) in [
+                (0.0, 0.0, 0.0, false),
+                (0.0, 0.0, 0.1, true),
+                (2.0, 0.0, 0.0, true),
+                (1.0, 0.0, 0.2, false),
+                (0.5, 0.0, 0.3, true),
+                (3.7, 0.0, 0.0, false),
+                (0.0, 1.0, 0.0, false),
+                (0.0, -0.5, 0.1, true),
+                (2.0, 2.0, 0.0, true),
             ] {
                 let weights: Vec<f32> = (0..c)
                     .map(|k| if weighted { 0.5 + k as f32 * 0.25 } else { 1.0 })
                     .collect();
                 let terms = SoftmaxTerms {
                     gamma,
+                    poly_epsilon,
                     weights: weighted.then(|| weights.clone()),
                     smoothing,
                     ignore_index: None,
@@ -678,11 +704,11 @@ mod tests {
                             assert!((0..c).all(|ci| grad[at(ni, ci, si)] == 0.0));
                             continue;
                         }
-                        let (g, sm) = (gamma as f64, smoothing as f64);
+                        let (g, sm) = ((gamma as f64, poly_epsilon as f64), smoothing as f64);
                         let want = reference(&row(None), t as usize, &wd, g, sm);
                         assert!(
                             (losses[pos] as f64 - want).abs() <= 1e-5 * (1.0 + want.abs()),
-                            "[{n},{c},{s}] γ={gamma} s={smoothing} pos {pos}: {} vs {want}",
+                            "[{n},{c},{s}] γ={gamma} ε={poly_epsilon} s={smoothing} pos {pos}: {} vs {want}",
                             losses[pos]
                         );
                         for ci in 0..c {
@@ -693,7 +719,7 @@ mod tests {
                             let got = grad[at(ni, ci, si)] as f64;
                             assert!(
                                 (got - d).abs() <= 1e-5 + 1e-4 * d.abs(),
-                                "[{n},{c},{s}] γ={gamma} s={smoothing} pos {pos} class {ci}: {got} vs {d}"
+                                "[{n},{c},{s}] γ={gamma} ε={poly_epsilon} s={smoothing} pos {pos} class {ci}: {got} vs {d}"
                             );
                         }
                     }
@@ -708,6 +734,7 @@ mod tests {
         let (x, targets) = case(n, c, s);
         let terms = |mean_over| SoftmaxTerms {
             gamma: 2.0,
+            poly_epsilon: 0.0,
             weights: Some(vec![1.0, 2.0, 0.5, 1.5, 3.0]),
             smoothing: 0.0,
             ignore_index: Some(-100),

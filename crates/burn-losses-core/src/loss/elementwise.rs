@@ -17,8 +17,7 @@ pub(crate) trait ElementwiseLoss {
     /// snake_case loss name used in messages.
     const NAME: &'static str;
 
-    /// The loss's scalar form for the fused element-wise kernel ([`crate::fused::NoScalar`] for a
-    /// loss that has none).
+    /// The loss's scalar form for the fused element-wise kernel.
     type Scalar: crate::fused::ScalarLoss;
 
     /// The scalar form of this loss as configured, `None` where the composed path must run

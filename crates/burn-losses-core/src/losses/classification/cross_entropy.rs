@@ -208,6 +208,7 @@ impl CrossEntropyLoss {
             check_class_weight_count(name, self.config.weight.as_ref(), c)?;
             Ok(crate::fused::SoftmaxTerms {
                 gamma: 0.0,
+                poly_epsilon: 0.0,
                 weights: self.config.weight.clone(),
                 smoothing: self.config.label_smoothing as f32,
                 ignore_index: self.config.ignore_index,
@@ -412,6 +413,31 @@ loss_config! {
         optional weight: Tensor<1> => with_float, unreduced Tensor<DT>;
 }
 
+impl Poly1Loss {
+    /// The row-wise kernel's pass (cross-entropy's, with `φ` gaining `ε·(1 − p)`) on the CPU
+    /// backends without a per-sample weight; `None`: the composed path.
+    fn fused_loss(
+        &self,
+        input: &DynTensor<Float>,
+        target: &DynTensor<Int>,
+        weight: Option<&DynTensor<Float>>,
+    ) -> Option<LossResult<(Tensor<1>, Vec<usize>)>> {
+        let name = Poly1LossConfig::NAME;
+        crate::fused::checked_softmax_loss(name, input, target, weight, self.config.reduction, || {
+            class_dims(name, input)?;
+            check_class_target_shape(name, &input.shape, &target.shape, "")?;
+            Ok(crate::fused::SoftmaxTerms {
+                gamma: 0.0,
+                poly_epsilon: self.config.epsilon as f32,
+                weights: None,
+                smoothing: 0.0,
+                ignore_index: self.config.ignore_index,
+                mean_over: crate::fused::MeanOver::Valid,
+            })
+        })
+    }
+}
+
 impl crate::loss::LossModule for Poly1Loss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = Poly1LossConfig::NAME;
@@ -419,6 +445,13 @@ impl crate::loss::LossModule for Poly1Loss {
         let input = inputs.float(name, "input")?;
         let target = inputs.int(name, "target")?;
         let weight = inputs.float_opt("weight")?;
+        let reduction = self.config.reduction;
+        if reduction != Reduction::MeanWithSampleWeight
+            && let Some(fused) = self.fused_loss(&input, &target, weight.as_ref())
+        {
+            let (loss, shape) = fused?;
+            return Ok(reduced_to_dyn(loss, shape, reduction));
+        }
         let (n, c, s) = class_dims(name, &input)?;
         check_class_target_shape(name, &input.shape, &target.shape, "")?;
         check_sample_weight(name, weight.as_ref(), &input)?;
@@ -431,7 +464,6 @@ impl crate::loss::LossModule for Poly1Loss {
         let (mut terms, log_p_t) = class_nll_terms(name, log_p, &target, &options)?;
         terms.values = terms.values + (log_p_t.exp().neg() + 1.0) * self.config.epsilon;
         let terms = terms.weighted(sample_weight_2d(weight.as_ref(), n, s));
-        let reduction = self.config.reduction;
         let loss = reduce_with_sample_weight(terms, reduction, weight.as_ref());
         Ok(reduced_to_dyn(loss, target.shape.clone(), reduction))
     }

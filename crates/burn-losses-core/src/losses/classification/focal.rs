@@ -542,6 +542,7 @@ impl InputTargetLoss for FocalLoss {
             self.check_shapes(input, target, weight)?;
             Ok(crate::fused::SoftmaxTerms {
                 gamma: self.config.gamma as f32,
+                poly_epsilon: 0.0,
                 weights: self.config.alpha.clone(),
                 smoothing: self.config.label_smoothing as f32,
                 ignore_index: self.config.ignore_index,

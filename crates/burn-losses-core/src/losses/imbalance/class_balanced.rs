@@ -218,6 +218,7 @@ impl InputTargetLoss for ClassBalancedLoss {
             let n = self.check_shapes(input, target, weight)?;
             Ok(crate::fused::SoftmaxTerms {
                 gamma: 0.0,
+                poly_epsilon: 0.0,
                 weights: Some(self.class_weights.iter().map(|&w| w as f32).collect()),
                 smoothing: 0.0,
                 ignore_index: None,

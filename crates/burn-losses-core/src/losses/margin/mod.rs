@@ -37,9 +37,78 @@ fn hinge_labels(y: Tensor<2>) -> Tensor<2> {
     if all_zero_or_one(&y) { y * 2.0 - 1.0 } else { y }
 }
 
-/// Declares a label-margin loss `ℓ = f(y·ŷ)` with only a `reduction` field.
+/// `d max(z, 0) / dz` with ½ at `z = 0` ([`max0_half_at_tie`]'s).
+#[inline(always)]
+fn step_half_at_tie(z: f32) -> f32 {
+    (z > 0.0) as u8 as f32 + 0.5 * (z == 0.0) as u8 as f32
+}
+
+/// `max(z, 0)` as [`max0_half_at_tie`] computes it.
+#[inline(always)]
+fn max0(z: f32) -> f32 {
+    (z + z.abs()) * 0.5
+}
+
+/// A function `f(m)` of the margin `m = y·ŷ`: its value and slope, the composed formula's
+/// subgradients at its kinks.
+pub(crate) trait MarginFn: Copy + std::fmt::Debug + Send + Sync + 'static {
+    fn value(self, m: f32) -> f32;
+    fn slope(self, m: f32) -> f32;
+}
+
+/// The scalar form of a label-margin loss `ℓ = f(y'·x)` for the element-wise kernel, with Keras's
+/// labels `y' = a·y + b`: `(2, −1)` when the call's target is made only of 0s and 1s, `(1, 0)`
+/// otherwise ([`hinge_labels`], decided once per call from the host copy of the target).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LabelMargin<F: MarginFn> {
+    f: F,
+    a: f32,
+    b: f32,
+}
+
+impl<F: MarginFn> LabelMargin<F> {
+    fn new(f: F) -> Self {
+        Self { f, a: 1.0, b: 0.0 }
+    }
+}
+
+impl<F: MarginFn> crate::fused::ScalarLoss for LabelMargin<F> {
+    #[inline(always)]
+    fn value(&self, x: f32, y: f32) -> f32 {
+        self.f.value((self.a * y + self.b) * x)
+    }
+    #[inline(always)]
+    fn grad(&self, x: f32, y: f32) -> f32 {
+        let label = self.a * y + self.b;
+        label * self.f.slope(label * x)
+    }
+    fn for_targets(self, y: &[f32]) -> Self {
+        let binary = !y.is_empty() && y.iter().all(|&v| v == 0.0 || v == 1.0);
+        let (a, b) = if binary { (2.0, -1.0) } else { (1.0, 0.0) };
+        Self { a, b, ..self }
+    }
+}
+
+/// Declares a label-margin loss `ℓ = f(y·ŷ)` with only a `reduction` field: the composed
+/// formula `|m| value` and the scalar form `scalar` ([`MarginFn`]).
 macro_rules! label_margin_loss {
-    ($(#[$($doc:tt)*])* $config:ident => $loss:ident, $name:literal, |$m:ident| $value:expr) => {
+    ($(#[$($doc:tt)*])* $config:ident => $loss:ident, $name:literal, |$m:ident| $value:expr,
+     scalar $scalar:ident { value: |$sm:ident| $svalue:expr, slope: |$dm:ident| $slope:expr $(,)? }) => {
+        #[derive(Debug, Clone, Copy)]
+        #[doc = concat!("The scalar form of [`", stringify!($loss), "`] (see [`MarginFn`]).")]
+        pub(crate) struct $scalar;
+
+        impl MarginFn for $scalar {
+            #[inline(always)]
+            fn value(self, $sm: f32) -> f32 {
+                $svalue
+            }
+            #[inline(always)]
+            fn slope(self, $dm: f32) -> f32 {
+                $slope
+            }
+        }
+
         loss_config! {
             #[doc = concat!("Configuration of [`", stringify!($loss), "`] (`\"type\": \"", $name, "\"` in a [`LossConfig`](crate::LossConfig)).")]
             $config($name, defaults "mean") {
@@ -61,7 +130,11 @@ macro_rules! label_margin_loss {
 
         impl ElementwiseLoss for $loss {
             const NAME: &'static str = $name;
-            type Scalar = crate::fused::NoScalar;
+            type Scalar = LabelMargin<$scalar>;
+
+            fn scalar(&self) -> Option<Self::Scalar> {
+                Some(LabelMargin::new($scalar))
+            }
 
             fn values(&self, x: Tensor<2>, y: Tensor<2>) -> Tensor<2> {
                 let $m = hinge_labels(y) * x;
@@ -78,7 +151,8 @@ label_margin_loss! {
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
     /// for it; PyTorch's mean would be NaN). Every element has a loss, so there is no other
     /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
-    HingeLossConfig => HingeLoss, "hinge", |m| max0_half_at_tie(m.neg() + 1.0)
+    HingeLossConfig => HingeLoss, "hinge", |m| max0_half_at_tie(m.neg() + 1.0),
+    scalar HingeMargin { value: |m| max0(1.0 - m), slope: |m| -step_half_at_tie(1.0 - m) }
 }
 
 label_margin_loss! {
@@ -87,7 +161,11 @@ label_margin_loss! {
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
     /// for it; PyTorch's mean would be NaN). Every element has a loss, so there is no other
     /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
-    SquaredHingeLossConfig => SquaredHingeLoss, "squared_hinge", |m| max0_half_at_tie(m.neg() + 1.0).powi_scalar(2)
+    SquaredHingeLossConfig => SquaredHingeLoss, "squared_hinge", |m| max0_half_at_tie(m.neg() + 1.0).powi_scalar(2),
+    scalar SquaredHingeMargin {
+        value: |m| max0(1.0 - m) * max0(1.0 - m),
+        slope: |m| -2.0 * max0(1.0 - m) * step_half_at_tie(1.0 - m),
+    }
 }
 
 label_margin_loss! {
@@ -97,7 +175,8 @@ label_margin_loss! {
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
     /// for it; PyTorch's mean would be NaN). Every element has a loss, so there is no other
     /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
-    PerceptronLossConfig => PerceptronLoss, "perceptron", |m| max0_half_at_tie(m.neg())
+    PerceptronLossConfig => PerceptronLoss, "perceptron", |m| max0_half_at_tie(m.neg()),
+    scalar PerceptronMargin { value: |m| max0(-m), slope: |m| -step_half_at_tie(-m) }
 }
 
 label_margin_loss! {
@@ -106,7 +185,8 @@ label_margin_loss! {
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
     /// for it; PyTorch's mean would be NaN). Every element has a loss, so there is no other
     /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
-    ExponentialLossConfig => ExponentialLoss, "exponential", |m| m.neg().exp()
+    ExponentialLossConfig => ExponentialLoss, "exponential", |m| m.neg().exp(),
+    scalar ExponentialMargin { value: |m| crate::fused::math::exp(-m), slope: |m| -crate::fused::math::exp(-m) }
 }
 
 label_margin_loss! {
@@ -116,7 +196,12 @@ label_margin_loss! {
     /// **Degenerate batches:** an empty batch is an error naming the argument (no loss has a value
     /// for it; PyTorch's mean would be NaN). Every element has a loss, so there is no other
     /// degenerate case: a batch of one class, or of negatives only, is an ordinary batch.
-    LogisticLossConfig => LogisticLoss, "logistic", |m| log_sigmoid(m).neg()
+    LogisticLossConfig => LogisticLoss, "logistic", |m| log_sigmoid(m).neg(),
+    scalar LogisticMargin {
+        // softplus(−m) = max(−m, 0) + ln(1 + e^{−|m|}); slope −σ(−m)
+        value: |m| max0(-m) + crate::fused::math::ln_1p(crate::fused::math::exp(-m.abs())),
+        slope: |m| -crate::fused::math::sigmoid_pair(m).1,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -680,9 +765,35 @@ loss_config! {
     forward same_shape;
 }
 
+/// The scalar form of [`HingeEmbeddingLoss`]: `x` where `y = 1`, else `max(0, margin − x)` with
+/// the full slope at the tie (`clamp_min`'s).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HingeEmbeddingScalar {
+    margin: f32,
+}
+
+impl crate::fused::ScalarLoss for HingeEmbeddingScalar {
+    #[inline(always)]
+    fn value(&self, x: f32, y: f32) -> f32 {
+        let dissimilar = (self.margin - x).max(0.0);
+        if y == 1.0 { x } else { dissimilar }
+    }
+    #[inline(always)]
+    fn grad(&self, x: f32, y: f32) -> f32 {
+        let dissimilar = -(((self.margin - x) >= 0.0) as u8 as f32);
+        if y == 1.0 { 1.0 } else { dissimilar }
+    }
+}
+
 impl ElementwiseLoss for HingeEmbeddingLoss {
     const NAME: &'static str = "hinge_embedding";
-    type Scalar = crate::fused::NoScalar;
+    type Scalar = HingeEmbeddingScalar;
+
+    fn scalar(&self) -> Option<Self::Scalar> {
+        Some(HingeEmbeddingScalar {
+            margin: self.config.margin as f32,
+        })
+    }
 
     fn check_values(&self, _input: &DynTensor<Float>, target: &DynTensor<Float>) -> LossResult<()> {
         check_plus_minus_one(HingeEmbeddingLossConfig::NAME, target)
