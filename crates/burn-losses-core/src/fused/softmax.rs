@@ -49,6 +49,18 @@ pub(crate) enum MeanOver {
     Count(usize),
 }
 
+impl MeanOver {
+    /// The denominator for these targets ([`IGNORED`] where ignored) and class weights.
+    pub(crate) fn divisor(self, targets: &[u32], weights: &[f32]) -> f64 {
+        let valid = || targets.iter().filter(|&&t| t != IGNORED);
+        match self {
+            MeanOver::Valid => valid().count() as f64,
+            MeanOver::ValidWeight => valid().map(|&t| weights[t as usize] as f64).sum(),
+            MeanOver::Count(count) => count as f64,
+        }
+    }
+}
+
 /// The log-sum-exp of one position as its maximum `m` and `ln Σ exp(x − m)`: `log p = (x − m) −
 /// ln z` keeps the digits of a log-probability near 0 that `x − (m + ln z)` would round away at
 /// large `m` (log_softmax's own order).
@@ -162,12 +174,7 @@ impl SoftmaxKernel {
             Some(w) => Arc::from(w.as_slice()),
             None => vec![1.0; c].into(),
         };
-        let valid = || targets.iter().filter(|&&t| t != IGNORED);
-        let divisor = match terms.mean_over {
-            MeanOver::Valid => valid().count() as f64,
-            MeanOver::ValidWeight => valid().map(|&t| weights[t as usize] as f64).sum(),
-            MeanOver::Count(count) => count as f64,
-        };
+        let divisor = terms.mean_over.divisor(&targets, &weights);
         Self {
             n,
             c,

@@ -337,6 +337,22 @@ loss_config! {
         optional weight: Tensor<1> => with_float, unreduced Tensor<DT>;
 }
 
+/// NLL's row for the class-row kernel: `−x_t`.
+#[derive(Debug, Clone, Copy)]
+struct NllRow;
+
+impl crate::fused::ClassRowLoss for NllRow {
+    #[inline(always)]
+    fn value(&self, x: &[f32], t: usize) -> f32 {
+        -x[t]
+    }
+    #[inline(always)]
+    fn grad(&self, _x: &[f32], t: usize, g: f32, out: &mut [f32]) {
+        out.fill(0.0);
+        out[t] = -g;
+    }
+}
+
 impl crate::loss::LossModule for NllLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = NllLossConfig::NAME;
@@ -344,6 +360,29 @@ impl crate::loss::LossModule for NllLoss {
         let input = inputs.float(name, "input")?;
         let target = inputs.int(name, "target")?;
         let weight = inputs.float_opt("weight")?;
+        let reduction = self.config.reduction;
+        let fused = crate::fused::checked_class_row_loss(
+            name,
+            NllRow,
+            &input,
+            &target,
+            weight.as_ref(),
+            reduction,
+            || {
+                let (_, c, _) = class_dims(name, &input)?;
+                check_class_target_shape(name, &input.shape, &target.shape, "")?;
+                check_class_weight_count(name, self.config.weight.as_ref(), c)?;
+                Ok(crate::fused::ClassRowTerms {
+                    weights: self.config.weight.clone(),
+                    ignore_index: self.config.ignore_index,
+                    mean_over: crate::fused::MeanOver::ValidWeight,
+                })
+            },
+        );
+        if let Some(fused) = fused {
+            let (loss, shape) = fused?;
+            return Ok(reduced_to_dyn(loss, shape, reduction));
+        }
         let (n, c, s) = class_dims(name, &input)?;
         check_class_target_shape(name, &input.shape, &target.shape, "")?;
         check_sample_weight(name, weight.as_ref(), &input)?;
@@ -354,7 +393,6 @@ impl crate::loss::LossModule for NllLoss {
         };
         let (terms, _) = class_nll_terms(name, input.view([n, c, s]), &target, &options)?;
         let terms = terms.weighted(sample_weight_2d(weight.as_ref(), n, s));
-        let reduction = self.config.reduction;
         let loss = reduce_with_sample_weight(terms, reduction, weight.as_ref());
         Ok(reduced_to_dyn(loss, target.shape.clone(), reduction))
     }

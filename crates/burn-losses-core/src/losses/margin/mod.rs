@@ -208,6 +208,61 @@ label_margin_loss! {
 // categorical_hinge, multi_margin
 // ---------------------------------------------------------------------------------------------
 
+/// The error for a `target` of shape `shape` that is not class indices `[N]` (or, with
+/// `one_hot_ok`, one-hot floats `[N, C]`).
+fn class_target_error(
+    loss: &'static str,
+    n: usize,
+    c: usize,
+    one_hot_ok: bool,
+    shape: &[usize],
+) -> LossError {
+    let alternative = if one_hot_ok {
+        format!(" or one-hot floats [{n}, {c}]")
+    } else {
+        String::new()
+    };
+    LossError::input(
+        loss,
+        "target",
+        format!("class indices [{n}]{alternative}"),
+        format!("shape {}", fmt_shape(shape)),
+    )
+}
+
+/// The class-row kernel's pass for scores `[N, C]` and class indices `[N]` (`one_hot_ok`: the
+/// loss also takes one-hot floats, named in the error for another target shape); `None`: the
+/// composed path.
+fn fused_class_rows<R: crate::fused::ClassRowLoss>(
+    loss: &'static str,
+    row: R,
+    input: &DynTensor<Float>,
+    target: &DynInput,
+    weight: Option<&DynTensor<Float>>,
+    reduction: Reduction,
+    one_hot_ok: bool,
+    class_weights: Option<&Vec<f32>>,
+) -> Option<LossResult<DynTensor>> {
+    let DynInput::Int(t) = target else {
+        return None;
+    };
+    let fused = crate::fused::checked_class_row_loss(loss, row, input, t, weight, reduction, || {
+        let (n, c) = (input.shape[0], input.shape[1]);
+        if t.shape != [n] {
+            return Err(class_target_error(loss, n, c, one_hot_ok, &t.shape));
+        }
+        if let Some(w) = class_weights {
+            check_class_weight_len(loss, w, c)?;
+        }
+        Ok(crate::fused::ClassRowTerms {
+            weights: class_weights.cloned(),
+            ignore_index: None,
+            mean_over: crate::fused::MeanOver::Count(n),
+        })
+    })?;
+    Some(fused.map(|(loss, shape)| reduced_to_dyn(loss, shape, reduction)))
+}
+
 /// Scores `[N, C]` and a target of class indices `[N]` (or, with `one_hot_ok`, one-hot floats
 /// `[N, C]`), as the one-hot floats `[N, C]`.
 fn scores_and_one_hot(
@@ -235,19 +290,7 @@ fn scores_and_one_hot(
             check_same_dtype(loss, "target", Some(t), input)?;
             t.view([n, c])
         }
-        other => {
-            let alternative = if one_hot_ok {
-                format!(" or one-hot floats [{n}, {c}]")
-            } else {
-                String::new()
-            };
-            return Err(LossError::input(
-                loss,
-                "target",
-                format!("class indices [{n}]{alternative}"),
-                format!("shape {}", fmt_shape(other.shape())),
-            ));
-        }
+        other => return Err(class_target_error(loss, n, c, one_hot_ok, other.shape())),
     };
     Ok((x, one_hot))
 }
@@ -292,14 +335,68 @@ fn max_dim1_split_at_ties(x: Tensor<2>) -> Tensor<2> {
     (x * at_max.clone()).sum_dim(1) / at_max.sum_dim(1)
 }
 
+/// Categorical hinge's row for the class-row kernel: `max(m − x_t + 1, 0)` with `m` the max of
+/// the row with the true class's entry 0; the slope ½ at the tie, `m`'s gradient shared by the
+/// entries equal to it (the true class's 0 among them, which passes none on).
+#[derive(Debug, Clone, Copy)]
+struct CategoricalHingeRow;
+
+impl CategoricalHingeRow {
+    /// `(m, the number of entries equal to m)`.
+    #[inline(always)]
+    fn max_and_ties(x: &[f32], t: usize) -> (f32, f32) {
+        let entry = |j: usize, v: f32| if j == t { 0.0 } else { v };
+        let m = x
+            .iter()
+            .enumerate()
+            .fold(f32::NEG_INFINITY, |m, (j, &v)| m.max(entry(j, v)));
+        let ties = x
+            .iter()
+            .enumerate()
+            .map(|(j, &v)| (entry(j, v) == m) as u8 as f32)
+            .sum();
+        (m, ties)
+    }
+}
+
+impl crate::fused::ClassRowLoss for CategoricalHingeRow {
+    #[inline(always)]
+    fn value(&self, x: &[f32], t: usize) -> f32 {
+        max0(Self::max_and_ties(x, t).0 - x[t] + 1.0)
+    }
+    #[inline(always)]
+    fn grad(&self, x: &[f32], t: usize, g: f32, out: &mut [f32]) {
+        let (m, ties) = Self::max_and_ties(x, t);
+        let slope = g * step_half_at_tie(m - x[t] + 1.0);
+        let share = slope / ties;
+        for (j, (o, &v)) in out.iter_mut().zip(x).enumerate() {
+            *o = if j != t && v == m { share } else { 0.0 };
+        }
+        out[t] = -slope;
+    }
+}
+
 impl crate::loss::LossModule for CategoricalHingeLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = CategoricalHingeLossConfig::NAME;
         inputs.only(name, <Self as crate::loss::DeclaredArguments>::ARGUMENT_NAMES)?;
         let input = inputs.float(name, "input")?;
         let weight = inputs.float_opt("weight")?;
-        let (x, y) = scores_and_one_hot(name, &input, inputs.get(name, "target")?, true)?;
+        let target = inputs.get(name, "target")?;
         let reduction = self.config.reduction;
+        if let Some(fused) = fused_class_rows(
+            name,
+            CategoricalHingeRow,
+            &input,
+            target,
+            weight.as_ref(),
+            reduction,
+            true,
+            None,
+        ) {
+            return fused;
+        }
+        let (x, y) = scores_and_one_hot(name, &input, target, true)?;
         let keras = keras_mode(weight.as_ref(), reduction, false).is_some();
         if !keras {
             check_sample_weight(name, weight.as_ref(), &input)?;
@@ -378,6 +475,67 @@ loss_config! {
         optional weight: Tensor<1> => with_float, unreduced Tensor<1>;
 }
 
+/// The `weight` list's length against the `C` classes of the input.
+fn check_class_weight_len(loss: &'static str, weight: &[f32], c: usize) -> LossResult<()> {
+    if weight.len() == c {
+        return Ok(());
+    }
+    Err(LossError::input(
+        loss,
+        "input",
+        format!(
+            "{} classes along dim 1 (the length of config field `weight`)",
+            weight.len()
+        ),
+        format!("{c} classes"),
+    ))
+}
+
+/// Multi-margin's row for the class-row kernel: `Σ_{j ≠ t} h(margin − x_t + x_j) / C` with
+/// `h(z) = max(z, 0)` (`p = 1`) or its square (`p = 2`), slope 0 at the tie.
+#[derive(Debug, Clone, Copy)]
+struct MultiMarginRow {
+    margin: f32,
+    squared: bool,
+}
+
+impl MultiMarginRow {
+    /// `(h(z), h'(z))`.
+    #[inline(always)]
+    fn h(self, z: f32) -> (f32, f32) {
+        let r = z.max(0.0);
+        if self.squared {
+            (r * r, 2.0 * r)
+        } else {
+            (r, (z > 0.0) as u8 as f32)
+        }
+    }
+}
+
+impl crate::fused::ClassRowLoss for MultiMarginRow {
+    #[inline(always)]
+    fn value(&self, x: &[f32], t: usize) -> f32 {
+        let shift = self.margin - x[t];
+        let total: f32 = x
+            .iter()
+            .enumerate()
+            .map(|(j, &v)| if j == t { 0.0 } else { self.h(shift + v).0 })
+            .sum();
+        total / x.len() as f32
+    }
+    #[inline(always)]
+    fn grad(&self, x: &[f32], t: usize, g: f32, out: &mut [f32]) {
+        let shift = self.margin - x[t];
+        let scale = g / x.len() as f32;
+        let mut at_t = 0.0;
+        for (j, (o, &v)) in out.iter_mut().zip(x).enumerate() {
+            *o = if j == t { 0.0 } else { scale * self.h(shift + v).1 };
+            at_t += *o;
+        }
+        out[t] = -at_t;
+    }
+}
+
 impl crate::loss::LossModule for MultiMarginLoss {
     fn forward_inputs(&self, inputs: &LossInputs) -> LossResult<DynTensor> {
         let name = MultiMarginLossConfig::NAME;
@@ -393,21 +551,28 @@ impl crate::loss::LossModule for MultiMarginLoss {
                 format!("a float tensor of shape {}", fmt_shape(&t.shape)),
             ));
         }
+        let row = MultiMarginRow {
+            margin: self.config.margin as f32,
+            squared: self.config.p == 2.0,
+        };
+        let reduction = self.config.reduction;
+        if let Some(fused) = fused_class_rows(
+            name,
+            row,
+            &input,
+            target,
+            weight.as_ref(),
+            reduction,
+            false,
+            self.config.weight.as_ref(),
+        ) {
+            return fused;
+        }
         let (x, one_hot) = scores_and_one_hot(name, &input, target, false)?;
         check_sample_weight(name, weight.as_ref(), &input)?;
         let [n, c] = x.dims();
-        if let Some(w) = &self.config.weight
-            && w.len() != c
-        {
-            return Err(LossError::input(
-                name,
-                "input",
-                format!(
-                    "{} classes along dim 1 (the length of config field `weight`)",
-                    w.len()
-                ),
-                format!("{c} classes"),
-            ));
+        if let Some(w) = &self.config.weight {
+            check_class_weight_len(name, w, c)?;
         }
         let x_t = (x.clone() * one_hot.clone()).sum_dim(1);
         let z = (x - x_t + self.config.margin).mask_fill(one_hot.clone().bool(), 0.0);
@@ -421,7 +586,6 @@ impl crate::loss::LossModule for MultiMarginLoss {
             values = values * (one_hot * w.reshape([1, c])).sum_dim(1);
         }
         let terms = ElementLoss::new(values).weighted(sample_weight_2d(weight.as_ref(), n, 1));
-        let reduction = self.config.reduction;
         let loss = reduce_with_sample_weight(terms, reduction, weight.as_ref());
         Ok(reduced_to_dyn(loss, vec![n], reduction))
     }
