@@ -360,7 +360,8 @@ pub fn cases() -> Vec<Case> {
         "sum_dice_ce_8x4x128x128",
         dense,
         "sum",
-        r#"{"type": "sum", "terms": [{"weight": 1.0, "loss": {"type": "dice"}, "activation": "softmax"}, {"weight": 1.0, "loss": {"type": "cross_entropy"}}]}"#,
+        // MONAI's DiceCELoss: the softmax as dice's own option (the overlap kernel's activation)
+        r#"{"type": "sum", "terms": [{"weight": 1.0, "loss": {"type": "dice", "activation": "softmax"}}, {"weight": 1.0, "loss": {"type": "cross_entropy"}}]}"#,
     ));
     // the pairwise kind at 1,024 × 128
     let labelled = |classes| Data::Embeddings {

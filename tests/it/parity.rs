@@ -211,6 +211,7 @@ fn element_wise(config: &burn_losses::LossConfig) -> bool {
             | L::Exponential(_)
             | L::Logistic(_)
             | L::HingeEmbedding(_)
+            | L::Rmse(_)
     )
 }
 
@@ -277,6 +278,7 @@ fn fused_kernels_agree_with_composed_ops() {
                     | L::Nll(_)
                     | L::MultiMargin(_)
                     | L::CategoricalHinge(_)
+                    | L::Dsc(_)
                     | L::ClassBalanced(_)
                     | L::Dice(_)
                     | L::GeneralizedDice(_)

@@ -10,7 +10,7 @@
 //! | element-wise | every loss declared element-wise, by its scalar form ([`MaeLoss`](crate::MaeLoss), [`MseLoss`](crate::MseLoss), [`HuberLoss`](crate::HuberLoss), [`SmoothL1Loss`](crate::SmoothL1Loss), [`LogCoshLoss`](crate::LogCoshLoss), [`CharbonnierLoss`](crate::CharbonnierLoss), [`QuantileLoss`](crate::QuantileLoss) with one τ, [`MapeLoss`](crate::MapeLoss), [`SmapeLoss`](crate::SmapeLoss), [`MsleLoss`](crate::MsleLoss), [`PoissonLoss`](crate::PoissonLoss), [`HingeLoss`](crate::HingeLoss), [`SquaredHingeLoss`](crate::SquaredHingeLoss), [`PerceptronLoss`](crate::PerceptronLoss), [`ExponentialLoss`](crate::ExponentialLoss), [`LogisticLoss`](crate::LogisticLoss), [`HingeEmbeddingLoss`](crate::HingeEmbeddingLoss)): the loss gives `ℓ(x, y)` and `∂ℓ/∂x` of one element, the kernel the pass, the weights and the reductions | a target of the input's shape; per-sample `weight [N]` included |
 //! | binary logit | [`BceLoss`](crate::BceLoss) (`pos_weight`, label smoothing), [`BalancedBceLoss`](crate::BalancedBceLoss) (fixed or batch β), [`BinaryFocalLoss`](crate::BinaryFocalLoss) (γ, α) | logits, no per-sample `weight` |
 //! | softmax class (row-wise) | [`CrossEntropyLoss`](crate::CrossEntropyLoss), [`FocalLoss`](crate::FocalLoss), [`Poly1Loss`](crate::Poly1Loss), [`ClassBalancedLoss`](crate::ClassBalancedLoss) (`"softmax"` base): the loss gives its per-class term `φ(log p)` (γ, Poly-1's ε), the kernel the log-sum-exp, weights, smoothing and reductions | logits and class-index targets (`ignore_index`, class weights, label smoothing), no per-sample `weight` |
-//! | class row (row-wise) | [`NllLoss`](crate::NllLoss), [`MultiMarginLoss`](crate::MultiMarginLoss), [`CategoricalHingeLoss`](crate::CategoricalHingeLoss): the loss gives one row's value and gradient against its class, the kernel the target's class weight, `ignore_index` and reductions | scores `[N, C]` and class indices `[N]`, no per-sample `weight` |
+//! | class row (row-wise) | [`NllLoss`](crate::NllLoss), [`MultiMarginLoss`](crate::MultiMarginLoss), [`CategoricalHingeLoss`](crate::CategoricalHingeLoss), [`DscLoss`](crate::DscLoss) (softmax, per instance): the loss gives one row's value and gradient against its class, the kernel the target's class weight, `ignore_index` and reductions | scores `[N, C]` and class indices `[N]`, no per-sample `weight` or `mask` |
 //! | pairwise distances | the Euclidean / squared-Euclidean distance matrix of [`TripletMinedLoss`](crate::TripletMinedLoss) and [`ContrastiveLoss`](crate::ContrastiveLoss) (labelled batch) | the element-wise tail after the Gram matrix (burn's matrix product) |
 //! | overlap sums | [`DiceLoss`](crate::DiceLoss), [`GeneralizedDiceLoss`](crate::GeneralizedDiceLoss), [`TverskyLoss`](crate::TverskyLoss), [`FocalTverskyLoss`](crate::FocalTverskyLoss), [`LogCoshDiceLoss`](crate::LogCoshDiceLoss) | every activation, target and mask: the per-(sample, class) sums `I, P, G` in one pass; the ratios on the small `[N, C]` sums stay tensor ops |
 //!
@@ -50,7 +50,7 @@ pub(crate) use distance::distances_from_gram;
 pub(crate) use elementwise::{ScalarLoss, checked_elementwise_loss};
 pub(crate) use overlap::{OverlapKernelTarget, overlap_sums};
 pub(crate) use rows::{ClassRowLoss, ClassRowTerms, checked_class_row_loss};
-pub(crate) use softmax::{MeanOver, SoftmaxTerms, checked_softmax_loss};
+pub(crate) use softmax::{Lse, MeanOver, SoftmaxTerms, checked_softmax_loss};
 
 pub(crate) use dispatch::{applies, host_class_indices};
 pub use kernel::{fused_kernels_enabled, set_fused_kernels};

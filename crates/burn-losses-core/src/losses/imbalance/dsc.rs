@@ -69,7 +69,117 @@ crate::loss::declare::loss_config! {
         optional mask: Tensor<1> => with_float, unreduced Tensor<1>;
 }
 
+/// DSC's softmax row for the class-row kernel (`input [N, C]`, per instance, `smooth > 0`): the
+/// composed formula for one row, its gradient through `p̃`, then through the softmax
+/// (`∂ℓ/∂x_j = p_j·(G_j − Σ_c p_c·G_c)`, `G_c = ∂ℓ/∂p_c`).
+#[derive(Debug, Clone, Copy)]
+struct DscRow {
+    alpha: f32,
+    smooth: f32,
+    squared: bool,
+}
+
+impl DscRow {
+    /// `(p̃, dp̃/dp)` of a probability `p`: `p̃ = q^α·p`, `q = max(1 − p, MIN_POSITIVE)` (the floor
+    /// with its zero derivative, as the composed `focal_power`).
+    #[inline(always)]
+    fn adjusted(self, p: f32) -> (f32, f32) {
+        let one_minus = 1.0 - p;
+        let q = one_minus.max(f32::MIN_POSITIVE);
+        let dq = if one_minus > f32::MIN_POSITIVE { -1.0 } else { 0.0 };
+        let (f, df) = match self.alpha {
+            0.0 => (1.0, 0.0),
+            1.0 => (q, 1.0),
+            2.0 => (q * q, 2.0 * q),
+            a => {
+                let f = q.powf(a);
+                (f, a * f / q)
+            }
+        };
+        (f * p, f + p * df * dq)
+    }
+
+    /// `(ℓ_c, dℓ_c/dp̃)` of one class from `p̃` and `y ∈ {0, 1}`.
+    #[inline(always)]
+    fn term(self, pa: f32, y: f32) -> (f32, f32) {
+        let num = 2.0 * pa * y + self.smooth;
+        let (den, dden) = if self.squared {
+            (pa * pa + y * y + self.smooth, 2.0 * pa)
+        } else {
+            (pa + y + self.smooth, 1.0)
+        };
+        (1.0 - num / den, -(2.0 * y * den - num * dden) / (den * den))
+    }
+
+    /// `(p_c, G_c)` of class `c` of a row with log-sum-exp `lse`.
+    #[inline(always)]
+    fn class(self, lse: crate::fused::Lse, v: f32, y: f32) -> (f32, f32) {
+        let p = crate::fused::math::exp(lse.log_p(v));
+        let (pa, dpa) = self.adjusted(p);
+        (p, self.term(pa, y).1 * dpa)
+    }
+}
+
+impl crate::fused::ClassRowLoss for DscRow {
+    fn value(&self, x: &[f32], t: usize) -> f32 {
+        let lse = crate::fused::Lse::of_row(x);
+        x.iter()
+            .enumerate()
+            .map(|(c, &v)| {
+                let p = crate::fused::math::exp(lse.log_p(v));
+                self.term(self.adjusted(p).0, (c == t) as u8 as f32).0
+            })
+            .sum()
+    }
+
+    fn grad(&self, x: &[f32], t: usize, g: f32, out: &mut [f32]) {
+        let lse = crate::fused::Lse::of_row(x);
+        let mut total = 0.0;
+        for (c, (o, &v)) in out.iter_mut().zip(x).enumerate() {
+            let (p, gc) = self.class(lse, v, (c == t) as u8 as f32);
+            *o = gc;
+            total += p * gc;
+        }
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = g * crate::fused::math::exp(lse.log_p(v)) * (*o - total);
+        }
+    }
+}
+
 impl DscLoss {
+    /// The class-row kernel's pass for softmax logits `[N, C]` per instance with `smooth > 0`
+    /// and no `mask`; `None`: the composed path.
+    fn fused_loss(&self, input: &DynTensor<Float>, target: &DynTensor<Int>) -> Option<LossResult<DynTensor>> {
+        let name = DscLossConfig::NAME;
+        let config = &self.config;
+        if config.batch || config.smooth <= 0.0 {
+            return None;
+        }
+        let row = DscRow {
+            alpha: config.alpha as f32,
+            smooth: config.smooth as f32,
+            squared: config.squared_pred,
+        };
+        let reduction = config.reduction;
+        let fused = crate::fused::checked_class_row_loss(name, row, input, target, None, reduction, || {
+            let n = input.shape[0];
+            if target.shape != [n] {
+                return Err(LossError::input(
+                    name,
+                    "target",
+                    format!("class indices of shape [{n}]"),
+                    fmt_shape(&target.shape),
+                ));
+            }
+            Ok(crate::fused::ClassRowTerms {
+                weights: None,
+                ignore_index: None,
+                mean_over: crate::fused::MeanOver::Count(n),
+            })
+        })?;
+        Some(fused.map(|(loss, shape)| crate::reduction::reduced_to_dyn(loss, shape, reduction)))
+    }
+
     fn element_loss(
         &self,
         input: &DynTensor<Float>,
@@ -157,6 +267,12 @@ impl crate::loss::LossModule for DscLoss {
         let input = inputs.float(name, "input")?;
         let target = inputs.int(name, "target")?;
         let mask = inputs.float_opt("mask")?;
+        if mask.is_none()
+            && input.numel() > 0
+            && let Some(fused) = self.fused_loss(&input, &target)
+        {
+            return fused;
+        }
         let (terms, shape) = self.element_loss(&input, &target, mask.as_ref())?;
         Ok(reduce_to_dyn(terms, shape, self.config.reduction))
     }

@@ -169,6 +169,29 @@ impl InputTargetLoss for RmseLoss {
         inputs.float(Self::NAME, "target")
     }
 
+    /// `"mean"`: MSE's element-wise kernel for the mean, then `√(· + ε)` on the one value.
+    fn fused_loss(
+        &self,
+        input: &DynTensor<Float>,
+        target: &DynTensor<Float>,
+        weight: Option<&DynTensor<Float>>,
+        reduction: Reduction,
+    ) -> Option<LossResult<(Tensor<1>, Vec<usize>)>> {
+        if reduction != Reduction::Mean {
+            return None;
+        }
+        let mse = crate::fused::checked_elementwise_loss(
+            scalar::SquaredError,
+            input,
+            target,
+            weight,
+            reduction,
+            || check_same_shape_inputs(Self::NAME, input, target, weight),
+        )?;
+        let eps = self.config.epsilon;
+        Some(mse.map(|(mse, _)| ((mse + eps).sqrt(), vec![])))
+    }
+
     fn element_loss(
         &self,
         input: &DynTensor<Float>,
