@@ -219,6 +219,14 @@ fn main() {
             .sum()
             .into_scalar::<f32>()
     };
+    // which path the loss takes with autodiff: a fused kernel, or the composed tensor ops
+    let runs = burn_losses::fused_kernel_runs();
+    std::hint::black_box(backward());
+    let path = match (&case.kind, burn_losses::fused_kernel_runs() > runs) {
+        (Kind::Config(_), true) => "fused",
+        (Kind::Config(_), false) => "composed",
+        _ => "burn-nn",
+    };
     let mut fwd_bwd = Vec::new();
     let mut peak_extra = 0usize;
     for rep in 0..args.reps + 2 {
@@ -243,6 +251,7 @@ fn main() {
             "forward_ms": median_ms(fwd),
             "forward_backward_ms": median_ms(fwd_bwd),
             "peak_extra_bytes": peak_extra,
+            "path": path,
             "input_bytes": input_bytes,
         })
     );

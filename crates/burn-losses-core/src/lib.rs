@@ -415,7 +415,7 @@ mod settings;
 mod tensor;
 
 pub use error::{ErrorKind, LossError, LossResult};
-pub use fused::{fused_kernels_enabled, set_fused_kernels};
+pub use fused::{fused_kernel_runs, fused_kernels_enabled, set_fused_kernels};
 pub use group::{DeviceGroup, in_device_group};
 pub use loss::{Argument, ArgumentKind, ClassificationLoss, InputKind, LossModule, TargetKind};
 pub use losses::*;

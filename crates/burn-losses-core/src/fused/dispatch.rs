@@ -5,7 +5,7 @@ use burn::tensor::{DType, Int, Tensor};
 
 #[cfg(any(feature = "flex", feature = "ndarray"))]
 use super::host;
-use super::kernel::{HostKernel, IGNORED, fused_kernels_enabled};
+use super::kernel::{HostKernel, IGNORED, count_fused_run, fused_kernels_enabled};
 use crate::error::{LossError, LossResult};
 
 /// Whether a fused kernel may take `x` and `constants`: fused kernels on, every tensor f32, no
@@ -40,13 +40,31 @@ pub(crate) fn run<K: HostKernel>(
 ) -> Option<LossResult<Tensor<1>>> {
     #[cfg(any(feature = "flex", feature = "ndarray"))]
     {
-        host::run(kernel, x, constants)
+        let loss = host::run(kernel, x, constants);
+        if loss.is_some() {
+            count_fused_run();
+        }
+        loss
     }
     #[cfg(not(any(feature = "flex", feature = "ndarray")))]
     {
         let _ = (kernel, x, constants);
         None
     }
+}
+
+/// [`run`] on a kernel built after the loss's checks (`kernel`: its error, if a check failed, is
+/// the result), with the unreduced loss's logical `shape`.
+pub(crate) fn run_checked<K: HostKernel>(
+    kernel: LossResult<K>,
+    x: &Tensor<1>,
+    shape: Vec<usize>,
+) -> Option<LossResult<(Tensor<1>, Vec<usize>)>> {
+    let loss = match kernel {
+        Ok(kernel) => run(kernel, x, &[]),
+        Err(e) => Some(Err(e)),
+    };
+    loss.map(|loss| loss.map(|loss| (loss, shape)))
 }
 
 /// The class indices on the host, `ignore_index` as [`IGNORED`]; every other index must lie in

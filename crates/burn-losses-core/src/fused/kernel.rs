@@ -10,6 +10,19 @@ pub(crate) const IGNORED: u32 = u32::MAX;
 
 thread_local! {
     static FUSED_ENABLED: Cell<bool> = const { Cell::new(true) };
+    static FUSED_RUNS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// How many losses a fused kernel has computed on this thread so far (a loss whose fused kernel
+/// did not apply took its composed tensor ops): the benchmark table and the tests read it to
+/// tell which path a loss took.
+pub fn fused_kernel_runs() -> u64 {
+    FUSED_RUNS.with(Cell::get)
+}
+
+/// Counts one loss computed by a fused kernel on this thread.
+pub(crate) fn count_fused_run() {
+    FUSED_RUNS.with(|runs| runs.set(runs.get() + 1));
 }
 
 /// Turns the fused kernels on (the default) or off for the losses computed on this thread; off,

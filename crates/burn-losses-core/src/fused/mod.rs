@@ -53,4 +53,4 @@ pub(crate) use rows::{ClassRowLoss, ClassRowTerms, checked_class_row_loss};
 pub(crate) use softmax::{Lse, MeanOver, SoftmaxTerms, checked_softmax_loss};
 
 pub(crate) use dispatch::{applies, host_class_indices};
-pub use kernel::{fused_kernels_enabled, set_fused_kernels};
+pub use kernel::{fused_kernel_runs, fused_kernels_enabled, set_fused_kernels};

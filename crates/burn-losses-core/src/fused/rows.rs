@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use burn::tensor::{Int, Tensor};
 
-use super::dispatch::{applies, host_class_indices, run};
+use super::dispatch::{applies, host_class_indices, run_checked};
 use super::kernel::{HostKernel, IGNORED};
 use super::math::simd;
 use super::softmax::MeanOver;
@@ -72,11 +72,7 @@ pub(crate) fn checked_class_row_loss<R: ClassRowLoss>(
         let targets = host_class_indices(loss, &target.flat, c, terms.ignore_index)?;
         Ok(ClassRowKernel::new(row, n, c, &terms, targets, reduction))
     });
-    let loss = match kernel {
-        Ok(kernel) => run(kernel, &input.flat, &[]),
-        Err(e) => Some(Err(e)),
-    };
-    loss.map(|loss| loss.map(|loss| (loss, target.shape.clone())))
+    run_checked(kernel, &input.flat, target.shape.clone())
 }
 
 /// A [`ClassRowLoss`] with its weights, targets and reduction; no constants.

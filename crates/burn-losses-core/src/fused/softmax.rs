@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use burn::tensor::{Int, Tensor};
 
-use super::dispatch::{applies, host_class_indices, run};
+use super::dispatch::{applies, host_class_indices, run_checked};
 use super::kernel::{HostKernel, IGNORED, panel_blocks_mut};
 use super::math::{
     FocalPower, GAMMA_ONE, GAMMA_OTHER, GAMMA_TWO, GAMMA_ZERO, exp, exp_m1, lane_max, lane_sum, ln_1p, simd,
@@ -131,11 +131,7 @@ pub(crate) fn checked_softmax_loss(
         let targets = host_class_indices(loss, &target.flat, c, terms.ignore_index)?;
         Ok(SoftmaxKernel::new(n, c, s, &terms, targets, reduction))
     });
-    let loss = match kernel {
-        Ok(kernel) => run(kernel, &input.flat, &[]),
-        Err(e) => Some(Err(e)),
-    };
-    loss.map(|loss| loss.map(|loss| (loss, target.shape.clone())))
+    run_checked(kernel, &input.flat, target.shape.clone())
 }
 
 /// [`SoftmaxTerms`] prepared for the loops; no constants (the targets are held here).

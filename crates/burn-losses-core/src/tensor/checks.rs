@@ -163,6 +163,43 @@ pub(crate) fn check_sample_weight(
     check_same_dtype(loss, "weight", weight, input)
 }
 
+/// A target of class indices `[N]` for `N` samples.
+pub(crate) fn check_class_index_target(
+    loss: &'static str,
+    target_shape: &[usize],
+    n: usize,
+) -> LossResult<()> {
+    if target_shape == [n] {
+        return Ok(());
+    }
+    Err(LossError::input(
+        loss,
+        "target",
+        format!("class indices of shape [{n}]"),
+        fmt_shape(target_shape),
+    ))
+}
+
+/// A config list of class weights must have one weight per class of the input's dim 1.
+pub(crate) fn check_class_weight_count(
+    loss: &'static str,
+    weight: Option<&Vec<f32>>,
+    c: usize,
+) -> LossResult<()> {
+    match weight {
+        Some(weight) if weight.len() != c => Err(LossError::input(
+            loss,
+            "input",
+            format!(
+                "{} classes along dim 1 (the length of config field `weight`)",
+                weight.len()
+            ),
+            format!("{c} classes"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Every (non-ignored) class index of `t` must lie in `[0, C)`; `ignore` is named in the message
 /// (the caller has already pointed ignored positions at a valid class).
 pub(crate) fn check_class_indices(

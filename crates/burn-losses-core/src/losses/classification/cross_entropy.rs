@@ -10,8 +10,8 @@ use crate::loss::input_target::{keras_mode, keras_reduce, last_axis_reduced};
 use crate::reduction::{ElementLoss, Reduction};
 use crate::reduction::{reduce_to_dyn, reduce_with_sample_weight, reduced_to_dyn, sample_weight_2d};
 use crate::tensor::checks::{
-    check_float_range, check_probability_input, check_same_shape_inputs, check_sample_weight,
-    class_indices_without_ignored,
+    check_class_weight_count, check_float_range, check_probability_input, check_same_shape_inputs,
+    check_sample_weight, class_indices_without_ignored,
 };
 use crate::tensor::dynamic::{DynInput, DynTensor, LossInputs};
 use crate::tensor::onehot::check_class_target_shape;
@@ -49,22 +49,6 @@ fn class_weights(
         return Ok(None);
     };
     Ok(Some(crate::tensor::values_like(weight, like)))
-}
-
-/// A config list of class weights must have one weight per class of the input's dim 1.
-fn check_class_weight_count(loss: &'static str, weight: Option<&Vec<f32>>, c: usize) -> LossResult<()> {
-    match weight {
-        Some(weight) if weight.len() != c => Err(LossError::input(
-            loss,
-            "input",
-            format!(
-                "{} classes along dim 1 (the length of config field `weight`)",
-                weight.len()
-            ),
-            format!("{c} classes"),
-        )),
-        _ => Ok(()),
-    }
 }
 
 /// The options of the shared negative log-likelihood core.

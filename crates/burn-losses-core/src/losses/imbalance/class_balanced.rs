@@ -11,7 +11,7 @@ use crate::loss::LossModule;
 use crate::loss::input_target::InputTargetLoss;
 use crate::reduction::sample_weight_2d;
 use crate::reduction::{ElementLoss, Reduction};
-use crate::tensor::checks::{check_class_indices, check_sample_weight};
+use crate::tensor::checks::{check_class_index_target, check_class_indices, check_sample_weight};
 use crate::tensor::dynamic::{DynTensor, LossInputs};
 use crate::tensor::math::log_sigmoid;
 
@@ -296,14 +296,7 @@ impl ClassBalancedLoss {
             ));
         }
         let n = input.shape[0];
-        if target.shape != [n] {
-            return Err(LossError::input(
-                name,
-                "target",
-                format!("class indices of shape [{n}]"),
-                fmt_shape(&target.shape),
-            ));
-        }
+        check_class_index_target(name, &target.shape, n)?;
         check_sample_weight(name, weight, input)?;
         Ok(n)
     }

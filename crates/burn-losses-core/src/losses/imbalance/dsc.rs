@@ -5,7 +5,9 @@ use burn::tensor::{Float, Int, Tensor};
 use crate::error::{LossError, LossResult, check, fmt_shape};
 use crate::reduction::reduce_to_dyn;
 use crate::reduction::{ElementLoss, Reduction};
-use crate::tensor::checks::{check_class_indices, check_float_range, check_same_dtype};
+use crate::tensor::checks::{
+    check_class_index_target, check_class_indices, check_float_range, check_same_dtype,
+};
 use crate::tensor::dynamic::{DynTensor, LossInputs};
 use crate::tensor::math::focal_power;
 use crate::tensor::math::safe_ratio;
@@ -163,14 +165,7 @@ impl DscLoss {
         let reduction = config.reduction;
         let fused = crate::fused::checked_class_row_loss(name, row, input, target, None, reduction, || {
             let n = input.shape[0];
-            if target.shape != [n] {
-                return Err(LossError::input(
-                    name,
-                    "target",
-                    format!("class indices of shape [{n}]"),
-                    fmt_shape(&target.shape),
-                ));
-            }
+            check_class_index_target(name, &target.shape, n)?;
             Ok(crate::fused::ClassRowTerms {
                 weights: None,
                 ignore_index: None,
@@ -197,14 +192,7 @@ impl DscLoss {
             ));
         }
         let n = input.shape[0];
-        if target.shape != [n] {
-            return Err(LossError::input(
-                name,
-                "target",
-                format!("class indices of shape [{n}]"),
-                fmt_shape(&target.shape),
-            ));
-        }
+        check_class_index_target(name, &target.shape, n)?;
         let t = target.view([n, 1]);
         let (p, y) = if input.shape.len() == 1 {
             check_class_indices(name, &t, 2, None)?;

@@ -10,7 +10,8 @@ use crate::loss::input_target::{keras_mode, keras_reduce};
 use crate::reduction::{ElementLoss, Reduction};
 use crate::reduction::{reduce_to_dyn, reduce_with_sample_weight, reduced_to_dyn, sample_weight_2d};
 use crate::tensor::checks::{
-    check_class_indices, check_same_dtype, check_same_shape_inputs, check_sample_weight,
+    check_class_indices, check_class_weight_count, check_same_dtype, check_same_shape_inputs,
+    check_sample_weight,
 };
 use crate::tensor::dynamic::{DynInput, DynTensor, LossInputs};
 use crate::tensor::math::l2_normalize;
@@ -230,19 +231,30 @@ fn class_target_error(
     )
 }
 
-/// The class-row kernel's pass for scores `[N, C]` and class indices `[N]` (`one_hot_ok`: the
-/// loss also takes one-hot floats, named in the error for another target shape); `None`: the
+/// What a margin loss of class rows adds to the class-row kernel's call.
+struct ClassRows<'a, R> {
+    row: R,
+    /// The loss also takes one-hot floats (named in the error for another target shape).
+    one_hot_ok: bool,
+    /// The config's class weights (the target's multiplies its row).
+    class_weights: Option<&'a Vec<f32>>,
+}
+
+/// The class-row kernel's pass for scores `[N, C]` and class indices `[N]`; `None`: the
 /// composed path.
 fn fused_class_rows<R: crate::fused::ClassRowLoss>(
     loss: &'static str,
-    row: R,
+    rows: ClassRows<'_, R>,
     input: &DynTensor<Float>,
     target: &DynInput,
     weight: Option<&DynTensor<Float>>,
     reduction: Reduction,
-    one_hot_ok: bool,
-    class_weights: Option<&Vec<f32>>,
 ) -> Option<LossResult<DynTensor>> {
+    let ClassRows {
+        row,
+        one_hot_ok,
+        class_weights,
+    } = rows;
     let DynInput::Int(t) = target else {
         return None;
     };
@@ -251,9 +263,7 @@ fn fused_class_rows<R: crate::fused::ClassRowLoss>(
         if t.shape != [n] {
             return Err(class_target_error(loss, n, c, one_hot_ok, &t.shape));
         }
-        if let Some(w) = class_weights {
-            check_class_weight_len(loss, w, c)?;
-        }
+        check_class_weight_count(loss, class_weights, c)?;
         Ok(crate::fused::ClassRowTerms {
             weights: class_weights.cloned(),
             ignore_index: None,
@@ -384,16 +394,12 @@ impl crate::loss::LossModule for CategoricalHingeLoss {
         let weight = inputs.float_opt("weight")?;
         let target = inputs.get(name, "target")?;
         let reduction = self.config.reduction;
-        if let Some(fused) = fused_class_rows(
-            name,
-            CategoricalHingeRow,
-            &input,
-            target,
-            weight.as_ref(),
-            reduction,
-            true,
-            None,
-        ) {
+        let rows = ClassRows {
+            row: CategoricalHingeRow,
+            one_hot_ok: true,
+            class_weights: None,
+        };
+        if let Some(fused) = fused_class_rows(name, rows, &input, target, weight.as_ref(), reduction) {
             return fused;
         }
         let (x, y) = scores_and_one_hot(name, &input, target, true)?;
@@ -475,22 +481,6 @@ loss_config! {
         optional weight: Tensor<1> => with_float, unreduced Tensor<1>;
 }
 
-/// The `weight` list's length against the `C` classes of the input.
-fn check_class_weight_len(loss: &'static str, weight: &[f32], c: usize) -> LossResult<()> {
-    if weight.len() == c {
-        return Ok(());
-    }
-    Err(LossError::input(
-        loss,
-        "input",
-        format!(
-            "{} classes along dim 1 (the length of config field `weight`)",
-            weight.len()
-        ),
-        format!("{c} classes"),
-    ))
-}
-
 /// Multi-margin's row for the class-row kernel: `Σ_{j ≠ t} h(margin − x_t + x_j) / C` with
 /// `h(z) = max(z, 0)` (`p = 1`) or its square (`p = 2`), slope 0 at the tie.
 #[derive(Debug, Clone, Copy)]
@@ -556,24 +546,18 @@ impl crate::loss::LossModule for MultiMarginLoss {
             squared: self.config.p == 2.0,
         };
         let reduction = self.config.reduction;
-        if let Some(fused) = fused_class_rows(
-            name,
+        let rows = ClassRows {
             row,
-            &input,
-            target,
-            weight.as_ref(),
-            reduction,
-            false,
-            self.config.weight.as_ref(),
-        ) {
+            one_hot_ok: false,
+            class_weights: self.config.weight.as_ref(),
+        };
+        if let Some(fused) = fused_class_rows(name, rows, &input, target, weight.as_ref(), reduction) {
             return fused;
         }
         let (x, one_hot) = scores_and_one_hot(name, &input, target, false)?;
         check_sample_weight(name, weight.as_ref(), &input)?;
         let [n, c] = x.dims();
-        if let Some(w) = &self.config.weight {
-            check_class_weight_len(name, w, c)?;
-        }
+        check_class_weight_count(name, self.config.weight.as_ref(), c)?;
         let x_t = (x.clone() * one_hot.clone()).sum_dim(1);
         let z = (x - x_t + self.config.margin).mask_fill(one_hot.clone().bool(), 0.0);
         let mut hinge = burn::tensor::activation::relu(z);
