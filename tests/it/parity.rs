@@ -110,9 +110,9 @@ fn every_loss_agrees_across_backends() {
 /// (weighted calls are never fused), at ordinary and, for the fused families, at extreme logits
 /// (±~100), value and input gradients within the parity tolerance. On a lane without a CPU
 /// backend there is no fused kernel and the test says so.
-/// The element-wise losses, where their kernel runs in training: the target and the per-sample
-/// weight are data (not tracked; a tracked target takes the composed path, as in the eval path
-/// the other tests use), the input takes the gradient.
+/// The element-wise and row-wise losses, where their kernels run in training: the target and the
+/// per-sample weight are data (not tracked; a tracked target or weight takes the composed path,
+/// as in the eval path the other tests use), the input takes the gradient.
 #[test]
 fn element_wise_kernels_agree_with_composed_ops() {
     use burn_losses::LossConfig as L;
@@ -122,9 +122,11 @@ fn element_wise_kernels_agree_with_composed_ops() {
         .collect();
     let mut failures = Vec::new();
     let mut compared = 0;
+    // the losses whose kernel ran with a per-sample weight
+    let mut weighted_kernels = std::collections::BTreeSet::new();
     for (device_name, device) in &cpu {
         for (k, config) in all_configs().iter().enumerate() {
-            if !element_wise(config) {
+            if !element_wise(config) && !row_wise(config) {
                 continue;
             }
             for (w, with_weight) in [false, true].into_iter().enumerate() {
@@ -148,7 +150,11 @@ fn element_wise_kernels_agree_with_composed_ops() {
                         variants.push(("0/1 targets", zero_one_targets(&inputs)));
                     }
                     for (targets, inputs) in variants {
+                        let runs = burn_losses::fused_kernel_runs();
                         let fused = with_data_targets(&config, &inputs, device);
+                        if with_weight && burn_losses::fused_kernel_runs() > runs {
+                            weighted_kernels.insert(config.name().to_string());
+                        }
                         let previous = burn_losses::set_fused_kernels(false);
                         let composed = with_data_targets(&config, &inputs, device);
                         burn_losses::set_fused_kernels(previous);
@@ -169,9 +175,26 @@ fn element_wise_kernels_agree_with_composed_ops() {
             }
         }
     }
-    println!("element-wise kernels vs composed: {compared} cases");
+    println!("element-wise and row kernels vs composed: {compared} cases");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(cpu.is_empty() || compared > 0);
+    if !cpu.is_empty() {
+        let want = [
+            "mse",
+            "cross_entropy",
+            "focal",
+            "poly1",
+            "class_balanced",
+            // (nll's generated cases are [N, C, d]: the class-row kernel takes [N, C] only)
+            "multi_margin",
+            "categorical_hinge",
+        ];
+        let missing: Vec<_> = want.iter().filter(|n| !weighted_kernels.contains(**n)).collect();
+        assert!(
+            missing.is_empty(),
+            "no kernel ran with a per-sample weight for {missing:?}"
+        );
+    }
 }
 
 /// `inputs` with a ±1 `target` as 0/1 labels.
@@ -212,6 +235,21 @@ fn element_wise(config: &burn_losses::LossConfig) -> bool {
             | L::Logistic(_)
             | L::HingeEmbedding(_)
             | L::Rmse(_)
+    )
+}
+
+/// The losses of the row kernels, which take per-sample weights too.
+fn row_wise(config: &burn_losses::LossConfig) -> bool {
+    use burn_losses::LossConfig as L;
+    matches!(
+        config,
+        L::CrossEntropy(_)
+            | L::Focal(_)
+            | L::Poly1(_)
+            | L::ClassBalanced(_)
+            | L::Nll(_)
+            | L::MultiMargin(_)
+            | L::CategoricalHinge(_)
     )
 }
 

@@ -58,13 +58,30 @@ pub(crate) fn run<K: HostKernel>(
 pub(crate) fn run_checked<K: HostKernel>(
     kernel: LossResult<K>,
     x: &Tensor<1>,
+    constants: &[Tensor<1>],
     shape: Vec<usize>,
 ) -> Option<LossResult<(Tensor<1>, Vec<usize>)>> {
     let loss = match kernel {
-        Ok(kernel) => run(kernel, x, &[]),
+        Ok(kernel) => run(kernel, x, constants),
         Err(e) => Some(Err(e)),
     };
     loss.map(|loss| loss.map(|loss| (loss, shape)))
+}
+
+/// The per-sample weight `[N]` of a row kernel as its constants, when the kernel can take it: none,
+/// or an f32 `[N]` that takes no gradient, and a reduction other than `"mean_with_sample_weight"`
+/// (whose divisor is the weights' sum: composed). `None`: the composed path.
+pub(crate) fn sample_weight_constants(
+    weight: Option<&crate::tensor::dynamic::DynTensor>,
+    reduction: crate::reduction::Reduction,
+    n: usize,
+) -> Option<Vec<Tensor<1>>> {
+    match weight {
+        None => Some(Vec::new()),
+        Some(_) if reduction == crate::reduction::Reduction::MeanWithSampleWeight => None,
+        Some(w) if w.shape == [n] => Some(vec![w.flat.clone()]),
+        Some(_) => None,
+    }
 }
 
 /// The class indices on the host, `ignore_index` as [`IGNORED`]; every other index must lie in

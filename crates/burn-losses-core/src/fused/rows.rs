@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use burn::tensor::{Int, Tensor};
 
-use super::dispatch::{applies, host_class_indices, run_checked};
+use super::dispatch::{applies, host_class_indices, run_checked, sample_weight_constants};
 use super::kernel::{HostKernel, IGNORED};
 use super::math::simd;
 use super::softmax::MeanOver;
@@ -46,10 +46,11 @@ pub(crate) struct ClassRowTerms {
     pub mean_over: MeanOver,
 }
 
-/// The fused loss of scores `input [N, C]` and class indices `target [N]` when it applies (no
-/// per-sample weight, not `"mean_with_sample_weight"`, f32 on a CPU backend with kernels), with
-/// the unreduced shape `[N]`: `checked` runs the loss's checks and gives its terms; the class
-/// range is checked here on the host copy of the targets. `None`: the composed path.
+/// The fused loss of scores `input [N, C]` and class indices `target [N]` when it applies (f32 on
+/// a CPU backend with kernels; a per-sample `weight [N]` multiplies its row's loss and gradient,
+/// outside the `"mean"` denominator as in the composed path), with the unreduced shape `[N]`:
+/// `checked` runs the loss's checks and gives its terms; the class range is checked here on the
+/// host copy of the targets. `None`: the composed path.
 pub(crate) fn checked_class_row_loss<R: ClassRowLoss>(
     loss: &'static str,
     row: R,
@@ -59,12 +60,11 @@ pub(crate) fn checked_class_row_loss<R: ClassRowLoss>(
     reduction: Reduction,
     checked: impl FnOnce() -> LossResult<ClassRowTerms>,
 ) -> Option<LossResult<(Tensor<1>, Vec<usize>)>> {
-    if weight.is_some()
-        || reduction == Reduction::MeanWithSampleWeight
-        || input.shape.len() != 2
-        || target.shape.len() != 1
-        || !applies(&input.flat, &[])
-    {
+    if reduction == Reduction::MeanWithSampleWeight || input.shape.len() != 2 || target.shape.len() != 1 {
+        return None;
+    }
+    let constants = sample_weight_constants(weight, reduction, input.shape[0])?;
+    if !applies(&input.flat, &constants.iter().collect::<Vec<_>>()) {
         return None;
     }
     let kernel = checked().and_then(|terms| {
@@ -72,10 +72,11 @@ pub(crate) fn checked_class_row_loss<R: ClassRowLoss>(
         let targets = host_class_indices(loss, &target.flat, c, terms.ignore_index)?;
         Ok(ClassRowKernel::new(row, n, c, &terms, targets, reduction))
     });
-    run_checked(kernel, &input.flat, target.shape.clone())
+    run_checked(kernel, &input.flat, &constants, target.shape.clone())
 }
 
-/// A [`ClassRowLoss`] with its weights, targets and reduction; no constants.
+/// A [`ClassRowLoss`] with its weights, targets and reduction; constants: none, or the per-sample
+/// weight `[N]`.
 #[derive(Debug, Clone)]
 pub(crate) struct ClassRowKernel<R: ClassRowLoss> {
     row: R,
@@ -120,8 +121,8 @@ impl<R: ClassRowLoss> ClassRowKernel<R> {
         (TASK_ELEMENTS / self.c.max(1)).max(1)
     }
 
-    /// `w_t · row(x_r, t)` of every row (0 where ignored).
-    fn row_losses(&self, x: &[f32]) -> Vec<f32> {
+    /// `sw_r · w_t · row(x_r, t)` of every row (0 where ignored; `sw` the per-sample weight).
+    fn row_losses(&self, x: &[f32], sample_weight: Option<&[f32]>) -> Vec<f32> {
         use rayon::prelude::*;
         let (c, rows) = (self.c, self.rows_per_task());
         let mut losses = vec![0.0f32; self.n];
@@ -138,7 +139,9 @@ impl<R: ClassRowLoss> ClassRowKernel<R> {
                             *loss = if t == IGNORED {
                                 0.0
                             } else {
-                                self.weights[t as usize] * self.row.value(&x[r * c..(r + 1) * c], t as usize)
+                                let sw = sample_weight.map_or(1.0, |w| w[r]);
+                                sw * self.weights[t as usize]
+                                    * self.row.value(&x[r * c..(r + 1) * c], t as usize)
                             };
                         }
                     },
@@ -149,8 +152,8 @@ impl<R: ClassRowLoss> ClassRowKernel<R> {
 }
 
 impl<R: ClassRowLoss> HostKernel for ClassRowKernel<R> {
-    fn forward(&mut self, x: &[f32], _constants: &[&[f32]]) -> Vec<f32> {
-        let losses = self.row_losses(x);
+    fn forward(&mut self, x: &[f32], constants: &[&[f32]]) -> Vec<f32> {
+        let losses = self.row_losses(x, constants.first().copied());
         let total = || losses.iter().map(|&v| v as f64).sum::<f64>();
         match self.reduction {
             Reduction::None => losses,
@@ -159,8 +162,9 @@ impl<R: ClassRowLoss> HostKernel for ClassRowKernel<R> {
         }
     }
 
-    fn backward(&self, x: &[f32], _constants: &[&[f32]], upstream: &[f32]) -> Vec<f32> {
+    fn backward(&self, x: &[f32], constants: &[&[f32]], upstream: &[f32]) -> Vec<f32> {
         use rayon::prelude::*;
+        let sample_weight = constants.first().copied();
         let scale = match self.reduction {
             Reduction::None => None,
             Reduction::Sum => Some(upstream[0]),
@@ -180,7 +184,8 @@ impl<R: ClassRowLoss> HostKernel for ClassRowKernel<R> {
                         if t == IGNORED {
                             continue; // zeros already
                         }
-                        let g = scale.unwrap_or_else(|| upstream[r]) * self.weights[t as usize];
+                        let sw = sample_weight.map_or(1.0, |w| w[r]);
+                        let g = scale.unwrap_or_else(|| upstream[r]) * sw * self.weights[t as usize];
                         self.row.grad(&x[r * c..(r + 1) * c], t as usize, g, out);
                     }
                 },

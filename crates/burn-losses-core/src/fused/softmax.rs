@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use burn::tensor::{Int, Tensor};
 
-use super::dispatch::{applies, host_class_indices, run_checked};
+use super::dispatch::{applies, host_class_indices, run_checked, sample_weight_constants};
 use super::kernel::{HostKernel, IGNORED, panel_blocks_mut};
 use super::math::{
     FocalPower, GAMMA_ONE, GAMMA_OTHER, GAMMA_TWO, GAMMA_ZERO, exp, exp_m1, lane_max, lane_sum, ln_1p, simd,
@@ -111,7 +111,8 @@ pub(crate) struct SoftmaxTerms {
 }
 
 /// The fused loss of logits `input [N, C, …]` and class indices `target [N, …]` when it applies
-/// (no per-sample weight, f32 on a CPU backend with kernels), with the unreduced shape (the
+/// (f32 on a CPU backend with kernels; a per-sample `weight [N]` multiplies its positions' losses
+/// and gradients, outside the `"mean"` denominator as in the composed path), with the unreduced shape (the
 /// target's): `checked` runs the loss's shape checks and gives its terms; the class range is
 /// checked here, on the host copy of the targets. `None`: the caller takes the composed path.
 pub(crate) fn checked_softmax_loss(
@@ -122,7 +123,11 @@ pub(crate) fn checked_softmax_loss(
     reduction: Reduction,
     checked: impl FnOnce() -> LossResult<SoftmaxTerms>,
 ) -> Option<LossResult<(Tensor<1>, Vec<usize>)>> {
-    if weight.is_some() || input.shape.len() < 2 || !applies(&input.flat, &[]) {
+    if input.shape.len() < 2 {
+        return None;
+    }
+    let constants = sample_weight_constants(weight, reduction, input.shape[0])?;
+    if !applies(&input.flat, &constants.iter().collect::<Vec<_>>()) {
         return None;
     }
     let kernel = checked().and_then(|terms| {
@@ -131,7 +136,7 @@ pub(crate) fn checked_softmax_loss(
         let targets = host_class_indices(loss, &target.flat, c, terms.ignore_index)?;
         Ok(SoftmaxKernel::new(n, c, s, &terms, targets, reduction))
     });
-    run_checked(kernel, &input.flat, target.shape.clone())
+    run_checked(kernel, &input.flat, &constants, target.shape.clone())
 }
 
 /// [`SoftmaxTerms`] prepared for the loops; no constants (the targets are held here).
@@ -463,7 +468,14 @@ impl SoftmaxKernel {
         }
     }
 
-    fn gradient<const KIND: u8>(&self, x: &[f32], upstream: &[f32]) -> Vec<f32> {
+    /// The input gradient from the forward output's upstream gradient, each position's scaled by
+    /// its sample's weight.
+    fn gradient<const KIND: u8>(
+        &self,
+        x: &[f32],
+        upstream: &[f32],
+        sample_weight: Option<&[f32]>,
+    ) -> Vec<f32> {
         use rayon::prelude::*;
         let (n, c, s) = (self.n, self.c, self.s);
         let scale = match self.reduction {
@@ -473,7 +485,10 @@ impl SoftmaxKernel {
                 Some((upstream[0] as f64 / self.divisor) as f32)
             }
         };
-        let g = |position: usize| scale.unwrap_or_else(|| upstream[position]);
+        let g = |position: usize| {
+            let sw = sample_weight.map_or(1.0, |w| w[position / s]);
+            scale.unwrap_or_else(|| upstream[position]) * sw
+        };
         let mut out = vec![0.0f32; n * c * s];
         if self.rows_mode() {
             let rows = (TASK_ELEMENTS / c).max(1);
@@ -603,8 +618,14 @@ macro_rules! by_gamma_kind {
 }
 
 impl HostKernel for SoftmaxKernel {
-    fn forward(&mut self, x: &[f32], _constants: &[&[f32]]) -> Vec<f32> {
-        let losses = by_gamma_kind!(self.positions_forward(x));
+    fn forward(&mut self, x: &[f32], constants: &[&[f32]]) -> Vec<f32> {
+        let mut losses = by_gamma_kind!(self.positions_forward(x));
+        if let Some(w) = constants.first() {
+            // the per-sample weight multiplies its positions' losses (not the "mean" denominator)
+            for (sample, losses) in losses.chunks_mut(self.s.max(1)).enumerate() {
+                losses.iter_mut().for_each(|l| *l *= w[sample]);
+            }
+        }
         match self.reduction {
             Reduction::None => losses,
             Reduction::Sum => vec![sum_f64(&losses) as f32],
@@ -614,8 +635,8 @@ impl HostKernel for SoftmaxKernel {
         }
     }
 
-    fn backward(&self, x: &[f32], _constants: &[&[f32]], upstream: &[f32]) -> Vec<f32> {
-        by_gamma_kind!(self.gradient(x, upstream))
+    fn backward(&self, x: &[f32], constants: &[&[f32]], upstream: &[f32]) -> Vec<f32> {
+        by_gamma_kind!(self.gradient(x, upstream, constants.first().copied()))
     }
 }
 

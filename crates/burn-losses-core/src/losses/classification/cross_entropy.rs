@@ -355,6 +355,7 @@ impl crate::loss::LossModule for NllLoss {
             || {
                 let (_, c, _) = class_dims(name, &input)?;
                 check_class_target_shape(name, &input.shape, &target.shape, "")?;
+                check_sample_weight(name, weight.as_ref(), &input)?;
                 check_class_weight_count(name, self.config.weight.as_ref(), c)?;
                 Ok(crate::fused::ClassRowTerms {
                     weights: self.config.weight.clone(),
@@ -437,7 +438,7 @@ loss_config! {
 
 impl Poly1Loss {
     /// The row-wise kernel's pass (cross-entropy's, with `φ` gaining `ε·(1 − p)`) on the CPU
-    /// backends without a per-sample weight; `None`: the composed path.
+    /// backends; `None`: the composed path.
     fn fused_loss(
         &self,
         input: &DynTensor<Float>,
@@ -448,6 +449,7 @@ impl Poly1Loss {
         crate::fused::checked_softmax_loss(name, input, target, weight, self.config.reduction, || {
             class_dims(name, input)?;
             check_class_target_shape(name, &input.shape, &target.shape, "")?;
+            check_sample_weight(name, weight, input)?;
             Ok(crate::fused::SoftmaxTerms {
                 gamma: 0.0,
                 poly_epsilon: self.config.epsilon as f32,

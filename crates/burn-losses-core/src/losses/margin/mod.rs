@@ -263,6 +263,7 @@ fn fused_class_rows<R: crate::fused::ClassRowLoss>(
         if t.shape != [n] {
             return Err(class_target_error(loss, n, c, one_hot_ok, &t.shape));
         }
+        check_sample_weight(loss, weight, input)?;
         check_class_weight_count(loss, class_weights, c)?;
         Ok(crate::fused::ClassRowTerms {
             weights: class_weights.cloned(),
