@@ -18,7 +18,7 @@ use burn::tensor::{Int, Tensor};
 use super::dispatch::{applies, host_class_indices, run_checked, sample_weight_constants};
 use super::kernel::{HostKernel, IGNORED};
 use super::math::simd;
-use super::softmax::MeanOver;
+use super::softmax::{MeanOver, class_weights};
 use crate::error::LossResult;
 use crate::reduction::Reduction;
 use crate::tensor::dynamic::DynTensor;
@@ -100,10 +100,7 @@ impl<R: ClassRowLoss> ClassRowKernel<R> {
         targets: Vec<u32>,
         reduction: Reduction,
     ) -> Self {
-        let weights: Arc<[f32]> = match &terms.weights {
-            Some(w) => Arc::from(w.as_slice()),
-            None => vec![1.0; c].into(),
-        };
+        let weights = class_weights(terms.weights.as_deref(), c);
         let divisor = terms.mean_over.divisor(&targets, &weights);
         Self {
             row,

@@ -49,6 +49,14 @@ pub(crate) enum MeanOver {
     Count(usize),
 }
 
+/// A row kernel's class weights: the config's, or `C` ones.
+pub(crate) fn class_weights(weights: Option<&[f32]>, c: usize) -> Arc<[f32]> {
+    match weights {
+        Some(w) => Arc::from(w),
+        None => vec![1.0; c].into(),
+    }
+}
+
 impl MeanOver {
     /// The denominator for these targets ([`IGNORED`] where ignored) and class weights.
     pub(crate) fn divisor(self, targets: &[u32], weights: &[f32]) -> f64 {
@@ -171,10 +179,7 @@ impl SoftmaxKernel {
         targets: Vec<u32>,
         reduction: Reduction,
     ) -> Self {
-        let weights: Arc<[f32]> = match &terms.weights {
-            Some(w) => Arc::from(w.as_slice()),
-            None => vec![1.0; c].into(),
-        };
+        let weights = class_weights(terms.weights.as_deref(), c);
         let divisor = terms.mean_over.divisor(&targets, &weights);
         Self {
             n,
