@@ -103,18 +103,11 @@ fn every_loss_agrees_across_backends() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// The fused kernels (`burn_losses::fused`: the binary cross-entropy family, the softmax class
-/// losses, the overlap sums and the metric losses' distance matrix on the CPU backends flex and
-/// ndarray) against the composed tensor
-/// ops they stand in for, on the same device: every loss configuration without per-sample weights
-/// (weighted calls are never fused), at ordinary and, for the fused families, at extreme logits
-/// (±~100), value and input gradients within the parity tolerance. On a lane without a CPU
-/// backend there is no fused kernel and the test says so.
 /// The element-wise and row-wise losses, where their kernels run in training: the target and the
 /// per-sample weight are data (not tracked; a tracked target or weight takes the composed path,
 /// as in the eval path the other tests use), the input takes the gradient.
 #[test]
-fn element_wise_kernels_agree_with_composed_ops() {
+fn kernels_with_data_targets_agree_with_composed_ops() {
     use burn_losses::LossConfig as L;
     let cpu: Vec<_> = common::test_devices()
         .into_iter()
@@ -290,6 +283,13 @@ fn with_data_targets(
     (host(loss), host(x.grad(&grads).expect("the input's gradient")))
 }
 
+/// The fused kernels (`burn_losses::fused`: the binary cross-entropy family, the softmax and
+/// class-row losses, the overlap sums and the metric losses' distance matrix on the CPU backends
+/// flex and ndarray) against the composed tensor ops they stand in for, on the same device,
+/// through the eval path (every float input tracked): every loss configuration without per-sample
+/// weights (those, and the kernels that need data targets, are the test above), at ordinary and,
+/// for the fused families, at extreme logits (±~100), value and input gradients within the parity
+/// tolerance. On a lane without a CPU backend there is no fused kernel and the test says so.
 #[test]
 fn fused_kernels_agree_with_composed_ops() {
     use burn_losses::LossConfig as L;

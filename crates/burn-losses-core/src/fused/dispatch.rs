@@ -68,20 +68,22 @@ pub(crate) fn run_checked<K: HostKernel>(
     loss.map(|loss| loss.map(|loss| (loss, shape)))
 }
 
-/// The per-sample weight `[N]` of a row kernel as its constants, when the kernel can take it: none,
-/// or an f32 `[N]` that takes no gradient, and a reduction other than `"mean_with_sample_weight"`
-/// (whose divisor is the weights' sum: composed). `None`: the composed path.
-pub(crate) fn sample_weight_constants(
+/// The constants of a row kernel on `input [N, …]` — none, or its per-sample weight `[N]` — when
+/// the kernel applies ([`applies`]: f32, nothing but the input tracked, a CPU backend). A weight
+/// of another shape, or with `"mean_with_sample_weight"` (whose divisor is the weights' sum),
+/// takes the composed path: `None`. Without a weight that reduction is `"mean"`.
+pub(crate) fn row_kernel_constants(
+    input: &crate::tensor::dynamic::DynTensor,
     weight: Option<&crate::tensor::dynamic::DynTensor>,
     reduction: crate::reduction::Reduction,
-    n: usize,
 ) -> Option<Vec<Tensor<1>>> {
-    match weight {
-        None => Some(Vec::new()),
-        Some(_) if reduction == crate::reduction::Reduction::MeanWithSampleWeight => None,
-        Some(w) if w.shape == [n] => Some(vec![w.flat.clone()]),
-        Some(_) => None,
-    }
+    let constants = match weight {
+        None => Vec::new(),
+        Some(_) if reduction == crate::reduction::Reduction::MeanWithSampleWeight => return None,
+        Some(w) if input.shape.first().is_some_and(|&n| w.shape == [n]) => vec![w.flat.clone()],
+        Some(_) => return None,
+    };
+    applies(&input.flat, &constants.iter().collect::<Vec<_>>()).then_some(constants)
 }
 
 /// The class indices on the host, `ignore_index` as [`IGNORED`]; every other index must lie in

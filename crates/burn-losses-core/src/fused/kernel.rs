@@ -3,7 +3,9 @@
 
 use std::cell::Cell;
 
+use super::math::sum_f64;
 use crate::error::LossResult;
+use crate::reduction::Reduction;
 
 /// A class index equal to `ignore_index`, in the kernels' host copies of the targets.
 pub(crate) const IGNORED: u32 = u32::MAX;
@@ -35,6 +37,27 @@ pub fn set_fused_kernels(enabled: bool) -> bool {
 /// Whether the fused kernels are on for this thread (see [`set_fused_kernels`]).
 pub fn fused_kernels_enabled() -> bool {
     FUSED_ENABLED.with(Cell::get)
+}
+
+/// A row kernel's forward output from its per-position losses: the losses (`"none"`), their sum,
+/// or their sum over `divisor` (`"mean"`; `"mean_with_sample_weight"` reaches a kernel only
+/// without a weight, where it is `"mean"`).
+pub(crate) fn reduce_positions(losses: Vec<f32>, reduction: Reduction, divisor: f64) -> Vec<f32> {
+    match reduction {
+        Reduction::None => losses,
+        Reduction::Sum => vec![sum_f64(&losses) as f32],
+        Reduction::Mean | Reduction::MeanWithSampleWeight => vec![(sum_f64(&losses) / divisor) as f32],
+    }
+}
+
+/// The upstream gradient every position of a row kernel gets after a reduction (`None` for
+/// `"none"`: each position its own), the counterpart of [`reduce_positions`].
+pub(crate) fn reduced_upstream(reduction: Reduction, upstream: &[f32], divisor: f64) -> Option<f32> {
+    match reduction {
+        Reduction::None => None,
+        Reduction::Sum => Some(upstream[0]),
+        Reduction::Mean | Reduction::MeanWithSampleWeight => Some((upstream[0] as f64 / divisor) as f32),
+    }
 }
 
 /// A loss computed on host slices: checks, a forward pass and a backward pass.

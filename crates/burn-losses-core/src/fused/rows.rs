@@ -15,8 +15,8 @@ use std::sync::Arc;
 
 use burn::tensor::{Int, Tensor};
 
-use super::dispatch::{applies, host_class_indices, run_checked, sample_weight_constants};
-use super::kernel::{HostKernel, IGNORED};
+use super::dispatch::{host_class_indices, row_kernel_constants, run_checked};
+use super::kernel::{HostKernel, IGNORED, reduce_positions, reduced_upstream};
 use super::math::simd;
 use super::softmax::{MeanOver, class_weights};
 use crate::error::LossResult;
@@ -60,13 +60,10 @@ pub(crate) fn checked_class_row_loss<R: ClassRowLoss>(
     reduction: Reduction,
     checked: impl FnOnce() -> LossResult<ClassRowTerms>,
 ) -> Option<LossResult<(Tensor<1>, Vec<usize>)>> {
-    if reduction == Reduction::MeanWithSampleWeight || input.shape.len() != 2 || target.shape.len() != 1 {
+    if input.shape.len() != 2 || target.shape.len() != 1 {
         return None;
     }
-    let constants = sample_weight_constants(weight, reduction, input.shape[0])?;
-    if !applies(&input.flat, &constants.iter().collect::<Vec<_>>()) {
-        return None;
-    }
+    let constants = row_kernel_constants(input, weight, reduction)?;
     let kernel = checked().and_then(|terms| {
         let (n, c) = (input.shape[0], input.shape[1]);
         let targets = host_class_indices(loss, &target.flat, c, terms.ignore_index)?;
@@ -151,24 +148,13 @@ impl<R: ClassRowLoss> ClassRowKernel<R> {
 impl<R: ClassRowLoss> HostKernel for ClassRowKernel<R> {
     fn forward(&mut self, x: &[f32], constants: &[&[f32]]) -> Vec<f32> {
         let losses = self.row_losses(x, constants.first().copied());
-        let total = || losses.iter().map(|&v| v as f64).sum::<f64>();
-        match self.reduction {
-            Reduction::None => losses,
-            Reduction::Sum => vec![total() as f32],
-            Reduction::Mean | Reduction::MeanWithSampleWeight => vec![(total() / self.divisor) as f32],
-        }
+        reduce_positions(losses, self.reduction, self.divisor)
     }
 
     fn backward(&self, x: &[f32], constants: &[&[f32]], upstream: &[f32]) -> Vec<f32> {
         use rayon::prelude::*;
         let sample_weight = constants.first().copied();
-        let scale = match self.reduction {
-            Reduction::None => None,
-            Reduction::Sum => Some(upstream[0]),
-            Reduction::Mean | Reduction::MeanWithSampleWeight => {
-                Some((upstream[0] as f64 / self.divisor) as f32)
-            }
-        };
+        let scale = reduced_upstream(self.reduction, upstream, self.divisor);
         let (c, rows) = (self.c, self.rows_per_task());
         let mut out = vec![0.0f32; self.n * c];
         out.par_chunks_mut(rows * c).enumerate().for_each(|(task, out)| {

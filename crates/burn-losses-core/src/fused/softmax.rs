@@ -22,11 +22,10 @@ use std::sync::Arc;
 
 use burn::tensor::{Int, Tensor};
 
-use super::dispatch::{applies, host_class_indices, run_checked, sample_weight_constants};
-use super::kernel::{HostKernel, IGNORED, panel_blocks_mut};
+use super::dispatch::{host_class_indices, row_kernel_constants, run_checked};
+use super::kernel::{HostKernel, IGNORED, panel_blocks_mut, reduce_positions, reduced_upstream};
 use super::math::{
     FocalPower, GAMMA_ONE, GAMMA_OTHER, GAMMA_TWO, GAMMA_ZERO, exp, exp_m1, lane_max, lane_sum, ln_1p, simd,
-    sum_f64,
 };
 use crate::error::LossResult;
 use crate::reduction::Reduction;
@@ -134,10 +133,7 @@ pub(crate) fn checked_softmax_loss(
     if input.shape.len() < 2 {
         return None;
     }
-    let constants = sample_weight_constants(weight, reduction, input.shape[0])?;
-    if !applies(&input.flat, &constants.iter().collect::<Vec<_>>()) {
-        return None;
-    }
+    let constants = row_kernel_constants(input, weight, reduction)?;
     let kernel = checked().and_then(|terms| {
         let (n, c) = (input.shape[0], input.shape[1]);
         let s = input.numel().checked_div(n * c).unwrap_or(0);
@@ -483,13 +479,7 @@ impl SoftmaxKernel {
     ) -> Vec<f32> {
         use rayon::prelude::*;
         let (n, c, s) = (self.n, self.c, self.s);
-        let scale = match self.reduction {
-            Reduction::None => None,
-            Reduction::Sum => Some(upstream[0]),
-            Reduction::Mean | Reduction::MeanWithSampleWeight => {
-                Some((upstream[0] as f64 / self.divisor) as f32)
-            }
-        };
+        let scale = reduced_upstream(self.reduction, upstream, self.divisor);
         let g = |position: usize| {
             let sw = sample_weight.map_or(1.0, |w| w[position / s]);
             scale.unwrap_or_else(|| upstream[position]) * sw
@@ -631,13 +621,7 @@ impl HostKernel for SoftmaxKernel {
                 losses.iter_mut().for_each(|l| *l *= w[sample]);
             }
         }
-        match self.reduction {
-            Reduction::None => losses,
-            Reduction::Sum => vec![sum_f64(&losses) as f32],
-            Reduction::Mean | Reduction::MeanWithSampleWeight => {
-                vec![(sum_f64(&losses) / self.divisor) as f32]
-            }
-        }
+        reduce_positions(losses, self.reduction, self.divisor)
     }
 
     fn backward(&self, x: &[f32], constants: &[&[f32]], upstream: &[f32]) -> Vec<f32> {

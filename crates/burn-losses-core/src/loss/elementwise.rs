@@ -20,11 +20,8 @@ pub(crate) trait ElementwiseLoss {
     /// The loss's scalar form for the fused element-wise kernel.
     type Scalar: crate::fused::ScalarLoss;
 
-    /// The scalar form of this loss as configured, `None` where the composed path must run
-    /// (default: none).
-    fn scalar(&self) -> Option<Self::Scalar> {
-        None
-    }
+    /// The scalar form of this loss as configured, `None` where the composed path must run.
+    fn scalar(&self) -> Option<Self::Scalar>;
 
     /// Checks of the values of `input` / `target` beyond their shapes (default: none).
     fn check_values(&self, _input: &DynTensor<Float>, _target: &DynTensor<Float>) -> LossResult<()> {

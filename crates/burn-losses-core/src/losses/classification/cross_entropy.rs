@@ -470,9 +470,7 @@ impl crate::loss::LossModule for Poly1Loss {
         let target = inputs.int(name, "target")?;
         let weight = inputs.float_opt("weight")?;
         let reduction = self.config.reduction;
-        if reduction != Reduction::MeanWithSampleWeight
-            && let Some(fused) = self.fused_loss(&input, &target, weight.as_ref())
-        {
+        if let Some(fused) = self.fused_loss(&input, &target, weight.as_ref()) {
             let (loss, shape) = fused?;
             return Ok(reduced_to_dyn(loss, shape, reduction));
         }
